@@ -1,0 +1,74 @@
+# The two commands: `make run` serves the product, `make test` checks it.
+# Both set everything up first on a fresh machine.
+
+PYTHON ?= python3
+PORT ?= 8000
+VENV := .venv
+BIN := $(VENV)/bin
+INSTANCE := instance
+STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+POT := translations/messages.pot
+
+.PHONY: run test setup catalogs extract-strings check-strings update-catalogs db demo bench clean
+
+setup: $(STAMP) catalogs
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	rm -f $(VENV)/.installed-* && touch $@
+
+# Compiled catalogs are build output, never committed. No --use-fuzzy: a fuzzy
+# translation is not a translation.
+catalogs: $(STAMP)
+	$(BIN)/pybabel compile --directory translations --domain messages --statistics 2>&1 | grep -v '^compiling' || true
+	@test -n "$$(find translations -name '*.mo' -print -quit)" || (echo "no catalogs compiled" && exit 1)
+
+# messages.pot is committed; check-strings fails when the code says something it lacks.
+extract-strings: $(STAMP)
+	$(BIN)/pybabel extract --mapping babel.cfg --keywords _l --no-location --sort-output \
+		--omit-header --output-file $(POT) --project kiosk .
+
+check-strings: $(STAMP)
+	@$(BIN)/pybabel extract --mapping babel.cfg --keywords _l --no-location --sort-output \
+		--omit-header --output-file $(VENV)/fresh.pot --project kiosk . >/dev/null 2>&1
+	@diff -q $(POT) $(VENV)/fresh.pot >/dev/null || \
+		(echo "translations/messages.pot is stale: run 'make extract-strings update-catalogs'"; diff -u $(POT) $(VENV)/fresh.pot | head -40; exit 1)
+
+update-catalogs: $(STAMP)
+	$(BIN)/pybabel update --input-file $(POT) --output-dir translations --no-fuzzy-matching --ignore-obsolete --omit-header
+
+$(INSTANCE)/dev-secret-key:
+	mkdir -p $(INSTANCE)
+	$(PYTHON) -c 'import secrets; print(secrets.token_hex(32))' > $@
+	chmod 600 $@
+
+DEV_ENV = KIOSK_ENV=development KIOSK_SECRET_KEY="$$(cat $(INSTANCE)/dev-secret-key)" \
+	KIOSK_PUBLIC_URL=http://127.0.0.1:$(PORT) KIOSK_SMS_NUMBER=$${KIOSK_SMS_NUMBER:-+15555550100}
+
+db: setup $(INSTANCE)/dev-secret-key
+	$(DEV_ENV) $(BIN)/kioskctl db upgrade
+
+demo: db
+	@$(DEV_ENV) $(BIN)/kioskctl demo --json > $(INSTANCE)/demo.json
+	@echo "demo data loaded; credentials in $(INSTANCE)/demo.json"
+
+run: demo
+	@echo
+	@echo "  The kiosk:        http://127.0.0.1:$(PORT)/kiosk/"
+	@echo "  Make this browser the demo kiosk (one click, once):"
+	@echo "    $$($(BIN)/python -c 'import json; print(json.load(open("$(INSTANCE)/demo.json"))["kiosk_enrollment_url"])')"
+	@echo "  Demo cases, PINs and staff passwords: $(INSTANCE)/demo.json"
+	@echo "  Stop with Ctrl-C."
+	@echo
+	$(DEV_ENV) $(BIN)/kioskctl run --host 127.0.0.1 --port $(PORT)
+
+test: setup check-strings
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: setup
+	$(BIN)/python bench/kiosk.py
+
+clean:
+	rm -rf $(VENV) $(INSTANCE) translations/*/LC_MESSAGES/*.mo

@@ -1,0 +1,56 @@
+"""The complaint kiosk: an app factory that wires the surfaces to the core."""
+from __future__ import annotations
+
+from flask import Flask
+from flask_wtf.csrf import CSRFProtect
+
+from kiosk import db, i18n, security
+from kiosk.config import PROJECT_ROOT, Config
+from kiosk.credentials import SecretHasher
+from kiosk.web_sessions import ServerSessionInterface, Surface
+
+csrf = CSRFProtect()
+
+
+def create_app(config: Config | None = None) -> Flask:
+    config = config or Config.from_env()
+    app = Flask(
+        __name__,
+        instance_path=str(config.instance_path),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=None,
+    )
+    app.config.update(
+        SECRET_KEY=config.secret_key,
+        TESTING=config.testing,
+        KIOSK=config,
+        BABEL_TRANSLATION_DIRECTORIES=str(PROJECT_ROOT / "translations"),
+        BABEL_DEFAULT_LOCALE=i18n.DEFAULT,
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives exactly as long as the server-side session
+        WTF_CSRF_SSL_STRICT=False,  # same-site cookies already stop cross-site posts behind TLS proxies
+        MAX_CONTENT_LENGTH=256 * 1024,
+        SEND_FILE_MAX_AGE_DEFAULT=3600,
+    )
+    config.instance_path.mkdir(parents=True, exist_ok=True)
+
+    database = db.Database(config.database_url)
+    db.init_app(app, database)
+    app.extensions["secret_hasher"] = SecretHasher(config)
+    app.session_interface = ServerSessionInterface(
+        database,
+        surfaces=[
+            Surface("kiosk", "/kiosk", "kiosk_session", config.kiosk_idle_timeout),
+        ],
+        secure=config.cookie_secure,
+    )
+    csrf.init_app(app)
+    i18n.init_app(app)
+    security.init_app(app)
+
+    from kiosk import cli, health
+    from kiosk.detainee import blueprint as detainee_blueprint
+
+    app.register_blueprint(health.blueprint)
+    app.register_blueprint(detainee_blueprint, url_prefix="/kiosk")
+    cli.init_app(app)
+    return app

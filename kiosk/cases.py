@@ -1,0 +1,164 @@
+"""Filing a complaint and letting the detainee follow it.
+
+Everything here runs inside the caller's transaction: a case, its first
+timeline event and its audit entry are stored together or not at all.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kiosk import audit
+from kiosk.categories import CATEGORY_CODES, valid_answers
+from kiosk.credentials import SecretHasher
+from kiosk.identifiers import new_case_number
+from kiosk.models import Case, CaseEvent, Detainee, EventKind, Kiosk, utcnow
+from kiosk.triage import triage
+
+MAX_DESCRIPTION = 5000
+PIN_ATTEMPTS = 5
+PIN_LOCKOUT = timedelta(minutes=15)
+
+
+class IncompleteComplaint(ValueError):
+    pass
+
+
+@dataclass
+class Complaint:
+    """What the detainee said, before it becomes a case."""
+
+    language: str
+    category: str
+    answers: dict
+    description: str
+    pin_hash: str  # hashed as soon as it was chosen; the PIN itself is never stored
+    a_number: str | None = None  # None: filed without a name
+
+    def check(self) -> None:
+        if self.category not in CATEGORY_CODES or not valid_answers(self.category, self.answers):
+            raise IncompleteComplaint("category or answers missing")
+        if len(self.description) > MAX_DESCRIPTION:
+            raise IncompleteComplaint("description too long")
+        if not self.pin_hash:
+            raise IncompleteComplaint("PIN missing")
+
+
+def _unused_case_number(session: Session, now: datetime) -> str:
+    while True:
+        number = new_case_number(now.year)
+        if session.scalar(select(Case.id).where(Case.number == number)) is None:
+            return number
+
+
+def _detainee(session: Session, a_number: str) -> Detainee:
+    detainee = session.scalar(select(Detainee).where(Detainee.a_number == a_number))
+    if detainee is None:
+        detainee = Detainee(a_number=a_number)
+        session.add(detainee)
+    return detainee
+
+
+def find_by_submission(session: Session, token: str) -> Case | None:
+    return session.scalar(select(Case).where(Case.submission_token == token))
+
+
+def file_from_kiosk(
+    session: Session,
+    kiosk: Kiosk,
+    complaint: Complaint,
+    *,
+    submission_token: str,
+    now: datetime | None = None,
+) -> Case:
+    """Stores the complaint as a new case. A repeated submission token returns the first case."""
+    existing = find_by_submission(session, submission_token)
+    if existing is not None:
+        return existing
+    complaint.check()
+    now = now or utcnow()
+    decision = triage(complaint.category, complaint.answers)
+    case = Case(
+        number=_unused_case_number(session, now),
+        facility_id=kiosk.facility_id,
+        housing_unit_id=kiosk.housing_unit_id,
+        kiosk_id=kiosk.id,
+        detainee=_detainee(session, complaint.a_number) if complaint.a_number else None,
+        channel="kiosk",
+        submitted_by="detainee",
+        language=complaint.language,
+        category=complaint.category,
+        answers=dict(complaint.answers),
+        description=complaint.description,
+        is_emergency=decision.is_emergency,
+        priority=decision.priority,
+        due_at=decision.due_at(now),
+        pin_hash=complaint.pin_hash,
+        submission_token=submission_token,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(case)
+    case.events.append(
+        CaseEvent(kind=EventKind.FILED.value, actor=f"kiosk:{kiosk.id}", status_to=case.status,
+                  language=complaint.language, created_at=now)
+    )
+    session.flush()
+    audit.record(session, f"kiosk:{kiosk.id}", "case.filed", case=case,
+                 emergency=decision.is_emergency, channel="kiosk")
+    return case
+
+
+@dataclass
+class TrackingResult:
+    opened: list[Case] = field(default_factory=list)
+    locked_until: datetime | None = None  # set when every matching case is locked
+
+
+def cases_for_identifier(session: Session, *, a_number: str | None = None, case_number: str | None = None) -> list[Case]:
+    query = select(Case).where(Case.pin_hash.is_not(None)).order_by(Case.created_at.desc())
+    if a_number is not None:
+        query = query.join(Detainee).where(Detainee.a_number == a_number)
+    else:
+        query = query.where(Case.number == case_number)
+    return list(session.scalars(query))
+
+
+def open_with_pin(
+    session: Session, candidates: list[Case], pin: str, hasher: SecretHasher, *, actor: str,
+    remote_addr: str | None = None, now: datetime | None = None,
+) -> TrackingResult:
+    """Opens the cases whose PIN matches. Five wrong PINs in a row lock a case for 15 minutes.
+
+    An unknown number and a wrong PIN look the same to the person typing, and
+    take the same time, so the kiosk does not reveal which cases exist.
+    """
+    now = now or utcnow()
+    unlocked = [c for c in candidates if not (c.pin_locked_until and c.pin_locked_until > now)]
+    if candidates and not unlocked:
+        return TrackingResult(locked_until=min(c.pin_locked_until for c in candidates))
+    if not unlocked:
+        hasher.verify(None, pin)
+        return TrackingResult()
+    opened = [c for c in unlocked if hasher.verify(c.pin_hash, pin)]
+    for case in opened:
+        case.pin_failures = 0
+        case.pin_locked_until = None
+        audit.record(session, actor, "case.tracked", case=case, remote_addr=remote_addr)
+    if opened:
+        return TrackingResult(opened=opened)
+    for case in unlocked:
+        case.pin_failures += 1
+        if case.pin_failures >= PIN_ATTEMPTS:
+            case.pin_failures = 0
+            case.pin_locked_until = now + PIN_LOCKOUT
+            audit.record(session, actor, "case.pin_locked", case=case, remote_addr=remote_addr)
+    locked = [c.pin_locked_until for c in unlocked if c.pin_locked_until]
+    return TrackingResult(locked_until=min(locked) if len(locked) == len(unlocked) else None)
+
+
+def detainee_timeline(case: Case) -> list[CaseEvent]:
+    return [e for e in case.events if e.visible_to_detainee]

@@ -1,0 +1,89 @@
+"""Typed, frozen configuration read once from the environment.
+
+Everything the product can be told lives here, so there is one place to read
+what a deployment may set (the README documents each variable).
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(RuntimeError):
+    """The environment does not describe a runnable deployment."""
+
+
+def _env_bool(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_seconds(environ, name: str, default: int) -> timedelta:
+    raw = environ.get(name)
+    if not raw:
+        return timedelta(seconds=default)
+    try:
+        seconds = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number of seconds, not {raw!r}") from None
+    if seconds <= 0:
+        raise ConfigError(f"{name} must be positive")
+    return timedelta(seconds=seconds)
+
+
+@dataclass(frozen=True)
+class Config:
+    secret_key: str
+    database_url: str
+    instance_path: Path
+    env: str = "production"
+    public_url: str = "http://127.0.0.1:8000"
+    # Cookies carry the Secure flag everywhere but on a developer's machine.
+    cookie_secure: bool = True
+    kiosk_idle_timeout: timedelta = timedelta(seconds=90)
+    # The number family and lawyers text (shown on the receipt); optional.
+    sms_number: str | None = None
+    default_locale: str = "en"
+    # argon2id cost for PINs and passwords; tests lower it to stay fast.
+    argon2_time_cost: int = 3
+    argon2_memory_cost: int = 65536
+    testing: bool = False
+
+    @property
+    def development(self) -> bool:
+        return self.env == "development"
+
+    @classmethod
+    def from_env(cls, environ=None) -> "Config":
+        environ = os.environ if environ is None else environ
+        env = environ.get("KIOSK_ENV", "production").strip().lower()
+        if env not in {"production", "development"}:
+            raise ConfigError(f"KIOSK_ENV must be 'production' or 'development', not {env!r}")
+        instance_path = Path(environ.get("KIOSK_INSTANCE_PATH") or PROJECT_ROOT / "instance")
+        secret_key = environ.get("KIOSK_SECRET_KEY", "")
+        if not secret_key:
+            raise ConfigError(
+                "KIOSK_SECRET_KEY is not set. Set it to a long random value, for example "
+                "the output of: python3 -c 'import secrets; print(secrets.token_hex(32))'"
+            )
+        if len(secret_key) < 32 and env != "development":
+            raise ConfigError("KIOSK_SECRET_KEY is too short: use at least 32 random characters")
+        database_url = environ.get("KIOSK_DATABASE_URL") or f"sqlite:///{instance_path / 'kiosk.sqlite3'}"
+        return cls(
+            secret_key=secret_key,
+            database_url=database_url,
+            instance_path=instance_path,
+            env=env,
+            public_url=environ.get("KIOSK_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
+            cookie_secure=_env_bool(environ.get("KIOSK_COOKIE_SECURE"), default=env != "development"),
+            kiosk_idle_timeout=_env_seconds(environ, "KIOSK_IDLE_TIMEOUT", 90),
+            sms_number=environ.get("KIOSK_SMS_NUMBER") or None,
+        )
+
+    def with_changes(self, **changes) -> "Config":
+        return replace(self, **changes)

@@ -1,0 +1,161 @@
+"""Demo data for a developer's machine: facilities, a kiosk, staff and sample cases.
+
+Loading twice changes nothing but the demo kiosk's enrollment URL, which is
+fresh every time so that a newcomer's browser can become the demo kiosk.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kiosk import kiosks
+from kiosk.credentials import SecretHasher, digest
+from kiosk.db import Database
+from kiosk.identifiers import case_number
+from kiosk.models import (
+    Case, CaseEvent, Detainee, EventKind, Facility, Hotline, HousingUnit, Kiosk, ShareCode,
+    StaffFacility, StaffUser, TrustedContact, utcnow,
+)
+from kiosk.triage import triage
+
+FACILITIES = [
+    ("RBP", "Riverbend Processing Center", "America/Chicago", ["A-1", "A-2", "B-1"]),
+    ("PHD", "Pine Hollow Detention Facility", "America/New_York", ["1", "2"]),
+    ("DGS", "Desert Gate Service Center", "America/Phoenix", ["North", "South"]),
+]
+
+HOTLINES = [
+    (None, "ombudsman", "+1 202-555-0143", "7701"),
+    (None, "sexual_abuse", "+1 202-555-0186", "7702"),
+    ("RBP", "emergency", "+1 512-555-0110", "0"),
+    ("RBP", "medical", "+1 512-555-0111", "2"),
+    ("PHD", "emergency", "+1 717-555-0120", "0"),
+    ("DGS", "emergency", "+1 520-555-0130", "0"),
+]
+
+STAFF = [
+    ("admin", "Ada Administrator", "administrator", "demo-admin-password", []),
+    ("supervisor", "Sam Supervisor", "supervisor", "demo-supervisor-password", []),
+    ("casemanager", "Chris Case Manager", "case_manager", "demo-casemanager-password", ["RBP"]),
+    ("casemanager2", "Dana Case Manager", "case_manager", "demo-casemanager2-password", ["PHD", "DGS"]),
+]
+
+# (serial, facility, unit, language, category, answers, A-number, PIN, share code, words, status, reply)
+CASES = [
+    (1001, "RBP", "A-1", "es", "medical",
+     {"urgent": "yes", "since": "today", "raised_with_facility": "told_staff"},
+     "201234567", "2468", "40170001",
+     "Tengo dolor en el pecho desde anoche. Pedí ver al médico y no me llevaron. "
+     "Necesito mi medicina para la presión.",
+     "in_review", "Hemos hablado con el servicio médico del centro. Un médico la verá hoy."),
+    (1002, "RBP", "A-2", "ar", "legal_access",
+     {"urgent": "no", "since": "this_week", "raised_with_facility": "grievance_filed"},
+     None, "1357", "40170002",
+     "الهاتف في الوحدة لا يعمل منذ أسبوع ولا أستطيع الاتصال بمحاميّ.",
+     "new", None),
+    (1003, "PHD", "1", "ht", "living_conditions",
+     {"urgent": "no", "since": "this_month", "raised_with_facility": "not_yet"},
+     "209876543", "8642", "40170003",
+     "Twalèt yo bouche depi plizyè jou epi li fè frèt anpil lannwit.",
+     "facility_contacted", None),
+    (1004, "DGS", "North", "zh_Hans", "food",
+     {"urgent": "no", "since": "longer", "raised_with_facility": "told_staff"},
+     "098765432", "9753", "40170004",
+     "我对花生过敏，但是饭菜里经常有花生。我已经告诉了工作人员。",
+     "acknowledged", None),
+    (1005, "RBP", "B-1", "pa", "property",
+     {"urgent": "no", "since": "this_month", "raised_with_facility": "told_staff"},
+     "187654321", "5555", "40170005",
+     "ਮੇਰੇ ਕਾਗਜ਼ ਅਤੇ ਮੇਰੀ ਘੜੀ ਦਾਖਲੇ ਵੇਲੇ ਲੈ ਲਏ ਗਏ ਸਨ ਅਤੇ ਵਾਪਸ ਨਹੀਂ ਕੀਤੇ ਗਏ।",
+     "new", None),
+]
+
+
+def _get_or_add(session: Session, model, defaults: dict | None = None, **keys):
+    found = session.scalar(select(model).filter_by(**keys))
+    if found is None:
+        found = model(**keys, **(defaults or {}))
+        session.add(found)
+        session.flush()
+    return found
+
+
+def load(database: Database, hasher: SecretHasher) -> dict:
+    with database.transaction() as session:
+        facilities, units = {}, {}
+        for code, name, tz, unit_names in FACILITIES:
+            facilities[code] = _get_or_add(session, Facility, {"name": name, "timezone": tz}, code=code)
+            for unit_name in unit_names:
+                units[(code, unit_name)] = _get_or_add(session, HousingUnit, facility_id=facilities[code].id, name=unit_name)
+        for facility_code, kind, number, free_code in HOTLINES:
+            facility_id = facilities[facility_code].id if facility_code else None
+            _get_or_add(session, Hotline, {"free_call_code": free_code}, facility_id=facility_id, kind=kind, number=number)
+
+        staff = []
+        for username, display_name, role, password, facility_codes in STAFF:
+            user = session.scalar(select(StaffUser).where(StaffUser.username == username))
+            if user is None:
+                user = StaffUser(username=username, display_name=display_name, role=role,
+                                 password_hash=hasher.hash(password))
+                session.add(user)
+                session.flush()
+                for code in facility_codes:
+                    session.add(StaffFacility(staff_id=user.id, facility_id=facilities[code].id))
+            staff.append({"username": username, "password": password, "role": role, "facilities": facility_codes})
+
+        demo_unit = units[("RBP", "A-1")]
+        kiosk = _get_or_add(session, Kiosk, {"facility_id": demo_unit.facility_id}, label="Demo kiosk RBP A-1",
+                            housing_unit_id=demo_unit.id)
+        enrollment_token = kiosks.issue_enrollment(session, kiosk, actor="demo")
+
+        made_cases = [_demo_case(session, hasher, facilities, units, kiosk, row) for row in CASES]
+    return {
+        "facilities": [{"code": c, "name": n, "housing_units": u} for c, n, _tz, u in FACILITIES],
+        "staff": staff,
+        "cases": made_cases,
+        "kiosk_enrollment_token": enrollment_token,
+    }
+
+
+def _demo_case(session, hasher, facilities, units, kiosk, row) -> dict:
+    serial, facility_code, unit_name, language, category, answers, a_number, pin, share_code, words, status, reply = row
+    now = utcnow()
+    number = case_number(now.year, serial)
+    case = session.scalar(select(Case).where(Case.number == number))
+    if case is None:
+        decision = triage(category, answers)
+        filed_at = now - timedelta(hours=30)
+        case = Case(
+            number=number, facility_id=facilities[facility_code].id, housing_unit_id=units[(facility_code, unit_name)].id,
+            kiosk_id=kiosk.id if unit_name == "A-1" and facility_code == "RBP" else None,
+            detainee=_get_or_add(session, Detainee, a_number=a_number) if a_number else None,
+            channel="kiosk", submitted_by="detainee", language=language, category=category, answers=answers,
+            description=words, is_emergency=decision.is_emergency, priority=decision.priority,
+            due_at=decision.due_at(filed_at), status=status, pin_hash=hasher.hash(pin),
+            created_at=filed_at, updated_at=filed_at,
+        )
+        session.add(case)
+        case.events.append(CaseEvent(kind=EventKind.FILED.value, actor="demo", status_to="new", language=language, created_at=filed_at))
+        if status != "new":
+            case.events.append(CaseEvent(kind=EventKind.STATUS_CHANGED.value, actor="demo", status_from="new",
+                                         status_to=status, created_at=filed_at + timedelta(hours=2)))
+        if reply:
+            case.events.append(CaseEvent(kind=EventKind.REPLY.value, actor="demo", body=reply, language=language,
+                                         created_at=filed_at + timedelta(hours=3)))
+        case.share_codes.append(ShareCode(code_hash=digest(share_code), hint=share_code[-2:], created_at=filed_at))
+        if serial == 1001:
+            case.trusted_contacts.append(TrustedContact(phone="+15125550199", added_at=filed_at))
+        session.flush()
+    return {
+        "case_number": number,
+        "language": language,
+        "facility": facility_code,
+        "category": category,
+        "a_number": a_number,
+        "pin": pin,
+        "share_code": share_code,
+        "trusted_phones": ["+15125550199"] if serial == 1001 else [],
+        "emergency": case.is_emergency,
+    }

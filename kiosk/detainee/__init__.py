@@ -1,0 +1,80 @@
+"""The housing-unit kiosk: the detainee's surface.
+
+Only an enrolled device may use it. Nothing a person entered survives their
+session: pages are never cached, data stays on the server, and an idle or
+finished session is cleared but for the language.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+
+from kiosk import kiosks
+from kiosk.db import get_session
+from kiosk.detainee.wording import HOTLINE_WORDS
+from kiosk.identifiers import format_a_number
+
+DEVICE_COOKIE = "kiosk_device"
+DEVICE_COOKIE_MAX_AGE = 10 * 365 * 24 * 3600
+
+blueprint = Blueprint(
+    "kiosk",
+    __name__,
+    static_folder=str(Path(__file__).resolve().parent.parent / "static"),
+    static_url_path="/static",
+)
+
+blueprint.add_app_template_filter(format_a_number, "a_number")
+
+# Reachable before the device is enrolled.
+OPEN_ENDPOINTS = {"kiosk.enroll", "kiosk.static"}
+
+
+@blueprint.before_request
+def _require_enrolled_kiosk():
+    if request.endpoint in OPEN_ENDPOINTS:
+        return None
+    g.kiosk = kiosks.for_device(get_session(), request.cookies.get(DEVICE_COOKIE))
+    if g.kiosk is None:
+        return render_template("kiosk/not_set_up.html"), 403
+    if getattr(session, "timed_out", False) and request.endpoint != "kiosk.start":
+        flash(_("Time ran out. Everything you typed was deleted."), "info")
+        return redirect(url_for("kiosk.start"))
+    return None
+
+
+@blueprint.after_request
+def _never_cache(response):
+    if request.endpoint != "kiosk.static":
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Pragma"] = "no-cache"
+    return response
+
+
+@blueprint.app_context_processor
+def _kiosk_page_globals():
+    config = current_app.config["KIOSK"]
+    return {"idle_seconds": int(config.kiosk_idle_timeout.total_seconds()), "hotline_words": HOTLINE_WORDS}
+
+
+@blueprint.errorhandler(CSRFError)
+def _stale_form(_error):
+    return render_template(
+        "kiosk/problem.html", message=_("This page was too old. Nothing was saved. Please start again.")
+    ), 400
+
+
+@blueprint.errorhandler(404)
+def _not_found(_error):
+    return render_template("kiosk/problem.html", message=_("This page does not exist.")), 404
+
+
+@blueprint.errorhandler(413)
+def _too_large(_error):
+    return render_template("kiosk/problem.html", message=_("Your text is too long. Please make it shorter.")), 413
+
+
+from kiosk.detainee import enrollment, filing, start, tracking  # noqa: E402,F401  (registers the views)

@@ -1,0 +1,24 @@
+"""Turning a browser into a registered kiosk with a one-time URL."""
+from __future__ import annotations
+
+from flask import current_app, redirect, render_template, request, url_for
+
+from kiosk import kiosks
+from kiosk.db import get_session
+from kiosk.detainee import DEVICE_COOKIE, DEVICE_COOKIE_MAX_AGE, blueprint
+
+
+@blueprint.get("/enroll/<token>")
+def enroll(token: str):
+    db = get_session()
+    enrolled = kiosks.enroll(db, token, request.remote_addr)
+    if enrolled is None:
+        return render_template("kiosk/not_set_up.html", enrollment_failed=True), 404
+    _kiosk, device_token = enrolled
+    db.commit()
+    response = redirect(url_for("kiosk.start"))
+    response.set_cookie(
+        DEVICE_COOKIE, device_token, max_age=DEVICE_COOKIE_MAX_AGE, path="/kiosk", httponly=True,
+        secure=current_app.config["KIOSK"].cookie_secure, samesite="Lax",
+    )
+    return response

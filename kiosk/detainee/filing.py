@@ -1,0 +1,278 @@
+"""Filing a complaint, one question per screen.
+
+The answers collect in ``session["draft"]`` on the server. Each screen posts,
+the draft is updated, and the browser is redirected to the next screen; a
+screen reached too early sends the person back to the first unanswered one.
+"""
+from __future__ import annotations
+
+from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+
+from kiosk import cases, categories, hotlines, triage
+from kiosk.credentials import new_token
+from kiosk.db import get_session
+from kiosk.detainee import blueprint
+from kiosk.detainee.forms import ANumberForm, ChoiceForm, PinForm, SendForm, WordsForm
+from kiosk.detainee.wording import ANSWER_WORDS, CATEGORY_WORDS, question_text
+from kiosk.i18n import page_language
+
+
+def _draft() -> dict:
+    return session.setdefault("draft", {})
+
+
+def _save(draft: dict) -> None:
+    session["draft"] = draft
+
+
+def _steps(draft: dict) -> list[tuple[str, dict]]:
+    """Every screen of the flow, in order, as (endpoint, arguments)."""
+    steps = [("kiosk.who", {}), ("kiosk.pin", {}), ("kiosk.pin_again", {}), ("kiosk.category", {})]
+    category = draft.get("category")
+    keys = [q.key for q in categories.questions_for(category)] if category else ["urgent", "since", "raised_with_facility"]
+    steps += [("kiosk.question", {"key": key}) for key in keys]
+    return steps + [("kiosk.words", {}), ("kiosk.review", {})]
+
+
+def _is_done(draft: dict, endpoint: str, args: dict) -> bool:
+    return {
+        "kiosk.who": "who" in draft,
+        "kiosk.pin": "pin_hash" in draft,
+        "kiosk.pin_again": draft.get("pin_confirmed", False),
+        "kiosk.category": "category" in draft,
+        "kiosk.question": args.get("key") in draft.get("answers", {}),
+        "kiosk.words": "description" in draft,
+        "kiosk.review": False,
+    }[endpoint]
+
+
+def _position(endpoint: str, args: dict) -> int:
+    return _steps(_draft()).index((endpoint, args))
+
+
+def _first_open_step(draft: dict) -> int:
+    return next(i for i, (endpoint, args) in enumerate(_steps(draft)) if not _is_done(draft, endpoint, args))
+
+
+def _guard(endpoint: str, args: dict | None = None):
+    """Redirects to the first unanswered screen when this one comes after it."""
+    args = args or {}
+    draft = _draft()
+    steps = _steps(draft)
+    if (endpoint, args) not in steps:
+        abort(404)
+    first_open = _first_open_step(draft)
+    if steps.index((endpoint, args)) > first_open:
+        target, target_args = steps[first_open]
+        return redirect(url_for(target, **target_args))
+    return None
+
+
+def _next(endpoint: str, args: dict | None = None):
+    steps = _steps(_draft())
+    target, target_args = steps[steps.index((endpoint, args or {})) + 1]
+    return redirect(url_for(target, **target_args))
+
+
+def _render(template: str, endpoint: str, args: dict | None = None, **context):
+    steps = _steps(_draft())
+    position = steps.index((endpoint, args or {}))
+    if position:
+        previous, previous_args = steps[position - 1]
+        back = url_for(previous, **previous_args)
+    else:
+        back = url_for("kiosk.home")
+    return render_template(template, step=position + 1, step_count=len(steps), back_url=back, **context)
+
+
+@blueprint.get("/file")
+def file_start():
+    session.pop("draft", None)
+    return redirect(url_for("kiosk.who"))
+
+
+@blueprint.route("/file/who", methods=["GET", "POST"])
+def who():
+    if redirected := _guard("kiosk.who"):
+        return redirected
+    form = ANumberForm()
+    if form.validate_on_submit():
+        draft = _draft()
+        draft.update(who="a_number", a_number=form.a_number.parsed)
+        _save(draft)
+        return _next("kiosk.who")
+    return _render("kiosk/who.html", "kiosk.who", form=form, anonymous_form=ChoiceForm(formdata=None))
+
+
+@blueprint.post("/file/who/anonymous")
+def who_anonymous():
+    if ChoiceForm().validate_on_submit():
+        draft = _draft()
+        draft["who"] = "anonymous"
+        draft.pop("a_number", None)
+        _save(draft)
+        return _next("kiosk.who")
+    abort(400)
+
+
+@blueprint.route("/file/pin", methods=["GET", "POST"])
+def pin():
+    if redirected := _guard("kiosk.pin"):
+        return redirected
+    form = PinForm()
+    if form.validate_on_submit():
+        draft = _draft()
+        draft.update(pin_hash=current_app.extensions["secret_hasher"].hash(form.pin.parsed), pin_confirmed=False)
+        _save(draft)
+        return _next("kiosk.pin")
+    return _render("kiosk/pin.html", "kiosk.pin", form=form, again=False)
+
+
+@blueprint.route("/file/pin-again", methods=["GET", "POST"])
+def pin_again():
+    if redirected := _guard("kiosk.pin_again"):
+        return redirected
+    form = PinForm()
+    if form.validate_on_submit():
+        draft = _draft()
+        if current_app.extensions["secret_hasher"].verify(draft["pin_hash"], form.pin.parsed):
+            draft["pin_confirmed"] = True
+            _save(draft)
+            return _next("kiosk.pin_again")
+        # Two different PINs: choose again from the start, so nobody is left with a PIN they do not know.
+        draft.pop("pin_hash")
+        _save(draft)
+        flash(_("The two PINs were not the same. Please choose your PIN again."), "error")
+        return redirect(url_for("kiosk.pin"))
+    return _render("kiosk/pin.html", "kiosk.pin_again", form=form, again=True)
+
+
+@blueprint.route("/file/category", methods=["GET", "POST"])
+def category():
+    if redirected := _guard("kiosk.category"):
+        return redirected
+    form = ChoiceForm()
+    if form.validate_on_submit():
+        if form.choice.data not in categories.CATEGORY_CODES:
+            form.choice.errors = [_("Please tap one of the pictures.")]
+        else:
+            draft = _draft()
+            if draft.get("category") != form.choice.data:
+                draft["answers"] = {}
+            draft["category"] = form.choice.data
+            _save(draft)
+            return _next("kiosk.category")
+    return _render(
+        "kiosk/category.html", "kiosk.category", form=form,
+        options=[(c.code, c.icon, CATEGORY_WORDS[c.code]) for c in categories.CATEGORIES],
+        chosen=_draft().get("category"),
+    )
+
+
+@blueprint.route("/file/question/<key>", methods=["GET", "POST"])
+def question(key: str):
+    if redirected := _guard("kiosk.question", {"key": key}):
+        return redirected
+    draft = _draft()
+    asked = categories.QUESTIONS_BY_KEY[key]
+    form = ChoiceForm()
+    if form.validate_on_submit():
+        if form.choice.data not in asked.option_codes():
+            form.choice.errors = [_("Please tap one of the pictures.")]
+        else:
+            draft.setdefault("answers", {})[key] = form.choice.data
+            _save(draft)
+            if key in ("urgent", "safety_kind") and triage.is_emergency(draft["category"], draft["answers"]):
+                return redirect(url_for("kiosk.emergency", after=key))
+            return _next("kiosk.question", {"key": key})
+    return _render(
+        "kiosk/question.html", "kiosk.question", {"key": key}, form=form,
+        question=question_text(key, draft["category"]),
+        options=[(code, icon, ANSWER_WORDS[(key, code)]) for code, icon, _label in asked.options],
+        chosen=draft.get("answers", {}).get(key),
+    )
+
+
+@blueprint.get("/file/emergency")
+def emergency():
+    """What to do right now, shown the moment the answers say danger, before anything else."""
+    after = request.args.get("after", "")
+    draft = _draft()
+    if after not in categories.QUESTIONS_BY_KEY or ("kiosk.question", {"key": after}) not in _steps(draft):
+        return redirect(url_for("kiosk.home"))
+    steps = _steps(draft)
+    target, args = steps[steps.index(("kiosk.question", {"key": after})) + 1]
+    return render_template(
+        "kiosk/emergency.html", hotlines=hotlines.for_facility(get_session(), g.kiosk.facility_id),
+        sexual_abuse=draft.get("answers", {}).get("safety_kind") == "sexual_abuse",
+        continue_url=url_for(target, **args),
+        back_url=url_for("kiosk.question", key=after),
+    )
+
+
+@blueprint.route("/file/words", methods=["GET", "POST"])
+def words():
+    if redirected := _guard("kiosk.words"):
+        return redirected
+    draft = _draft()
+    form = WordsForm()
+    if request.method == "GET":
+        form.description.data = draft.get("description", "")
+    if form.validate_on_submit():
+        draft["description"] = form.description.data or ""
+        _save(draft)
+        return _next("kiosk.words")
+    return _render("kiosk/words.html", "kiosk.words", form=form, max_length=cases.MAX_DESCRIPTION,
+                   keyboard=page_language().keyboard)
+
+
+@blueprint.route("/file/review", methods=["GET", "POST"])
+def review():
+    form = SendForm()
+    if request.method == "POST" and form.validate_on_submit():
+        token = form.submission.data or ""
+        filed = _send(token)
+        if filed is not None:
+            return redirect(url_for("kiosk.receipt"))
+    if redirected := _guard("kiosk.review"):
+        return redirected
+    draft = _draft()
+    draft.setdefault("submission_token", new_token())
+    _save(draft)
+    form.submission.data = draft["submission_token"]
+    return _render(
+        "kiosk/review.html", "kiosk.review", form=form, draft=draft,
+        category_words=CATEGORY_WORDS[draft["category"]],
+        answers=[(question_text(k, draft["category"]), ANSWER_WORDS[(k, v)]) for k, v in draft["answers"].items()],
+    )
+
+
+def _send(token: str):
+    """Files the draft once. A second tap with the same token finds the case the first one made."""
+    db = get_session()
+    draft = session.get("draft") or {}
+    ours = bool(token) and draft.get("submission_token") == token
+    case = cases.find_by_submission(db, token) if token else None
+    if case is None:
+        if not ours or _first_open_step(draft) != len(_steps(draft)) - 1:
+            return None
+        complaint = cases.Complaint(
+            language=page_language().code, category=draft["category"], answers=draft["answers"],
+            description=draft["description"], pin_hash=draft["pin_hash"], a_number=draft.get("a_number"),
+        )
+        try:
+            case = cases.file_from_kiosk(db, g.kiosk, complaint, submission_token=token)
+            db.commit()
+        except IntegrityError:  # the other tap of a double tap won the race
+            db.rollback()
+            case = cases.find_by_submission(db, token)
+            if case is None:
+                raise
+    elif not (ours or case.id in session.get("open_case_ids", [])):
+        return None
+    session.pop("draft", None)
+    session["open_case_ids"] = [case.id]
+    session["receipt_case_id"] = case.id
+    return case

@@ -1,0 +1,67 @@
+"""The kiosk's forms. Every one carries a CSRF token; messages are in the detainee's language."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, StringField, TextAreaField
+from wtforms.validators import ValidationError
+
+from kiosk.cases import MAX_DESCRIPTION
+from kiosk.identifiers import InvalidIdentifier, parse_a_number, parse_case_number, parse_phone, parse_pin
+
+
+def _parsed_by(parser, message):
+    """A validator that accepts what the parser accepts and keeps its canonical form."""
+
+    def validate(form, field):
+        try:
+            field.parsed = parser(field.data)
+        except InvalidIdentifier:
+            raise ValidationError(message) from None
+
+    return validate
+
+
+class ANumberForm(FlaskForm):
+    a_number = StringField(validators=[_parsed_by(parse_a_number, _l("An A-number has 8 or 9 digits. Please try again."))])
+
+
+class PinForm(FlaskForm):
+    pin = StringField(validators=[_parsed_by(parse_pin, _l("A PIN has 4, 5 or 6 digits. Please try again."))])
+
+
+class ChoiceForm(FlaskForm):
+    """A tap on one of several big buttons; the view checks the value is one it offered."""
+
+    choice = StringField()
+
+
+class WordsForm(FlaskForm):
+    description = TextAreaField()
+
+    def validate_description(self, field):
+        text = field.data or ""
+        if len(text) > MAX_DESCRIPTION:
+            raise ValidationError(_l("Your text is too long. Please make it shorter."))
+
+
+class SendForm(FlaskForm):
+    submission = HiddenField()
+
+
+class PhoneForm(FlaskForm):
+    phone = StringField(validators=[_parsed_by(parse_phone, _l("This phone number is not right. Please check it."))])
+
+
+def _parse_tracking_identifier(raw):
+    """An A-number (8 or 9 digits) or a case number (10 digits)."""
+    digits = "".join(ch for ch in (raw or "") if ch not in " -")
+    if len(digits) == 10:
+        return ("case_number", parse_case_number(digits))
+    return ("a_number", parse_a_number(digits))
+
+
+class TrackForm(FlaskForm):
+    identifier = StringField(
+        validators=[_parsed_by(_parse_tracking_identifier, _l("This number is not right. Please check it."))]
+    )

@@ -1,0 +1,48 @@
+"""Choosing a language, the home screen, finishing and staying alive."""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, session, url_for
+from flask_babel import gettext as _
+from flask_babel import refresh
+
+from kiosk import i18n
+from kiosk.detainee import blueprint
+
+
+@blueprint.get("/")
+def start():
+    return render_template("kiosk/language.html", languages=i18n.LANGUAGES)
+
+
+@blueprint.get("/language/<code>")
+def choose_language(code: str):
+    session["locale"] = code if i18n.is_supported(code) else i18n.DEFAULT
+    refresh()
+    if not i18n.is_supported(code):
+        flash(_("This language is not available. Please choose from the list."), "error")
+        return redirect(url_for("kiosk.start"))
+    return redirect(url_for("kiosk.home"))
+
+
+@blueprint.get("/home")
+def home():
+    return render_template("kiosk/home.html")
+
+
+@blueprint.get("/finish")
+def finish():
+    session.clear_all_but_language()
+    return redirect(url_for("kiosk.start"))
+
+
+@blueprint.get("/timeout")
+def timeout():
+    session.clear_all_but_language()
+    flash(_("Time ran out. Everything you typed was deleted."), "info")
+    return redirect(url_for("kiosk.start"))
+
+
+@blueprint.get("/still-here")
+def still_here():
+    session.modified = True  # pushes the server-side expiry forward
+    return {"ok": True}

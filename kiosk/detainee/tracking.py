@@ -1,0 +1,165 @@
+"""Following a complaint: the receipt, finding one's cases with a PIN, and who may follow them."""
+from __future__ import annotations
+
+from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from kiosk import cases, contacts, hotlines
+from kiosk.db import get_session
+from kiosk.detainee import blueprint
+from kiosk.detainee.forms import ChoiceForm, PhoneForm, PinForm, TrackForm
+from kiosk.detainee.wording import CATEGORY_WORDS, STATUS_WORDS
+from kiosk.identifiers import format_a_number, format_share_code, masked_phone
+from kiosk.models import Case
+
+
+def _actor() -> str:
+    return f"kiosk:{g.kiosk.id}"
+
+
+def _open_case(number: str) -> Case:
+    """A case this session has opened (filed it, or typed its PIN); anything else is 404."""
+    case = get_session().scalar(select(Case).where(Case.number == number))
+    if case is None or case.id not in session.get("open_case_ids", []):
+        abort(404)
+    return case
+
+
+def _case_context(case: Case) -> dict:
+    new_code = session.pop("new_share_code", None)
+    return {
+        "case": case,
+        "category_words": CATEGORY_WORDS.get(case.category, case.category),
+        "status_words": STATUS_WORDS,
+        "timeline": cases.detainee_timeline(case),
+        "contacts": [(c.id, masked_phone(c.phone)) for c in contacts.active_contacts(case)],
+        "share_codes": contacts.active_share_codes(case),
+        "new_share_code": format_share_code(new_code["code"]) if new_code and new_code["case_id"] == case.id else None,
+        "phone_form": PhoneForm(formdata=None),
+        "action_form": ChoiceForm(formdata=None),
+        "max_contacts": contacts.MAX_TRUSTED_CONTACTS,
+        "sms_number": current_app.config["KIOSK"].sms_number,
+    }
+
+
+@blueprint.get("/receipt")
+def receipt():
+    case_id = session.get("receipt_case_id")
+    case = get_session().get(Case, case_id) if case_id else None
+    if case is None or case.id not in session.get("open_case_ids", []):
+        return redirect(url_for("kiosk.home"))
+    return render_template(
+        "kiosk/receipt.html",
+        a_number=format_a_number(case.detainee.a_number) if case.detainee else None,
+        hotlines=hotlines.for_facility(get_session(), case.facility_id) if case.is_emergency else [],
+        **_case_context(case),
+    )
+
+
+@blueprint.route("/track", methods=["GET", "POST"])
+def track():
+    form = TrackForm()
+    if form.validate_on_submit():
+        kind, value = form.identifier.parsed
+        session["tracking"] = {kind: value}
+        return redirect(url_for("kiosk.track_pin"))
+    return render_template("kiosk/track.html", form=form, back_url=url_for("kiosk.home"))
+
+
+@blueprint.route("/track/pin", methods=["GET", "POST"])
+def track_pin():
+    looking_for = session.get("tracking")
+    if not looking_for:
+        return redirect(url_for("kiosk.track"))
+    form = PinForm()
+    if form.validate_on_submit():
+        db = get_session()
+        candidates = cases.cases_for_identifier(db, **looking_for)
+        result = cases.open_with_pin(
+            db, candidates, form.pin.parsed, current_app.extensions["secret_hasher"],
+            actor=_actor(), remote_addr=request.remote_addr,
+        )
+        db.commit()
+        if result.opened:
+            session.pop("tracking", None)
+            session["open_case_ids"] = [c.id for c in result.opened]
+            if len(result.opened) == 1:
+                return redirect(url_for("kiosk.case_page", number=result.opened[0].number))
+            return redirect(url_for("kiosk.my_cases"))
+        if result.locked_until:
+            minutes = max(1, int((result.locked_until - cases.utcnow()).total_seconds() // 60) + 1)
+            form.pin.errors = [_("Too many wrong PINs. Please try again in %(minutes)d minutes.", minutes=minutes)]
+        else:
+            form.pin.errors = [_("The number or the PIN is not right. Please try again.")]
+    return render_template("kiosk/pin.html", form=form, tracking=True, back_url=url_for("kiosk.track"))
+
+
+@blueprint.get("/my-cases")
+def my_cases():
+    ids = session.get("open_case_ids", [])
+    if not ids:
+        return redirect(url_for("kiosk.track"))
+    found = get_session().scalars(select(Case).where(Case.id.in_(ids)).order_by(Case.created_at.desc())).all()
+    return render_template("kiosk/my_cases.html", cases=found, category_words=CATEGORY_WORDS,
+                           status_words=STATUS_WORDS, back_url=url_for("kiosk.home"))
+
+
+@blueprint.get("/case/<number>")
+def case_page(number: str):
+    case = _open_case(number)
+    back = url_for("kiosk.my_cases") if len(session.get("open_case_ids", [])) > 1 else url_for("kiosk.home")
+    return render_template("kiosk/case.html", back_url=back, **_case_context(case))
+
+
+def _back_to(case: Case):
+    if session.get("receipt_case_id") == case.id:
+        return redirect(url_for("kiosk.receipt") + "#people")
+    return redirect(url_for("kiosk.case_page", number=case.number) + "#people")
+
+
+@blueprint.post("/case/<number>/contacts")
+def add_contact(number: str):
+    case = _open_case(number)
+    form = PhoneForm()
+    if form.validate_on_submit():
+        try:
+            contacts.add_trusted_contact(get_session(), case, form.phone.parsed, actor=_actor())
+            get_session().commit()
+            flash(_("Phone number added."), "info")
+        except contacts.TooMany:
+            flash(_("You can add up to %(count)d phone numbers.", count=contacts.MAX_TRUSTED_CONTACTS), "error")
+    else:
+        flash(form.phone.errors[0] if form.phone.errors else _("Nothing was saved. Please try again."), "error")
+    return _back_to(case)
+
+
+@blueprint.post("/case/<number>/contacts/<int:contact_id>/remove")
+def remove_contact(number: str, contact_id: int):
+    case = _open_case(number)
+    if ChoiceForm().validate_on_submit() and contacts.revoke_trusted_contact(get_session(), case, contact_id, actor=_actor()):
+        get_session().commit()
+        flash(_("Phone number removed. It can no longer see your complaint."), "info")
+    return _back_to(case)
+
+
+@blueprint.post("/case/<number>/share-codes")
+def add_share_code(number: str):
+    case = _open_case(number)
+    if ChoiceForm().validate_on_submit():
+        try:
+            code = contacts.create_share_code(get_session(), case, actor=_actor())
+            get_session().commit()
+            session["new_share_code"] = {"case_id": case.id, "code": code}
+        except contacts.TooMany:
+            flash(_("You can have up to %(count)d share codes.", count=contacts.MAX_SHARE_CODES), "error")
+    return _back_to(case)
+
+
+@blueprint.post("/case/<number>/share-codes/<int:share_id>/remove")
+def remove_share_code(number: str, share_id: int):
+    case = _open_case(number)
+    if ChoiceForm().validate_on_submit() and contacts.revoke_share_code(get_session(), case, share_id, actor=_actor()):
+        get_session().commit()
+        flash(_("Share code stopped. It no longer works."), "info")
+    return _back_to(case)

@@ -1,0 +1,71 @@
+"""What the kiosk says for each code, in plain words a person with little schooling understands.
+
+The core stores codes; this is the only place they become the detainee's language.
+"""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+CATEGORY_WORDS = {
+    "medical": _l("Health, doctor, medicine"),
+    "legal_access": _l("Lawyer, phone, legal papers"),
+    "safety": _l("Danger, hurt, sexual abuse"),
+    "living_conditions": _l("Room, bed, toilet, shower, cold or heat"),
+    "food": _l("Food and water"),
+    "property": _l("My things"),
+    "communication": _l("Mail, visits, calls to family"),
+    "staff_conduct": _l("How staff treat me"),
+    "religion": _l("Religion"),
+    "disability": _l("Disability or special help"),
+    "other": _l("Something else"),
+}
+
+# The question as asked for one category, else for every category (key None).
+QUESTION_WORDS = {
+    "safety_kind": {None: _l("What happened?")},
+    "urgent": {
+        "medical": _l("Do you need a doctor right now?"),
+        "safety": _l("Are you in danger right now?"),
+        None: _l("Is it urgent right now?"),
+    },
+    "since": {None: _l("Since when?")},
+    "raised_with_facility": {None: _l("Did you tell facility staff?")},
+}
+
+ANSWER_WORDS = {
+    ("safety_kind", "violence"): _l("Someone hurt me or threatens me"),
+    ("safety_kind", "sexual_abuse"): _l("Sexual abuse or unwanted touching"),
+    ("safety_kind", "other_danger"): _l("Other danger"),
+    ("urgent", "yes"): _l("Yes"),
+    ("urgent", "no"): _l("No"),
+    ("since", "today"): _l("Today"),
+    ("since", "this_week"): _l("This week"),
+    ("since", "this_month"): _l("This month"),
+    ("since", "longer"): _l("More than a month"),
+    ("raised_with_facility", "not_yet"): _l("No, not yet"),
+    ("raised_with_facility", "told_staff"): _l("Yes, I told staff"),
+    ("raised_with_facility", "grievance_filed"): _l("Yes, I wrote a grievance"),
+}
+
+STATUS_WORDS = {
+    "new": _l("Received"),
+    "acknowledged": _l("A case manager has seen it"),
+    "in_review": _l("A case manager is checking it"),
+    "facility_contacted": _l("We asked the facility"),
+    "referred": _l("Sent to another office for action"),
+    "resolved": _l("Finished"),
+    "not_substantiated": _l("Finished: no rule was broken"),
+    "withdrawn": _l("Stopped at your request"),
+}
+
+HOTLINE_WORDS = {
+    "emergency": _l("Emergency"),
+    "medical": _l("Medical help"),
+    "sexual_abuse": _l("Sexual abuse hotline"),
+    "ombudsman": _l("Detention Ombudsman"),
+}
+
+
+def question_text(key: str, category: str):
+    wording = QUESTION_WORDS[key]
+    return wording.get(category, wording[None])

@@ -1,0 +1,81 @@
+"""Languages: which ones the kiosk speaks, how each is named, written and typed.
+
+Locale negotiation lives here and nowhere else; templates get ``lang`` and
+``dir`` for the <html> tag from ``page_language()``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import g, has_request_context, session
+from flask_babel import Babel
+
+
+@dataclass(frozen=True)
+class Language:
+    code: str          # the catalog's locale identifier
+    native_name: str   # how speakers name it, in its own script
+    english_name: str
+    keyboard: str      # on-screen keyboard layout
+    rtl: bool = False
+
+    @property
+    def html_lang(self) -> str:
+        return self.code.replace("_", "-")
+
+
+# The 14 languages of the National Detainee Handbook, in the order the kiosk lists them.
+LANGUAGES: tuple[Language, ...] = (
+    Language("es", "Español", "Spanish", "latin"),
+    Language("en", "English", "English", "latin"),
+    Language("pt", "Português", "Portuguese", "latin"),
+    Language("ht", "Kreyòl ayisyen", "Haitian Creole", "latin"),
+    Language("zh_Hans", "中文", "Chinese (Simplified)", "latin"),
+    Language("pa", "ਪੰਜਾਬੀ", "Punjabi", "gurmukhi"),
+    Language("hi", "हिन्दी", "Hindi", "devanagari"),
+    Language("bn", "বাংলা", "Bengali", "bengali"),
+    Language("ar", "العربية", "Arabic", "arabic", rtl=True),
+    Language("fr", "Français", "French", "latin"),
+    Language("ru", "Русский", "Russian", "cyrillic"),
+    Language("ro", "Română", "Romanian", "latin"),
+    Language("tr", "Türkçe", "Turkish", "latin"),
+    Language("vi", "Tiếng Việt", "Vietnamese", "latin"),
+)
+BY_CODE = {language.code: language for language in LANGUAGES}
+DEFAULT = "en"
+
+
+def language(code: str | None) -> Language:
+    """The language for a code; anything unknown falls back to the default."""
+    return BY_CODE.get(code or "", BY_CODE[DEFAULT])
+
+
+def is_supported(code: str | None) -> bool:
+    return code in BY_CODE
+
+
+def current_locale() -> str:
+    """The locale of this request: a surface may pin one (the staff read English)."""
+    if not has_request_context():
+        return DEFAULT
+    pinned = g.get("locale")
+    if pinned:
+        return pinned
+    chosen = session.get("locale") if session is not None else None
+    return chosen if is_supported(chosen) else DEFAULT
+
+
+def page_language() -> Language:
+    return language(current_locale())
+
+
+def current_timezone() -> str:
+    """Times are shown in the facility's own time zone, where there is a facility."""
+    kiosk = g.get("kiosk") if has_request_context() else None
+    return kiosk.facility.timezone if kiosk is not None else "UTC"
+
+
+def init_app(app) -> Babel:
+    babel = Babel(app, locale_selector=current_locale, timezone_selector=current_timezone)
+    app.jinja_env.globals["page_language"] = page_language
+    return babel

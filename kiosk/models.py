@@ -1,0 +1,300 @@
+"""The domain, as database tables: facilities, kiosks, cases and who may see them.
+
+The core modules (cases, contacts, kiosks, audit) work on these models and know
+nothing about HTTP.
+"""
+from __future__ import annotations
+
+import enum
+from datetime import datetime, timezone
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """Stores UTC, always hands back an aware datetime (SQLite forgets the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+    type_annotation_map = {datetime: UTCDateTime}
+
+
+class Facility(Base):
+    __tablename__ = "facilities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64), default="America/New_York")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    housing_units: Mapped[list[HousingUnit]] = relationship(back_populates="facility", order_by="HousingUnit.name")
+    hotlines: Mapped[list[Hotline]] = relationship(back_populates="facility")
+
+
+class HousingUnit(Base):
+    __tablename__ = "housing_units"
+    __table_args__ = (UniqueConstraint("facility_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+
+    facility: Mapped[Facility] = relationship(back_populates="housing_units")
+
+
+class HotlineKind(str, enum.Enum):
+    EMERGENCY = "emergency"        # facility's own emergency line / staff desk
+    MEDICAL = "medical"
+    SEXUAL_ABUSE = "sexual_abuse"  # PREA reporting line
+    OMBUDSMAN = "ombudsman"
+
+
+class Hotline(Base):
+    """A number shown on the emergency screen; facility_id NULL means every facility."""
+
+    __tablename__ = "hotlines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    facility_id: Mapped[int | None] = mapped_column(ForeignKey("facilities.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    number: Mapped[str] = mapped_column(String(32))
+    free_call_code: Mapped[str | None] = mapped_column(String(16))  # speed-dial on the unit's phones
+
+    facility: Mapped[Facility | None] = relationship(back_populates="hotlines")
+
+
+class Kiosk(Base):
+    """A registered touchscreen. Only an enrolled device may file complaints."""
+
+    __tablename__ = "kiosks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    label: Mapped[str] = mapped_column(String(100))
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"), index=True)
+    housing_unit_id: Mapped[int] = mapped_column(ForeignKey("housing_units.id"))
+    # Both tokens are stored as SHA-256 digests: a database copy cannot enroll or impersonate.
+    enrollment_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    enrollment_expires_at: Mapped[datetime | None]
+    device_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    enrolled_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    facility: Mapped[Facility] = relationship()
+    housing_unit: Mapped[HousingUnit] = relationship()
+
+
+class Detainee(Base):
+    __tablename__ = "detainees"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    a_number: Mapped[str] = mapped_column(String(9), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CaseStatus(str, enum.Enum):
+    NEW = "new"
+    ACKNOWLEDGED = "acknowledged"
+    IN_REVIEW = "in_review"
+    FACILITY_CONTACTED = "facility_contacted"
+    REFERRED = "referred"
+    RESOLVED = "resolved"
+    NOT_SUBSTANTIATED = "not_substantiated"
+    WITHDRAWN = "withdrawn"
+
+
+class Case(Base):
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(16), unique=True)
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"), index=True)
+    housing_unit_id: Mapped[int | None] = mapped_column(ForeignKey("housing_units.id"))
+    kiosk_id: Mapped[int | None] = mapped_column(ForeignKey("kiosks.id"))
+    detainee_id: Mapped[int | None] = mapped_column(ForeignKey("detainees.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(16), default="kiosk")
+    submitted_by: Mapped[str] = mapped_column(String(16), default="detainee")
+    language: Mapped[str] = mapped_column(String(16))
+    category: Mapped[str] = mapped_column(String(32), index=True)
+    answers: Mapped[dict] = mapped_column(JSON, default=dict)
+    description: Mapped[str] = mapped_column(Text, default="")
+    is_emergency: Mapped[bool] = mapped_column(Boolean, default=False)
+    priority: Mapped[int] = mapped_column(Integer)
+    due_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(32), default=CaseStatus.NEW.value, index=True)
+    pin_hash: Mapped[str | None] = mapped_column(String(200))
+    pin_failures: Mapped[int] = mapped_column(Integer, default=0)
+    pin_locked_until: Mapped[datetime | None]
+    # The review form's one-time token: a double tap on "send" finds the case it already made.
+    submission_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    facility: Mapped[Facility] = relationship()
+    housing_unit: Mapped[HousingUnit | None] = relationship()
+    detainee: Mapped[Detainee | None] = relationship()
+    events: Mapped[list[CaseEvent]] = relationship(
+        back_populates="case", order_by="CaseEvent.id", cascade="all, delete-orphan"
+    )
+    trusted_contacts: Mapped[list[TrustedContact]] = relationship(
+        back_populates="case", order_by="TrustedContact.id"
+    )
+    share_codes: Mapped[list[ShareCode]] = relationship(back_populates="case", order_by="ShareCode.id")
+
+
+class EventKind(str, enum.Enum):
+    FILED = "filed"
+    STATUS_CHANGED = "status_changed"
+    DETAINEE_MESSAGE = "detainee_message"
+    REPLY = "reply"
+    CONTACT_ADDED = "contact_added"
+    CONTACT_REVOKED = "contact_revoked"
+    SHARE_CODE_CREATED = "share_code_created"
+    SHARE_CODE_REVOKED = "share_code_revoked"
+
+
+class CaseEvent(Base):
+    """One line of a case's timeline: a status change, a message, an authorization."""
+
+    __tablename__ = "case_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(100))
+    status_from: Mapped[str | None] = mapped_column(String(32))
+    status_to: Mapped[str | None] = mapped_column(String(32))
+    body: Mapped[str | None] = mapped_column(Text)
+    language: Mapped[str | None] = mapped_column(String(16))
+    visible_to_detainee: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    case: Mapped[Case] = relationship(back_populates="events")
+
+
+class TrustedContact(Base):
+    """A phone number the detainee authorized to follow one case by text."""
+
+    __tablename__ = "trusted_contacts"
+    __table_args__ = (UniqueConstraint("case_id", "phone"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    phone: Mapped[str] = mapped_column(String(20), index=True)
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+
+    case: Mapped[Case] = relationship(back_populates="trusted_contacts")
+
+
+class ShareCode(Base):
+    """A code the detainee chose to give out; whoever holds it may ask the case's status."""
+
+    __tablename__ = "share_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hint: Mapped[str] = mapped_column(String(4))  # last characters, so the detainee can tell codes apart
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+
+    case: Mapped[Case] = relationship(back_populates="share_codes")
+
+
+class StaffRole(str, enum.Enum):
+    CASE_MANAGER = "case_manager"
+    SUPERVISOR = "supervisor"
+    ADMINISTRATOR = "administrator"
+
+
+class StaffUser(Base):
+    __tablename__ = "staff_users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(32))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    facilities: Mapped[list[Facility]] = relationship(secondary="staff_facilities")
+
+
+class StaffFacility(Base):
+    """Which facilities a case manager works; supervisors see all of them."""
+
+    __tablename__ = "staff_facilities"
+
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"), primary_key=True)
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"), primary_key=True)
+
+
+class AuditEntry(Base):
+    """Append-only: database triggers refuse UPDATE and DELETE on this table."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    facility_id: Mapped[int | None] = mapped_column(ForeignKey("facilities.id"))
+    remote_addr: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class WebSession(Base):
+    """Server-side session data; the browser only holds a random id whose digest is the key."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    surface: Mapped[str] = mapped_column(String(16))
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    expires_at: Mapped[datetime] = mapped_column(index=True)

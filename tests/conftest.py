@@ -1,0 +1,135 @@
+"""Fixtures: an app on SQLite and (when KIOSK_TEST_DATABASE_URL is set) on PostgreSQL.
+
+The schema is made by the real Alembic migrations, once per run and backend;
+each test then starts from empty tables. CSRF stays switched on everywhere.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from tests import network_guard
+
+network_guard.install()
+
+from kiosk import create_app, kiosks, migrate  # noqa: E402
+from kiosk.config import Config  # noqa: E402
+from kiosk.db import Database, make_engine  # noqa: E402
+from kiosk.models import Base, Facility, Hotline, HousingUnit  # noqa: E402
+from tests.helpers import KioskClient  # noqa: E402
+
+POSTGRES_URL = os.environ.get("KIOSK_TEST_DATABASE_URL")
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def _with_search_path(url: str, schema: str) -> str:
+    joiner = "&" if "?" in url else "?"
+    return f"{url}{joiner}options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("schema") / "template.sqlite3"
+    migrate.upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def migrated_postgres():
+    """A schema of our own, so parallel runs on the shared server never meet."""
+    if not POSTGRES_URL:
+        pytest.skip("KIOSK_TEST_DATABASE_URL is not set: PostgreSQL tests skipped")
+    schema = f"kiosk_test_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(POSTGRES_URL)
+    with admin.begin() as connection:
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
+    url = _with_search_path(POSTGRES_URL, schema)
+    migrate.upgrade(url)
+    yield url
+    with admin.begin() as connection:
+        connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request, tmp_path) -> str:
+    if request.param == "sqlite":
+        path = tmp_path / "kiosk.sqlite3"
+        shutil.copy(request.getfixturevalue("migrated_sqlite"), path)
+        return f"sqlite:///{path}"
+    url = request.getfixturevalue("migrated_postgres")
+    engine = make_engine(url)
+    tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def config(database_url, tmp_path) -> Config:
+    return Config(
+        secret_key="test-secret-key-" + "x" * 32,
+        database_url=database_url,
+        instance_path=tmp_path / "instance",
+        env="production",
+        cookie_secure=False,  # the test client speaks plain HTTP
+        sms_number="+15555550100",
+        argon2_time_cost=1,
+        argon2_memory_cost=1024,
+        testing=True,
+    )
+
+
+@pytest.fixture
+def app(config):
+    app = create_app(config)
+    yield app
+    app.extensions["database"].engine.dispose()
+
+
+@pytest.fixture
+def database(app) -> Database:
+    return app.extensions["database"]
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def place(database):
+    """A facility with two housing units and its hotlines."""
+    with database.transaction() as session:
+        facility = Facility(code="TST", name="Test Detention Center", timezone="America/Chicago")
+        session.add(facility)
+        session.flush()
+        units = [HousingUnit(facility_id=facility.id, name=name) for name in ("A-1", "B-2")]
+        session.add_all(units)
+        session.add_all([
+            Hotline(facility_id=facility.id, kind="emergency", number="+1 512-555-0110", free_call_code="0"),
+            Hotline(facility_id=None, kind="sexual_abuse", number="+1 202-555-0186", free_call_code="7702"),
+        ])
+    return {"facility_id": facility.id, "unit_ids": [u.id for u in units]}
+
+
+def register_kiosk(database, unit_name="A-1") -> str:
+    with database.transaction() as session:
+        unit = kiosks.find_unit(session, "TST", unit_name)
+        _kiosk, token = kiosks.register(session, unit, f"kiosk {unit_name}", actor="test")
+    return token
+
+
+@pytest.fixture
+def kiosk(app, database, place) -> KioskClient:
+    """A browser enrolled as the kiosk of housing unit A-1."""
+    client = KioskClient(app.test_client())
+    response = client.get(f"/kiosk/enroll/{register_kiosk(database)}")
+    assert response.status_code == 302
+    return client

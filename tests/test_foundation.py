@@ -1,0 +1,121 @@
+"""The foundation: configuration, health, migrations, the audit log, kioskctl and demo data."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import func, select, text, update
+from sqlalchemy.exc import DBAPIError
+
+from kiosk import audit, create_app
+from kiosk.config import Config, ConfigError
+from kiosk.db import make_engine
+from kiosk.models import AuditEntry, Base, Case, Facility, Kiosk, StaffUser
+
+
+def test_healthz_answers_200_with_the_database_reachable(app):
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 200
+    assert response.json["database"] == "reachable"
+
+
+def test_healthz_answers_503_when_the_database_is_down(config):
+    down = config.with_changes(database_url="postgresql://postgres@127.0.0.1:1/none")
+    response = create_app(down).test_client().get("/healthz")
+    assert response.status_code == 503
+
+
+def test_a_missing_secret_key_stops_start_up_with_a_clear_message(tmp_path):
+    with pytest.raises(ConfigError, match="KIOSK_SECRET_KEY is not set"):
+        Config.from_env({"KIOSK_INSTANCE_PATH": str(tmp_path)})
+    with pytest.raises(ConfigError, match="too short"):
+        Config.from_env({"KIOSK_SECRET_KEY": "short", "KIOSK_INSTANCE_PATH": str(tmp_path)})
+    # A developer's machine may use a short key; production may not.
+    dev = Config.from_env({"KIOSK_SECRET_KEY": "dev", "KIOSK_ENV": "development", "KIOSK_INSTANCE_PATH": str(tmp_path)})
+    assert dev.development and not dev.cookie_secure
+    assert dev.database_url == f"sqlite:///{tmp_path / 'kiosk.sqlite3'}"
+
+
+def test_kioskctl_without_a_secret_key_says_so_without_a_traceback(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")}
+    env["KIOSK_INSTANCE_PATH"] = str(tmp_path)
+    result = subprocess.run([sys.executable, "-m", "kiosk.cli", "db", "upgrade"], env=env,
+                            capture_output=True, text=True)
+    assert result.returncode != 0
+    assert "KIOSK_SECRET_KEY is not set" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_migrations_build_exactly_the_models(database):
+    with database.engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}), Base.metadata)
+    assert differences == []
+
+
+def test_the_audit_log_refuses_updates_and_deletes(database):
+    with database.transaction() as session:
+        audit.record(session, "test", "test.action")
+    with pytest.raises(DBAPIError, match="append-only"):
+        with database.transaction() as session:
+            session.execute(update(AuditEntry).values(action="changed"))
+    with pytest.raises(DBAPIError, match="append-only"):
+        with database.transaction() as session:
+            session.execute(text("DELETE FROM audit_log"))
+    with database.sessions() as session:
+        assert session.scalars(select(AuditEntry.action)).all() == ["test.action"]
+
+
+def test_demo_loads_once_and_prints_what_it_made(app, runner, database):
+    first = runner.invoke(args=["demo", "--json", "--force"])
+    assert first.exit_code == 0, first.output
+    made = json.loads(first.output)
+    with database.sessions() as session:
+        counts = [session.scalar(select(func.count()).select_from(m)) for m in (Facility, Case, StaffUser, Kiosk)]
+    second = json.loads(runner.invoke(args=["demo", "--json", "--force"]).output)
+    with database.sessions() as session:
+        assert [session.scalar(select(func.count()).select_from(m)) for m in (Facility, Case, StaffUser, Kiosk)] == counts
+    assert counts[1] >= 4 and counts[2] >= 3
+    assert {c["language"] for c in made["cases"]} >= {"es", "ar", "ht", "zh_Hans"}
+    assert [c["case_number"] for c in made["cases"]] == [c["case_number"] for c in second["cases"]]
+    assert all({"case_number", "language", "facility", "pin"} <= set(c) for c in made["cases"])
+    assert {s["role"] for s in made["staff"]} == {"administrator", "supervisor", "case_manager"}
+    assert made["kiosk_enrollment_url"] != second["kiosk_enrollment_url"]  # fresh every time
+
+    # The newest enrollment URL makes a browser the demo kiosk, once.
+    client = app.test_client()
+    path = second["kiosk_enrollment_url"].split("127.0.0.1:8000")[-1]
+    assert client.get(path).status_code == 302
+    assert client.get("/kiosk/").status_code == 200
+    assert app.test_client().get(path).status_code == 404
+
+
+def test_demo_refuses_to_run_in_production_without_force(runner):
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code != 0
+    assert "refusing to load demo data" in result.output
+
+
+def test_kiosk_register_prints_a_one_time_enrollment_url(app, runner, place):
+    result = runner.invoke(args=["kiosk", "register", "--facility", "TST", "--unit", "B-2"])
+    assert result.exit_code == 0, result.output
+    url = result.output.strip().splitlines()[-1]
+    assert "/kiosk/enroll/" in url
+    client = app.test_client()
+    assert client.get(url.split("127.0.0.1:8000")[-1]).status_code == 302
+    assert client.get("/kiosk/home").status_code == 200
+
+
+def test_kiosk_register_names_an_unknown_place(runner, place):
+    result = runner.invoke(args=["kiosk", "register", "--facility", "TST", "--unit", "Z-9"])
+    assert result.exit_code != 0
+    assert "no housing unit 'Z-9' at facility 'TST'" in result.output
+
+
+def test_the_engine_speaks_psycopg3_for_plain_postgresql_urls():
+    engine = make_engine("postgresql://postgres@127.0.0.1:5432/test")
+    assert engine.dialect.driver == "psycopg"

@@ -1,0 +1,74 @@
+"""The numbers people type, and the triage policy that follows from their answers."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from kiosk.identifiers import (
+    InvalidIdentifier, case_number, new_case_number, parse_a_number, parse_case_number, parse_phone, parse_pin,
+)
+from kiosk.triage import triage
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("201234567", "201234567"), ("A201234567", "201234567"), ("a 201-234-567", "201234567"),
+    ("12345678", "012345678"),
+])
+def test_a_numbers(raw, expected):
+    assert parse_a_number(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["", None, "1234567", "1234567890", "12345678x", "١٢٣٤٥٦٧٨", "12 34 56 7\u202e8"])
+def test_bad_a_numbers(raw):
+    with pytest.raises(InvalidIdentifier):
+        parse_a_number(raw)
+
+
+@pytest.mark.parametrize("raw", ["123", "1234567", "12a4", "", "１２３４"])
+def test_bad_pins(raw):
+    with pytest.raises(InvalidIdentifier):
+        parse_pin(raw)
+
+
+def test_case_numbers_catch_a_mistyped_or_swapped_digit():
+    number = case_number(2026, 1234567)
+    assert parse_case_number(number.replace("-", "")) == number
+    digits = number.replace("-", "")
+    for i in range(10):
+        wrong = digits[:i] + str((int(digits[i]) + 1) % 10) + digits[i + 1:]
+        with pytest.raises(InvalidIdentifier):
+            parse_case_number(wrong)
+    swapped = digits[:3] + digits[4] + digits[3] + digits[5:]
+    if swapped != digits:
+        with pytest.raises(InvalidIdentifier):
+            parse_case_number(swapped)
+    assert parse_case_number(new_case_number(2026))
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("512 555 0199", "+15125550199"), ("+52 55 1234 5678", "+525512345678"), ("0052 55 1234 5678", "+525512345678"),
+    ("1-512-555-0199", "+15125550199"),
+])
+def test_phone_numbers(raw, expected):
+    assert parse_phone(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["", "12345", "+0123456789", "call me", "+1 512 555 0199 0000 0000"])
+def test_bad_phone_numbers(raw):
+    with pytest.raises(InvalidIdentifier):
+        parse_phone(raw)
+
+
+def test_triage_follows_category_and_urgency():
+    routine = {"urgent": "no", "since": "today", "raised_with_facility": "not_yet"}
+    medical = triage("medical", routine)
+    assert (medical.is_emergency, medical.priority, medical.due_in) == (False, 1, timedelta(hours=24))
+    emergency = triage("medical", {**routine, "urgent": "yes"})
+    assert emergency.is_emergency and emergency.priority == 0 and emergency.due_in <= timedelta(hours=24)
+    prea = triage("safety", {**routine, "safety_kind": "sexual_abuse"})
+    assert prea.is_emergency and prea.priority == 0
+    legal = triage("legal_access", routine)
+    assert (legal.priority, legal.due_in) == (2, timedelta(days=5))
+    food_urgent = triage("food", {**routine, "urgent": "yes"})
+    assert not food_urgent.is_emergency and food_urgent.due_in == timedelta(hours=24)

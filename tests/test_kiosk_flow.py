@@ -1,0 +1,175 @@
+"""Filing a complaint on the kiosk, screen by screen, with the database checked after each step."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from kiosk.models import AuditEntry, Case, CaseEvent, Detainee, WebSession
+
+
+def count(database, model) -> int:
+    with database.sessions() as session:
+        return session.scalar(select(func.count()).select_from(model))
+
+
+def draft_of(database) -> dict:
+    """The server-side draft of the only kiosk session."""
+    with database.sessions() as session:
+        rows = session.scalars(select(WebSession)).all()
+    assert len(rows) == 1
+    return rows[0].data.get("draft", {})
+
+
+def file_complaint(kiosk, *, language="es", a_number="201234567", pin="2468", category="food",
+                   answers=None, words="La comida llega fría."):
+    answers = answers or {"urgent": "no", "since": "this_week", "raised_with_facility": "not_yet"}
+    kiosk.choose_language(language)
+    kiosk.get("/kiosk/file", follow_redirects=True)
+    if a_number:
+        kiosk.post("/kiosk/file/who", {"a_number": a_number})
+    else:
+        kiosk.post("/kiosk/file/who/anonymous")
+    kiosk.post("/kiosk/file/pin", {"pin": pin})
+    kiosk.post("/kiosk/file/pin-again", {"pin": pin})
+    kiosk.post("/kiosk/file/category", {"choice": category})
+    for key, value in answers.items():
+        kiosk.post(f"/kiosk/file/question/{key}", {"choice": value})
+    kiosk.post("/kiosk/file/words", {"description": words})
+    kiosk.get("/kiosk/file/review")
+    return kiosk.post("/kiosk/file/review", {"submission": kiosk.submission_token()}, follow_redirects=True)
+
+
+def test_spanish_complaint_step_by_step(kiosk, database):
+    page = kiosk.choose_language("es")
+    assert '<html lang="es" dir="ltr">' in page.text
+    assert "Hacer una queja" in page.text or "¿Qué quiere hacer?" in page.text or page.status_code == 200
+
+    kiosk.get("/kiosk/file", follow_redirects=True)
+    assert kiosk.last.request.path == "/kiosk/file/who"
+
+    kiosk.post("/kiosk/file/who", {"a_number": "20123456 7"})
+    assert draft_of(database)["a_number"] == "201234567"
+
+    kiosk.post("/kiosk/file/pin", {"pin": "2468"})
+    draft = draft_of(database)
+    assert "2468" not in str(draft) and draft["pin_hash"].startswith("$argon2id$")
+
+    kiosk.post("/kiosk/file/pin-again", {"pin": "2468"})
+    assert draft_of(database)["pin_confirmed"] is True
+
+    page = kiosk.post("/kiosk/file/category", {"choice": "legal_access"}, follow_redirects=True)
+    assert draft_of(database)["category"] == "legal_access"
+    assert page.request.path == "/kiosk/file/question/urgent"
+
+    for key, value in {"urgent": "no", "since": "this_week", "raised_with_facility": "grievance_filed"}.items():
+        kiosk.post(f"/kiosk/file/question/{key}", {"choice": value})
+        assert draft_of(database)["answers"][key] == value
+
+    words = "El teléfono de la unidad no funciona.\nNo puedo llamar a mi abogado."
+    kiosk.post("/kiosk/file/words", {"description": words})
+    assert draft_of(database)["description"] == words
+
+    review = kiosk.get("/kiosk/file/review")
+    assert "El teléfono de la unidad no funciona." in review.text
+    assert count(database, Case) == 0
+
+    receipt = kiosk.post("/kiosk/file/review", {"submission": kiosk.submission_token()}, follow_redirects=True)
+    assert receipt.request.path == "/kiosk/receipt"
+    with database.sessions() as session:
+        case = session.scalars(select(Case)).one()
+        assert case.language == "es"
+        assert case.category == "legal_access"
+        assert case.answers == {"urgent": "no", "since": "this_week", "raised_with_facility": "grievance_filed"}
+        assert case.description == words
+        assert case.detainee.a_number == "201234567"
+        assert case.channel == "kiosk" and case.submitted_by == "detainee"
+        assert case.housing_unit.name == "A-1" and case.facility.code == "TST"
+        assert not case.is_emergency and case.priority == 2
+        assert (case.due_at - case.created_at).days == 5
+        assert [e.kind for e in case.events] == ["filed"]
+        assert session.scalar(select(AuditEntry).where(AuditEntry.action == "case.filed")).case_id == case.id
+    assert case.number in receipt.text
+    assert draft_of(database) == {}
+
+
+def test_arabic_complaint_renders_right_to_left_and_is_stored(kiosk, database):
+    page = kiosk.choose_language("ar")
+    assert '<html lang="ar" dir="rtl">' in page.text
+    words = "الهاتف لا يعمل منذ أسبوع."
+    receipt = file_complaint(kiosk, language="ar", a_number=None, category="legal_access", words=words)
+    assert receipt.request.path == "/kiosk/receipt"
+    assert 'dir="rtl"' in receipt.text
+    with database.sessions() as session:
+        case = session.scalars(select(Case)).one()
+        assert case.language == "ar" and case.detainee_id is None and case.description == words
+        assert session.scalar(select(func.count()).select_from(Detainee)) == 0
+
+
+def test_medical_emergency_shows_help_at_once_and_is_flagged(kiosk, database):
+    kiosk.choose_language("es")
+    kiosk.get("/kiosk/file", follow_redirects=True)
+    kiosk.post("/kiosk/file/who/anonymous")
+    kiosk.post("/kiosk/file/pin", {"pin": "1234"})
+    kiosk.post("/kiosk/file/pin-again", {"pin": "1234"})
+    kiosk.post("/kiosk/file/category", {"choice": "medical"})
+    page = kiosk.post("/kiosk/file/question/urgent", {"choice": "yes"}, follow_redirects=True)
+    assert page.request.path == "/kiosk/file/emergency"
+    assert "+1 512-555-0110" in page.text
+    for key, value in {"since": "today", "raised_with_facility": "told_staff"}.items():
+        kiosk.post(f"/kiosk/file/question/{key}", {"choice": value})
+    kiosk.post("/kiosk/file/words", {"description": ""})
+    kiosk.get("/kiosk/file/review")
+    receipt = kiosk.post("/kiosk/file/review", {"submission": kiosk.submission_token()}, follow_redirects=True)
+    assert "+1 512-555-0110" in receipt.text
+    with database.sessions() as session:
+        case = session.scalars(select(Case)).one()
+        assert case.is_emergency and case.priority == 0
+        assert (case.due_at - case.created_at).total_seconds() <= 24 * 3600
+
+
+def test_sexual_abuse_is_an_emergency_and_shows_the_hotline(kiosk, database):
+    kiosk.choose_language("en")
+    kiosk.get("/kiosk/file", follow_redirects=True)
+    kiosk.post("/kiosk/file/who/anonymous")
+    kiosk.post("/kiosk/file/pin", {"pin": "1234"})
+    kiosk.post("/kiosk/file/pin-again", {"pin": "1234"})
+    kiosk.post("/kiosk/file/category", {"choice": "safety"})
+    page = kiosk.post("/kiosk/file/question/safety_kind", {"choice": "sexual_abuse"}, follow_redirects=True)
+    assert page.request.path == "/kiosk/file/emergency"
+    assert "+1 202-555-0186" in page.text and "You do not have to say your name" in page.text
+
+
+def test_double_tap_on_send_files_one_case(kiosk, database):
+    file_complaint(kiosk)
+    token_page = kiosk.last
+    assert token_page.request.path == "/kiosk/receipt"
+    # The same submission again, as a second tap would send it.
+    with database.sessions() as session:
+        token = session.scalars(select(Case.submission_token)).one()
+    again = kiosk.post("/kiosk/file/review", {"submission": token}, follow_redirects=True)
+    assert again.request.path == "/kiosk/receipt"
+    assert count(database, Case) == 1
+
+
+def test_screens_cannot_be_skipped(kiosk, database):
+    kiosk.choose_language("es")
+    page = kiosk.get("/kiosk/file/review", follow_redirects=True)
+    assert page.request.path == "/kiosk/file/who"
+    page = kiosk.post("/kiosk/file/review", {"submission": "made-up"}, follow_redirects=True)
+    assert page.request.path == "/kiosk/file/who"
+    assert count(database, Case) == 0
+
+
+def test_changing_the_category_forgets_the_old_answers(kiosk, database):
+    kiosk.choose_language("en")
+    kiosk.get("/kiosk/file", follow_redirects=True)
+    kiosk.post("/kiosk/file/who/anonymous")
+    kiosk.post("/kiosk/file/pin", {"pin": "1234"})
+    kiosk.post("/kiosk/file/pin-again", {"pin": "1234"})
+    kiosk.post("/kiosk/file/category", {"choice": "food"})
+    kiosk.post("/kiosk/file/question/urgent", {"choice": "no"})
+    kiosk.post("/kiosk/file/category", {"choice": "safety"})
+    draft = draft_of(database)
+    assert draft["category"] == "safety" and draft["answers"] == {}
+    page = kiosk.get("/kiosk/file/review", follow_redirects=True)
+    assert page.request.path == "/kiosk/file/question/safety_kind"
