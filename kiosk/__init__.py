@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from kiosk import db, i18n, security
 from kiosk.config import PROJECT_ROOT, Config
@@ -32,6 +33,8 @@ def create_app(config: Config | None = None) -> Flask:
         SEND_FILE_MAX_AGE_DEFAULT=3600,
     )
     config.instance_path.mkdir(parents=True, exist_ok=True)
+    if config.proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.proxies, x_proto=config.proxies, x_host=config.proxies)
 
     database = db.Database(config.database_url)
     db.init_app(app, database)

@@ -23,6 +23,16 @@ PIN_ATTEMPTS = 5
 PIN_LOCKOUT = timedelta(minutes=15)
 
 
+# C0 control characters cannot be typed on any keyboard and NUL cannot be stored
+# in PostgreSQL text; tab and newline are kept. Everything else, bidirectional
+# marks included, is kept exactly as typed and isolated when shown.
+_DROPPED_CONTROLS = {code: None for code in range(32) if chr(code) not in "\t\n"}
+
+
+def clean_words(text: str) -> str:
+    return text.replace("\r\n", "\n").translate(_DROPPED_CONTROLS)
+
+
 class IncompleteComplaint(ValueError):
     pass
 

@@ -23,17 +23,21 @@ def _env_bool(value: str | None, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _env_seconds(environ, name: str, default: int) -> timedelta:
+def _env_int(environ, name: str, default: int, minimum: int = 0) -> int:
     raw = environ.get(name)
     if not raw:
-        return timedelta(seconds=default)
+        return default
     try:
-        seconds = int(raw)
+        value = int(raw)
     except ValueError:
-        raise ConfigError(f"{name} must be a whole number of seconds, not {raw!r}") from None
-    if seconds <= 0:
-        raise ConfigError(f"{name} must be positive")
-    return timedelta(seconds=seconds)
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}")
+    return value
+
+
+def _env_seconds(environ, name: str, default: int) -> timedelta:
+    return timedelta(seconds=_env_int(environ, name, default, minimum=1))
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,8 @@ class Config:
     # argon2id cost for PINs and passwords; tests lower it to stay fast.
     argon2_time_cost: int = 3
     argon2_memory_cost: int = 65536
+    # How many reverse proxies (TLS terminators) stand in front; their X-Forwarded-* are trusted.
+    proxies: int = 0
     testing: bool = False
 
     @property
@@ -83,6 +89,7 @@ class Config:
             cookie_secure=_env_bool(environ.get("KIOSK_COOKIE_SECURE"), default=env != "development"),
             kiosk_idle_timeout=_env_seconds(environ, "KIOSK_IDLE_TIMEOUT", 90),
             sms_number=environ.get("KIOSK_SMS_NUMBER") or None,
+            proxies=_env_int(environ, "KIOSK_PROXIES", 0),
         )
 
     def with_changes(self, **changes) -> "Config":

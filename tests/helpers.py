@@ -2,6 +2,10 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from html import escape
+
+from babel.messages.pofile import read_po
 
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 SUBMISSION = re.compile(r'name="submission" type="hidden" value="([^"]*)"')
@@ -39,3 +43,17 @@ class KioskClient:
 
     def choose_language(self, code):
         return self.get(f"/kiosk/language/{code}", follow_redirects=True)
+
+
+
+@lru_cache(maxsize=None)
+def _catalog(locale: str):
+    with open(f"translations/{locale}/LC_MESSAGES/messages.po", "rb") as po:
+        return read_po(po)
+
+
+def translated(locale: str, message: str, **values) -> str:
+    """The catalog's translation of a message, as the page should show it (HTML-escaped)."""
+    found = _catalog(locale).get(message)
+    assert found is not None and found.string, f"{message!r} is not translated into {locale}"
+    return escape(found.string % values if values else found.string, quote=False)

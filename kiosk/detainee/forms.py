@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
-from kiosk.cases import MAX_DESCRIPTION
+from kiosk.cases import MAX_DESCRIPTION, clean_words
 from kiosk.identifiers import InvalidIdentifier, parse_a_number, parse_case_number, parse_phone, parse_pin
 
 
@@ -37,7 +37,7 @@ class ChoiceForm(FlaskForm):
 
 
 class WordsForm(FlaskForm):
-    description = TextAreaField()
+    description = TextAreaField(filters=[lambda text: clean_words(text or "")])
 
     def validate_description(self, field):
         text = field.data or ""

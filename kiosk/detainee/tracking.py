@@ -32,7 +32,7 @@ def _case_context(case: Case) -> dict:
         "case": case,
         "category_words": CATEGORY_WORDS.get(case.category, case.category),
         "status_words": STATUS_WORDS,
-        "timeline": cases.detainee_timeline(case),
+        "events": cases.detainee_timeline(case),
         "contacts": [(c.id, masked_phone(c.phone)) for c in contacts.active_contacts(case)],
         "share_codes": contacts.active_share_codes(case),
         "new_share_code": format_share_code(new_code["code"]) if new_code and new_code["case_id"] == case.id else None,
@@ -130,7 +130,7 @@ def add_contact(number: str):
         except contacts.TooMany:
             flash(_("You can add up to %(count)d phone numbers.", count=contacts.MAX_TRUSTED_CONTACTS), "error")
     else:
-        flash(form.phone.errors[0] if form.phone.errors else _("Nothing was saved. Please try again."), "error")
+        flash(str(form.phone.errors[0]) if form.phone.errors else _("Nothing was saved. Please try again."), "error")
     return _back_to(case)
 
 

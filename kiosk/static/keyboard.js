@@ -187,11 +187,15 @@
       }
     }
 
+    // Keys that re-draw the keyboard act on click, not pointerdown: otherwise the
+    // click that ends the touch lands on whatever moved under the finger.
+    var redraws = function (b) { return /^(sy|pg|ly)$/.test(b.getAttribute('data-a') || ''); };
     kb.addEventListener('pointerdown', function (e) {
       var b = e.target.closest('.key');
       if (!b || e.button > 0) return;
       e.preventDefault();
       stopRepeat();
+      if (redraws(b)) return;
       pend = Date.now();
       press(b, true);
     });
@@ -202,7 +206,7 @@
       // A click that follows a pointerdown we already handled is ignored.
       if (e.detail && pend && Date.now() - pend < 1000) { pend = 0; return; }
       pend = 0;
-      if (b) press(b, false);
+      if (b) press(b, !!e.detail && redraws(b));
     });
     kb.addEventListener('contextmenu', function (e) { e.preventDefault(); });
 

@@ -1,0 +1,196 @@
+"""What a person sees and touches, in Debian's Chromium driven by Playwright."""
+from __future__ import annotations
+
+import shutil
+import tempfile
+import threading
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+from werkzeug.serving import make_server
+
+from kiosk import create_app
+from kiosk.models import Case
+from tests.conftest import register_kiosk
+from tests.helpers import translated
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not shutil.which(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (.ci/run does)")
+    from playwright.sync_api import sync_playwright
+
+    profile = tempfile.mkdtemp(prefix="kiosk-chromium-")
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            profile, executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
+            viewport={"width": 1080, "height": 1500}, has_touch=True,
+        )
+        yield context
+        context.close()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+class LiveServer:
+    def __init__(self, app):
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+
+
+def serve(app):
+    server = LiveServer(app)
+    return server
+
+
+@pytest.fixture
+def live(app, database, place):
+    server = serve(app)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def page(browser, live, database):
+    """A fresh tab on a browser enrolled as the kiosk of unit A-1, with no cookies from before."""
+    browser.clear_cookies()
+    tab = browser.new_page()
+    tab.goto(f"{live.url}/kiosk/enroll/{register_kiosk(database)}")
+    yield tab
+    tab.close()
+
+
+def tap_digits(page, digits):
+    for digit in digits:
+        page.locator(f".keypad:visible [data-key='{digit}']").tap()
+
+
+def next_screen(page):
+    page.locator("form.keypad-form button[type=submit], main form button.primary").first.tap()
+
+
+def test_filing_a_complaint_in_spanish_by_touch(page, live, database):
+    page.get_by_role("link", name="Español").tap()
+    page.get_by_role("link", name=translated("es", "Make a complaint")).tap()
+
+    tap_digits(page, "201234567")
+    assert page.locator("#a_number").input_value() == "201234567"
+    next_screen(page)
+    page.wait_for_url("**/file/pin")
+    tap_digits(page, "2468")
+    next_screen(page)
+    page.wait_for_url("**/file/pin-again")
+    tap_digits(page, "2468")
+    next_screen(page)
+    page.wait_for_url("**/file/category")
+
+    page.locator("button.choice[value=food]").tap()
+    page.locator("button.choice[value=no]").tap()          # urgent now?
+    page.locator("button.choice[value=this_week]").tap()   # since when?
+    page.locator("button.choice[value=told_staff]").tap()  # told staff?
+    page.wait_for_url("**/file/words")
+
+    # Type "comida fría" on the on-screen keyboard: í lives on the accents page.
+    for letter in "comida":
+        page.locator(f"#keyboard [data-k='{letter}']").tap()
+    page.locator("#keyboard [data-a='sp']").tap()
+    for letter in "fr":
+        page.locator(f"#keyboard [data-k='{letter}']").tap()
+    page.locator("#keyboard [data-a='pg']").tap()
+    page.locator("#keyboard [data-k='í']").tap()
+    page.locator("#keyboard [data-a='pg']").tap()
+    page.locator("#keyboard [data-k='a']").tap()
+    assert page.locator("#words").input_value() == "comida fría"
+    assert page.locator("#words-count").inner_text().startswith("11")
+    page.locator("form.words-form button[type=submit]").tap()
+
+    page.wait_for_url("**/file/review")
+    assert "comida fría" in page.locator(".review").inner_text()
+    page.locator("form.send button").tap()
+    page.wait_for_url("**/receipt")
+    number = page.locator(".case-number").first.inner_text()
+
+    with database.sessions() as session:
+        case = session.scalars(select(Case)).one()
+    assert case.number == number
+    assert case.description == "comida fría" and case.language == "es"
+    assert case.answers == {"urgent": "no", "since": "this_week", "raised_with_facility": "told_staff"}
+
+    # "Finish" leaves nothing: the browser's back button shows no previous screen.
+    page.get_by_role("link", name=translated("es", "Finish")).first.tap()
+    page.wait_for_url(f"{live.url}/kiosk/")
+    page.go_back()
+    assert number not in page.content()
+
+
+def test_arabic_renders_right_to_left(page):
+    page.get_by_role("link", name="العربية").tap()
+    page.wait_for_url("**/kiosk/home")
+    assert page.evaluate("document.documentElement.dir") == "rtl"
+    assert page.evaluate("getComputedStyle(document.querySelector('main')).direction") == "rtl"
+    # The layout mirrors: "back" sits on the right, "finish" on the left.
+    back = page.locator(".bar .back").bounding_box()
+    finish = page.locator(".bar .finish").bounding_box()
+    assert back["x"] > finish["x"]
+    assert translated("ar", "Make a complaint") in page.locator("main").inner_text()
+
+
+def test_touch_targets_are_at_least_64_pixels(page):
+    page.get_by_role("link", name="English").tap()
+    page.get_by_role("link", name="Make a complaint").tap()
+    page.wait_for_url("**/file/who")
+    for locator in (page.locator(".keypad .key"), page.locator("main .button"), page.locator(".bar-button")):
+        for box in [locator.nth(i).bounding_box() for i in range(locator.count())]:
+            assert box["height"] >= 64 and box["width"] >= 64
+
+
+def test_a_double_tap_on_send_files_one_case(page, database):
+    page.get_by_role("link", name="English").tap()
+    page.get_by_role("link", name="Make a complaint").tap()
+    page.locator("form.or button").tap()  # without my name
+    for _ in range(2):
+        tap_digits(page, "1234")
+        next_screen(page)
+    page.locator("button.choice[value=property]").tap()
+    for value in ("no", "today", "not_yet"):
+        page.locator(f"button.choice[value={value}]").tap()
+    page.locator("form.words-form button[type=submit]").tap()
+    page.wait_for_url("**/file/review")
+    page.locator("form.send button").dblclick()
+    page.wait_for_url("**/receipt")
+    with database.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Case)) == 1
+
+
+def test_an_idle_kiosk_counts_down_and_clears_itself(browser, config, database, place):
+    app = create_app(config.with_changes(kiosk_idle_timeout=timedelta(seconds=6)))
+    server = serve(app)
+    try:
+        browser.clear_cookies()
+        tab = browser.new_page()
+        tab.goto(f"{server.url}/kiosk/enroll/{register_kiosk(database)}")
+        tab.get_by_role("link", name="Español").tap()
+        tab.get_by_role("link", name=translated("es", "Make a complaint")).tap()
+        tap_digits(tab, "201234567")
+        tab.locator("[data-still-there]").wait_for(state="visible", timeout=10_000)
+        tab.wait_for_url(f"{server.url}/kiosk/", timeout=10_000)
+        assert translated("es", "Time ran out. Everything you typed was deleted.") in tab.content()
+        assert tab.evaluate("document.documentElement.lang") == "es"  # the language stays
+        tab.close()
+    finally:
+        server.stop()
+        app.extensions["database"].engine.dispose()

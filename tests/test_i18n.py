@@ -1,0 +1,79 @@
+"""Every catalog is complete, current and safe; every language renders in its own direction."""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+
+from kiosk.i18n import LANGUAGES
+from tests.helpers import translated
+
+ROOT = Path(__file__).resolve().parent.parent
+TRANSLATIONS = ROOT / "translations"
+CODES = [language.code for language in LANGUAGES]
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|%[sd]")
+TAG = re.compile(r"</?([a-zA-Z][a-zA-Z0-9]*)\b[^>]*>")
+
+
+def catalog(code):
+    with open(TRANSLATIONS / code / "LC_MESSAGES" / "messages.po", "rb") as po:
+        return read_po(po)
+
+
+def template_ids():
+    with open(TRANSLATIONS / "messages.pot", "rb") as pot:
+        return {m.id for m in read_po(pot) if m.id}
+
+
+def test_the_kiosk_offers_the_fourteen_handbook_languages():
+    assert sorted(CODES) == sorted(["en", "es", "ar", "bn", "fr", "ht", "hi", "pt", "pa", "ro", "ru", "zh_Hans", "tr", "vi"])
+    assert sorted(p.name for p in TRANSLATIONS.iterdir() if p.is_dir()) == sorted(CODES)
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_every_message_is_translated_and_none_is_fuzzy(code):
+    messages = [m for m in catalog(code) if m.id]
+    assert {m.id for m in messages} == template_ids(), "catalog out of step with messages.pot: make update-catalogs"
+    untranslated = [m.id for m in messages if not m.string]
+    fuzzy = [m.id for m in messages if m.fuzzy]
+    assert untranslated == [] and fuzzy == []
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_translations_keep_placeholders_and_add_no_markup(code):
+    for message in catalog(code):
+        if not message.id:
+            continue
+        assert sorted(PLACEHOLDER.findall(message.string)) == sorted(PLACEHOLDER.findall(message.id)), message.id
+        assert TAG.findall(message.string) == TAG.findall(message.id), message.id
+
+
+def test_the_template_is_not_stale_against_the_code(tmp_path):
+    fresh = tmp_path / "fresh.pot"
+    subprocess.run(
+        [sys.executable, "-m", "babel.messages.frontend", "extract", "--mapping", "babel.cfg", "--keywords", "_l",
+         "--no-location", "--sort-output", "--omit-header", "--output-file", str(fresh), "--project", "kiosk", "."],
+        cwd=ROOT, check=True, capture_output=True,
+    )
+    with open(fresh, "rb") as pot:
+        extracted = {m.id for m in read_po(pot) if m.id}
+    assert extracted == template_ids(), "run: make extract-strings update-catalogs"
+
+
+@pytest.mark.parametrize("language", LANGUAGES, ids=lambda l: l.code)
+def test_each_language_renders_with_its_lang_and_direction(kiosk, language):
+    page = kiosk.choose_language(language.code).get_data(as_text=True)
+    direction = "rtl" if language.code == "ar" else "ltr"
+    assert f'<html lang="{language.html_lang}" dir="{direction}">' in page
+    assert translated(language.code, "What do you want to do?") in page
+    assert translated(language.code, "Make a complaint") in page
+
+
+def test_the_language_screen_names_each_language_in_its_own_script(kiosk):
+    page = kiosk.get("/kiosk/").get_data(as_text=True)
+    for name in ("Español", "العربية", "বাংলা", "Kreyòl ayisyen", "ਪੰਜਾਬੀ", "中文", "Tiếng Việt", "हिन्दी", "Русский"):
+        assert name in page

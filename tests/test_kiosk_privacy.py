@@ -1,0 +1,125 @@
+"""A shared kiosk leaves nothing behind, and only enrolled kiosks may be used."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from kiosk.models import Kiosk, WebSession, utcnow
+from tests.conftest import register_kiosk
+from tests.helpers import KioskClient, translated
+from tests.test_kiosk_flow import draft_of
+
+
+def sessions(database) -> list[WebSession]:
+    with database.sessions() as session:
+        return session.scalars(select(WebSession)).all()
+
+
+def start_a_draft(kiosk):
+    kiosk.choose_language("es")
+    kiosk.get("/kiosk/file", follow_redirects=True)
+    kiosk.post("/kiosk/file/who", {"a_number": "201234567"})
+
+
+def test_an_unenrolled_browser_is_told_the_kiosk_is_not_set_up(app, place):
+    client = app.test_client()
+    for path in ("/kiosk/", "/kiosk/home", "/kiosk/file/who", "/kiosk/track"):
+        response = client.get(path)
+        assert response.status_code == 403
+        assert "This kiosk is not set up" in response.get_data(as_text=True)
+    assert client.post("/kiosk/file/who", data={"a_number": "201234567"}).status_code in (400, 403)
+
+
+def test_an_enrollment_url_works_once_and_records_the_place(app, database, place):
+    token = register_kiosk(database, "B-2")
+    first, second = app.test_client(), app.test_client()
+    response = first.get(f"/kiosk/enroll/{token}")
+    cookie = response.headers["Set-Cookie"]
+    assert "kiosk_device=" in cookie and "HttpOnly" in cookie and "Path=/kiosk" in cookie
+    assert first.get("/kiosk/").status_code == 200
+    assert second.get(f"/kiosk/enroll/{token}").status_code == 404
+    assert second.get("/kiosk/").status_code == 403
+    with database.sessions() as session:
+        kiosk = session.scalars(select(Kiosk)).one()
+        assert kiosk.housing_unit.name == "B-2" and kiosk.enrolled_at is not None
+        assert kiosk.enrollment_token_hash is None
+
+
+def test_an_old_enrollment_url_has_expired(app, database, place):
+    token = register_kiosk(database)
+    with database.transaction() as session:
+        session.execute(update(Kiosk).values(enrollment_expires_at=utcnow() - timedelta(seconds=1)))
+    assert app.test_client().get(f"/kiosk/enroll/{token}").status_code == 404
+
+
+def test_a_revoked_kiosk_stops_working(kiosk, database):
+    assert kiosk.get("/kiosk/").status_code == 200
+    with database.transaction() as session:
+        session.execute(update(Kiosk).values(revoked_at=utcnow()))
+    assert kiosk.get("/kiosk/").status_code == 403
+
+
+def test_kiosk_pages_are_never_cached_and_carry_a_strict_policy(kiosk):
+    start_a_draft(kiosk)
+    page = kiosk.get("/kiosk/file/pin")
+    assert page.headers["Cache-Control"] == "no-store"
+    assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+    assert "<script>" not in page.get_data(as_text=True)  # no inline script anywhere
+    cookie = kiosk.client.get_cookie("kiosk_session", path="/kiosk")
+    assert cookie is not None and cookie.http_only and cookie.same_site == "Strict"
+
+
+def test_the_session_holds_only_an_id_in_the_browser(kiosk, database):
+    start_a_draft(kiosk)
+    cookie = kiosk.client.get_cookie("kiosk_session", path="/kiosk").value
+    assert "201234567" not in cookie
+    assert all(row.id != cookie for row in sessions(database))  # the database keeps only a digest
+
+
+def test_finish_clears_everything_but_the_language(kiosk, database):
+    start_a_draft(kiosk)
+    old_cookie = kiosk.client.get_cookie("kiosk_session", path="/kiosk").value
+    page = kiosk.get("/kiosk/finish", follow_redirects=True)
+    assert page.request.path == "/kiosk/"
+    rows = sessions(database)
+    assert [row.data.get("locale") for row in rows] == ["es"]
+    assert "draft" not in rows[0].data and "201234567" not in str(rows[0].data)
+    assert kiosk.client.get_cookie("kiosk_session", path="/kiosk").value != old_cookie
+    # The browser's back button finds nothing: the A-number screen is empty again.
+    back = kiosk.get("/kiosk/file/who")
+    assert "201234567" not in back.get_data(as_text=True)
+
+
+def test_an_idle_session_times_out_leaving_only_the_language(kiosk, database):
+    start_a_draft(kiosk)
+    with database.transaction() as session:
+        session.execute(update(WebSession).values(expires_at=utcnow() - timedelta(seconds=1)))
+    page = kiosk.get("/kiosk/file/pin", follow_redirects=True)
+    assert page.request.path == "/kiosk/"
+    assert translated("es", "Time ran out. Everything you typed was deleted.") in page.get_data(as_text=True)
+    rows = sessions(database)
+    assert len(rows) == 1 and rows[0].data.get("locale") == "es" and "draft" not in rows[0].data
+    again = kiosk.get("/kiosk/file/review", follow_redirects=True)
+    assert again.request.path == "/kiosk/file/who"
+
+
+def test_the_idle_timeout_is_configurable_and_shown(app, config, database, place):
+    from kiosk import create_app
+
+    short = create_app(config.with_changes(kiosk_idle_timeout=timedelta(seconds=30)))
+    client = KioskClient(short.test_client())
+    client.get(f"/kiosk/enroll/{register_kiosk(database)}")
+    page = client.choose_language("en")
+    assert 'data-idle-seconds="30"' in page.get_data(as_text=True)
+    row = sessions(database)[0]
+    assert timedelta(seconds=25) < row.expires_at - utcnow() <= timedelta(seconds=30)
+
+
+def test_still_here_keeps_the_session_alive(kiosk, database):
+    start_a_draft(kiosk)
+    with database.transaction() as session:
+        session.execute(update(WebSession).values(expires_at=utcnow() + timedelta(seconds=5)))
+    assert kiosk.get("/kiosk/still-here").status_code == 200
+    assert sessions(database)[0].expires_at - utcnow() > timedelta(seconds=60)
+    assert draft_of(database)["a_number"] == "201234567"

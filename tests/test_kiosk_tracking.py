@@ -1,0 +1,147 @@
+"""Following a complaint: PIN-protected tracking, lockout, and who else may follow it."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from kiosk.credentials import digest
+from kiosk.models import AuditEntry, Case, CaseEvent, ShareCode, TrustedContact, utcnow
+from tests.helpers import translated
+from tests.test_kiosk_flow import file_complaint
+
+
+def filed_case(database) -> Case:
+    with database.sessions() as session:
+        return session.scalars(select(Case).order_by(Case.id.desc())).first()
+
+
+def track(kiosk, identifier, pin):
+    kiosk.get("/kiosk/finish")
+    kiosk.get("/kiosk/track")
+    kiosk.post("/kiosk/track", {"identifier": identifier})
+    return kiosk.post("/kiosk/track/pin", {"pin": pin}, follow_redirects=True)
+
+
+def add_reply(database, case_id, body):
+    with database.transaction() as session:
+        case = session.get(Case, case_id)
+        case.status = "in_review"
+        case.events.append(CaseEvent(kind="status_changed", actor="staff:1", status_from="new", status_to="in_review"))
+        case.events.append(CaseEvent(kind="reply", actor="staff:1", body=body, language=case.language))
+        case.events.append(CaseEvent(kind="status_changed", actor="staff:1", body="internal note",
+                                     visible_to_detainee=False))
+
+
+def test_tracking_by_a_number_shows_status_and_replies_in_the_language(kiosk, database):
+    file_complaint(kiosk, language="es", a_number="201234567", pin="2468")
+    case = filed_case(database)
+    add_reply(database, case.id, "Hablamos con el médico del centro.")
+    kiosk.choose_language("es")
+    page = track(kiosk, "201234567", "2468")
+    assert page.request.path == f"/kiosk/case/{case.number}"
+    text = page.get_data(as_text=True)
+    assert translated("es", "A case manager is checking it") in text
+    assert "Hablamos con el médico del centro." in text
+    assert "internal note" not in text
+    with database.sessions() as session:
+        assert session.scalar(select(AuditEntry).where(AuditEntry.action == "case.tracked")).case_id == case.id
+
+
+def test_tracking_by_case_number_works_for_an_anonymous_complaint(kiosk, database):
+    file_complaint(kiosk, language="ar", a_number=None, pin="13579")
+    case = filed_case(database)
+    kiosk.choose_language("ar")
+    page = track(kiosk, case.number.replace("-", ""), "13579")
+    assert page.request.path == f"/kiosk/case/{case.number}"
+    assert 'dir="rtl"' in page.get_data(as_text=True)
+
+
+def test_only_the_cases_whose_pin_matches_are_opened(kiosk, database):
+    file_complaint(kiosk, a_number="201234567", pin="1111", category="food")
+    first = filed_case(database)
+    kiosk.get("/kiosk/finish")
+    file_complaint(kiosk, a_number="201234567", pin="2222", category="property")
+    page = track(kiosk, "201234567", "1111")
+    assert page.request.path == f"/kiosk/case/{first.number}"
+    assert kiosk.get(f"/kiosk/case/{filed_case(database).number}").status_code == 404
+
+
+def test_a_wrong_pin_and_an_unknown_number_look_the_same(kiosk, database):
+    file_complaint(kiosk, a_number="201234567", pin="2468")
+    kiosk.choose_language("es")
+    wrong_pin = track(kiosk, "201234567", "0000").get_data(as_text=True)
+    unknown = track(kiosk, "209999999", "0000").get_data(as_text=True)
+    message = translated("es", "The number or the PIN is not right. Please try again.")
+    assert message in wrong_pin and message in unknown
+
+
+def test_five_wrong_pins_lock_the_case_for_fifteen_minutes(kiosk, database):
+    file_complaint(kiosk, a_number="201234567", pin="2468")
+    case = filed_case(database)
+    kiosk.choose_language("es")
+    for _ in range(5):
+        page = track(kiosk, case.number, "0000")
+    assert translated("es", "Too many wrong PINs. Please try again in %(minutes)d minutes.", minutes=15) in page.get_data(as_text=True)
+    # Even the right PIN does not open it now.
+    page = track(kiosk, case.number, "2468")
+    assert page.request.path == "/kiosk/track/pin"
+    with database.sessions() as session:
+        assert session.scalar(select(AuditEntry).where(AuditEntry.action == "case.pin_locked")) is not None
+    with database.transaction() as session:
+        session.execute(update(Case).values(pin_locked_until=utcnow() - timedelta(seconds=1)))
+    assert track(kiosk, case.number, "2468").request.path == f"/kiosk/case/{case.number}"
+
+
+def test_a_case_not_opened_in_this_session_is_not_shown(kiosk, database):
+    file_complaint(kiosk)
+    case = filed_case(database)
+    kiosk.get("/kiosk/finish")
+    assert kiosk.get(f"/kiosk/case/{case.number}").status_code == 404
+    assert kiosk.get("/kiosk/receipt", follow_redirects=True).request.path == "/kiosk/home"
+
+
+def test_trusted_numbers_are_added_and_removed_from_the_receipt(kiosk, database):
+    file_complaint(kiosk)
+    case = filed_case(database)
+    kiosk.get("/kiosk/receipt")
+    page = kiosk.post(f"/kiosk/case/{case.number}/contacts", {"phone": "512 555 0199"}, follow_redirects=True)
+    assert "•••• 0199" in page.get_data(as_text=True)
+    kiosk.post(f"/kiosk/case/{case.number}/contacts", {"phone": "not a phone"}, follow_redirects=True)
+    assert translated("es", "This phone number is not right. Please check it.") in kiosk.text
+    with database.sessions() as session:
+        contact = session.scalars(select(TrustedContact)).one()
+        assert contact.phone == "+15125550199" and contact.revoked_at is None
+    kiosk.post(f"/kiosk/case/{case.number}/contacts/{contact.id}/remove", follow_redirects=True)
+    with database.sessions() as session:
+        assert session.scalars(select(TrustedContact)).one().revoked_at is not None
+        kinds = session.scalars(select(CaseEvent.kind).where(CaseEvent.case_id == case.id)).all()
+        assert "contact_added" in kinds and "contact_revoked" in kinds
+
+
+def test_a_share_code_is_shown_once_stored_hashed_and_can_be_stopped(kiosk, database):
+    file_complaint(kiosk)
+    case = filed_case(database)
+    page = kiosk.post(f"/kiosk/case/{case.number}/share-codes", follow_redirects=True).get_data(as_text=True)
+    shown = page.split('<p class="case-number" dir="ltr">')[2].split("</p>")[0]
+    code = shown.replace(" ", "")
+    assert len(code) == 8 and code.isdigit()
+    with database.sessions() as session:
+        share = session.scalars(select(ShareCode)).one()
+        assert share.code_hash == digest(code) and code not in str(share.__dict__.values())
+    again = kiosk.get("/kiosk/receipt").get_data(as_text=True)
+    assert shown not in again  # shown once only
+    kiosk.post(f"/kiosk/case/{case.number}/share-codes/{share.id}/remove", follow_redirects=True)
+    with database.sessions() as session:
+        assert session.scalars(select(ShareCode)).one().revoked_at is not None
+
+
+def test_contacts_of_a_case_cannot_be_changed_from_another_session(kiosk, app, database):
+    file_complaint(kiosk)
+    case = filed_case(database)
+    kiosk.get("/kiosk/finish")
+    kiosk.get("/kiosk/track")  # a fresh, valid form token of the new session
+    page = kiosk.post(f"/kiosk/case/{case.number}/contacts", {"phone": "512 555 0199"})
+    assert page.status_code == 404
+    with database.sessions() as session:
+        assert session.scalars(select(TrustedContact)).all() == []
