@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from babel import dates
 from flask import g, has_request_context, session
-from flask_babel import Babel
+from flask_babel import Babel, get_locale, get_timezone
+from markupsafe import Markup
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,22 @@ def current_timezone() -> str:
     return kiosk.facility.timezone if kiosk is not None else "UTC"
 
 
+def when(moment) -> str:
+    """A date and time as people of this locale write it, to the minute, in the facility's zone."""
+    locale, zone = get_locale(), get_timezone()
+    day = dates.format_skeleton("yMMMd", moment, tzinfo=zone, locale=locale)
+    time = dates.format_time(moment, "short", tzinfo=zone, locale=locale)
+    return locale.datetime_formats["medium"].format(time, day)  # CLDR: {0} is the time, {1} the date
+
+
+def ltr(value) -> Markup:
+    """Numbers and codes keep their left-to-right order inside right-to-left sentences."""
+    return Markup('<bdi dir="ltr">%s</bdi>') % value
+
+
 def init_app(app) -> Babel:
     babel = Babel(app, locale_selector=current_locale, timezone_selector=current_timezone)
     app.jinja_env.globals["page_language"] = page_language
+    app.jinja_env.filters["when"] = when
+    app.jinja_env.filters["ltr"] = ltr
     return babel
