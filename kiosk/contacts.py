@@ -23,9 +23,23 @@ class TooMany(Exception):
     pass
 
 
-def _event(case: Case, kind: EventKind, actor: str, now: datetime) -> None:
-    # Kept off the detainee's own timeline: it is their own action, shown in its own list.
+def _record(session: Session, case: Case, kind: EventKind, actor: str, now: datetime, **detail) -> None:
+    """A timeline event and an audit entry for one change of who may follow the case.
+
+    The event is kept off the detainee's own timeline: it is their own action,
+    shown in its own list.
+    """
     case.events.append(CaseEvent(kind=kind.value, actor=actor, visible_to_detainee=False, created_at=now))
+    audit.record(session, actor, f"case.{kind.value}", case=case, **detail)
+
+
+def _revoke(session: Session, case: Case, active: list, item_id: int, kind: EventKind, actor: str) -> bool:
+    item = next((i for i in active if i.id == item_id), None)
+    if item is None:
+        return False
+    item.revoked_at = utcnow()
+    _record(session, case, kind, actor, item.revoked_at, item_id=item.id)
+    return True
 
 
 def active_contacts(case: Case) -> list[TrustedContact]:
@@ -50,21 +64,13 @@ def add_trusted_contact(session: Session, case: Case, phone: str, *, actor: str)
     else:
         contact = TrustedContact(phone=phone, added_at=now)
         case.trusted_contacts.append(contact)
-    _event(case, EventKind.CONTACT_ADDED, actor, now)
     session.flush()
-    audit.record(session, actor, "case.contact_added", case=case, contact_id=contact.id)
+    _record(session, case, EventKind.CONTACT_ADDED, actor, now, item_id=contact.id)
     return contact
 
 
 def revoke_trusted_contact(session: Session, case: Case, contact_id: int, *, actor: str) -> bool:
-    contact = next((c for c in active_contacts(case) if c.id == contact_id), None)
-    if contact is None:
-        return False
-    now = utcnow()
-    contact.revoked_at = now
-    _event(case, EventKind.CONTACT_REVOKED, actor, now)
-    audit.record(session, actor, "case.contact_revoked", case=case, contact_id=contact.id)
-    return True
+    return _revoke(session, case, active_contacts(case), contact_id, EventKind.CONTACT_REVOKED, actor)
 
 
 def create_share_code(session: Session, case: Case, *, actor: str) -> str:
@@ -78,18 +84,10 @@ def create_share_code(session: Session, case: Case, *, actor: str) -> str:
             break
     share = ShareCode(code_hash=digest(code), hint=code[-2:], created_at=now)
     case.share_codes.append(share)
-    _event(case, EventKind.SHARE_CODE_CREATED, actor, now)
     session.flush()
-    audit.record(session, actor, "case.share_code_created", case=case, share_code_id=share.id)
+    _record(session, case, EventKind.SHARE_CODE_CREATED, actor, now, item_id=share.id)
     return code
 
 
 def revoke_share_code(session: Session, case: Case, share_id: int, *, actor: str) -> bool:
-    share = next((s for s in active_share_codes(case) if s.id == share_id), None)
-    if share is None:
-        return False
-    now = utcnow()
-    share.revoked_at = now
-    _event(case, EventKind.SHARE_CODE_REVOKED, actor, now)
-    audit.record(session, actor, "case.share_code_revoked", case=case, share_code_id=share.id)
-    return True
+    return _revoke(session, case, active_share_codes(case), share_id, EventKind.SHARE_CODE_REVOKED, actor)

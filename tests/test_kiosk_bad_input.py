@@ -6,16 +6,11 @@ from sqlalchemy import func, select
 
 from kiosk.models import Case
 from tests.helpers import translated
-from tests.test_kiosk_flow import count, draft_of, file_complaint
+from tests.test_kiosk_flow import count, draft_of, file_complaint, start_filing
 
 
 def up_to_words(kiosk, language="es"):
-    kiosk.choose_language(language)
-    kiosk.get("/kiosk/file", follow_redirects=True)
-    kiosk.post("/kiosk/file/who/anonymous")
-    kiosk.post("/kiosk/file/pin", {"pin": "1234"})
-    kiosk.post("/kiosk/file/pin-again", {"pin": "1234"})
-    kiosk.post("/kiosk/file/category", {"choice": "food"})
+    start_filing(kiosk, language, category="food")
     for key, value in {"urgent": "no", "since": "today", "raised_with_facility": "not_yet"}.items():
         kiosk.post(f"/kiosk/file/question/{key}", {"choice": value})
 

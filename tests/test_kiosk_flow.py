@@ -20,9 +20,8 @@ def draft_of(database) -> dict:
     return rows[0].data.get("draft", {})
 
 
-def file_complaint(kiosk, *, language="es", a_number="201234567", pin="2468", category="food",
-                   answers=None, words="La comida llega fría."):
-    answers = answers or {"urgent": "no", "since": "this_week", "raised_with_facility": "not_yet"}
+def start_filing(kiosk, language="en", a_number=None, pin="1234", category=None):
+    """Language, who, PIN twice and (optionally) the category: the screens before the questions."""
     kiosk.choose_language(language)
     kiosk.get("/kiosk/file", follow_redirects=True)
     if a_number:
@@ -31,7 +30,14 @@ def file_complaint(kiosk, *, language="es", a_number="201234567", pin="2468", ca
         kiosk.post("/kiosk/file/who/anonymous")
     kiosk.post("/kiosk/file/pin", {"pin": pin})
     kiosk.post("/kiosk/file/pin-again", {"pin": pin})
-    kiosk.post("/kiosk/file/category", {"choice": category})
+    if category:
+        kiosk.post("/kiosk/file/category", {"choice": category})
+
+
+def file_complaint(kiosk, *, language="es", a_number="201234567", pin="2468", category="food",
+                   answers=None, words="La comida llega fría."):
+    answers = answers or {"urgent": "no", "since": "this_week", "raised_with_facility": "not_yet"}
+    start_filing(kiosk, language, a_number, pin, category)
     for key, value in answers.items():
         kiosk.post(f"/kiosk/file/question/{key}", {"choice": value})
     kiosk.post("/kiosk/file/words", {"description": words})
@@ -108,12 +114,7 @@ def test_arabic_complaint_renders_right_to_left_and_is_stored(kiosk, database):
 
 
 def test_medical_emergency_shows_help_at_once_and_is_flagged(kiosk, database):
-    kiosk.choose_language("es")
-    kiosk.get("/kiosk/file", follow_redirects=True)
-    kiosk.post("/kiosk/file/who/anonymous")
-    kiosk.post("/kiosk/file/pin", {"pin": "1234"})
-    kiosk.post("/kiosk/file/pin-again", {"pin": "1234"})
-    kiosk.post("/kiosk/file/category", {"choice": "medical"})
+    start_filing(kiosk, "es", category="medical")
     page = kiosk.post("/kiosk/file/question/urgent", {"choice": "yes"}, follow_redirects=True)
     assert page.request.path == "/kiosk/file/emergency"
     assert "+1 512-555-0110" in page.text
@@ -130,12 +131,7 @@ def test_medical_emergency_shows_help_at_once_and_is_flagged(kiosk, database):
 
 
 def test_sexual_abuse_is_an_emergency_and_shows_the_hotline(kiosk, database):
-    kiosk.choose_language("en")
-    kiosk.get("/kiosk/file", follow_redirects=True)
-    kiosk.post("/kiosk/file/who/anonymous")
-    kiosk.post("/kiosk/file/pin", {"pin": "1234"})
-    kiosk.post("/kiosk/file/pin-again", {"pin": "1234"})
-    kiosk.post("/kiosk/file/category", {"choice": "safety"})
+    start_filing(kiosk, "en", category="safety")
     page = kiosk.post("/kiosk/file/question/safety_kind", {"choice": "sexual_abuse"}, follow_redirects=True)
     assert page.request.path == "/kiosk/file/emergency"
     assert "+1 202-555-0186" in page.text and "You do not have to say your name" in page.text
@@ -163,12 +159,7 @@ def test_screens_cannot_be_skipped(kiosk, database):
 
 
 def test_changing_the_category_forgets_the_old_answers(kiosk, database):
-    kiosk.choose_language("en")
-    kiosk.get("/kiosk/file", follow_redirects=True)
-    kiosk.post("/kiosk/file/who/anonymous")
-    kiosk.post("/kiosk/file/pin", {"pin": "1234"})
-    kiosk.post("/kiosk/file/pin-again", {"pin": "1234"})
-    kiosk.post("/kiosk/file/category", {"choice": "food"})
+    start_filing(kiosk, "en", category="food")
     kiosk.post("/kiosk/file/question/urgent", {"choice": "no"})
     kiosk.post("/kiosk/file/category", {"choice": "safety"})
     draft = draft_of(database)
