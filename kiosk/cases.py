@@ -15,7 +15,8 @@ from kiosk import audit
 from kiosk.categories import CATEGORY_CODES, valid_answers
 from kiosk.credentials import SecretHasher
 from kiosk.identifiers import new_case_number
-from kiosk.models import Case, CaseEvent, Detainee, EventKind, Kiosk, utcnow
+from kiosk.kiosks import EnrolledKiosk
+from kiosk.models import Case, CaseEvent, Detainee, EventKind, utcnow
 from kiosk.triage import triage
 
 MAX_DESCRIPTION = 5000
@@ -78,7 +79,7 @@ def find_by_submission(session: Session, token: str) -> Case | None:
 
 def file_from_kiosk(
     session: Session,
-    kiosk: Kiosk,
+    kiosk: EnrolledKiosk,
     complaint: Complaint,
     *,
     submission_token: str,

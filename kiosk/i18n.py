@@ -9,7 +9,8 @@ from dataclasses import dataclass
 
 from babel import dates
 from flask import g, has_request_context, session
-from flask_babel import Babel, get_locale, get_timezone
+from flask_babel import Babel, get_locale, get_timezone, get_translations
+from flask_babel import refresh as babel_refresh
 from markupsafe import Markup
 
 
@@ -74,7 +75,7 @@ def page_language() -> Language:
 def current_timezone() -> str:
     """Times are shown in the facility's own time zone, where there is a facility."""
     kiosk = g.get("kiosk") if has_request_context() else None
-    return kiosk.facility.timezone if kiosk is not None else "UTC"
+    return kiosk.timezone if kiosk is not None else "UTC"
 
 
 def when(moment) -> str:
@@ -90,8 +91,26 @@ def ltr(value) -> Markup:
     return Markup('<bdi dir="ltr">%s</bdi>') % value
 
 
+def _translations():
+    """This request's catalog, looked up once: a page translates dozens of strings."""
+    if "translations" not in g:
+        g.translations = get_translations()
+    return g.translations
+
+
+def refresh() -> None:
+    """After the locale changed mid-request (a language was just chosen)."""
+    babel_refresh()
+    g.pop("translations", None)
+
+
 def init_app(app) -> Babel:
     babel = Babel(app, locale_selector=current_locale, timezone_selector=current_timezone)
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda text: _translations().ugettext(text),
+        ngettext=lambda singular, plural, n: _translations().ungettext(singular, plural, n),
+        newstyle=True,
+    )
     app.jinja_env.globals["page_language"] = page_language
     app.jinja_env.filters["when"] = when
     app.jinja_env.filters["ltr"] = ltr

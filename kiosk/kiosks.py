@@ -6,9 +6,11 @@ token in a cookie. Every case filed there records that facility and unit.
 """
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from kiosk import audit
@@ -67,9 +69,55 @@ def enroll(session: Session, token: str, remote_addr: str | None, now: datetime 
     return kiosk, device_token
 
 
-def for_device(session: Session, device_token: str | None) -> Kiosk | None:
+@dataclass(frozen=True)
+class EnrolledKiosk:
+    """Where an enrolled device stands: what every request of the kiosk surface needs."""
+
+    id: int
+    facility_id: int
+    housing_unit_id: int
+    timezone: str
+
+
+# Asked on every kiosk request, so the statement is built once.
+_KIOSK_FOR_DEVICE = (
+    select(Kiosk.id, Kiosk.facility_id, Kiosk.housing_unit_id, Facility.timezone)
+    .join(Facility, Facility.id == Kiosk.facility_id)
+    .where(Kiosk.device_token_hash == bindparam("token_hash"), Kiosk.revoked_at.is_(None))
+)
+
+
+def for_device(session: Session, device_token: str | None) -> EnrolledKiosk | None:
+    """The kiosk this device token belongs to, unless it was revoked."""
     if not device_token:
         return None
-    return session.scalar(
-        select(Kiosk).where(Kiosk.device_token_hash == digest(device_token), Kiosk.revoked_at.is_(None))
-    )
+    row = session.execute(_KIOSK_FOR_DEVICE, {"token_hash": digest(device_token)}).first()
+    return EnrolledKiosk(*row) if row else None
+
+
+class DeviceCache:
+    """Remembers for a few seconds which kiosk a device is, per process.
+
+    Every kiosk request asks; the answer only changes when an administrator
+    revokes or re-enrolls a kiosk, which then takes effect within ``ttl``.
+    """
+
+    def __init__(self, ttl: float = 10.0, size: int = 1024):
+        self.ttl, self.size = ttl, size
+        self._entries: dict[str, tuple[float, EnrolledKiosk | None]] = {}
+
+    def lookup(self, open_session, device_token: str | None) -> EnrolledKiosk | None:
+        if not device_token:
+            return None
+        now = time.monotonic()
+        hit = self._entries.get(device_token)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        found = for_device(open_session(), device_token)
+        if len(self._entries) >= self.size:
+            self._entries.clear()
+        self._entries[device_token] = (now + self.ttl, found)
+        return found
+
+    def expire_all(self) -> None:
+        self._entries.clear()

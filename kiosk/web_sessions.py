@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from flask import request
 from flask.sessions import SessionInterface, SessionMixin
-from sqlalchemy import delete, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from werkzeug.datastructures import CallbackDict
 
 from kiosk.credentials import digest, new_token
@@ -24,6 +24,12 @@ from kiosk.models import WebSession, utcnow
 REFRESH_EVERY = timedelta(seconds=10)
 PURGE_EVERY_SECONDS = 60
 KEPT_AFTER_EXPIRY = ("locale",)
+
+# Run on nearly every request, so built once.
+_LOAD = select(WebSession.data, WebSession.expires_at).where(
+    WebSession.id == bindparam("key"), WebSession.surface == bindparam("surface"))
+_DELETE = delete(WebSession).where(WebSession.id == bindparam("key"))
+_UPDATE = update(WebSession).where(WebSession.id == bindparam("key"))
 
 
 @dataclass(frozen=True)
@@ -73,14 +79,15 @@ class ServerSessionInterface(SessionInterface):
         if not sid:
             return ServerSession()
         now = utcnow()
-        with self.database.sessions() as db:
-            row = db.get(WebSession, digest(sid))
-            if row is None or row.surface != surface.name:
+        key = digest(sid)
+        with self.database.engine.connect() as db:
+            row = db.execute(_LOAD, {"key": key, "surface": surface.name}).first()
+            if row is None:
                 return ServerSession()
             if row.expires_at > now:
                 return ServerSession(row.data, sid=sid, expires_at=row.expires_at)
-            kept = {key: row.data[key] for key in KEPT_AFTER_EXPIRY if key in row.data}
-            db.delete(row)
+            kept = {name: row.data[name] for name in KEPT_AFTER_EXPIRY if name in row.data}
+            db.execute(_DELETE, {"key": key})
             db.commit()
         session = ServerSession(kept, timed_out=True)
         session.rotate = True
@@ -98,21 +105,17 @@ class ServerSessionInterface(SessionInterface):
         )
         if ending or creating or refreshing:
             expires_at = now + surface.idle_timeout
-            with self.database.sessions() as db:
+            with self.database.engine.begin() as db:
                 if ending:
-                    db.execute(delete(WebSession).where(WebSession.id == digest(session.sid)))
+                    db.execute(_DELETE, {"key": digest(session.sid)})
                 if creating:
                     session.sid = new_token()
-                    db.add(WebSession(id=digest(session.sid), surface=surface.name,
-                                      data=dict(session), expires_at=expires_at))
+                    db.execute(insert(WebSession).values(id=digest(session.sid), surface=surface.name,
+                                                         data=dict(session), expires_at=expires_at))
                     self._set_cookie(response, surface, session.sid)
                 elif refreshing:
-                    db.execute(
-                        update(WebSession).where(WebSession.id == digest(session.sid))
-                        .values(data=dict(session), expires_at=expires_at)
-                    )
+                    db.execute(_UPDATE.values(data=dict(session), expires_at=expires_at), {"key": digest(session.sid)})
                 self._purge_expired(db, now)
-                db.commit()
         if not session and request.cookies.get(surface.cookie_name):
             response.delete_cookie(surface.cookie_name, path=surface.path_prefix,
                                    secure=self.secure, samesite=surface.same_site, httponly=True)

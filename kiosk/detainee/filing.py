@@ -20,7 +20,8 @@ from kiosk.i18n import page_language
 
 
 def _draft() -> dict:
-    return session.setdefault("draft", {})
+    """A copy of the draft: changes reach the session only through _save (GETs never write)."""
+    return dict(session.get("draft", {}))
 
 
 def _save(draft: dict) -> None:
@@ -46,10 +47,6 @@ def _is_done(draft: dict, endpoint: str, args: dict) -> bool:
         "kiosk.words": "description" in draft,
         "kiosk.review": False,
     }[endpoint]
-
-
-def _position(endpoint: str, args: dict) -> int:
-    return _steps(_draft()).index((endpoint, args))
 
 
 def _first_open_step(draft: dict) -> int:
@@ -89,7 +86,8 @@ def _render(template: str, endpoint: str, args: dict | None = None, **context):
 
 @blueprint.get("/file")
 def file_start():
-    session.pop("draft", None)
+    if "draft" in session:
+        del session["draft"]
     return redirect(url_for("kiosk.who"))
 
 
@@ -239,8 +237,9 @@ def review():
     if redirected := _guard("kiosk.review"):
         return redirected
     draft = _draft()
-    draft.setdefault("submission_token", new_token())
-    _save(draft)
+    if "submission_token" not in draft:  # one token per draft: a second tap finds the first case
+        draft["submission_token"] = new_token()
+        _save(draft)
     form.submission.data = draft["submission_token"]
     return _render(
         "kiosk/review.html", "kiosk.review", form=form, draft=draft,

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
-from flask_babel import refresh
 
 from kiosk import i18n
 from kiosk.detainee import blueprint
@@ -17,7 +16,7 @@ def start():
 @blueprint.get("/language/<code>")
 def choose_language(code: str):
     session["locale"] = code if i18n.is_supported(code) else i18n.DEFAULT
-    refresh()
+    i18n.refresh()
     if not i18n.is_supported(code):
         flash(_("This language is not available. Please choose from the list."), "error")
         return redirect(url_for("kiosk.start"))
