@@ -42,9 +42,13 @@ def static_url(filename: str) -> str:
 
 @blueprint.app_template_global()
 def icon(name: str, cls: str = "icon") -> Markup:
-    """An icon from the sprite. A Python global, not a macro: pages show a dozen or more."""
-    return Markup('<svg class="%s" aria-hidden="true" focusable="false"><use href="%s#i-%s"></use></svg>') % (
-        cls, static_url("icons.svg"), name)
+    """An icon from the sprite. A Python global, not a macro, and made once: pages show a dozen or more."""
+    made = current_app.extensions.setdefault("kiosk_icons", {})
+    if (name, cls) not in made:
+        made[name, cls] = Markup(
+            '<svg class="%s" aria-hidden="true" focusable="false"><use href="%s#i-%s"></use></svg>'
+        ) % (cls, static_url("icons.svg"), name)
+    return made[name, cls]
 
 
 
