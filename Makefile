@@ -60,8 +60,10 @@ run: demo
 	@echo "  Make this browser the demo kiosk (one click, once):"
 	@echo "    $$($(BIN)/python -c 'import json; print(json.load(open("$(INSTANCE)/demo.json"))["kiosk_enrollment_url"])')"
 	@echo "  Demo cases, PINs and staff passwords: $(INSTANCE)/demo.json"
-	@echo "  Stop with Ctrl-C."
+	@echo "  A worker runs beside the server (translation jobs). Stop both with Ctrl-C."
 	@echo
+	@$(DEV_ENV) $(BIN)/kioskctl worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(DEV_ENV) $(BIN)/kioskctl run --host 127.0.0.1 --port $(PORT)
 
 test: setup check-strings

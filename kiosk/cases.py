@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kiosk import audit
+from kiosk import audit, case_translations
 from kiosk.categories import CATEGORY_CODES, valid_answers
 from kiosk.credentials import SecretHasher
 from kiosk.identifiers import new_case_number
@@ -118,6 +118,7 @@ def file_from_kiosk(
                   language=complaint.language, created_at=now)
     )
     session.flush()
+    case_translations.queue_for_new_case(session, case)
     audit.record(session, f"kiosk:{kiosk.id}", "case.filed", case=case,
                  emergency=decision.is_emergency, channel="kiosk")
     return case

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -28,7 +29,7 @@ def main():
 
 def init_app(app) -> None:
     """The product's commands hang off the app, so `kioskctl` and test runners both see them."""
-    for command in (db, facility, kiosk, demo):
+    for command in (db, facility, kiosk, demo, translate, worker):
         app.cli.add_command(command)
 
 
@@ -157,3 +158,148 @@ def demo(as_json, force):
 
 if __name__ == "__main__":
     main()
+
+
+@click.group(cls=AppGroup)
+def translate():
+    """Offline translation: language packages and a quick check of one."""
+
+
+def _packages_dir():
+    return current_app.config["KIOSK"].language_packages
+
+
+@translate.command("install")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@with_appcontext
+def translate_install(paths):
+    """Install .argosmodel packages from files or folders (a USB stick)."""
+    from kiosk.translation import packages
+
+    archives = packages.archives_in(list(paths))
+    if not archives:
+        raise click.ClickException("no .argosmodel files found")
+    failed = 0
+    for archive in archives:
+        try:
+            package = packages.install(archive, _packages_dir())
+            click.echo(f"installed {package.label} ({package.from_code} -> {package.to_code}) from {archive.name}")
+        except packages.PackageError as error:
+            failed += 1
+            click.echo(f"refused {archive}: {error}", err=True)
+    if failed:
+        raise SystemExit(1)
+
+
+@translate.command("list")
+@with_appcontext
+def translate_list():
+    """Installed language pairs, their versions and sizes."""
+    from kiosk.translation import packages
+
+    found = packages.installed(_packages_dir())
+    if not found:
+        click.echo(f"no language packages in {_packages_dir()}")
+    for package in found:
+        click.echo(f"{package.from_code} -> {package.to_code}  {package.version:8}  "
+                   f"{package.size() / 1024**2:8.1f} MB  {package.path.name}")
+
+
+@translate.command("remove")
+@click.argument("from_code")
+@click.argument("to_code")
+@with_appcontext
+def translate_remove(from_code, to_code):
+    """Remove the package of one language pair."""
+    from kiosk.translation import packages
+
+    removed = packages.remove(_packages_dir(), from_code, to_code)
+    if not removed:
+        raise click.ClickException(f"no package installed for {from_code} -> {to_code}")
+    for package in removed:
+        click.echo(f"removed {package.label}")
+
+
+@translate.command("text")
+@click.option("--from", "source", required=True)
+@click.option("--to", "target", required=True)
+@with_appcontext
+def translate_text(source, target):
+    """Translate standard input to standard output, to check a package."""
+    from kiosk.translation.engine import Engine
+
+    config = current_app.config["KIOSK"]
+    result = Engine(config.language_packages, beam_size=config.translation_beam_size).translate(
+        click.get_text_stream("stdin").read(), source, target)
+    if result.text is None:
+        raise click.ClickException(f"no package for {source} -> {target} (nor through English)")
+    click.echo(result.text, nl=False)
+    click.echo(f"\n[{result.made_by}]" if result.made_by else "", err=True)
+
+
+@translate.command("download")
+@click.argument("from_code")
+@click.argument("to_code")
+@click.option("--timeout", default=10, show_default=True, help="seconds to wait for the network")
+@with_appcontext
+def translate_download(from_code, to_code, timeout):
+    """Fetch a package from the public Argos index (needs the [argos] extra and a network)."""
+    import socket
+
+    try:
+        from argostranslate import package as argos_package
+    except ImportError:
+        raise click.ClickException("downloading needs the optional extra: pip install 'kiosk[argos]'") from None
+    from kiosk.translation import packages
+
+    previous = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(timeout)
+    try:
+        argos_package.update_package_index()
+        wanted = [p for p in argos_package.get_available_packages()
+                  if p.from_code == from_code and p.to_code == to_code]
+        if not wanted:
+            raise click.ClickException(f"the Argos index has no package for {from_code} -> {to_code}")
+        archive = Path(wanted[0].download())
+    except click.ClickException:
+        raise
+    except Exception as error:
+        raise click.ClickException(f"could not reach the Argos package index: {error.__class__.__name__}") from None
+    finally:
+        socket.setdefaulttimeout(previous)
+    try:
+        installed = packages.install(archive, _packages_dir())
+    except packages.PackageError as error:
+        raise click.ClickException(f"downloaded package refused: {error}") from None
+    click.echo(f"installed {installed.label}")
+
+
+@click.command(cls=click.Command)
+@click.option("--once", is_flag=True, help="carry out what is due, then stop")
+@click.option("--batch", default=16, show_default=True, help="jobs claimed at a time")
+@with_appcontext
+def worker(once, batch):
+    """Carry out queued jobs (translation, outbound SMS) until stopped."""
+    import logging
+    import signal
+    import threading
+
+    from kiosk.worker import Worker
+
+    config = current_app.config["KIOSK"]
+
+    def engine():
+        from kiosk.translation.engine import Engine
+
+        return Engine(config.language_packages, beam_size=config.translation_beam_size)
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    runner = Worker(get_database(), engine, batch=batch)
+    if once:
+        while runner.run_once():
+            pass
+        return
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    runner.run(stop)

@@ -56,9 +56,16 @@ class Config:
     # argon2id cost for PINs and passwords; tests lower it to stay fast.
     argon2_time_cost: int = 3
     argon2_memory_cost: int = 65536
+    # Argos language packages; ARGOS_PACKAGES_DIR is honoured so argospm's installs are found.
+    packages_dir: Path | None = None
+    translation_beam_size: int = 4
     # How many reverse proxies (TLS terminators) stand in front; their X-Forwarded-* are trusted.
     proxies: int = 0
     testing: bool = False
+
+    @property
+    def language_packages(self) -> Path:
+        return self.packages_dir or self.instance_path / "packages"
 
     @property
     def development(self) -> bool:
@@ -90,6 +97,8 @@ class Config:
             kiosk_idle_timeout=_env_seconds(environ, "KIOSK_IDLE_TIMEOUT", 90),
             sms_number=environ.get("KIOSK_SMS_NUMBER") or None,
             proxies=_env_int(environ, "KIOSK_PROXIES", 0),
+            packages_dir=Path(environ.get("ARGOS_PACKAGES_DIR") or instance_path / "packages"),
+            translation_beam_size=_env_int(environ, "KIOSK_TRANSLATION_BEAM", 4, minimum=1),
         )
 
     def with_changes(self, **changes) -> "Config":

@@ -165,6 +165,8 @@ class Case(Base):
     priority: Mapped[int] = mapped_column(Integer)
     due_at: Mapped[datetime]
     status: Mapped[str] = mapped_column(String(32), default=CaseStatus.NEW.value, index=True)
+    # No installed language package could translate it: a human interpreter must read it.
+    needs_interpreter: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     pin_hash: Mapped[str | None] = mapped_column(String(200))
     pin_failures: Mapped[int] = mapped_column(Integer, default=0)
     pin_locked_until: Mapped[datetime | None]
@@ -287,6 +289,63 @@ class AuditEntry(Base):
     facility_id: Mapped[int | None] = mapped_column(ForeignKey("facilities.id"))
     remote_addr: Mapped[str | None] = mapped_column(String(64))
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class TranslationStatus(str, enum.Enum):
+    PENDING = "pending"
+    DONE = "done"
+    UNAVAILABLE = "unavailable"  # no package for the pair, nor a pivot through English
+
+
+class Translation(Base):
+    """One text of a case in another language: the machine's, or a person's correction beside it.
+
+    ``event_id`` is NULL for the complaint's own words; otherwise the message it translates.
+    """
+
+    __tablename__ = "translations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("case_events.id"), index=True)
+    source_language: Mapped[str] = mapped_column(String(16))
+    target_language: Mapped[str] = mapped_column(String(16))
+    source_text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default=TranslationStatus.PENDING.value)
+    human: Mapped[bool] = mapped_column(Boolean, default=False)
+    # For machine translation: the package(s) and version(s) that made it; for a person: who.
+    made_by: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+
+    case: Mapped[Case] = relationship()
+
+
+class JobStatus(str, enum.Enum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"  # every attempt failed: visible, never silent
+
+
+class Job(Base):
+    """Slow work (translation, outbound SMS), stored in the transaction of the change that needs it."""
+
+    __tablename__ = "jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[dict] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(16), default=JobStatus.QUEUED.value, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    max_attempts: Mapped[int] = mapped_column(Integer, default=5)
+    run_after: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    lease_until: Mapped[datetime | None]
+    worker: Mapped[str | None] = mapped_column(String(100))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
 
 
 class WebSession(Base):

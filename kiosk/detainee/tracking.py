@@ -5,7 +5,7 @@ from flask import abort, current_app, flash, g, redirect, render_template, reque
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from kiosk import cases, contacts, hotlines
+from kiosk import case_translations, cases, contacts, hotlines
 from kiosk.db import get_session
 from kiosk.detainee import blueprint
 from kiosk.detainee.forms import ChoiceForm, PhoneForm, PinForm, TrackForm
@@ -32,7 +32,8 @@ def _case_context(case: Case) -> dict:
         "case": case,
         "category_words": CATEGORY_WORDS.get(case.category, case.category),
         "status_words": STATUS_WORDS,
-        "events": cases.detainee_timeline(case),
+        "events": [(event, case_translations.text_for_detainee(get_session(), case, event))
+                   for event in cases.detainee_timeline(case)],
         "contacts": [(c.id, masked_phone(c.phone)) for c in contacts.active_contacts(case)],
         "share_codes": contacts.active_share_codes(case),
         "new_share_code": format_share_code(new_code["code"]) if new_code and new_code["case_id"] == case.id else None,

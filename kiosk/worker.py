@@ -1,0 +1,116 @@
+"""The worker: takes durable jobs from the database and carries them out.
+
+Run any number of them (``kioskctl worker``), on any machine that reaches the
+database. Each job kind has one handler, given every claimed job of its kind
+at once, so translations of several queued texts share one batched model call.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from collections import defaultdict
+from typing import Callable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kiosk import case_translations, jobs
+from kiosk.db import Database
+from kiosk.models import Case, CaseEvent, EventKind, Translation, TranslationStatus, utcnow
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[["Worker", Session, list[jobs.Claimed]], None]
+HANDLERS: dict[str, Handler] = {}
+
+
+def handles(kind: str):
+    def register(function: Handler) -> Handler:
+        HANDLERS[kind] = function
+        return function
+
+    return register
+
+
+class Worker:
+    def __init__(self, database: Database, engine_factory: Callable[[], object], *, name: str | None = None,
+                 batch: int = 16, poll_seconds: float = 1.0):
+        self.database = database
+        self._engine_factory = engine_factory
+        self._engine = None
+        self.name = name or f"{socket.gethostname()}:{os.getpid()}"
+        self.batch = batch
+        self.poll_seconds = poll_seconds
+
+    @property
+    def engine(self):
+        """The translation engine, created on first use (a worker carrying only SMS never loads it)."""
+        if self._engine is None:
+            self._engine = self._engine_factory()
+        return self._engine
+
+    def run_once(self) -> int:
+        """Claims and carries out one batch of jobs; returns how many were claimed."""
+        with self.database.sessions() as session:
+            claimed = jobs.claim(session, self.name, limit=self.batch)
+            by_kind = defaultdict(list)
+            for job in claimed:
+                by_kind[job.kind].append(job)
+            for kind, batch in by_kind.items():
+                handler = HANDLERS.get(kind)
+                try:
+                    if handler is None:
+                        raise LookupError(f"no handler for job kind {kind!r}")
+                    handler(self, session, batch)
+                    session.commit()
+                except Exception as error:  # the jobs are retried with backoff; the error is kept on them
+                    session.rollback()
+                    log.exception("%d %s job(s) failed", len(batch), kind)
+                    for job in batch:
+                        jobs.fail(session, job, self.name, f"{error.__class__.__name__}: {error}",
+                                  permanent=handler is None)
+                    session.commit()
+        return len(claimed)
+
+    def run(self, stop: threading.Event) -> None:
+        log.info("worker %s started", self.name)
+        while not stop.is_set():
+            if self.run_once() == 0:
+                if self._engine is not None:
+                    self._engine.unload_idle()
+                stop.wait(self.poll_seconds)
+        log.info("worker %s stopped", self.name)
+
+
+@handles(case_translations.TRANSLATE_JOB)
+def translate(worker: Worker, session: Session, batch: list[jobs.Claimed]) -> None:
+    from kiosk.translation.engine import Request
+
+    ids = [job.payload.get("translation_id") for job in batch]
+    rows = {t.id: t for t in session.scalars(select(Translation).where(Translation.id.in_(ids)))}
+    todo = [(job, rows[job.payload.get("translation_id")]) for job in batch if job.payload.get("translation_id") in rows]
+    results = worker.engine.translate_many(
+        [Request(t.source_text, t.source_language, t.target_language) for _job, t in todo])
+    for (job, translation), result in zip(todo, results):
+        translation.finished_at = utcnow()
+        if result.text is None:
+            translation.status = TranslationStatus.UNAVAILABLE.value
+            session.get(Case, translation.case_id).needs_interpreter = True
+        else:
+            translation.text, translation.made_by = result.text, result.made_by
+            translation.status = TranslationStatus.DONE.value
+            _check_reply(session, translation)
+    for job in batch:
+        jobs.finish(session, job, worker.name)
+
+
+def _check_reply(session: Session, translation: Translation) -> None:
+    """A reply, once in the detainee's language, is put back into English for its author to read."""
+    if translation.event_id is None or translation.target_language == case_translations.STAFF_LANGUAGE:
+        return
+    reply = session.get(CaseEvent, translation.event_id)
+    if reply is not None and reply.kind == EventKind.REPLY.value:
+        case_translations.queue(session, reply.case, translation.text, translation.target_language,
+                                case_translations.STAFF_LANGUAGE, reply)
