@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import click
@@ -228,9 +229,8 @@ def translate_text(source, target):
     """Translate standard input to standard output, to check a package."""
     from kiosk.translation.engine import Engine
 
-    config = current_app.config["KIOSK"]
-    result = Engine(config.language_packages, beam_size=config.translation_beam_size).translate(
-        click.get_text_stream("stdin").read(), source, target)
+    result = Engine.from_config(current_app.config["KIOSK"]).translate(
+        sys.stdin.read(), source, target)
     if result.text is None:
         raise click.ClickException(f"no package for {source} -> {target} (nor through English)")
     click.echo(result.text, nl=False)
@@ -291,7 +291,7 @@ def worker(once, batch):
     def engine():
         from kiosk.translation.engine import Engine
 
-        return Engine(config.language_packages, beam_size=config.translation_beam_size)
+        return Engine.from_config(config)
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     runner = Worker(get_database(), engine, batch=batch)

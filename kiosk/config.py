@@ -59,6 +59,9 @@ class Config:
     # Argos language packages; ARGOS_PACKAGES_DIR is honoured so argospm's installs are found.
     packages_dir: Path | None = None
     translation_beam_size: int = 4
+    # "default" computes int8 models in int8 (fast, small); "float32" makes batched and
+    # one-by-one translation identical at about 1.7x the time and 4x the memory.
+    translation_compute_type: str = "default"
     # How many reverse proxies (TLS terminators) stand in front; their X-Forwarded-* are trusted.
     proxies: int = 0
     testing: bool = False
@@ -99,6 +102,7 @@ class Config:
             proxies=_env_int(environ, "KIOSK_PROXIES", 0),
             packages_dir=Path(environ.get("ARGOS_PACKAGES_DIR") or instance_path / "packages"),
             translation_beam_size=_env_int(environ, "KIOSK_TRANSLATION_BEAM", 4, minimum=1),
+            translation_compute_type=environ.get("KIOSK_TRANSLATION_COMPUTE", "default"),
         )
 
     def with_changes(self, **changes) -> "Config":

@@ -37,11 +37,11 @@ class Result:
 
 
 class LoadedPair:
-    def __init__(self, package: package_store.Package, threads: int):
+    def __init__(self, package: package_store.Package, threads: int, compute_type: str):
         self.package = package
         self.tokenizer = sentencepiece.SentencePieceProcessor(model_file=str(package.tokenizer))
         self.translator = ctranslate2.Translator(
-            str(package.path / "model"), device="cpu", compute_type="default",
+            str(package.path / "model"), device="cpu", compute_type=compute_type,
             inter_threads=1, intra_threads=threads,
         )
         self.last_used = time.monotonic()
@@ -67,9 +67,16 @@ class LoadedPair:
 
 
 class Engine:
-    def __init__(self, packages_dir: Path, *, beam_size: int = 4, threads: int = 0, idle_unload: float = 900.0):
+    @classmethod
+    def from_config(cls, config) -> "Engine":
+        return cls(config.language_packages, beam_size=config.translation_beam_size,
+                   compute_type=config.translation_compute_type)
+
+    def __init__(self, packages_dir: Path, *, beam_size: int = 4, threads: int = 0, idle_unload: float = 900.0,
+                 compute_type: str = "default"):
         self.packages_dir = packages_dir
         self.beam_size = beam_size
+        self.compute_type = compute_type
         self.threads = threads
         self.idle_unload = idle_unload
         self._loaded: dict[tuple[str, str], LoadedPair] = {}
@@ -91,7 +98,7 @@ class Engine:
         with self._lock:
             loaded = self._loaded.get(package.pair)
             if loaded is None or loaded.package.path != package.path:  # new, or a newer version installed
-                loaded = self._loaded[package.pair] = LoadedPair(package, self.threads)
+                loaded = self._loaded[package.pair] = LoadedPair(package, self.threads, self.compute_type)
             return loaded
 
     def unload_idle(self) -> list[tuple[str, str]]:
