@@ -99,3 +99,11 @@ def text_for_detainee(session: Session, case: Case, event: CaseEvent) -> str | N
         return event.body
     translation = latest(session, case.id, case.language, event.id)
     return translation.text if translation else None
+
+
+def needing_interpreter(session: Session, facility_ids: list[int] | None = None) -> list[Case]:
+    """Cases no installed package could translate: a person must read them."""
+    query = select(Case).where(Case.needs_interpreter.is_(True)).order_by(Case.priority, Case.due_at)
+    if facility_ids is not None:
+        query = query.where(Case.facility_id.in_(facility_ids))
+    return list(session.scalars(query))

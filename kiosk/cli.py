@@ -30,7 +30,7 @@ def main():
 
 def init_app(app) -> None:
     """The product's commands hang off the app, so `kioskctl` and test runners both see them."""
-    for command in (db, facility, kiosk, demo, translate, worker):
+    for command in (db, facility, kiosk, demo, translate, worker, jobs_group):
         app.cli.add_command(command)
 
 
@@ -237,6 +237,20 @@ def translate_text(source, target):
     click.echo(f"\n[{result.made_by}]" if result.made_by else "", err=True)
 
 
+@translate.command("interpreter-list")
+@with_appcontext
+def translate_interpreter_list():
+    """Cases no installed package could translate: they need a human interpreter."""
+    from kiosk import case_translations
+
+    with get_database().sessions() as session:
+        waiting = case_translations.needing_interpreter(session)
+        for case in waiting:
+            click.echo(f"{case.number}  {case.language:8} {case.facility.code:6} due {case.due_at:%Y-%m-%d %H:%M} UTC")
+        if not waiting:
+            click.echo("no case needs an interpreter")
+
+
 @translate.command("download")
 @click.argument("from_code")
 @click.argument("to_code")
@@ -303,3 +317,43 @@ def worker(once, batch):
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     runner.run(stop)
+
+
+@click.group("jobs", cls=AppGroup)
+def jobs_group():
+    """The durable job queue: counts, failed jobs, retries."""
+
+
+@jobs_group.command("status")
+@with_appcontext
+def jobs_status():
+    """How many jobs are queued, running, done and failed."""
+    from kiosk import jobs
+
+    with get_database().sessions() as session:
+        counts = jobs.counts(session)
+    click.echo("  ".join(f"{status}: {counts.get(status, 0)}" for status in ("queued", "running", "done", "failed")))
+
+
+@jobs_group.command("failed")
+@with_appcontext
+def jobs_failed():
+    """Jobs whose every attempt failed, newest first, with their last error."""
+    from kiosk import jobs
+
+    with get_database().sessions() as session:
+        for job in jobs.failed(session):
+            click.echo(f"{job.id}  {job.kind}  attempts {job.attempts}  {job.finished_at:%Y-%m-%d %H:%M}  {job.last_error}")
+
+
+@jobs_group.command("retry")
+@click.argument("job_id", type=int)
+@with_appcontext
+def jobs_retry(job_id):
+    """Queue a failed job again, with a fresh set of attempts."""
+    from kiosk import jobs
+
+    with get_database().transaction() as session:
+        if not jobs.retry(session, job_id):
+            raise click.ClickException(f"job {job_id} is not a failed job")
+    click.echo(f"job {job_id} queued again")

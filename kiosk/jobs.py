@@ -97,3 +97,17 @@ def fail(session: Session, job: Claimed, worker: str, error: str, *, permanent: 
 def counts(session: Session) -> dict[str, int]:
     rows = session.execute(select(Job.status, func.count()).group_by(Job.status))
     return {status: count for status, count in rows}
+
+
+def failed(session: Session, limit: int = 100) -> list[Job]:
+    return list(session.scalars(
+        select(Job).where(Job.status == JobStatus.FAILED.value).order_by(Job.finished_at.desc()).limit(limit)))
+
+
+def retry(session: Session, job_id: int) -> bool:
+    """Gives a failed job a fresh set of attempts."""
+    result = session.execute(
+        update(Job).where(Job.id == job_id, Job.status == JobStatus.FAILED.value)
+        .values(status=JobStatus.QUEUED.value, attempts=0, run_after=utcnow(), finished_at=None)
+    )
+    return result.rowcount == 1

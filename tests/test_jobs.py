@@ -105,3 +105,16 @@ def test_two_workers_over_one_queue_process_every_job_exactly_once(database, rec
     assert {name for _n, name in recording_handler} == {"w0", "w1"}
     with database.sessions() as session:
         assert set(session.scalars(select(Job.status))) == {"done"}
+
+
+def test_failed_jobs_are_listed_and_can_be_retried(database, runner):
+    queue_jobs(database, 1, kind="no-such-kind")
+    Worker(database, engine_factory=lambda: None, name="w").run_once()
+    listed = runner.invoke(args=["jobs", "failed"])
+    assert "no-such-kind" in listed.output and "no handler" in listed.output
+    assert "failed: 1" in runner.invoke(args=["jobs", "status"]).output
+    with database.sessions() as session:
+        job_id = session.scalar(select(Job.id))
+    assert runner.invoke(args=["jobs", "retry", str(job_id)]).exit_code == 0
+    assert "queued: 1" in runner.invoke(args=["jobs", "status"]).output
+    assert runner.invoke(args=["jobs", "retry", str(job_id)]).exit_code != 0

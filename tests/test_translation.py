@@ -312,3 +312,12 @@ def test_a_reply_reaches_the_kiosk_only_translated_and_released(kiosk, database,
     page = kiosk.post("/kiosk/track/pin", {"pin": "2468"}, follow_redirects=True).get_data(as_text=True)
     from html import escape
     assert escape(shown) in page and "blankets" not in page
+
+
+def test_the_interpreter_list_names_cases_no_package_can_read(kiosk, database, engine, packages_dir, runner):
+    file_complaint(kiosk, language="ar", a_number=None, words="الهاتف لا يعمل.")
+    run_worker(database, packages_dir)
+    with database.sessions() as session:
+        number = session.scalar(select(Case.number))
+    listed = runner.invoke(args=["translate", "interpreter-list"]).output
+    assert number in listed and "ar" in listed
