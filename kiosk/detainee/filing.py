@@ -31,9 +31,9 @@ def _save(draft: dict) -> None:
 def _steps(draft: dict) -> list[tuple[str, dict]]:
     """Every screen of the flow, in order, as (endpoint, arguments)."""
     steps = [("kiosk.who", {}), ("kiosk.pin", {}), ("kiosk.pin_again", {}), ("kiosk.category", {})]
-    category = draft.get("category")
-    keys = [q.key for q in categories.questions_for(category)] if category else ["urgent", "since", "raised_with_facility"]
-    steps += [("kiosk.question", {"key": key}) for key in keys]
+    # Before a category is chosen, the common questions stand in (for the progress dots).
+    questions = categories.questions_for(draft.get("category", "other"))
+    steps += [("kiosk.question", {"key": q.key}) for q in questions]
     return steps + [("kiosk.words", {}), ("kiosk.review", {})]
 
 
