@@ -53,8 +53,11 @@ def create_app(config: Config | None = None) -> Flask:
 
     from kiosk import cli, health
     from kiosk.detainee import blueprint as detainee_blueprint
+    from sms import blueprint as sms_blueprint
 
     app.register_blueprint(health.blueprint)
     app.register_blueprint(detainee_blueprint, url_prefix="/kiosk")
+    app.register_blueprint(sms_blueprint, url_prefix="/sms")
+    csrf.exempt(sms_blueprint)  # Twilio signs its requests instead
     cli.init_app(app)
     return app

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kiosk import audit, case_translations
+from kiosk import audit, case_translations, jobs
 from kiosk.categories import CATEGORY_CODES, valid_answers
 from kiosk.credentials import SecretHasher
 from kiosk.identifiers import new_case_number
@@ -20,6 +20,7 @@ from kiosk.models import Case, CaseEvent, Detainee, EventKind, utcnow
 from kiosk.triage import triage
 
 MAX_DESCRIPTION = 5000
+FOLLOWERS_JOB = "notify_followers"
 PIN_ATTEMPTS = 5
 PIN_LOCKOUT = timedelta(minutes=15)
 
@@ -170,6 +171,21 @@ def open_with_pin(
             audit.record(session, actor, "case.pin_locked", case=case, remote_addr=remote_addr)
     locked = [c.pin_locked_until for c in unlocked if c.pin_locked_until]
     return TrackingResult(locked_until=min(locked) if len(locked) == len(unlocked) else None)
+
+
+def change_status(session: Session, case: Case, status: str, *, actor: str, reason: str | None = None,
+                  now: datetime | None = None) -> CaseEvent:
+    """A new status: a timeline event, an audit entry, and one job that tells the case's followers."""
+    now = now or utcnow()
+    event = CaseEvent(kind=EventKind.STATUS_CHANGED.value, actor=actor, status_from=case.status, status_to=status,
+                      body=reason, created_at=now)
+    case.status = status
+    case.updated_at = now
+    case.events.append(event)
+    session.flush()
+    jobs.enqueue(session, FOLLOWERS_JOB, {"case_id": case.id, "event_id": event.id})
+    audit.record(session, actor, "case.status_changed", case=case, status_from=event.status_from, status_to=status)
+    return event
 
 
 def detainee_timeline(case: Case) -> list[CaseEvent]:

@@ -62,6 +62,12 @@ class Config:
     # "default" computes int8 models in int8 (fast, small); "float32" makes batched and
     # one-by-one translation identical at about 1.7x the time and 4x the memory.
     translation_compute_type: str = "default"
+    # Twilio: the account, and a Messaging Service or a From number to send with.
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = None
+    twilio_messaging_service_sid: str | None = None
+    twilio_from_number: str | None = None
+    twilio_api_url: str | None = None  # another address for Twilio's REST API (an egress proxy; tests)
     # How many reverse proxies (TLS terminators) stand in front; their X-Forwarded-* are trusted.
     proxies: int = 0
     testing: bool = False
@@ -69,6 +75,11 @@ class Config:
     @property
     def language_packages(self) -> Path:
         return self.packages_dir or self.instance_path / "packages"
+
+    @property
+    def twilio_configured(self) -> bool:
+        return bool(self.twilio_account_sid and self.twilio_auth_token
+                    and (self.twilio_messaging_service_sid or self.twilio_from_number))
 
     @property
     def development(self) -> bool:
@@ -103,6 +114,11 @@ class Config:
             packages_dir=Path(environ.get("ARGOS_PACKAGES_DIR") or instance_path / "packages"),
             translation_beam_size=_env_int(environ, "KIOSK_TRANSLATION_BEAM", 4, minimum=1),
             translation_compute_type=environ.get("KIOSK_TRANSLATION_COMPUTE", "default"),
+            twilio_account_sid=environ.get("TWILIO_ACCOUNT_SID") or None,
+            twilio_auth_token=environ.get("TWILIO_AUTH_TOKEN") or None,
+            twilio_messaging_service_sid=environ.get("TWILIO_MESSAGING_SERVICE_SID") or None,
+            twilio_from_number=environ.get("TWILIO_FROM_NUMBER") or None,
+            twilio_api_url=environ.get("TWILIO_API_URL") or None,
         )
 
     def with_changes(self, **changes) -> "Config":

@@ -348,6 +348,60 @@ class Job(Base):
     finished_at: Mapped[datetime | None]
 
 
+class SmsSender(Base):
+    """A phone number that texts us: its language, its opt-out, its lockout."""
+
+    __tablename__ = "sms_senders"
+
+    phone: Mapped[str] = mapped_column(String(20), primary_key=True)
+    language: Mapped[str | None] = mapped_column(String(16))  # chosen with LANG
+    opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    locked_until: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class SmsInbound(Base):
+    """Every message Twilio delivered, once: a retried webhook gets the answer already given."""
+
+    __tablename__ = "sms_inbound"
+
+    message_sid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    phone: Mapped[str] = mapped_column(String(20), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    reply: Mapped[str | None] = mapped_column(Text)
+    # A STATUS or FOLLOW that named no case this number may see: five in an hour lock the number.
+    failed_lookup: Mapped[bool] = mapped_column(Boolean, default=False)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class CaseFollower(Base):
+    """A number that asked to be told by text whenever a case's status changes."""
+
+    __tablename__ = "case_followers"
+    __table_args__ = (UniqueConstraint("case_id", "phone"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    phone: Mapped[str] = mapped_column(String(20), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SmsOutbound(Base):
+    """A text we send, through a job; its delivery state only moves forward."""
+
+    __tablename__ = "sms_outbound"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(20), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    twilio_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    error_code: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
 class WebSession(Base):
     """Server-side session data; the browser only holds a random id whose digest is the key."""
 

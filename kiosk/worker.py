@@ -43,6 +43,7 @@ class Worker:
         self.name = name or f"{socket.gethostname()}:{os.getpid()}"
         self.batch = batch
         self.poll_seconds = poll_seconds
+        import sms.outbound  # noqa: F401  (the SMS gateway's job handlers register themselves)
 
     @property
     def engine(self):

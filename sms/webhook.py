@@ -1,0 +1,87 @@
+"""POST /sms/twilio and /sms/twilio/status: signed by Twilio, answered well inside 15 seconds.
+
+A message is answered in the webhook's own response (TwiML): the answer needs
+two or three small queries. Each MessageSid is processed once; a retry gets
+the answer already given.
+"""
+from __future__ import annotations
+
+import re
+
+from flask import Response, current_app, request
+from sqlalchemy.exc import IntegrityError
+from twilio.request_validator import RequestValidator
+from twilio.twiml.messaging_response import MessagingResponse
+
+from kiosk.cases import clean_words
+from kiosk.db import get_session
+from kiosk.i18n import when
+from kiosk.models import SmsInbound, SmsOutbound
+from sms import answers, blueprint, segments
+
+MAX_BODY = 1600  # Twilio's own limit for one message
+SID = re.compile(r"[A-Za-z0-9]{1,64}")
+SENDER = re.compile(r"[A-Za-z0-9+:._-]{1,20}")  # +15125550123, or a channel address such as whatsapp:+1…
+DELIVERY_ORDER = {"accepted": 0, "queued": 1, "sending": 2, "sent": 3, "delivered": 4, "undelivered": 4,
+                  "failed": 4, "read": 5}
+
+
+def signed() -> bool:
+    """Checks X-Twilio-Signature against the public URL Twilio called (we may sit behind a proxy)."""
+    config = current_app.config["KIOSK"]
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not config.twilio_auth_token or not signature:
+        return False
+    url = config.public_url + request.full_path.rstrip("?")
+    return RequestValidator(config.twilio_auth_token).validate(url, request.form, signature)
+
+
+def twiml(text: str | None) -> Response:
+    response = MessagingResponse()
+    if text:
+        response.message(text)
+    return Response(str(response), mimetype="application/xml")
+
+
+def respond(sid: str, phone: str, body: str) -> str | None:
+    """The reply to one message, stored with it; the stored one when Twilio retries."""
+    db = get_session()
+    done = db.get(SmsInbound, sid)
+    if done is not None:
+        return done.reply
+    inbound = SmsInbound(message_sid=sid, phone=phone, body=clean_words(body)[:MAX_BODY])
+    db.add(inbound)
+    reply = answers.answer(db, inbound, when)
+    inbound.reply = segments.fit(reply) if reply else None
+    try:
+        db.commit()
+    except IntegrityError:  # the same message, delivered twice at once: the other one answered
+        db.rollback()
+        return db.get(SmsInbound, sid).reply
+    return inbound.reply
+
+
+@blueprint.post("/twilio")
+def inbound():
+    if not signed():
+        return Response("signature required", status=403, mimetype="text/plain")
+    sid, phone = request.form.get("MessageSid", ""), request.form.get("From", "").strip()
+    if not SID.fullmatch(sid) or not SENDER.fullmatch(phone):
+        return twiml(None)  # nothing to answer; a 200 stops Twilio retrying
+    return twiml(respond(sid, phone, request.form.get("Body", "")))
+
+
+@blueprint.post("/twilio/status")
+def delivery_status():
+    if not signed():
+        return Response("signature required", status=403, mimetype="text/plain")
+    sid, status = request.form.get("MessageSid", ""), request.form.get("MessageStatus", "")
+    db = get_session()
+    message = db.query(SmsOutbound).filter_by(twilio_sid=sid).one_or_none() if SID.fullmatch(sid) else None
+    if message is not None and status in DELIVERY_ORDER:
+        if DELIVERY_ORDER[status] > DELIVERY_ORDER.get(message.status, -1):  # only ever forward
+            message.status = status
+            code = request.form.get("ErrorCode", "")
+            message.error_code = int(code) if code.isdigit() else message.error_code
+            db.commit()
+    return Response("", status=204)

@@ -1,0 +1,264 @@
+"""The SMS channel: signed webhooks, commands in many languages, authorization, outbound texts."""
+from __future__ import annotations
+
+import itertools
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select, update
+from twilio.request_validator import RequestValidator
+
+from kiosk import cases, contacts, create_app
+from kiosk.models import Case, CaseFollower, Job, SmsInbound, SmsOutbound, SmsSender, utcnow
+from kiosk.worker import Worker
+from sms import segments
+from tests.fake_twilio import FakeTwilio
+from tests.helpers import translated
+from tests.test_kiosk_flow import file_complaint
+
+PUBLIC = "https://kiosk.example.org"  # what Twilio calls; the app sits behind a TLS proxy
+TOKEN = "f" * 32
+FAMILY = "+15125550123"
+STRANGER = "+15125550999"
+
+
+@pytest.fixture
+def twilio():
+    fake = FakeTwilio()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def sms_app(config, twilio, place):
+    app = create_app(config.with_changes(
+        public_url=PUBLIC, twilio_account_sid="AC" + "0" * 32, twilio_auth_token=TOKEN,
+        twilio_from_number="+15555550100", twilio_api_url=twilio.url,
+    ))
+    yield app
+    app.extensions["database"].engine.dispose()
+
+
+MESSAGE_SIDS = itertools.count(1)
+
+
+class Phone:
+    """Texts the product the way Twilio delivers a message: a signed form post."""
+
+    def __init__(self, app, number):
+        self.client, self.number = app.test_client(), number
+
+    def post(self, path, params, signature=None):
+        signature = signature or RequestValidator(TOKEN).compute_signature(PUBLIC + path, params)
+        return self.client.post(path, data=params, headers={"X-Twilio-Signature": signature})
+
+    def text(self, body, sid=None):
+        params = {"MessageSid": sid or f"SM{next(MESSAGE_SIDS):032d}", "From": self.number,
+                  "To": "+15555550100", "Body": body}
+        response = self.post("/sms/twilio", params)
+        assert response.status_code == 200, response.status_code
+        text = response.get_data(as_text=True)
+        return text.split("<Message>")[1].split("</Message>")[0] if "<Message>" in text else None
+
+
+@pytest.fixture
+def case(sms_app):
+    """A case in Spanish, trusting FAMILY's number, with a share code; returns (number, code)."""
+    database = sms_app.extensions["database"]
+    from tests.conftest import register_kiosk
+    from tests.helpers import KioskClient
+
+    kiosk = KioskClient(sms_app.test_client())
+    kiosk.get(f"/kiosk/enroll/{register_kiosk(database)}")
+    file_complaint(kiosk, language="es", a_number="201234567", words="Me duele el pecho. Secreto.")
+    with database.transaction() as session:
+        found = session.scalars(select(Case)).one()
+        contacts.add_trusted_contact(session, found, FAMILY, actor="test")
+        code = contacts.create_share_code(session, found, actor="test")
+    return found.number, code
+
+
+def run_worker(app):
+    from kiosk.translation.engine import Engine
+
+    with app.app_context():  # no language package installed: the Spanish case just needs an interpreter
+        worker = Worker(app.extensions["database"], lambda: Engine.from_config(app.config["KIOSK"]), name="test")
+        while worker.run_once():
+            pass
+
+
+def test_unsigned_wrongly_signed_and_wrong_url_requests_are_refused(sms_app, case):
+    phone = Phone(sms_app, FAMILY)
+    params = {"MessageSid": "SM1", "From": FAMILY, "Body": f"STATUS {case[0]}"}
+    assert phone.client.post("/sms/twilio", data=params).status_code == 403
+    assert phone.post("/sms/twilio", params, signature="bm90IGEgc2lnbmF0dXJl").status_code == 403
+    wrong_url = RequestValidator(TOKEN).compute_signature("http://localhost/sms/twilio", params)
+    assert phone.post("/sms/twilio", params, signature=wrong_url).status_code == 403
+    with sms_app.extensions["database"].sessions() as session:
+        assert session.scalar(select(func.count()).select_from(SmsInbound)) == 0
+
+
+def test_a_retried_webhook_is_processed_once_and_gets_the_same_answer(sms_app, case):
+    phone = Phone(sms_app, STRANGER)
+    first = phone.text(f"STATUS {case[0]} 00000000", sid="SMretried")
+    second = phone.text(f"STATUS {case[0]} 00000000", sid="SMretried")
+    assert first == second
+    with sms_app.extensions["database"].sessions() as session:
+        assert session.scalar(select(func.count()).select_from(SmsInbound)) == 1
+
+
+@pytest.mark.parametrize("command, language", [
+    ("STATUS", "en"), ("ESTADO", "es"), ("estatí", "ht"), ("حالة", "ar"), ("状态", "zh_Hans"), ("СТАТУС", "ru"),
+])
+def test_status_from_a_trusted_number_answers_in_the_command_language(sms_app, case, command, language):
+    reply = Phone(sms_app, FAMILY).text(f"  {command}:  {case[0]} ")
+    assert case[0] in reply
+    with sms_app.app_context():
+        assert segments.prepare(translated(language, "Received"))[0] in reply
+    assert "Secreto" not in reply and "201234567" not in reply and "201-234-567" not in reply
+
+
+def test_status_with_a_share_code_from_any_number(sms_app, case):
+    number, code = case
+    reply = Phone(sms_app, STRANGER).text(f"ESTADO {number} {code[:4]} {code[4:]}")
+    assert number in reply
+
+
+def test_a_wrong_code_and_an_unknown_case_get_the_same_answer(sms_app, case):
+    number, _code = case
+    phone = Phone(sms_app, STRANGER)
+    wrong_code = phone.text(f"STATUS {number} 12345678")
+    no_code = phone.text(f"STATUS {number}")
+    unknown = phone.text("STATUS 26-0000-0008")
+    assert wrong_code == no_code == unknown
+    assert number not in wrong_code
+
+
+def test_five_misses_in_an_hour_lock_the_number_for_an_hour(sms_app, case):
+    number, code = case
+    phone = Phone(sms_app, STRANGER)
+    replies = [phone.text(f"STATUS {number} 1111111{n}") for n in range(5)]
+    assert replies[-1] != replies[0] and "hour" in replies[-1]
+    assert "hour" in phone.text(f"STATUS {number} {code}")  # even the right code, for now
+    database = sms_app.extensions["database"]
+    with database.transaction() as session:
+        session.execute(update(SmsSender).values(locked_until=utcnow() - timedelta(seconds=1)))
+        session.execute(update(SmsInbound).values(received_at=utcnow() - timedelta(hours=2)))
+    assert number in phone.text(f"STATUS {number} {code}")
+
+
+def test_lang_sets_the_language_of_every_later_answer(sms_app, case):
+    phone = Phone(sms_app, FAMILY)
+    assert "العربية" in phone.text("LANG arabic")
+    reply = phone.text(f"STATUS {case[0]}")
+    with sms_app.app_context():
+        assert translated("ar", "Received") in reply
+    assert "Kreyòl" in phone.text("idioma kreyol ayisyen") or "Krey" in phone.text("LANG ht")
+
+
+def test_help_and_garbage_get_usage_in_the_language(sms_app):
+    phone = Phone(sms_app, STRANGER)
+    assert "STATUS" in phone.text("HELP")
+    assert "STATUS" in phone.text("¿qué?")
+    assert phone.text("AYUDA") != phone.text("HELP")  # Spanish, then English
+
+
+def test_followers_are_told_once_per_status_change(sms_app, case, twilio):
+    number, _code = case
+    assert number in Phone(sms_app, FAMILY).text(f"SEGUIR {number}")
+    database = sms_app.extensions["database"]
+    with database.transaction() as session:
+        found = session.scalars(select(Case)).one()
+        cases.change_status(session, found, "in_review", actor="staff:1")
+    run_worker(sms_app)
+    run_worker(sms_app)
+    assert [m["To"] for m in twilio.messages] == [FAMILY]
+    assert number in twilio.messages[0]["Body"] and "Secreto" not in twilio.messages[0]["Body"]
+    assert twilio.messages[0]["StatusCallback"] == f"{PUBLIC}/sms/twilio/status"
+    Phone(sms_app, FAMILY).text(f"DEJAR DE SEGUIR {number}")
+    with database.transaction() as session:
+        cases.change_status(session, session.scalars(select(Case)).one(), "resolved", actor="staff:1")
+    run_worker(sms_app)
+    assert len(twilio.messages) == 1
+
+
+def test_stop_silences_every_outbound_text_and_start_resumes(sms_app, case, twilio):
+    number, _code = case
+    phone = Phone(sms_app, FAMILY)
+    phone.text(f"FOLLOW {number}")
+    assert phone.text("STOP") is None
+    assert phone.text(f"STATUS {number}") is None
+    database = sms_app.extensions["database"]
+    with database.transaction() as session:
+        cases.change_status(session, session.scalars(select(Case)).one(), "in_review", actor="staff:1")
+    run_worker(sms_app)
+    assert twilio.messages == []
+    assert phone.text("START") is not None
+    assert number in phone.text(f"STATUS {number}")
+
+
+def test_outbound_retries_on_429_and_5xx_but_not_on_an_opted_out_recipient(sms_app, case, twilio):
+    number, _code = case
+    Phone(sms_app, FAMILY).text(f"FOLLOW {number}")
+    database = sms_app.extensions["database"]
+    twilio.answer_next(429)
+    twilio.answer_next(503)
+    with database.transaction() as session:
+        cases.change_status(session, session.scalars(select(Case)).one(), "in_review", actor="staff:1")
+    for _ in range(3):
+        run_worker(sms_app)
+        with database.transaction() as session:  # let the backoff pass
+            session.execute(update(Job).where(Job.status == "queued").values(run_after=utcnow()))
+    assert len(twilio.messages) == 1
+    with database.sessions() as session:
+        assert session.scalars(select(SmsOutbound.status)).all() == ["sent"]
+
+    twilio.answer_next(400, code=21610)
+    with database.transaction() as session:
+        cases.change_status(session, session.scalars(select(Case)).one(), "resolved", actor="staff:1")
+    run_worker(sms_app)
+    with database.transaction() as session:
+        session.execute(update(Job).where(Job.status == "queued").values(run_after=utcnow()))
+    run_worker(sms_app)
+    assert len(twilio.messages) == 1
+    with database.sessions() as session:
+        assert session.get(SmsSender, FAMILY).opted_out
+        failed = session.scalars(select(Job).where(Job.status == "failed")).one()
+        assert failed.kind == "sms"
+        assert "21610" in failed.last_error and failed.attempts == 1
+
+
+def test_delivery_status_only_moves_forward(sms_app, case, twilio):
+    number, _code = case
+    phone = Phone(sms_app, FAMILY)
+    phone.text(f"FOLLOW {number}")
+    database = sms_app.extensions["database"]
+    with database.transaction() as session:
+        cases.change_status(session, session.scalars(select(Case)).one(), "in_review", actor="staff:1")
+    run_worker(sms_app)
+    with database.sessions() as session:
+        sid = session.scalar(select(SmsOutbound.twilio_sid))
+    for status in ("delivered", "sent"):
+        response = phone.post("/sms/twilio/status", {"MessageSid": sid, "MessageStatus": status})
+        assert response.status_code == 204
+    assert phone.client.post("/sms/twilio/status", data={"MessageSid": sid, "MessageStatus": "failed"}).status_code == 403
+    with database.sessions() as session:
+        assert session.scalar(select(SmsOutbound.status)) == "delivered"
+
+
+@pytest.mark.parametrize("text, encoding, parts", [
+    ("Estado: “Recibido” — próxima respuesta…", "gsm7", 1),
+    ("a" * 160, "gsm7", 1), ("a" * 161, "gsm7", 2),
+    ("حالة الشكوى", "ucs2", 1), ("状" * 71, "ucs2", 2),
+])
+def test_segments(text, encoding, parts):
+    prepared, found = segments.prepare(text)
+    assert found == encoding and segments.segments(prepared, found) == parts
+    if encoding == "gsm7":
+        assert prepared.isascii() or all(ch in segments.GSM7_BASIC for ch in prepared)
+
+
+def test_long_replies_are_cut_to_two_segments():
+    for text in ("palabra " * 100, "كلمة " * 100):
+        prepared, encoding = segments.prepare(segments.fit(text))
+        assert segments.segments(prepared, encoding) <= 2 and prepared.endswith("...")
