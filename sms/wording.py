@@ -5,6 +5,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from kiosk.i18n import BY_CODE, DEFAULT
+from kiosk.statuses import STATUS_WORDS
 
 NEXT_STEP = {
     "new": "due",
@@ -22,8 +23,6 @@ def in_language(language: str | None, make):
 
 
 def status(case, when) -> str:
-    from kiosk.detainee.wording import STATUS_WORDS
-
     words = str(STATUS_WORDS.get(case.status, case.status))
     step = NEXT_STEP.get(case.status)
     if step == "due":
@@ -73,7 +72,5 @@ def usage() -> str:
 
 
 def status_changed(case) -> str:
-    from kiosk.detainee.wording import STATUS_WORDS
-
     return _("Complaint %(number)s has a new status: %(status)s.", number=case.number,
              status=str(STATUS_WORDS.get(case.status, case.status)))

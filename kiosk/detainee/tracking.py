@@ -9,7 +9,8 @@ from kiosk import case_translations, cases, contacts, hotlines
 from kiosk.db import get_session
 from kiosk.detainee import blueprint
 from kiosk.detainee.forms import ChoiceForm, PhoneForm, PinForm, TrackForm
-from kiosk.detainee.wording import CATEGORY_WORDS, STATUS_WORDS
+from kiosk.detainee.wording import CATEGORY_WORDS
+from kiosk.statuses import STATUS_WORDS
 from kiosk.identifiers import format_a_number, format_share_code, masked_phone
 from kiosk.models import Case
 

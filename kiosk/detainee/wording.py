@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+
 CATEGORY_WORDS = {
     "medical": _l("Health, doctor, medicine"),
     "legal_access": _l("Lawyer, phone, legal papers"),
@@ -45,17 +46,6 @@ ANSWER_WORDS = {
     ("raised_with_facility", "not_yet"): _l("No, not yet"),
     ("raised_with_facility", "told_staff"): _l("Yes, I told staff"),
     ("raised_with_facility", "grievance_filed"): _l("Yes, I wrote a grievance"),
-}
-
-STATUS_WORDS = {
-    "new": _l("Received"),
-    "acknowledged": _l("A case manager has seen it"),
-    "in_review": _l("A case manager is checking it"),
-    "facility_contacted": _l("We asked the facility"),
-    "referred": _l("Sent to another office for action"),
-    "resolved": _l("Finished"),
-    "not_substantiated": _l("Finished: no rule was broken"),
-    "withdrawn": _l("Stopped at your request"),
 }
 
 HOTLINE_WORDS = {
