@@ -62,6 +62,9 @@ class Config:
     # "default" computes int8 models in int8 (fast, small); "float32" makes batched and
     # one-by-one translation identical at about 1.7x the time and 4x the memory.
     translation_compute_type: str = "default"
+    # CTranslate2 threads per translation; 0 uses every core. On a machine shared with the
+    # web processes, 1 is faster under load and leaves the kiosk its CPU.
+    translation_threads: int = 0
     # Twilio: the account, and a Messaging Service or a From number to send with.
     twilio_account_sid: str | None = None
     twilio_auth_token: str | None = None
@@ -114,6 +117,7 @@ class Config:
             packages_dir=Path(environ.get("ARGOS_PACKAGES_DIR") or instance_path / "packages"),
             translation_beam_size=_env_int(environ, "KIOSK_TRANSLATION_BEAM", 4, minimum=1),
             translation_compute_type=environ.get("KIOSK_TRANSLATION_COMPUTE", "default"),
+            translation_threads=_env_int(environ, "KIOSK_TRANSLATION_THREADS", 0),
             twilio_account_sid=environ.get("TWILIO_ACCOUNT_SID") or None,
             twilio_auth_token=environ.get("TWILIO_AUTH_TOKEN") or None,
             twilio_messaging_service_sid=environ.get("TWILIO_MESSAGING_SERVICE_SID") or None,

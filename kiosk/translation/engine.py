@@ -70,7 +70,7 @@ class Engine:
     @classmethod
     def from_config(cls, config) -> "Engine":
         return cls(config.language_packages, beam_size=config.translation_beam_size,
-                   compute_type=config.translation_compute_type)
+                   compute_type=config.translation_compute_type, threads=config.translation_threads)
 
     def __init__(self, packages_dir: Path, *, beam_size: int = 4, threads: int = 0, idle_unload: float = 900.0,
                  compute_type: str = "default"):
@@ -85,9 +85,9 @@ class Engine:
     def available(self) -> dict[tuple[str, str], package_store.Package]:
         return {p.pair: p for p in package_store.installed(self.packages_dir)}
 
-    def route(self, source: str, target: str) -> list[package_store.Package] | None:
+    def route(self, source: str, target: str, installed=None) -> list[package_store.Package] | None:
         """The packages to go through, in order, or None when there is no way."""
-        installed = self.available()
+        installed = installed if installed is not None else self.available()
         if (source, target) in installed:
             return [installed[source, target]]
         if (source, PIVOT) in installed and (PIVOT, target) in installed:
@@ -116,11 +116,12 @@ class Engine:
         """Translates every request; sentences of all requests sharing a step go in one batch."""
         results: list[Result | None] = [None] * len(requests)
         plans = {}
+        installed = self.available()  # one look at the packages folder per batch
         for index, request in enumerate(requests):
             if request.source == request.target or not request.text.strip():
                 results[index] = Result(request.text, None)
                 continue
-            route = self.route(request.source, request.target)
+            route = self.route(request.source, request.target, installed)
             if route is None:
                 results[index] = Result(None, None)
                 continue
