@@ -60,6 +60,7 @@ run: demo
 	@echo "  Make this browser the demo kiosk (one click, once):"
 	@echo "    $$($(BIN)/python -c 'import json; print(json.load(open("$(INSTANCE)/demo.json"))["kiosk_enrollment_url"])')"
 	@echo "  Demo cases, PINs and staff passwords: $(INSTANCE)/demo.json"
+	@echo "  Text the product from the browser:    http://127.0.0.1:$(PORT)/dev/sms"
 	@echo "  A worker runs beside the server (translation jobs). Stop both with Ctrl-C."
 	@echo
 	@$(DEV_ENV) $(BIN)/kioskctl worker & worker=$$!; \
@@ -71,6 +72,7 @@ test: setup check-strings
 
 bench: setup
 	$(BIN)/python bench/kiosk.py
+	$(BIN)/python bench/translation.py
 
 clean:
 	rm -rf $(VENV) $(INSTANCE) translations/*/LC_MESSAGES/*.mo

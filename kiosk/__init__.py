@@ -1,6 +1,8 @@
 """The complaint kiosk: an app factory that wires the surfaces to the core."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -44,6 +46,7 @@ def create_app(config: Config | None = None) -> Flask:
         database,
         surfaces=[
             Surface("kiosk", "/kiosk", "kiosk_session", config.kiosk_idle_timeout),
+            *([Surface("dev", "/dev", "dev_session", timedelta(hours=8))] if config.development else []),
         ],
         secure=config.cookie_secure,
     )
@@ -59,5 +62,9 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(detainee_blueprint, url_prefix="/kiosk")
     app.register_blueprint(sms_blueprint, url_prefix="/sms")
     csrf.exempt(sms_blueprint)  # Twilio signs its requests instead
+    if config.development:
+        from sms.simulator import blueprint as simulator_blueprint
+
+        app.register_blueprint(simulator_blueprint, url_prefix="/dev")
     cli.init_app(app)
     return app

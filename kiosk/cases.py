@@ -78,6 +78,26 @@ def find_by_submission(session: Session, token: str) -> Case | None:
     return session.scalar(select(Case).where(Case.submission_token == token))
 
 
+def _open(session: Session, *, actor: str, channel: str, now: datetime, a_number: str | None,
+          category: str, answers: dict, language: str, description: str, **fields) -> Case:
+    """A new case with its first timeline event, its translation queued and its audit entry."""
+    decision = triage(category, answers)
+    case = Case(
+        number=_unused_case_number(session, now),
+        detainee=_detainee(session, a_number) if a_number else None,
+        channel=channel, language=language, category=category, answers=dict(answers), description=description,
+        is_emergency=decision.is_emergency, priority=decision.priority, due_at=decision.due_at(now),
+        created_at=now, updated_at=now, **fields,
+    )
+    session.add(case)
+    case.events.append(CaseEvent(kind=EventKind.FILED.value, actor=actor, status_to=case.status,
+                                 language=language, created_at=now))
+    session.flush()
+    case_translations.queue_for_new_case(session, case)
+    audit.record(session, actor, "case.filed", case=case, emergency=decision.is_emergency, channel=channel)
+    return case
+
+
 def file_from_kiosk(
     session: Session,
     kiosk: EnrolledKiosk,
@@ -91,38 +111,29 @@ def file_from_kiosk(
     if existing is not None:
         return existing
     complaint.check()
-    now = now or utcnow()
-    decision = triage(complaint.category, complaint.answers)
-    case = Case(
-        number=_unused_case_number(session, now),
-        facility_id=kiosk.facility_id,
-        housing_unit_id=kiosk.housing_unit_id,
-        kiosk_id=kiosk.id,
-        detainee=_detainee(session, complaint.a_number) if complaint.a_number else None,
-        channel="kiosk",
-        submitted_by="detainee",
-        language=complaint.language,
-        category=complaint.category,
-        answers=dict(complaint.answers),
-        description=complaint.description,
-        is_emergency=decision.is_emergency,
-        priority=decision.priority,
-        due_at=decision.due_at(now),
-        pin_hash=complaint.pin_hash,
-        submission_token=submission_token,
-        created_at=now,
-        updated_at=now,
+    return _open(
+        session, actor=f"kiosk:{kiosk.id}", channel="kiosk", now=now or utcnow(), a_number=complaint.a_number,
+        category=complaint.category, answers=complaint.answers, language=complaint.language,
+        description=complaint.description, facility_id=kiosk.facility_id, housing_unit_id=kiosk.housing_unit_id,
+        kiosk_id=kiosk.id, submitted_by="detainee", pin_hash=complaint.pin_hash, submission_token=submission_token,
     )
-    session.add(case)
-    case.events.append(
-        CaseEvent(kind=EventKind.FILED.value, actor=f"kiosk:{kiosk.id}", status_to=case.status,
-                  language=complaint.language, created_at=now)
+
+
+RELATIONSHIPS = ("family", "lawyer", "friend", "other")
+
+
+def file_for_detainee(session: Session, *, phone: str, relationship: str, facility_id: int, language: str,
+                      category: str, description: str, a_number: str | None = None,
+                      detainee_name: str | None = None, now: datetime | None = None) -> Case:
+    """A report by someone outside on a detainee's behalf: the case records who filed it and from where."""
+    if category not in CATEGORY_CODES or relationship not in RELATIONSHIPS or not (a_number or detainee_name):
+        raise IncompleteComplaint("category, relationship or detainee missing")
+    return _open(
+        session, actor=f"sms:{phone}", channel="sms", now=now or utcnow(), a_number=a_number, category=category,
+        answers={}, language=language, description=clean_words(description)[:MAX_DESCRIPTION],
+        facility_id=facility_id, submitted_by="third_party", submitter_phone=phone,
+        submitter_relationship=relationship, detainee_name=detainee_name,
     )
-    session.flush()
-    case_translations.queue_for_new_case(session, case)
-    audit.record(session, f"kiosk:{kiosk.id}", "case.filed", case=case,
-                 emergency=decision.is_emergency, channel="kiosk")
-    return case
 
 
 @dataclass

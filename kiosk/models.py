@@ -157,6 +157,11 @@ class Case(Base):
     detainee_id: Mapped[int | None] = mapped_column(ForeignKey("detainees.id"), index=True)
     channel: Mapped[str] = mapped_column(String(16), default="kiosk")
     submitted_by: Mapped[str] = mapped_column(String(16), default="detainee")
+    # A third party's report: the number it came from, who they are to the detainee, and the
+    # detainee's name when the reporter did not know the A-number.
+    submitter_phone: Mapped[str | None] = mapped_column(String(20))
+    submitter_relationship: Mapped[str | None] = mapped_column(String(16))
+    detainee_name: Mapped[str | None] = mapped_column(String(200))
     language: Mapped[str] = mapped_column(String(16))
     category: Mapped[str] = mapped_column(String(32), index=True)
     answers: Mapped[dict] = mapped_column(JSON, default=dict)
@@ -400,6 +405,18 @@ class SmsOutbound(Base):
     error_code: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class SmsConversation(Base):
+    """A NEW report in progress, one question at a time; it lapses after 24 hours."""
+
+    __tablename__ = "sms_conversations"
+
+    phone: Mapped[str] = mapped_column(String(20), primary_key=True)
+    step: Mapped[str] = mapped_column(String(32))
+    language: Mapped[str] = mapped_column(String(16))
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    expires_at: Mapped[datetime]
 
 
 class WebSession(Base):

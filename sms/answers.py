@@ -17,8 +17,10 @@ from kiosk import audit
 from kiosk.credentials import digest
 from kiosk.i18n import LANGUAGES
 from kiosk.identifiers import InvalidIdentifier, parse_case_number
-from kiosk.models import Case, CaseFollower, ShareCode, SmsInbound, SmsSender, TrustedContact, utcnow
-from sms import commands, wording
+from kiosk.models import (
+    Case, CaseFollower, ShareCode, SmsConversation, SmsInbound, SmsSender, TrustedContact, utcnow,
+)
+from sms import commands, conversation, wording
 
 LOOKUP_FAILURES = 5
 LOOKUP_WINDOW = timedelta(hours=1)
@@ -73,8 +75,11 @@ def answer(session: Session, inbound: SmsInbound, when, *, now: datetime | None 
     now = now or utcnow()
     who = sender(session, inbound.phone)
     command = commands.parse(inbound.body)
+    talk = session.get(SmsConversation, inbound.phone)
     if command.name == "STOP":
         who.opted_out = True
+        if talk is not None:
+            session.delete(talk)
         return None  # Twilio and the carrier confirm an opt-out themselves
     if command.name == "START":
         who.opted_out = False
@@ -82,6 +87,19 @@ def answer(session: Session, inbound: SmsInbound, when, *, now: datetime | None 
     if who.opted_out:
         return None
     language = who.language or command.language
+
+    if talk is not None:
+        if talk.expires_at <= now:
+            session.delete(talk)
+            if command.name == "UNKNOWN":
+                return wording.in_language(talk.language, wording.lapsed)
+        elif command.name == "CANCEL":
+            session.delete(talk)
+            return wording.in_language(talk.language, wording.cancelled)
+        else:
+            return conversation.step(session, talk, command, inbound.body, language_named)
+    if command.name == "NEW":
+        return conversation.start(session, inbound.phone, language or "en", now)
 
     if command.name == "LANG":
         chosen = language_named(command.arguments)

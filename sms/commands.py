@@ -33,6 +33,21 @@ WORDS: dict[str, dict[str, tuple[str, ...]]] = {
         "ht": ("LANG",), "ar": ("لغة", "اللغة"), "bn": ("ভাষা",), "hi": ("भाषा",), "pa": ("ਭਾਸ਼ਾ",),
         "ro": ("LIMBA",), "ru": ("ЯЗЫК",), "zh_Hans": ("语言", "語言"), "tr": ("DIL",), "vi": ("NGONNGU",),
     },
+    "NEW": {
+        "en": ("NEW",), "es": ("NUEVO",), "pt": ("NOVO",), "fr": ("NOUVEAU",), "ht": ("NOUVO",),
+        "ar": ("جديد",), "bn": ("নতুন",), "hi": ("नया",), "pa": ("ਨਵਾਂ",), "ro": ("NOU",), "ru": ("НОВЫЙ",),
+        "zh_Hans": ("新", "新建"), "tr": ("YENI",), "vi": ("MOI",),
+    },
+    "DONE": {
+        "en": ("DONE",), "es": ("LISTO",), "pt": ("PRONTO",), "fr": ("FINI",), "ht": ("FINI",), "ar": ("تم",),
+        "bn": ("শেষ",), "hi": ("पूरा",), "pa": ("ਪੂਰਾ",), "ro": ("GATA",), "ru": ("ГОТОВО",), "zh_Hans": ("完成",),
+        "tr": ("TAMAM",), "vi": ("XONG",),
+    },
+    "CANCEL": {
+        "en": ("CANCEL",), "es": ("CANCELAR",), "pt": ("CANCELAR",), "fr": ("ANNULER",), "ht": ("ANILE",),
+        "ar": ("إنهاء",), "bn": ("বাতিলকরুন",), "hi": ("रद्द",), "pa": ("ਰੱਦ",), "ro": ("ANULEAZA",),
+        "ru": ("ОТМЕНА",), "zh_Hans": ("取消",), "tr": ("IPTAL",), "vi": ("HUY",),
+    },
     "HELP": {
         "en": ("HELP", "INFO"), "es": ("AYUDA",), "pt": ("AJUDA",), "fr": ("AIDE",), "ht": ("EDE",),
         "ar": ("مساعدة",), "bn": ("সাহায্য",), "hi": ("मदद",), "pa": ("ਮਦਦ",), "ro": ("AJUTOR",),
@@ -65,7 +80,13 @@ for _word in OPT_IN:
 _GLUED = sorted((w for w in _LOOKUP if not w.isascii() and not w.isalpha() or re.match(r"^[\u4e00-\u9fff]", w)),
                 key=len, reverse=True)
 
-PUNCTUATION = re.compile(r"[^\w\s+\-]", re.UNICODE)
+def _is_kept(ch: str) -> bool:
+    # Letters, marks (Indic vowel signs are marks, not "word" characters to re's \w) and digits.
+    return unicodedata.category(ch)[0] in "LMN" or ch in "+-"
+
+
+def _words(text: str) -> list[str]:
+    return "".join(ch if _is_kept(ch) else " " for ch in text).split()
 
 
 @dataclass(frozen=True)
@@ -78,7 +99,7 @@ class Command:
 def parse(body: str | None) -> Command:
     text = (body or "").strip()
     normalized = normalize(text)
-    words = PUNCTUATION.sub(" ", normalized).split()
+    words = _words(normalized)
     if not words:
         return Command("UNKNOWN", None, "")
     first = words[0]
@@ -90,10 +111,11 @@ def parse(body: str | None) -> Command:
     if first in _LOOKUP:
         name, language = _LOOKUP[first]
         return Command(name, language, _rest(text, normalized, first))
+    glued = " ".join(words)
     for word in _GLUED:
-        if normalized.startswith(word):
+        if glued.startswith(word):
             name, language = _LOOKUP[word]
-            return Command(name, language, text[len(word):].strip())
+            return Command(name, language, glued[len(word):].strip())
     return Command("UNKNOWN", None, text)
 
 
@@ -102,7 +124,7 @@ def _rest(text: str, normalized: str, word: str) -> str:
     compact = re.sub(r"\s+", "", word)
     consumed, index = "", 0
     for index, ch in enumerate(normalized):
-        if not ch.isspace() and not PUNCTUATION.match(ch):
+        if _is_kept(ch):
             consumed += ch
         if consumed == compact:
             return text[index + 1:].strip(" \t\n.,:;!?¡¿-")

@@ -68,9 +68,65 @@ def started() -> str:
 
 def usage() -> str:
     return _("Send STATUS and the complaint number (and the share code) to see its status. "
-             "FOLLOW to get updates. LANG to change language.")
+             "FOLLOW to get updates. LANG to change language. NEW to report a problem.")
 
 
 def status_changed(case) -> str:
     return _("Complaint %(number)s has a new status: %(status)s.", number=case.number,
              status=str(STATUS_WORDS.get(case.status, case.status)))
+
+
+# The guided report (NEW), one short question per text.
+def ask_language(current_name: str) -> str:
+    return _("Report a problem for a detained person. Reply 1 to write in %(language)s, or the name of "
+             "another language.", language=current_name)
+
+
+def ask_facility() -> str:
+    return _("Which detention facility is the person in? Reply with its name or code.")
+
+
+def choose_facility(choices: str) -> str:
+    return _("Reply with the number of the facility: %(choices)s", choices=choices)
+
+
+def no_facility() -> str:
+    return _("No facility has that name. Reply with another name or code.")
+
+
+def ask_detainee() -> str:
+    return _("Reply with the person's A-number. If you do not know it, reply with the person's full name.")
+
+
+def bad_a_number() -> str:
+    return _("An A-number has 8 or 9 digits. Reply with it, or with the person's full name.")
+
+
+def ask_relationship() -> str:
+    return _("Who are you to the person? Reply 1 family, 2 lawyer, 3 friend, 4 other.")
+
+
+def ask_category() -> str:
+    return _("What is it about? 1 health, 2 lawyer or phone, 3 danger or abuse, 4 living conditions, 5 food, "
+             "6 belongings, 7 mail or visits, 8 staff, 9 religion, 10 disability, 11 other")
+
+
+def ask_description() -> str:
+    return _("Describe the problem. You can send several texts. Send DONE when you have finished.")
+
+
+def more_description() -> str:
+    return _("Received. Send more, or DONE.")
+
+
+def reported(number: str, code: str) -> str:
+    return _("Thank you. Complaint %(number)s was filed. Its share code is %(code)s. "
+             "Send STATUS %(number)s to follow it.", number=number, code=code)
+
+
+def cancelled() -> str:
+    return _("Your report was cancelled. Nothing was sent.")
+
+
+def lapsed() -> str:
+    return _("Your report was not finished within 24 hours and was deleted. Send NEW to start again.")

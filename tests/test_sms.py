@@ -9,7 +9,7 @@ from sqlalchemy import func, select, update
 from twilio.request_validator import RequestValidator
 
 from kiosk import cases, contacts, create_app
-from kiosk.models import Case, CaseFollower, Job, SmsInbound, SmsOutbound, SmsSender, utcnow
+from kiosk.models import Case, CaseFollower, Facility, Job, SmsConversation, SmsInbound, SmsOutbound, SmsSender, utcnow
 from kiosk.worker import Worker
 from sms import segments
 from tests.fake_twilio import FakeTwilio
@@ -262,3 +262,100 @@ def test_long_replies_are_cut_to_two_segments():
     for text in ("palabra " * 100, "كلمة " * 100):
         prepared, encoding = segments.prepare(segments.fit(text))
         assert segments.segments(prepared, encoding) <= 2 and prepared.endswith("...")
+
+
+def test_new_walks_a_reporter_through_a_report_in_spanish(sms_app, case):
+    phone = Phone(sms_app, STRANGER)
+    assert "Español" in phone.text("NUEVO")
+    assert phone.text("1")                          # keep Spanish
+    assert phone.text("Test Detention")             # the facility, by name
+    assert phone.text("A 209-876-543")              # the detainee's A-number
+    assert phone.text("2")                          # a lawyer
+    assert phone.text("1")                          # health
+    phone.text("No le dan su medicina.")
+    phone.text("Desde el lunes.")
+    reply = phone.text("LISTO")
+    database = sms_app.extensions["database"]
+    with database.sessions() as session:
+        filed = session.scalars(select(Case).where(Case.channel == "sms")).one()
+        assert filed.number in reply
+        assert (filed.submitted_by, filed.submitter_phone, filed.submitter_relationship) == \
+            ("third_party", STRANGER, "lawyer")
+        assert filed.category == "medical" and filed.language == "es" and filed.facility.code == "TST"
+        assert filed.detainee.a_number == "209876543"
+        assert filed.description == "No le dan su medicina.\nDesde el lunes."
+        assert session.scalar(select(func.count()).select_from(SmsConversation)) == 0
+    assert filed.number in phone.text(f"ESTADO {filed.number}")  # the reporter may follow it
+
+
+def test_new_offers_a_numbered_list_when_several_facilities_match(sms_app):
+    database = sms_app.extensions["database"]
+    with database.transaction() as session:
+        session.add(Facility(code="TS2", name="Test Processing Center", timezone="America/Chicago"))
+    phone = Phone(sms_app, STRANGER)
+    phone.text("NEW")
+    phone.text("1")
+    listing = phone.text("test")
+    assert "1 Test" in listing and "2 Test" in listing and "(TS2)" in listing
+    assert "A-number" in phone.text("2")
+    phone.text("Maria Lopez")
+    phone.text("1")
+    phone.text("5")
+    phone.text("The food is spoiled.")
+    phone.text("DONE")
+    with database.sessions() as session:
+        filed = session.scalars(select(Case).where(Case.channel == "sms")).one()
+        assert filed.facility.code == "TS2" and filed.detainee_name == "Maria Lopez" and filed.detainee_id is None
+
+
+def test_cancel_ends_a_report_and_files_nothing(sms_app):
+    phone = Phone(sms_app, STRANGER)
+    phone.text("NEW")
+    phone.text("1")
+    phone.text("Test Detention")
+    assert "cancelled" in phone.text("CANCEL")
+    with sms_app.extensions["database"].sessions() as session:
+        assert session.scalar(select(func.count()).select_from(SmsConversation)) == 0
+        assert session.scalar(select(func.count()).select_from(Case)) == 0
+
+
+def test_a_report_lapses_after_24_hours(sms_app):
+    phone = Phone(sms_app, STRANGER)
+    phone.text("NEW")
+    phone.text("1")
+    database = sms_app.extensions["database"]
+    with database.transaction() as session:
+        session.execute(update(SmsConversation).values(expires_at=utcnow() - timedelta(seconds=1)))
+    assert "24" in phone.text("Test Detention")
+    with database.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(SmsConversation)) == 0
+
+
+def test_the_simulator_exists_in_development_only(config, place):
+    assert create_app(config).test_client().get("/dev/sms").status_code == 404
+    from tests.helpers import KioskClient
+
+    dev = KioskClient(create_app(config.with_changes(env="development")).test_client())
+    assert dev.get("/dev/sms").status_code == 200
+    page = dev.post("/dev/sms", {"phone": "512 555 0123", "body": "HELP"}, follow_redirects=True)
+    assert "STATUS" in page.get_data(as_text=True) and "+15125550123" in page.get_data(as_text=True)
+    assert dev.post("/dev/sms", {"phone": "512 555 0123", "body": "HELP"}, csrf=False).status_code == 400
+
+
+@pytest.mark.parametrize("body, name, language", [
+    ("status 26-1234-5678", "STATUS", "en"), ("«Estado» 26-1234-5678", "STATUS", "es"),
+    ("Statut : 26-1234-5678", "STATUS", "fr"), ("ESTATI 26-1234-5678", "STATUS", "ht"),
+    ("“स्थिति” 26-1234-5678", "STATUS", "hi"), ("অবস্থা 26-1234-5678", "STATUS", "bn"),
+    ('"ਸਥਿਤੀ" 26-1234-5678', "STATUS", "pa"), ("حالة: 26-1234-5678", "STATUS", "ar"),
+    ("状态26-1234-5678", "STATUS", "zh_Hans"), ("Trạng thái 26-1234-5678", "STATUS", "vi"),
+    ("durum 26-1234-5678", "STATUS", "tr"), ("Stare 26-1234-5678", "STATUS", "ro"),
+    ("取消关注 26-1234-5678", "UNFOLLOW", "zh_Hans"), ("“नया”", "NEW", "hi"), ("listo", "DONE", "es"),
+    ("stop", "STOP", None), ("bonjour", "UNKNOWN", None), ("", "UNKNOWN", None),
+])
+def test_command_words_in_every_script(body, name, language):
+    from sms.commands import case_and_code, parse
+
+    command = parse(body)
+    assert (command.name, command.language) == (name, language)
+    if "26-1234-5678" in body:
+        assert case_and_code(command.arguments)[0] == "2612345678"

@@ -1,0 +1,133 @@
+"""NEW: reporting a problem on a detainee's behalf, one short question per text.
+
+language -> facility (by name or code; a short numbered list when several
+match) -> the detainee's A-number, or their name -> the sender's relationship
+-> category (numbered) -> the description, over several texts until DONE.
+Then a case, a share code, and the sender as a trusted number. The answers
+are kept in the database between texts; CANCEL ends it, 24 hours lapse it.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from kiosk import cases, contacts
+from kiosk.categories import CATEGORIES
+from kiosk.i18n import BY_CODE
+from kiosk.identifiers import InvalidIdentifier, format_share_code, parse_a_number
+from kiosk.models import Facility, SmsConversation
+from sms import commands, wording
+
+LIFETIME = timedelta(hours=24)
+MAX_FACILITY_CHOICES = 5
+
+
+def start(session: Session, phone: str, language: str, now: datetime) -> str:
+    session.merge(SmsConversation(phone=phone, step="language", language=language, data={},
+                                  expires_at=now + LIFETIME))
+    return wording.in_language(language, lambda: wording.ask_language(BY_CODE[language].native_name))
+
+
+def _number(text: str, count: int) -> int | None:
+    """A choice from a numbered list, 1-based; None unless it is one of them."""
+    digits = "".join(ch for ch in commands.normalize(text) if ch.isascii() and ch.isdigit())
+    return int(digits) if digits and 1 <= int(digits) <= count else None
+
+
+def _facilities(session: Session, text: str) -> list[Facility]:
+    wanted = text.strip()
+    if not wanted:
+        return []
+    exact = session.scalars(select(Facility).where(Facility.code == wanted.upper())).all()
+    if exact:
+        return list(exact)
+    words = [w for w in wanted.split() if len(w) > 2] or [wanted]
+    query = select(Facility).where(or_(*(Facility.name.ilike(f"%{w}%") for w in words))).order_by(Facility.name)
+    return list(session.scalars(query.limit(MAX_FACILITY_CHOICES)))
+
+
+def step(session: Session, conversation: SmsConversation, command: commands.Command, body: str,
+         language_named) -> str:
+    """Takes the answer to the current question and asks the next one."""
+    data = dict(conversation.data)
+    say = lambda make: wording.in_language(conversation.language, make)  # noqa: E731
+    text = (body or "").strip()
+
+    if conversation.step == "language":
+        chosen = None if _number(text, 1) else language_named(text)
+        if chosen is None and not _number(text, 1):
+            return say(lambda: wording.ask_language(BY_CODE[conversation.language].native_name))
+        conversation.language = chosen or conversation.language
+        conversation.step = "facility"
+        return say(wording.ask_facility)
+
+    if conversation.step in ("facility", "facility_choice"):
+        offered = data.get("offered", [])
+        picked = _number(text, len(offered)) if conversation.step == "facility_choice" else None
+        if picked:
+            data["facility_id"] = offered[picked - 1]
+        else:
+            found = _facilities(session, text)
+            if not found:
+                return say(wording.no_facility)
+            if len(found) > 1:
+                data["offered"] = [f.id for f in found]
+                conversation.data, conversation.step = data, "facility_choice"
+                listed = ", ".join(f"{n} {f.name} ({f.code})" for n, f in enumerate(found, 1))
+                return say(lambda: wording.choose_facility(listed))
+            data["facility_id"] = found[0].id
+        conversation.data, conversation.step = data, "detainee"
+        return say(wording.ask_detainee)
+
+    if conversation.step == "detainee":
+        if any(ch.isdigit() for ch in text):
+            try:
+                data["a_number"] = parse_a_number(text)
+            except InvalidIdentifier:
+                return say(wording.bad_a_number)
+        elif sum(ch.isalpha() for ch in text) >= 2:
+            data["detainee_name"] = text[:200]
+        else:
+            return say(wording.ask_detainee)
+        conversation.data, conversation.step = data, "relationship"
+        return say(wording.ask_relationship)
+
+    if conversation.step == "relationship":
+        picked = _number(text, len(cases.RELATIONSHIPS))
+        if not picked:
+            return say(wording.ask_relationship)
+        data["relationship"] = cases.RELATIONSHIPS[picked - 1]
+        conversation.data, conversation.step = data, "category"
+        return say(wording.ask_category)
+
+    if conversation.step == "category":
+        picked = _number(text, len(CATEGORIES))
+        if not picked:
+            return say(wording.ask_category)
+        data["category"] = CATEGORIES[picked - 1].code
+        conversation.data, conversation.step = data, "description"
+        return say(wording.ask_description)
+
+    # The description, over as many texts as it takes.
+    if command.name == "DONE" and not command.arguments:
+        if not data.get("description", "").strip():
+            return say(wording.ask_description)
+        return _file(session, conversation, data)
+    data["description"] = (data.get("description", "") + "\n" + text).strip()[: cases.MAX_DESCRIPTION]
+    conversation.data = data
+    return say(wording.more_description)
+
+
+def _file(session: Session, conversation: SmsConversation, data: dict) -> str:
+    case = cases.file_for_detainee(
+        session, phone=conversation.phone, relationship=data["relationship"], facility_id=data["facility_id"],
+        language=conversation.language, category=data["category"], description=data["description"],
+        a_number=data.get("a_number"), detainee_name=data.get("detainee_name"),
+    )
+    code = contacts.create_share_code(session, case, actor=f"sms:{conversation.phone}")
+    contacts.add_trusted_contact(session, case, conversation.phone, actor=f"sms:{conversation.phone}")
+    session.delete(conversation)
+    return wording.in_language(conversation.language,
+                               lambda: wording.reported(case.number, format_share_code(code).replace(" ", "")))
