@@ -61,6 +61,7 @@ run: demo
 	@echo "    $$($(BIN)/python -c 'import json; print(json.load(open("$(INSTANCE)/demo.json"))["kiosk_enrollment_url"])')"
 	@echo "  Demo cases, PINs and staff passwords: $(INSTANCE)/demo.json"
 	@echo "  Text the product from the browser:    http://127.0.0.1:$(PORT)/dev/sms"
+	@echo "  Staff console (accounts in demo.json): http://127.0.0.1:$(PORT)/staff/"
 	@echo "  A worker runs beside the server (translation jobs). Stop both with Ctrl-C."
 	@echo
 	@$(DEV_ENV) $(BIN)/kioskctl worker & worker=$$!; \

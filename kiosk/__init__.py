@@ -46,6 +46,7 @@ def create_app(config: Config | None = None) -> Flask:
         database,
         surfaces=[
             Surface("kiosk", "/kiosk", "kiosk_session", config.kiosk_idle_timeout),
+            Surface("staff", "/staff", "staff_session", timedelta(minutes=15)),
             *([Surface("dev", "/dev", "dev_session", timedelta(hours=8))] if config.development else []),
         ],
         secure=config.cookie_secure,
@@ -56,10 +57,12 @@ def create_app(config: Config | None = None) -> Flask:
 
     from kiosk import cli, health
     from kiosk.detainee import blueprint as detainee_blueprint
+    from kiosk.staff import blueprint as staff_blueprint
     from sms import blueprint as sms_blueprint
 
     app.register_blueprint(health.blueprint)
     app.register_blueprint(detainee_blueprint, url_prefix="/kiosk")
+    app.register_blueprint(staff_blueprint, url_prefix="/staff")
     app.register_blueprint(sms_blueprint, url_prefix="/sms")
     csrf.exempt(sms_blueprint)  # Twilio signs its requests instead
     if config.development:

@@ -30,7 +30,7 @@ def main():
 
 def init_app(app) -> None:
     """The product's commands hang off the app, so `kioskctl` and test runners both see them."""
-    for command in (db, facility, kiosk, demo, translate, worker, jobs_group):
+    for command in (db, facility, kiosk, demo, translate, worker, jobs_group, staff):
         app.cli.add_command(command)
 
 
@@ -357,3 +357,29 @@ def jobs_retry(job_id):
         if not jobs.retry(session, job_id):
             raise click.ClickException(f"job {job_id} is not a failed job")
     click.echo(f"job {job_id} queued again")
+
+
+@click.group(cls=AppGroup)
+def staff():
+    """Staff accounts."""
+
+
+@staff.command("create")
+@click.argument("username")
+@click.option("--name", "display_name", required=True, help="the person's full name")
+@click.option("--role", type=click.Choice(["case_manager", "supervisor", "administrator"]), required=True)
+@click.option("--facility", "facility_codes", multiple=True, help="facility code a case manager works (repeat)")
+@click.password_option(help="12 to 256 characters; asked for when not given")
+@with_appcontext
+def staff_create(username, display_name, role, facility_codes, password):
+    """Create a staff account."""
+    from kiosk import staff_accounts
+
+    try:
+        with get_database().transaction() as session:
+            staff_accounts.create(session, current_app.extensions["secret_hasher"], username=username,
+                                  display_name=display_name, role=role, password=password,
+                                  facility_codes=list(facility_codes), actor="cli")
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"created {role.replace('_', ' ')} {username}")

@@ -268,6 +268,11 @@ class StaffUser(Base):
     role: Mapped[str] = mapped_column(String(32))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Login throttling lives here, so every web process sees the same count.
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    first_failed_at: Mapped[datetime | None]
+    locked_until: Mapped[datetime | None]
+    last_login_at: Mapped[datetime | None]
 
     facilities: Mapped[list[Facility]] = relationship(secondary="staff_facilities")
 

@@ -1,0 +1,147 @@
+"""The staff console: default-deny, throttled sign-in, facility scoping, every view audited."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from kiosk import staff_accounts
+from kiosk.models import AuditEntry, Case, Facility, HousingUnit, StaffUser, utcnow
+from kiosk.triage import triage
+from tests.helpers import KioskClient
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def people(app, database, place):
+    """A second facility, and a case manager for each, a supervisor."""
+    with database.transaction() as session:
+        other = Facility(code="OTH", name="Other Facility", timezone="America/New_York")
+        session.add(other)
+        session.flush()
+        session.add(HousingUnit(facility_id=other.id, name="1"))
+        hasher = app.extensions["secret_hasher"]
+        for username, role, codes in (("chris", "case_manager", ["TST"]), ("dana", "case_manager", ["OTH"]),
+                                      ("sam", "supervisor", [])):
+            staff_accounts.create(session, hasher, username=username, display_name=username.title(), role=role,
+                                  password=PASSWORD, facility_codes=codes, actor="test")
+    return {"TST": place["facility_id"], "OTH": other.id}
+
+
+def add_case(database, facility_id, number, category, answers, words="words", hours_ago=1):
+    decision = triage(category, answers)
+    filed = utcnow() - timedelta(hours=hours_ago)
+    with database.transaction() as session:
+        session.add(Case(number=number, facility_id=facility_id, language="es", category=category, answers=answers,
+                         description=words, is_emergency=decision.is_emergency, priority=decision.priority,
+                         due_at=decision.due_at(filed), created_at=filed, updated_at=filed))
+
+
+def signed_in(app, username):
+    client = KioskClient(app.test_client())
+    client.get("/staff/sign-in")
+    response = client.post("/staff/sign-in", {"username": username, "password": PASSWORD})
+    assert response.status_code == 302, client.text
+    return client
+
+
+ROUTINE = {"urgent": "no", "since": "today", "raised_with_facility": "not_yet"}
+
+
+def test_everything_but_sign_in_needs_an_account(app, people):
+    client = app.test_client()
+    for path in ("/staff/", "/staff/case/26-0000-0008", "/staff/nothing-here"):
+        response = client.get(path)
+        assert response.status_code == 302 and "/staff/sign-in" in response.headers["Location"]
+    assert client.get("/staff/sign-in").status_code == 200
+
+
+def test_the_staff_cookie_is_its_own(app, people):
+    client = signed_in(app, "chris").client
+    cookie = client.get_cookie("staff_session", path="/staff")
+    assert cookie.http_only and cookie.same_site == "Strict"
+    assert client.get_cookie("kiosk_session", path="/kiosk") is None
+
+
+def test_the_queue_puts_emergencies_then_medical_then_legal_access_first(app, database, people):
+    tst = people["TST"]
+    add_case(database, tst, "26-0000-0008", "food", ROUTINE, hours_ago=48)
+    add_case(database, tst, "26-0000-0016", "legal_access", ROUTINE)
+    add_case(database, tst, "26-0000-0024", "medical", ROUTINE)
+    add_case(database, tst, "26-0000-0032", "safety", {**ROUTINE, "urgent": "yes", "safety_kind": "violence"})
+    add_case(database, people["OTH"], "26-0000-0040", "medical", {**ROUTINE, "urgent": "yes"})
+    page = signed_in(app, "chris").get("/staff/").get_data(as_text=True)
+    order = [n for n in ("26-0000-0032", "26-0000-0024", "26-0000-0016", "26-0000-0008") if n in page]
+    assert order == sorted(order, key=page.index) and len(order) == 4
+    assert "26-0000-0040" not in page  # another facility's case
+    assert "EMERGENCY" in page and 'http-equiv="refresh" content="30"' in page
+    supervisor = signed_in(app, "sam").get("/staff/").get_data(as_text=True)
+    assert "26-0000-0040" in supervisor
+
+
+def test_a_case_manager_cannot_see_another_facilitys_case_and_views_are_audited(app, database, people):
+    add_case(database, people["OTH"], "26-0000-0040", "medical", ROUTINE)
+    add_case(database, people["TST"], "26-0000-0024", "medical", ROUTINE)
+    chris = signed_in(app, "chris")
+    assert chris.get("/staff/case/26-0000-0040").status_code == 403
+    page = chris.get("/staff/case/26-0000-0024")
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
+    with database.sessions() as session:
+        actions = session.scalars(select(AuditEntry.action).where(AuditEntry.case_id.is_not(None))).all()
+    assert "case.view_refused" in actions and "case.viewed" in actions
+
+
+def test_hostile_words_render_inert_and_intact(app, database, people):
+    hostile = "<script>alert(1)</script>\u202eevil <b>bold</b> " + "x" * 5000
+    add_case(database, people["TST"], "26-0000-0024", "medical", ROUTINE, words=hostile)
+    page = signed_in(app, "chris").get("/staff/case/26-0000-0024").get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "x" * 5000 in page and "\u202eevil" in page and 'class="words" dir="auto"' in page
+
+
+def test_five_failed_sign_ins_lock_the_account_for_fifteen_minutes(app, database, people):
+    client = KioskClient(app.test_client())
+    client.get("/staff/sign-in")
+    for _ in range(5):
+        client.post("/staff/sign-in", {"username": "chris", "password": "wrong password!"})
+    assert "locked" in client.text
+    refused = client.post("/staff/sign-in", {"username": "chris", "password": PASSWORD})
+    assert refused.status_code == 200 and "locked" in client.text
+    with database.sessions() as session:
+        assert session.scalar(select(AuditEntry).where(AuditEntry.action == "staff.locked")) is not None
+    with database.transaction() as session:
+        session.execute(update(StaffUser).values(locked_until=utcnow() - timedelta(seconds=1)))
+    assert client.post("/staff/sign-in", {"username": "chris", "password": PASSWORD}).status_code == 302
+
+
+def test_an_overlong_password_is_refused_without_hashing_it(app, people):
+    client = KioskClient(app.test_client())
+    client.get("/staff/sign-in")
+    response = client.post("/staff/sign-in", {"username": "chris", "password": "p" * 100_000})
+    assert response.status_code in (200, 413) and "/staff/" not in response.headers.get("Location", "")
+
+
+def test_a_deactivated_account_stops_at_its_next_request(app, database, people):
+    chris = signed_in(app, "chris")
+    assert chris.get("/staff/").status_code == 200
+    with database.transaction() as session:
+        session.execute(update(StaffUser).where(StaffUser.username == "chris").values(active=False))
+    response = chris.get("/staff/")
+    assert response.status_code == 302 and "/staff/sign-in" in response.headers["Location"]
+
+
+def test_sign_out_ends_the_session(app, people):
+    chris = signed_in(app, "chris")
+    chris.get("/staff/")
+    chris.post("/staff/sign-out")
+    assert chris.get("/staff/").status_code == 302
+
+
+def test_kioskctl_creates_staff(runner, database, place):
+    result = runner.invoke(args=["staff", "create", "alex", "--name", "Alex Doe", "--role", "case_manager",
+                                 "--facility", "TST", "--password", PASSWORD])
+    assert result.exit_code == 0, result.output
+    short = runner.invoke(args=["staff", "create", "bo", "--name", "Bo", "--role", "supervisor", "--password", "short"])
+    assert short.exit_code != 0 and "12 to 256" in short.output
