@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from kiosk.models import Case, CaseStatus, Facility, StaffUser, utcnow
+from kiosk import audit, cases
+from kiosk.models import Case, CaseEvent, CaseStatus, EventKind, Facility, StaffUser, utcnow
 from kiosk.staff_accounts import facility_ids
 
 OPEN = tuple(s.value for s in (CaseStatus.NEW, CaseStatus.ACKNOWLEDGED, CaseStatus.IN_REVIEW,
@@ -58,3 +59,59 @@ def counts(session: Session, user: StaffUser, *, now: datetime | None = None) ->
         "overdue": session.scalar(base.where(Case.due_at < now)),
         "needs_interpreter": session.scalar(base.where(Case.needs_interpreter.is_(True))),
     }
+
+
+# The status workflow. An outcome needs a short reason; a closed case can be reopened.
+TRANSITIONS = {
+    "new": ("acknowledged", "in_review", "withdrawn"),
+    "acknowledged": ("in_review", "facility_contacted", "withdrawn"),
+    "in_review": ("facility_contacted", "referred", "resolved", "not_substantiated", "withdrawn"),
+    "facility_contacted": ("in_review", "referred", "resolved", "not_substantiated", "withdrawn"),
+    "referred": ("in_review", "resolved", "not_substantiated", "withdrawn"),
+    "resolved": ("in_review",),
+    "not_substantiated": ("in_review",),
+    "withdrawn": ("in_review",),
+}
+OUTCOMES = ("resolved", "not_substantiated", "withdrawn")
+REFERRAL_OFFICES = ("Detention Oversight", "Policy and Standards", "External Relations")
+
+
+class NotAllowed(ValueError):
+    """The change is not one the workflow permits, or lacks its reason."""
+
+
+def move(session: Session, case: Case, status: str, *, staff: str, reason: str = "",
+         referred_to: str | None = None) -> CaseEvent:
+    if status not in TRANSITIONS.get(case.status, ()):
+        raise NotAllowed(f"a {case.status.replace('_', ' ')} case cannot become {status.replace('_', ' ')}")
+    reason = reason.strip()
+    if status in OUTCOMES and not reason:
+        raise NotAllowed("an outcome needs a short reason")
+    if status == "referred":
+        if referred_to not in REFERRAL_OFFICES:
+            raise NotAllowed("say which office the case is referred to")
+        reason = f"Referred to {referred_to}. {reason}".strip()
+    return cases.change_status(session, case, status, actor=staff, reason=reason or None)
+
+
+def _staff_event(session: Session, case: Case, kind: EventKind, body: str, staff: str) -> CaseEvent:
+    event = CaseEvent(kind=kind.value, actor=staff, body=body, language="en", visible_to_detainee=False)
+    case.events.append(event)
+    case.updated_at = utcnow()
+    session.flush()
+    audit.record(session, staff, f"case.{kind.value}_added", case=case, event_id=event.id)
+    return event
+
+
+def add_note(session: Session, case: Case, text: str, *, staff: str) -> CaseEvent:
+    """An internal note: never shown outside the console."""
+    if not text.strip():
+        raise NotAllowed("the note is empty")
+    return _staff_event(session, case, EventKind.NOTE, text.strip(), staff)
+
+
+def log_facility_contact(session: Session, case: Case, *, whom: str, how: str, said: str, staff: str) -> CaseEvent:
+    if not (whom.strip() and how.strip()):
+        raise NotAllowed("say whom you contacted and how")
+    body = f"Contacted: {whom.strip()}\nHow: {how.strip()}\nThe facility said: {said.strip() or '-'}"
+    return _staff_event(session, case, EventKind.FACILITY_CONTACT, body, staff)

@@ -201,6 +201,8 @@ class EventKind(str, enum.Enum):
     CONTACT_REVOKED = "contact_revoked"
     SHARE_CODE_CREATED = "share_code_created"
     SHARE_CODE_REVOKED = "share_code_revoked"
+    NOTE = "note"                          # staff only
+    FACILITY_CONTACT = "facility_contact"  # staff only: whom, how, what the facility said
 
 
 class CaseEvent(Base):

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select, update
 
 from kiosk import staff_accounts
-from kiosk.models import AuditEntry, Case, Facility, HousingUnit, StaffUser, utcnow
+from kiosk.models import AuditEntry, Case, Facility, HousingUnit, StaffUser, Translation, utcnow
 from kiosk.triage import triage
 from tests.helpers import KioskClient
 
@@ -145,3 +145,80 @@ def test_kioskctl_creates_staff(runner, database, place):
     assert result.exit_code == 0, result.output
     short = runner.invoke(args=["staff", "create", "bo", "--name", "Bo", "--role", "supervisor", "--password", "short"])
     assert short.exit_code != 0 and "12 to 256" in short.output
+
+
+def case_row(database, number):
+    with database.sessions() as session:
+        found = session.scalars(select(Case).where(Case.number == number)).one()
+        return found, [(e.kind, e.status_to, e.body, e.visible_to_detainee) for e in found.events]
+
+
+def test_the_status_workflow_refuses_skips_and_wants_reasons(app, database, people):
+    add_case(database, people["TST"], "26-0000-0024", "medical", ROUTINE)
+    chris = signed_in(app, "chris")
+    chris.get("/staff/case/26-0000-0024")
+    chris.post("/staff/case/26-0000-0024/status", {"status": "resolved", "reason": "done"}, follow_redirects=True)
+    assert "cannot become resolved" in chris.text and case_row(database, "26-0000-0024")[0].status == "new"
+    chris.post("/staff/case/26-0000-0024/status", {"status": "in_review"})
+    chris.post("/staff/case/26-0000-0024/status", {"status": "not_substantiated", "reason": ""}, follow_redirects=True)
+    assert "needs a short reason" in chris.text
+    chris.post("/staff/case/26-0000-0024/status", {"status": "referred"}, follow_redirects=True)
+    assert "which office" in chris.text
+    chris.post("/staff/case/26-0000-0024/status", {"status": "referred", "referred_to": "Detention Oversight"})
+    chris.post("/staff/case/26-0000-0024/status", {"status": "resolved", "reason": "Medicine given on Monday."})
+    found, events = case_row(database, "26-0000-0024")
+    assert found.status == "resolved"
+    assert [e[1] for e in events if e[0] == "status_changed"] == ["in_review", "referred", "resolved"]
+    assert events[-1][2] == "Medicine given on Monday."
+    chris.post("/staff/case/26-0000-0024/status", {"status": "in_review"})  # reopened
+    assert case_row(database, "26-0000-0024")[0].status == "in_review"
+
+
+def test_notes_and_facility_contacts_stay_in_the_console(app, database, people):
+    add_case(database, people["TST"], "26-0000-0024", "medical", ROUTINE)
+    chris = signed_in(app, "chris")
+    chris.get("/staff/case/26-0000-0024")
+    chris.post("/staff/case/26-0000-0024/note", {"note": "Called the clinic twice."})
+    chris.post("/staff/case/26-0000-0024/facility-contact",
+               {"whom": "Nurse Diaz", "how": "phone", "said": "The medical file had not arrived."})
+    page = chris.get("/staff/case/26-0000-0024").get_data(as_text=True)
+    assert "Called the clinic twice." in page and "The medical file had not arrived." in page
+    _found, events = case_row(database, "26-0000-0024")
+    assert [(e[0], e[3]) for e in events if e[0] in ("note", "facility_contact")] == \
+        [("note", False), ("facility_contact", False)]
+
+
+def test_a_case_manager_cannot_change_another_facilitys_case(app, database, people):
+    add_case(database, people["OTH"], "26-0000-0040", "medical", ROUTINE)
+    chris = signed_in(app, "chris")
+    chris.get("/staff/")
+    assert chris.post("/staff/case/26-0000-0040/status", {"status": "in_review"}).status_code == 403
+    assert chris.post("/staff/case/26-0000-0040/note", {"note": "x"}).status_code == 403
+    assert case_row(database, "26-0000-0040")[0].status == "new"
+
+
+def test_a_reply_with_no_language_package_goes_out_through_an_interpreter(app, database, people):
+    from kiosk import case_translations
+    from kiosk.translation.engine import Engine
+    from kiosk.worker import Worker
+
+    add_case(database, people["TST"], "26-0000-0024", "medical", ROUTINE)
+    chris = signed_in(app, "chris")
+    chris.get("/staff/case/26-0000-0024")
+    chris.post("/staff/case/26-0000-0024/reply", {"reply": "A doctor will see you today."})
+    with app.app_context():  # no package installed: the worker marks the reply for an interpreter
+        worker = Worker(database, lambda: Engine.from_config(app.config["KIOSK"]), name="t")
+        while worker.run_once():
+            pass
+    page = chris.get("/staff/case/26-0000-0024").get_data(as_text=True)
+    assert "an interpreter must translate it" in page and "Release to the detainee" not in page
+    with database.sessions() as session:
+        pending = session.scalars(select(Translation).where(Translation.event_id.is_not(None))).one()
+    chris.post(f"/staff/case/26-0000-0024/translation/{pending.id}/correct", {"text": "Un médico la verá hoy."})
+    reply_id = next(e.id for e in case_row(database, "26-0000-0024")[0].events if e.kind == "reply")
+    chris.post(f"/staff/case/26-0000-0024/reply/{reply_id}/release")
+    with database.sessions() as session:
+        found = session.scalars(select(Case)).one()
+        reply = next(e for e in found.events if e.kind == "reply")
+        assert reply.visible_to_detainee
+        assert case_translations.text_for_detainee(session, found, reply) == "Un médico la verá hoy."

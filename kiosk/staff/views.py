@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import abort, current_app, g, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import PasswordField, StringField
@@ -10,7 +10,7 @@ from kiosk import audit, case_translations, casework, staff_accounts
 from kiosk.categories import CATEGORIES, answers_in_english, category_label
 from kiosk.db import get_session
 from kiosk.i18n import BY_CODE
-from kiosk.models import Case, CaseStatus, Facility
+from kiosk.models import Case, CaseStatus, Facility, Translation
 from kiosk.staff import blueprint
 
 
@@ -97,8 +97,102 @@ def case(number: str):
         abort(403)
     audit.record(db, f"staff:{g.staff.id}", "case.viewed", case=found, remote_addr=request.remote_addr)
     db.commit()
+    pending = db.scalars(select(Translation).where(Translation.case_id == found.id, Translation.event_id.is_(None),
+                                                   Translation.human.is_(False)).order_by(Translation.id.desc())).first()
+    replies = [(event, case_translations.latest(db, found.id, found.language, event.id),
+                case_translations.back_translation(db, event),
+                db.scalars(select(Translation).where(Translation.event_id == event.id,
+                                                     Translation.target_language == found.language)).first())
+               for event in found.events if event.kind == "reply"]
     return render_template(
         "staff/case.html", case=found, category=category_label(found.category),
         answers=answers_in_english(found.answers), language=BY_CODE.get(found.language),
-        translation=case_translations.latest(db, found.id, "en"), statuses=CaseStatus,
+        translation=case_translations.latest(db, found.id, "en"), machine=pending, replies=replies,
+        next_statuses=casework.TRANSITIONS.get(found.status, ()), offices=casework.REFERRAL_OFFICES,
+        action_form=ActionForm(),
     )
+
+
+def _case_to_change(number: str) -> Case:
+    db = get_session()
+    found = db.scalar(select(Case).where(Case.number == number))
+    if found is None:
+        abort(404)
+    if not staff_accounts.may_see(g.staff, found):
+        audit.record(db, f"staff:{g.staff.id}", "case.change_refused", case=found, remote_addr=request.remote_addr)
+        db.commit()
+        abort(403)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    return found
+
+
+def _text(name: str, limit: int = 5000) -> str:
+    return (request.form.get(name) or "")[:limit]
+
+
+def _apply(number: str, change, done: str):
+    """Runs one change to a case in one transaction; a refused change says why and writes nothing."""
+    db = get_session()
+    found = _case_to_change(number)
+    try:
+        change(db, found, f"staff:{g.staff.id}")
+        db.commit()
+        flash(done)
+    except (casework.NotAllowed, case_translations.NotReady) as error:
+        db.rollback()
+        flash(str(error) or "The reply has no translation yet.", "error")
+    return redirect(url_for("staff.case", number=number))
+
+
+@blueprint.post("/case/<number>/status")
+def change_status(number: str):
+    return _apply(number, lambda db, case, staff: casework.move(
+        db, case, _text("status", 32), staff=staff, reason=_text("reason", 2000),
+        referred_to=_text("referred_to", 64) or None), "Status changed.")
+
+
+@blueprint.post("/case/<number>/note")
+def add_note(number: str):
+    return _apply(number, lambda db, case, staff: casework.add_note(db, case, _text("note"), staff=staff),
+                  "Note added.")
+
+
+@blueprint.post("/case/<number>/facility-contact")
+def facility_contact(number: str):
+    return _apply(number, lambda db, case, staff: casework.log_facility_contact(
+        db, case, whom=_text("whom", 200), how=_text("how", 100), said=_text("said"), staff=staff),
+        "Facility contact recorded.")
+
+
+def _reply(db, case, staff):
+    if not _text("reply").strip():
+        raise casework.NotAllowed("the reply is empty")
+    case_translations.draft_reply(db, case, _text("reply").strip(), staff=staff)
+
+
+@blueprint.post("/case/<number>/reply")
+def reply(number: str):
+    return _apply(number, _reply, "Reply saved. It is being translated; release it once you have checked it.")
+
+
+@blueprint.post("/case/<number>/reply/<int:event_id>/release")
+def release_reply(number: str, event_id: int):
+    def release(db, case, staff):
+        event = next((e for e in case.events if e.id == event_id and e.kind == "reply"), None)
+        if event is None:
+            raise casework.NotAllowed("no such reply")
+        case_translations.release_reply(db, event, staff=staff)
+
+    return _apply(number, release, "Reply released: the detainee sees it on the kiosk.")
+
+
+@blueprint.post("/case/<number>/translation/<int:translation_id>/correct")
+def correct_translation(number: str, translation_id: int):
+    def correct(db, case, staff):
+        machine = db.get(Translation, translation_id)
+        if machine is None or machine.case_id != case.id or not _text("text").strip():
+            raise casework.NotAllowed("nothing to correct")
+        case_translations.correct(db, machine, _text("text").strip(), staff=staff)
+
+    return _apply(number, correct, "Correction saved beside the machine translation.")
