@@ -23,6 +23,7 @@ class Filters:
     language: str | None = None
     overdue: bool = False
     needs_interpreter: bool = False
+    assigned_to_me: bool = False
 
 
 def _visible(user: StaffUser, query):
@@ -47,6 +48,8 @@ def queue(session: Session, user: StaffUser, filters: Filters, *, now: datetime 
         query = query.where(Case.due_at < now)
     if filters.needs_interpreter:
         query = query.where(Case.needs_interpreter.is_(True))
+    if filters.assigned_to_me:
+        query = query.where(Case.assigned_to_id == user.id)
     return list(session.scalars(query.order_by(Case.priority, Case.due_at, Case.id).limit(limit)))
 
 
@@ -115,3 +118,41 @@ def log_facility_contact(session: Session, case: Case, *, whom: str, how: str, s
         raise NotAllowed("say whom you contacted and how")
     body = f"Contacted: {whom.strip()}\nHow: {how.strip()}\nThe facility said: {said.strip() or '-'}"
     return _staff_event(session, case, EventKind.FACILITY_CONTACT, body, staff)
+
+
+def assign(session: Session, case: Case, assignee: StaffUser, *, by: StaffUser) -> CaseEvent:
+    """Supervisors hand out the work, to case managers who work the case's facility."""
+    from kiosk.staff_accounts import may_see, sees_every_facility
+
+    if not sees_every_facility(by):
+        raise NotAllowed("only a supervisor assigns cases")
+    if not assignee.active or not may_see(assignee, case):
+        raise NotAllowed(f"{assignee.display_name} does not work this facility")
+    case.assigned_to_id = assignee.id
+    return _staff_event(session, case, EventKind.ASSIGNED, f"Assigned to {assignee.display_name}", f"staff:{by.id}")
+
+
+def change_due(session: Session, case: Case, due_at: datetime, reason: str, *, by: StaffUser) -> CaseEvent:
+    from kiosk.staff_accounts import sees_every_facility
+
+    if not sees_every_facility(by):
+        raise NotAllowed("only a supervisor changes a due time")
+    if not reason.strip():
+        raise NotAllowed("a new due time needs a reason")
+    old, case.due_at = case.due_at, due_at
+    return _staff_event(session, case, EventKind.DUE_CHANGED,
+                        f"Due {old:%Y-%m-%d %H:%M} -> {due_at:%Y-%m-%d %H:%M} UTC: {reason.strip()}", f"staff:{by.id}")
+
+
+def audit_entries(session: Session, *, actor: str = "", action: str = "", case_number: str = "",
+                  limit: int = 200) -> list:
+    from kiosk.models import AuditEntry
+
+    query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
+    if actor:
+        query = query.where(AuditEntry.actor == actor)
+    if action:
+        query = query.where(AuditEntry.action == action)
+    if case_number:
+        query = query.join(Case, Case.id == AuditEntry.case_id).where(Case.number == case_number)
+    return list(session.scalars(query))

@@ -170,6 +170,7 @@ class Case(Base):
     priority: Mapped[int] = mapped_column(Integer)
     due_at: Mapped[datetime]
     status: Mapped[str] = mapped_column(String(32), default=CaseStatus.NEW.value, index=True)
+    assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"), index=True)
     # No installed language package could translate it: a human interpreter must read it.
     needs_interpreter: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     pin_hash: Mapped[str | None] = mapped_column(String(200))
@@ -183,6 +184,7 @@ class Case(Base):
     facility: Mapped[Facility] = relationship()
     housing_unit: Mapped[HousingUnit | None] = relationship()
     detainee: Mapped[Detainee | None] = relationship()
+    assigned_to: Mapped[StaffUser | None] = relationship()
     events: Mapped[list[CaseEvent]] = relationship(
         back_populates="case", order_by="CaseEvent.id", cascade="all, delete-orphan"
     )
@@ -202,6 +204,8 @@ class EventKind(str, enum.Enum):
     SHARE_CODE_CREATED = "share_code_created"
     SHARE_CODE_REVOKED = "share_code_revoked"
     NOTE = "note"                          # staff only
+    ASSIGNED = "assigned"                  # staff only
+    DUE_CHANGED = "due_changed"            # staff only
     FACILITY_CONTACT = "facility_contact"  # staff only: whom, how, what the facility said
 
 

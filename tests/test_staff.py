@@ -222,3 +222,49 @@ def test_a_reply_with_no_language_package_goes_out_through_an_interpreter(app, d
         reply = next(e for e in found.events if e.kind == "reply")
         assert reply.visible_to_detainee
         assert case_translations.text_for_detainee(session, found, reply) == "Un médico la verá hoy."
+
+
+def staff_id(database, username):
+    with database.sessions() as session:
+        return session.scalar(select(StaffUser.id).where(StaffUser.username == username))
+
+
+def test_supervisors_assign_to_case_managers_of_the_facility(app, database, people):
+    add_case(database, people["TST"], "26-0000-0024", "medical", ROUTINE)
+    add_case(database, people["TST"], "26-0000-0016", "legal_access", ROUTINE)
+    sam = signed_in(app, "sam")
+    sam.get("/staff/case/26-0000-0024")
+    sam.post("/staff/case/26-0000-0024/assign", {"staff_id": staff_id(database, "dana")}, follow_redirects=True)
+    assert "does not work this facility" in sam.text
+    sam.post("/staff/case/26-0000-0024/assign", {"staff_id": staff_id(database, "chris")})
+    assert case_row(database, "26-0000-0024")[0].assigned_to_id == staff_id(database, "chris")
+    mine = signed_in(app, "chris").get("/staff/?mine=1").get_data(as_text=True)
+    assert "26-0000-0024" in mine and "26-0000-0016" not in mine
+    chris = signed_in(app, "chris")
+    chris.get("/staff/case/26-0000-0016")
+    chris.post("/staff/case/26-0000-0016/assign", {"staff_id": staff_id(database, "chris")}, follow_redirects=True)
+    assert "only a supervisor" in chris.text and case_row(database, "26-0000-0016")[0].assigned_to_id is None
+
+
+def test_a_supervisor_changes_a_due_time_with_a_reason(app, database, people):
+    add_case(database, people["TST"], "26-0000-0024", "medical", ROUTINE)
+    sam = signed_in(app, "sam")
+    sam.get("/staff/case/26-0000-0024")
+    sam.post("/staff/case/26-0000-0024/due", {"due_at": "2026-12-01 17:00", "reason": ""}, follow_redirects=True)
+    assert "needs a reason" in sam.text
+    sam.post("/staff/case/26-0000-0024/due", {"due_at": "not a date", "reason": "x"}, follow_redirects=True)
+    assert "write the due time like" in sam.text
+    sam.post("/staff/case/26-0000-0024/due", {"due_at": "2026-12-01 17:00", "reason": "Facility asked for time."})
+    found, events = case_row(database, "26-0000-0024")
+    assert found.due_at.strftime("%Y-%m-%d %H:%M") == "2026-12-01 17:00"
+    assert "Facility asked for time." in events[-1][2]
+
+
+def test_only_supervisors_read_the_audit_log(app, database, people):
+    add_case(database, people["TST"], "26-0000-0024", "medical", ROUTINE)
+    chris = signed_in(app, "chris")
+    chris.get("/staff/case/26-0000-0024")
+    assert chris.get("/staff/audit").status_code == 403
+    page = signed_in(app, "sam").get("/staff/audit?action=case.viewed").get_data(as_text=True)
+    assert "case.viewed" in page and f"staff:{staff_id(database, 'chris')}" in page
+    assert "staff.login" not in page  # filtered

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -10,7 +12,7 @@ from kiosk import audit, case_translations, casework, staff_accounts
 from kiosk.categories import CATEGORIES, answers_in_english, category_label
 from kiosk.db import get_session
 from kiosk.i18n import BY_CODE
-from kiosk.models import Case, CaseStatus, Facility, Translation
+from kiosk.models import Case, CaseStatus, Facility, StaffUser, Translation
 from kiosk.staff import blueprint
 
 
@@ -67,6 +69,7 @@ def _filters() -> casework.Filters:
         language=known(args.get("language"), set(BY_CODE)),
         overdue=args.get("overdue") == "1",
         needs_interpreter=args.get("interpreter") == "1",
+        assigned_to_me=args.get("mine") == "1",
     )
 
 
@@ -109,6 +112,10 @@ def case(number: str):
         answers=answers_in_english(found.answers), language=BY_CODE.get(found.language),
         translation=case_translations.latest(db, found.id, "en"), machine=pending, replies=replies,
         next_statuses=casework.TRANSITIONS.get(found.status, ()), offices=casework.REFERRAL_OFFICES,
+        supervisor=staff_accounts.sees_every_facility(g.staff),
+        case_managers=[u for u in db.scalars(select(StaffUser).where(StaffUser.active.is_(True),
+                                                                     StaffUser.role == "case_manager"))
+                       if staff_accounts.may_see(u, found)],
         action_form=ActionForm(),
     )
 
@@ -196,3 +203,39 @@ def correct_translation(number: str, translation_id: int):
         case_translations.correct(db, machine, _text("text").strip(), staff=staff)
 
     return _apply(number, correct, "Correction saved beside the machine translation.")
+
+
+@blueprint.post("/case/<number>/assign")
+def assign(number: str):
+    def change(db, case, staff):
+        assignee = db.get(StaffUser, request.form.get("staff_id", type=int) or 0)
+        if assignee is None:
+            raise casework.NotAllowed("choose a case manager")
+        casework.assign(db, case, assignee, by=g.staff)
+
+    return _apply(number, change, "Case assigned.")
+
+
+@blueprint.post("/case/<number>/due")
+def change_due(number: str):
+    def change(db, case, staff):
+        try:
+            due = datetime.fromisoformat(_text("due_at", 32)).replace(tzinfo=timezone.utc)
+        except ValueError:
+            raise casework.NotAllowed("write the due time like 2026-11-30 17:00") from None
+        casework.change_due(db, case, due, _text("reason", 2000), by=g.staff)
+
+    return _apply(number, change, "Due time changed.")
+
+
+@blueprint.get("/audit")
+def audit_log():
+    if not staff_accounts.sees_every_facility(g.staff):
+        abort(403)
+    db = get_session()
+    entries = casework.audit_entries(db, actor=request.args.get("actor", "")[:100],
+                                     action=request.args.get("action", "")[:64],
+                                     case_number=request.args.get("case", "")[:16])
+    audit.record(db, f"staff:{g.staff.id}", "audit.viewed", remote_addr=request.remote_addr)
+    db.commit()
+    return render_template("staff/audit.html", entries=entries, args=request.args)
