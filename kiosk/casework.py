@@ -156,3 +156,20 @@ def audit_entries(session: Session, *, actor: str = "", action: str = "", case_n
     if case_number:
         query = query.join(Case, Case.id == AuditEntry.case_id).where(Case.number == case_number)
     return list(session.scalars(query))
+
+
+RELATED_WINDOW_DAYS = 30
+
+
+def related(session: Session, case: Case, *, now: datetime | None = None) -> list[tuple[str, int]]:
+    """The same problem elsewhere: cases of this category at other facilities in the last 30 days,
+    counted per facility (counts only, so nobody learns of cases they may not open)."""
+    from datetime import timedelta
+
+    since = (now or utcnow()) - timedelta(days=RELATED_WINDOW_DAYS)
+    rows = session.execute(
+        select(Facility.code, func.count(Case.id)).join(Facility, Facility.id == Case.facility_id)
+        .where(Case.category == case.category, Case.facility_id != case.facility_id, Case.created_at >= since)
+        .group_by(Facility.code).order_by(func.count(Case.id).desc(), Facility.code)
+    )
+    return [(code, count) for code, count in rows]

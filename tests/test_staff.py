@@ -268,3 +268,12 @@ def test_only_supervisors_read_the_audit_log(app, database, people):
     page = signed_in(app, "sam").get("/staff/audit?action=case.viewed").get_data(as_text=True)
     assert "case.viewed" in page and f"staff:{staff_id(database, 'chris')}" in page
     assert "staff.login" not in page  # filtered
+
+
+def test_the_same_problem_at_other_facilities_is_counted(app, database, people):
+    add_case(database, people["TST"], "26-0000-0024", "living_conditions", ROUTINE)
+    add_case(database, people["OTH"], "26-0000-0040", "living_conditions", ROUTINE)
+    add_case(database, people["OTH"], "26-0000-0057", "living_conditions", ROUTINE, hours_ago=24 * 40)  # too old
+    add_case(database, people["OTH"], "26-0000-0065", "food", ROUTINE)
+    page = signed_in(app, "chris").get("/staff/case/26-0000-0024").get_data(as_text=True)
+    assert "OTH: 1" in page and "26-0000-0040" not in page  # a count, not the other facility's case

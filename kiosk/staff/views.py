@@ -112,7 +112,7 @@ def case(number: str):
         answers=answers_in_english(found.answers), language=BY_CODE.get(found.language),
         translation=case_translations.latest(db, found.id, "en"), machine=pending, replies=replies,
         next_statuses=casework.TRANSITIONS.get(found.status, ()), offices=casework.REFERRAL_OFFICES,
-        supervisor=staff_accounts.sees_every_facility(g.staff),
+        supervisor=staff_accounts.sees_every_facility(g.staff), related=casework.related(db, found),
         case_managers=[u for u in db.scalars(select(StaffUser).where(StaffUser.active.is_(True),
                                                                      StaffUser.role == "case_manager"))
                        if staff_accounts.may_see(u, found)],
