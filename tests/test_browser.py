@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
-from kiosk import create_app
-from kiosk.models import Case
+from kiosk import create_app, staff_accounts
+from kiosk.models import Case, utcnow
+from kiosk.triage import triage
 from tests.conftest import register_kiosk
 from tests.helpers import translated
 
@@ -194,3 +195,42 @@ def test_an_idle_kiosk_counts_down_and_clears_itself(browser, config, database, 
     finally:
         server.stop()
         app.extensions["database"].engine.dispose()
+
+
+def test_a_case_manager_works_an_emergency_case_in_the_console(browser, live, database, app, place):
+    answers = {"urgent": "yes", "since": "today", "raised_with_facility": "told_staff"}
+    decision = triage("medical", answers)
+    with database.transaction() as session:
+        staff_accounts.create(session, app.extensions["secret_hasher"], username="chris", display_name="Chris",
+                              role="case_manager", password="correct horse battery", facility_codes=["TST"],
+                              actor="test")
+        session.add(Case(number="26-0000-0024", facility_id=place["facility_id"], language="en",
+                            category="medical", answers=answers, description="I have chest pain since last night.",
+                            is_emergency=True, priority=decision.priority, due_at=decision.due_at(utcnow())))
+    browser.clear_cookies()
+    tab = browser.new_page()
+    tab.goto(f"{live.url}/staff/")
+    tab.fill("#username", "chris")
+    tab.fill("#password", "correct horse battery")
+    tab.get_by_role("button", name="Sign in").click()
+    assert tab.locator("tr.emergency").count() == 1
+    tab.get_by_role("link", name="26-0000-0024").click()
+    assert "I have chest pain since last night." in tab.content()
+    tab.fill("input[name=whom]", "Nurse Diaz")
+    tab.fill("input[name=how]", "phone")
+    tab.fill("textarea[name=said]", "A doctor will see her at noon.")
+    tab.get_by_role("button", name="Record contact").click()
+    tab.fill("textarea[name=reply]", "A doctor will see you at noon today.")
+    tab.get_by_role("button", name="Save reply for translation").click()
+    tab.get_by_role("button", name="Release to the detainee").click()  # written in English: nothing to translate
+    for status, reason in (("in_review", ""), ("resolved", "Seen by the doctor at noon.")):
+        tab.select_option("select[name=status]", status)
+        tab.fill("input[name=reason]", reason)
+        tab.get_by_role("button", name="Change status").click()
+    assert "Status changed." in tab.content()
+    with database.sessions() as session:
+        found = session.scalars(select(Case)).one()
+        kinds = [e.kind for e in found.events]
+        assert found.status == "resolved" and "facility_contact" in kinds
+        assert any(e.kind == "reply" and e.visible_to_detainee for e in found.events)
+    tab.close()
