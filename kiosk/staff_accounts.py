@@ -91,3 +91,9 @@ def facility_ids(user: StaffUser) -> list[int] | None:
 def may_see(user: StaffUser, case: Case) -> bool:
     allowed = facility_ids(user)
     return allowed is None or case.facility_id in allowed
+
+
+def set_active(session: Session, user: StaffUser, active: bool, *, actor: str) -> None:
+    """Deactivation takes effect at the account's next request: every request reads it again."""
+    user.active = active
+    audit.record(session, actor, "staff.activated" if active else "staff.deactivated", staff_id=user.id)

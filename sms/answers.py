@@ -11,6 +11,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from kiosk import audit
@@ -28,10 +30,13 @@ LOCKOUT = timedelta(hours=1)
 
 
 def sender(session: Session, phone: str) -> SmsSender:
+    """The sender's row, created if new. Two first texts from one number may arrive at once."""
     found = session.get(SmsSender, phone)
     if found is None:
-        found = SmsSender(phone=phone)
-        session.add(found)
+        dialect_insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        session.execute(dialect_insert(SmsSender).values(phone=phone, opted_out=False, updated_at=utcnow())
+                        .on_conflict_do_nothing(index_elements=["phone"]))
+        found = session.get(SmsSender, phone)
     return found
 
 

@@ -46,19 +46,23 @@ def twiml(text: str | None) -> Response:
 def respond(sid: str, phone: str, body: str) -> str | None:
     """The reply to one message, stored with it; the stored one when Twilio retries."""
     db = get_session()
-    done = db.get(SmsInbound, sid)
-    if done is not None:
-        return done.reply
-    inbound = SmsInbound(message_sid=sid, phone=phone, body=clean_words(body)[:MAX_BODY])
-    db.add(inbound)
-    reply = answers.answer(db, inbound, when)
-    inbound.reply = segments.fit(reply) if reply else None
-    try:
-        db.commit()
-    except IntegrityError:  # the same message, delivered twice at once: the other one answered
-        db.rollback()
-        return db.get(SmsInbound, sid).reply
-    return inbound.reply
+    for attempt in (1, 2):
+        done = db.get(SmsInbound, sid)
+        if done is not None:
+            return done.reply
+        inbound = SmsInbound(message_sid=sid, phone=phone, body=clean_words(body)[:MAX_BODY])
+        try:
+            with db.no_autoflush:  # decide first, then write the message once, with its reply
+                reply = answers.answer(db, inbound, when)
+            inbound.reply = segments.fit(reply) if reply else None
+            db.add(inbound)
+            db.commit()
+            return inbound.reply
+        except IntegrityError:  # the same message, or the same new sender, twice at once
+            db.rollback()
+            if attempt == 2:
+                raise
+    return None
 
 
 @blueprint.post("/twilio")

@@ -359,3 +359,25 @@ def test_command_words_in_every_script(body, name, language):
     assert (command.name, command.language) == (name, language)
     if "26-1234-5678" in body:
         assert case_and_code(command.arguments)[0] == "2612345678"
+
+
+def test_first_texts_from_one_new_number_arriving_at_once_are_all_answered(sms_app, case):
+    import threading
+
+    number, code = case
+    results = []
+
+    def text(n):
+        phone = Phone(sms_app, "+15125550777")
+        params = {"MessageSid": f"SMrace{n:030d}", "From": phone.number, "Body": f"STATUS {number} {code}"}
+        results.append(phone.post("/sms/twilio", params).status_code)
+
+    threads = [threading.Thread(target=text, args=(n,)) for n in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == [200] * 12
+    with sms_app.extensions["database"].sessions() as session:
+        assert session.scalar(select(func.count()).select_from(SmsInbound)) == 12
+        assert session.scalar(select(func.count()).select_from(SmsSender)) == 1

@@ -277,3 +277,25 @@ def test_the_same_problem_at_other_facilities_is_counted(app, database, people):
     add_case(database, people["OTH"], "26-0000-0065", "food", ROUTINE)
     page = signed_in(app, "chris").get("/staff/case/26-0000-0024").get_data(as_text=True)
     assert "OTH: 1" in page and "26-0000-0040" not in page  # a count, not the other facility's case
+
+
+def test_an_administrator_creates_and_deactivates_accounts(app, database, people):
+    with database.transaction() as session:
+        staff_accounts.create(session, app.extensions["secret_hasher"], username="ada", display_name="Ada",
+                              role="administrator", password=PASSWORD, actor="test")
+    assert signed_in(app, "chris").get("/staff/admin/accounts").status_code == 403
+    ada = signed_in(app, "ada")
+    ada.get("/staff/admin/accounts")
+    ada.post("/staff/admin/accounts", {"username": "eve", "display_name": "Eve", "role": "case_manager",
+                                       "facility": "TST", "password": "short"}, follow_redirects=True)
+    assert "12 to 256" in ada.text
+    ada.post("/staff/admin/accounts", {"username": "eve", "display_name": "Eve", "role": "case_manager",
+                                       "facility": "TST", "password": PASSWORD}, follow_redirects=True)
+    assert "Account created." in ada.text
+    eve = signed_in(app, "eve")
+    assert eve.get("/staff/").status_code == 200
+    ada.post(f"/staff/admin/accounts/{staff_id(database, 'eve')}/deactivate", follow_redirects=True)
+    assert eve.get("/staff/").status_code == 302  # her open session ends at once
+    with database.sessions() as session:
+        actions = session.scalars(select(AuditEntry.action).where(AuditEntry.action.like("staff.%"))).all()
+    assert "staff.created" in actions and "staff.deactivated" in actions
