@@ -91,13 +91,7 @@ def queue():
 @blueprint.get("/case/<number>")
 def case(number: str):
     db = get_session()
-    found = db.scalar(select(Case).where(Case.number == number))
-    if found is None:
-        abort(404)
-    if not staff_accounts.may_see(g.staff, found):
-        audit.record(db, f"staff:{g.staff.id}", "case.view_refused", case=found, remote_addr=request.remote_addr)
-        db.commit()
-        abort(403)
+    found = _visible_case(number, refused="case.view_refused")
     audit.record(db, f"staff:{g.staff.id}", "case.viewed", case=found, remote_addr=request.remote_addr)
     db.commit()
     pending = db.scalars(select(Translation).where(Translation.case_id == found.id, Translation.event_id.is_(None),
@@ -120,15 +114,21 @@ def case(number: str):
     )
 
 
-def _case_to_change(number: str) -> Case:
+def _visible_case(number: str, *, refused: str) -> Case:
+    """The case, if this person's facilities include it: 404 for none, 403 (audited) for another's."""
     db = get_session()
     found = db.scalar(select(Case).where(Case.number == number))
     if found is None:
         abort(404)
     if not staff_accounts.may_see(g.staff, found):
-        audit.record(db, f"staff:{g.staff.id}", "case.change_refused", case=found, remote_addr=request.remote_addr)
+        audit.record(db, f"staff:{g.staff.id}", refused, case=found, remote_addr=request.remote_addr)
         db.commit()
         abort(403)
+    return found
+
+
+def _case_to_change(number: str) -> Case:
+    found = _visible_case(number, refused="case.change_refused")
     if not ActionForm().validate_on_submit():
         abort(400)
     return found
