@@ -153,9 +153,8 @@ class Case(Base):
     # order, its overdue and emergency counts, and "the same problem elsewhere".
     __table_args__ = (
         Index("ix_cases_queue", "status", "priority", "due_at"),
-        Index("ix_cases_status_due", "status", "due_at"),
         Index("ix_cases_emergency", "is_emergency", "status"),
-        Index("ix_cases_category_created", "category", "created_at"),
+        Index("ix_cases_category_created", "category", "created_at", "facility_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

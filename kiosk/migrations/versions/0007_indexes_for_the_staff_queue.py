@@ -17,16 +17,14 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table('cases', schema=None) as batch_op:
-        batch_op.create_index('ix_cases_category_created', ['category', 'created_at'], unique=False)
+        batch_op.create_index('ix_cases_category_created', ['category', 'created_at', 'facility_id'], unique=False)
         batch_op.create_index('ix_cases_emergency', ['is_emergency', 'status'], unique=False)
         batch_op.create_index('ix_cases_queue', ['status', 'priority', 'due_at'], unique=False)
-        batch_op.create_index('ix_cases_status_due', ['status', 'due_at'], unique=False)
 
 
 
 def downgrade() -> None:
     with op.batch_alter_table('cases', schema=None) as batch_op:
-        batch_op.drop_index('ix_cases_status_due')
         batch_op.drop_index('ix_cases_queue')
         batch_op.drop_index('ix_cases_emergency')
         batch_op.drop_index('ix_cases_category_created')
