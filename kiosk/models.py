@@ -236,6 +236,24 @@ class CaseEvent(Base):
     case: Mapped[Case] = relationship(back_populates="events")
 
 
+class CaseLink(Base):
+    """A case manager's judgement that two cases are about the same problem.
+
+    Stored once per pair, the smaller case id first, so a link has one row whichever
+    side it was made from.
+    """
+
+    __tablename__ = "case_links"
+    __table_args__ = (UniqueConstraint("case_id", "linked_case_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    linked_case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class TrustedContact(Base):
     """A phone number the detainee authorized to follow one case by text."""
 
