@@ -43,4 +43,4 @@ def _never_cache(response):
     return response
 
 
-from kiosk.staff import views  # noqa: E402,F401  (registers the views)
+from kiosk.staff import admin, views  # noqa: E402,F401  (registers the views)
