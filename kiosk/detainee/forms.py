@@ -1,4 +1,10 @@
-"""The kiosk's forms. Every one carries a CSRF token; messages are in the detainee's language."""
+"""The kiosk's forms; their messages are in the detainee's language.
+
+CSRFProtect (kiosk/__init__.py) checks the token of every POST before a view
+runs, and templates write it with ``csrf_field()``; so the forms do not sign
+and check a token of their own again, which on a kiosk page was a tenth of
+the page's time.
+"""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -8,6 +14,11 @@ from wtforms.validators import ValidationError
 
 from kiosk.cases import MAX_DESCRIPTION, clean_words
 from kiosk.identifiers import InvalidIdentifier, parse_a_number, parse_case_number, parse_phone, parse_pin
+
+
+class KioskForm(FlaskForm):
+    class Meta:
+        csrf = False  # checked once, for every POST, by CSRFProtect
 
 
 def _parsed_by(parser, message):
@@ -22,21 +33,21 @@ def _parsed_by(parser, message):
     return validate
 
 
-class ANumberForm(FlaskForm):
+class ANumberForm(KioskForm):
     a_number = StringField(validators=[_parsed_by(parse_a_number, _l("An A-number has 8 or 9 digits. Please try again."))])
 
 
-class PinForm(FlaskForm):
+class PinForm(KioskForm):
     pin = StringField(validators=[_parsed_by(parse_pin, _l("A PIN has 4, 5 or 6 digits. Please try again."))])
 
 
-class ChoiceForm(FlaskForm):
+class ChoiceForm(KioskForm):
     """A tap on one of several big buttons; the view checks the value is one it offered."""
 
     choice = StringField()
 
 
-class WordsForm(FlaskForm):
+class WordsForm(KioskForm):
     description = TextAreaField(filters=[lambda text: clean_words(text or "")])
 
     def validate_description(self, field):
@@ -45,11 +56,11 @@ class WordsForm(FlaskForm):
             raise ValidationError(_l("Your text is too long. Please make it shorter."))
 
 
-class SendForm(FlaskForm):
+class SendForm(KioskForm):
     submission = HiddenField()
 
 
-class PhoneForm(FlaskForm):
+class PhoneForm(KioskForm):
     phone = StringField(validators=[_parsed_by(parse_phone, _l("This phone number is not right. Please check it."))])
 
 
@@ -61,7 +72,7 @@ def _parse_tracking_identifier(raw):
     return ("a_number", parse_a_number(digits))
 
 
-class TrackForm(FlaskForm):
+class TrackForm(KioskForm):
     identifier = StringField(
         validators=[_parsed_by(_parse_tracking_identifier, _l("This number is not right. Please check it."))]
     )
