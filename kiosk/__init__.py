@@ -10,6 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from kiosk import db, i18n, security
 from kiosk.config import PROJECT_ROOT, Config
 from kiosk.credentials import SecretHasher
+from kiosk.templating import LocalizedEnvironment
 from kiosk.web_sessions import ServerSessionInterface, Surface
 
 csrf = CSRFProtect()
@@ -23,11 +24,12 @@ def create_app(config: Config | None = None) -> Flask:
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=None,
     )
+    app.jinja_environment = LocalizedEnvironment  # before anything creates app.jinja_env
     app.config.update(
         SECRET_KEY=config.secret_key,
         TESTING=config.testing,
         KIOSK=config,
-        BABEL_TRANSLATION_DIRECTORIES=str(PROJECT_ROOT / "translations"),
+        BABEL_TRANSLATION_DIRECTORIES=str(i18n.CATALOGS_DIR),
         BABEL_DEFAULT_LOCALE=i18n.DEFAULT,
         WTF_CSRF_TIME_LIMIT=None,  # the token lives exactly as long as the server-side session
         WTF_CSRF_SSL_STRICT=False,

@@ -5,13 +5,18 @@ Locale negotiation lives here and nowhere else; templates get ``lang`` and
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
-from babel import dates
+from babel import Locale, dates, support
 from flask import g, has_request_context, session
 from flask_babel import Babel, get_locale, get_timezone, get_translations
 from flask_babel import refresh as babel_refresh
 from markupsafe import Markup
+
+from kiosk.config import PROJECT_ROOT
+
+CATALOGS_DIR = PROJECT_ROOT / "translations"
 
 
 @dataclass(frozen=True)
@@ -68,6 +73,14 @@ def current_locale() -> str:
     return chosen if is_supported(chosen) else DEFAULT
 
 
+# Parsed once: Flask-Babel would parse the locale identifier again on every request.
+_BABEL_LOCALES = {code: Locale.parse(code) for code in BY_CODE}
+
+
+def _babel_locale() -> Locale:
+    return _BABEL_LOCALES[current_locale()]
+
+
 def page_language() -> Language:
     return language(current_locale())
 
@@ -91,21 +104,24 @@ def ltr(value) -> Markup:
     return Markup('<bdi dir="ltr">%s</bdi>') % value
 
 
+@functools.cache
+def catalog(code: str) -> support.NullTranslations:
+    """A language's compiled catalog. Catalogs never change while the app runs, so each is read once."""
+    return support.Translations.load(str(CATALOGS_DIR), [_BABEL_LOCALES.get(code, code)])
+
+
 def _translations():
-    """This request's catalog, looked up once: a page translates dozens of strings."""
-    if "translations" not in g:
-        g.translations = get_translations()
-    return g.translations
+    """This request's catalog, for messages that only become known at render time."""
+    return catalog(current_locale())
 
 
 def refresh() -> None:
     """After the locale changed mid-request (a language was just chosen)."""
     babel_refresh()
-    g.pop("translations", None)
 
 
 def init_app(app) -> Babel:
-    babel = Babel(app, locale_selector=current_locale, timezone_selector=current_timezone)
+    babel = Babel(app, locale_selector=_babel_locale, timezone_selector=current_timezone)
     app.jinja_env.install_gettext_callables(
         gettext=lambda text: _translations().ugettext(text),
         ngettext=lambda singular, plural, n: _translations().ungettext(singular, plural, n),

@@ -79,3 +79,29 @@ def test_the_language_screen_names_each_language_in_its_own_script(kiosk):
     page = kiosk.get("/kiosk/").get_data(as_text=True)
     for name in ("Español", "العربية", "বাংলা", "Kreyòl ayisyen", "ਪੰਜਾਬੀ", "中文", "Tiếng Việt", "हिन्दी", "Русский"):
         assert name in page
+
+
+# Templates are compiled once per language with their fixed texts translated (kiosk/templating.py).
+# Whatever the page says must be exactly what Jinja's own newstyle gettext would have said.
+SAMPLE = ('{{ _("Back") }}|{{ _("Step %(step)d of %(count)d", step=2, count=9) }}'
+          '|{{ _("Answers will now come in %(language)s.", language=name) }}|{{ _(dynamic) }}')
+
+
+@pytest.mark.parametrize("code", ["es", "ar", "zh_Hans"])
+def test_compiled_translations_match_what_runtime_gettext_renders(app, code):
+    from jinja2 import Environment
+
+    from kiosk import i18n
+
+    runtime = Environment(autoescape=True, extensions=["jinja2.ext.i18n"])
+    runtime.install_gettext_translations(i18n.catalog(code), newstyle=True)
+    variables = {"name": '<b>"Ünïcode" & co</b>', "dynamic": "Finish"}
+    with app.test_request_context("/kiosk/"):
+        from flask import g
+
+        g.locale = code
+        compiled = app.jinja_env.get_template("kiosk/base.html").environment.from_string(SAMPLE)
+        rendered = compiled.render(**variables)
+    assert rendered == runtime.from_string(SAMPLE).render(**variables)
+    assert translated(code, "Back") in rendered
+    assert "&lt;b&gt;" in rendered and "<b>" not in rendered  # variables are still escaped

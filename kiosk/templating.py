@@ -1,0 +1,82 @@
+"""Templates compiled once per language, with their fixed texts already translated.
+
+A kiosk page says a dozen fixed things ("Back", "Finish", "Type your A-number"…).
+Looked up at render time, each is a catalog lookup plus Jinja's call machinery,
+and together they were a tenth of a page's time. Catalogs do not change while the
+app runs, so each language gets its own overlay of the Jinja environment (its own
+template cache) in which every ``_("literal")`` was replaced, when the template
+was compiled, by the translated text. Calls whose message is not a literal stay
+as they are and are translated at render time, as before.
+
+The result is what Jinja's i18n extension with ``newstyle=True`` renders: the
+translation is marked safe (translators are trusted), and keyword arguments are
+escaped and formatted into it with ``%``.
+"""
+from __future__ import annotations
+
+from flask import has_request_context
+from flask.templating import Environment
+from jinja2 import nodes
+from jinja2.visitor import NodeTransformer
+
+GETTEXT_NAMES = ("_", "gettext")
+
+
+def _formatted(message, **variables):
+    """``message % variables``; a safe message escapes the variables first."""
+    return message % variables
+
+
+class LocalizedEnvironment(Environment):
+    """Flask's environment, handing out templates of the request's language."""
+
+    catalog = None  # set on the per-language overlays only
+
+    def __init__(self, app, **options):
+        super().__init__(app, **options)
+        self.globals["_formatted"] = _formatted
+        self._overlays: dict[str, LocalizedEnvironment] = {}
+
+    def get_template(self, name, parent=None, globals=None):
+        if self.catalog is None and has_request_context():
+            return self._for_language().get_template(name, parent, globals)
+        return super().get_template(name, parent, globals)
+
+    def _for_language(self) -> LocalizedEnvironment:
+        from kiosk import i18n  # i18n registers this environment's gettext, so it comes later
+
+        code = i18n.current_locale()
+        overlay = self._overlays.get(code)
+        if overlay is None:
+            overlay = self.overlay()
+            overlay.catalog = i18n.catalog(code)
+            self._overlays[code] = overlay
+        return overlay
+
+    def _parse(self, source, name, filename):
+        tree = super()._parse(source, name, filename)
+        return tree if self.catalog is None else _Translator(self.catalog).visit(tree)
+
+
+class _Translator(NodeTransformer):
+    """Replaces ``_("literal", **variables)`` with its translation, formatted at render time if need be."""
+
+    def __init__(self, catalog):
+        self.catalog = catalog
+
+    def visit_Call(self, call: nodes.Call) -> nodes.Node:
+        call = self.generic_visit(call)
+        if not (isinstance(call.node, nodes.Name) and call.node.name in GETTEXT_NAMES and len(call.args) == 1
+                and isinstance(call.args[0], nodes.Const) and isinstance(call.args[0].value, str)
+                and call.dyn_args is None and call.dyn_kwargs is None):
+            return call
+        translated = self.catalog.ugettext(call.args[0].value)
+        if call.kwargs:
+            message = nodes.MarkSafeIfAutoescape(nodes.Const(translated, lineno=call.lineno), lineno=call.lineno)
+            return nodes.Call(nodes.Name("_formatted", "load", lineno=call.lineno), [message], call.kwargs,
+                              None, None, lineno=call.lineno)
+        try:
+            translated = translated % {}  # as newstyle gettext formats it: "%%" becomes "%"
+        except (TypeError, ValueError):
+            return call  # a malformed translation fails at render time, where it always did
+        return nodes.MarkSafeIfAutoescape(nodes.Const(translated, lineno=call.lineno), lineno=call.lineno)
