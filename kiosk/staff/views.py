@@ -12,6 +12,7 @@ from kiosk import audit, case_translations, casework, staff_accounts
 from kiosk.categories import CATEGORIES, answers_in_english, category_label
 from kiosk.db import get_session
 from kiosk.i18n import BY_CODE
+from kiosk.identifiers import CASE_NUMBER_PATTERN
 from kiosk.models import Case, CaseStatus, Facility, StaffUser, Translation
 from kiosk.staff import blueprint
 
@@ -117,7 +118,8 @@ def case(number: str):
 def _visible_case(number: str, *, refused: str) -> Case:
     """The case, if this person's facilities include it: 404 for none, 403 (audited) for another's."""
     db = get_session()
-    found = db.scalar(select(Case).where(Case.number == number))
+    # Only something shaped like a case number reaches the database (PostgreSQL refuses a NUL in a string).
+    found = db.scalar(select(Case).where(Case.number == number)) if CASE_NUMBER_PATTERN.fullmatch(number) else None
     if found is None:
         abort(404)
     if not staff_accounts.may_see(g.staff, found):
