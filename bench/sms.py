@@ -45,38 +45,28 @@ response). The report is printed as Markdown tables (progress goes to stderr);
 the exit code is 0 unless --strict is given and a target is missed.
 
 The servers, the load loop's bookkeeping and the tables come from
-bench/kiosk.py (loaded as the module kiosk_bench: the product's own package is
-called kiosk). The load generator runs on the same machine as the servers and
-competes with them for the CPU (its own CPU use is reported next to theirs).
+bench/_harness.py, shared with bench/kiosk.py and bench/staff.py. The load
+generator runs on the same machine as the servers and competes with them for the
+CPU (its own CPU use is reported next to theirs).
 """
 from __future__ import annotations
 
 import argparse
 import http.client
-import importlib.util
 import json
-import os
 import secrets
-import shutil
-import signal
 import sqlite3
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from itertools import count
 from pathlib import Path
-from urllib.parse import urlencode
 
+import _harness as kb  # first: it puts the product's packages before bench/ on sys.path
 from twilio.request_validator import RequestValidator
-
-BENCH_DIR = Path(__file__).resolve().parent
-_spec = importlib.util.spec_from_file_location("kiosk_bench", BENCH_DIR / "kiosk.py")
-kb = importlib.util.module_from_spec(_spec)
-sys.modules["kiosk_bench"] = kb  # dataclasses look their module up by name
-_spec.loader.exec_module(kb)
 
 log, BenchError = kb.log, kb.BenchError
 
@@ -146,17 +136,8 @@ class Sender:
         params = {"MessageSid": f"{self.sid_prefix}{next(self.messages):016x}", "From": text.phone,
                   "To": FROM_NUMBER, "Body": text.body}
         signature = self.validator.compute_signature(PUBLIC_URL + WEBHOOK, params)
-        headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": signature}
-        conn = self.client.conn
-        new_connection = conn.sock is None
-        try:
-            conn.request("POST", path, body=urlencode(params).encode(), headers=headers)
-            response = conn.getresponse()
-            body = response.read()
-        except (OSError, http.client.HTTPException):
-            conn.close()
-            raise
-        return kb.Response(response.status, response.headers, body, new_connection)
+        # Twilio keeps no cookies: the webhook is expected to set none (the jar would send them back).
+        return self.client.request("POST", path, params, headers={"X-Twilio-Signature": signature})
 
     def close(self) -> None:
         self.client.close()
@@ -192,6 +173,7 @@ class Target:
 
 def sender_loop(sender: Sender, target: Target, window: tuple[float, float], stop: threading.Event,
                 recorders: list) -> None:
+    """One sender delivering its texts until the window ends."""
     recorder = kb.Recorder()
     start_at, end_at = window
     while not stop.is_set():
@@ -219,26 +201,8 @@ def sender_loop(sender: Sender, target: Target, window: tuple[float, float], sto
 
 
 def run_load(target: Target, senders: list[Sender], warmup: float, seconds: float) -> kb.LoadResult:
-    """bench/kiosk.py's run_load, with senders in place of browsers."""
-    log(f"loading {target.name}: {len(senders)} senders, {warmup:g} s warm-up + {seconds:g} s measured")
-    begin = time.perf_counter()
-    window = (begin + warmup, begin + warmup + seconds)
-    stop, recorders = threading.Event(), []
-    threads = [threading.Thread(target=sender_loop, args=(s, target, window, stop, recorders), daemon=True)
-               for s in senders]
-    for thread in threads:
-        thread.start()
-    try:
-        kb.sleep_until(window[0])
-        before = kb.CpuSample.take(target.server.process.pid)
-        kb.sleep_until(window[1])
-        after = kb.CpuSample.take(target.server.process.pid)
-        deadline = time.perf_counter() + 30  # the last requests of the window finish; none is started after it
-        for thread in threads:
-            thread.join(timeout=max(0.0, deadline - time.perf_counter()))
-    finally:
-        stop.set()
-    return kb.LoadResult.combine(target.name, len(senders), seconds, recorders, before, after, kb.machine_cores())
+    loops = [partial(sender_loop, sender, target) for sender in senders]
+    return kb.run_load(target.name, target.server, loops, warmup, seconds, who="senders")
 
 
 # --------------------------------------------------------------------------- setup
@@ -327,17 +291,9 @@ def kind_table(result: kb.LoadResult) -> str:
 
 
 def targets(sms: kb.LoadResult, hello: kb.LoadResult, storage: dict) -> list[dict]:
-    p99 = sms.overall()["p99_ms"]
-    ratio = sms.throughput / hello.throughput if hello.throughput else 0.0
     kept = (storage["stored"] == storage["expected"] and storage["failed_lookups"] == 0
             and storage["locked_numbers"] == 0)
-    return [
-        {"target": f"webhook p99 < {P99_TARGET_MS:g} ms", "measured": f"{p99:.1f} ms", "pass": p99 < P99_TARGET_MS},
-        {"target": f"webhook throughput >= {THROUGHPUT_TARGET} x bare app",
-         "measured": f"{ratio:.2f} x ({sms.throughput:.0f} / {hello.throughput:.0f} req/s)",
-         "pass": ratio >= THROUGHPUT_TARGET},
-        {"target": "webhook load without errors", "measured": f"{sms.error_count} errors",
-         "pass": sms.error_count == 0},
+    return kb.load_targets("webhook", sms, hello, "bare app", P99_TARGET_MS, THROUGHPUT_TARGET) + [
         {"target": "one stored message per answer, no failed lookup",
          "measured": f"{storage['stored']} stored / {storage['expected']} answered, "
                      f"{storage['failed_lookups']} failed lookups, {storage['locked_numbers']} numbers locked",
@@ -361,11 +317,8 @@ def print_report(setup: dict, sms: kb.LoadResult, hello: kb.LoadResult, goals: l
     cpu_ms = {r.name: 1000 * r.cpu["server_cores"] / r.throughput for r in (sms, hello) if r.throughput}
     if len(cpu_ms) == 2:
         print(f"gunicorn CPU per request: sms {cpu_ms['sms']:.2f} ms, hello {cpu_ms['hello']:.2f} ms\n")
-    print(kb.markdown_table(["target", "measured", "result"],
-                            [[g["target"], g["measured"], "PASS" if g["pass"] else "FAIL"] for g in goals],
-                            right=set()), "\n")
-    for goal in goals:
-        print(f"{'PASS' if goal['pass'] else 'FAIL'}: {goal['target']} — {goal['measured']}")
+    print(kb.targets_table(goals), "\n")
+    kb.print_verdicts(goals)
 
 
 def write_json(path: Path, setup: dict, sms: kb.LoadResult, hello: kb.LoadResult, storage: dict,
@@ -386,27 +339,11 @@ def write_json(path: Path, setup: dict, sms: kb.LoadResult, hello: kb.LoadResult
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--clients", type=int, default=50, help="concurrent senders (default 50)")
-    parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds per app (default 10)")
-    parser.add_argument("--warmup", type=float, default=2.0, help="warm-up seconds per app (default 2)")
-    parser.add_argument("--workers", type=int, default=2 * cores + 1,
-                        help=f"gunicorn workers for both apps (default 2 x cores + 1 = {2 * cores + 1})")
-    parser.add_argument("--database-url", help="run on this PostgreSQL server (127.0.0.1 only) instead of SQLite, "
-                        "e.g. postgresql://postgres@127.0.0.1:5432/test; a schema of its own is made and dropped")
-    parser.add_argument("--json", type=Path, metavar="PATH", help="also write the figures to PATH as JSON")
-    parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    kb.add_common_arguments(parser, clients=50, who="senders")
     args = parser.parse_args(argv)
-    args.cores = cores
-    if args.clients < 1 or args.workers < 1 or args.seconds <= 0 or args.warmup < 0:
-        parser.error("--clients and --workers must be at least 1, --seconds positive, --warmup not negative")
-    if args.database_url:
-        try:
-            kb.require_loopback(args.database_url)
-        except BenchError as error:
-            parser.error(str(error))
+    kb.check_common_arguments(parser, args)
     return args
 
 
@@ -422,10 +359,10 @@ def drive(target: Target, args: argparse.Namespace, cases: list[dict], validator
 
 
 def run(args: argparse.Namespace, tmpdir: Path, cleanups: list) -> int:
-    database_url, database = kb.throw_away_database(args, tmpdir, cleanups)
+    database_url, schema = kb.throw_away_database(args, tmpdir, cleanups)
     auth_token = secrets.token_hex(16)
     env = sms_environ(tmpdir, database_url, auth_token)
-    log(f"migrating and loading demo data ({database})")
+    log(f"migrating and loading demo data ({f'PostgreSQL schema {schema.name}' if schema else 'SQLite'})")
     kb.kioskctl(env, "db", "upgrade")
     cases = json.loads(kb.kioskctl(env, "demo", "--json", "--force"))["cases"]
     if not cases:
@@ -455,27 +392,8 @@ def run(args: argparse.Namespace, tmpdir: Path, cleanups: list) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    kb.install_signal_handlers(time_limit=int(90 + 2 * (args.warmup + args.seconds)))
-    tmpdir = Path(tempfile.mkdtemp(prefix="sms-bench-"))
-    cleanups: list = []  # run() registers what to undo; undone in reverse order, whatever happens
-    try:
-        return run(args, tmpdir, cleanups)
-    except BenchError as error:
-        print(f"bench failed: {error}", file=sys.stderr)
-        return 2
-    except (KeyboardInterrupt, kb.Interrupted) as error:
-        print(f"bench interrupted: {str(error) or 'Ctrl-C'}", file=sys.stderr)
-        return 130
-    finally:
-        signal.alarm(0)
-        for signum in (signal.SIGINT, signal.SIGTERM):  # a second Ctrl-C must not cut the cleanup short
-            signal.signal(signum, signal.SIG_IGN)
-        for cleanup in reversed(cleanups):
-            try:
-                cleanup()
-            except Exception as error:  # keep cleaning up whatever else there is
-                print(f"cleanup: {error}", file=sys.stderr)
-        shutil.rmtree(tmpdir, ignore_errors=True)
+    return kb.run_bench(lambda tmpdir, cleanups: run(args, tmpdir, cleanups), prefix="sms-bench-",
+                        time_limit=int(90 + 2 * (args.warmup + args.seconds)))
 
 
 if __name__ == "__main__":

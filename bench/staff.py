@@ -56,54 +56,40 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import math
 import os
 import random
 import re
 import secrets
-import shutil
 import signal
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import partial
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-BENCH_DIR = ROOT / "bench"
-VENV_BIN = ROOT / ".venv" / "bin"
-# `python bench/staff.py` puts bench/ first on sys.path, where bench/kiosk.py and bench/sms.py
-# would shadow the product's packages of the same names.
-sys.path[:] = [p for p in sys.path if Path(p or os.getcwd()).resolve() != BENCH_DIR]
-sys.path.insert(0, str(ROOT))
+import _harness as h  # first: it puts the product's packages before bench/ on sys.path
+from _harness import NOISE_CORES, BenchError, Client, PostgresSchema, Server, log, markdown_table, percentile
+from sqlalchemy import Integer, event, insert
+from sqlalchemy.orm import Session
 
-from sqlalchemy import Integer, event, insert  # noqa: E402
-from sqlalchemy.orm import Session  # noqa: E402
+from kiosk import staff_accounts
+from kiosk.casework import OPEN
+from kiosk.categories import CATEGORY_CODES, questions_for
+from kiosk.config import Config
+from kiosk.credentials import SecretHasher
+from kiosk.db import make_engine
+from kiosk.i18n import BY_CODE
+from kiosk.identifiers import case_number
+from kiosk.models import Base, Case, CaseEvent, Detainee, Facility, HousingUnit
+from kiosk.triage import triage
 
-from kiosk import staff_accounts  # noqa: E402
-from kiosk.casework import OPEN  # noqa: E402
-from kiosk.categories import CATEGORY_CODES, questions_for  # noqa: E402
-from kiosk.config import Config  # noqa: E402
-from kiosk.credentials import SecretHasher  # noqa: E402
-from kiosk.db import make_engine  # noqa: E402
-from kiosk.i18n import BY_CODE  # noqa: E402
-from kiosk.identifiers import case_number  # noqa: E402
-from kiosk.models import Base, Case, CaseEvent, Detainee, Facility, HousingUnit  # noqa: E402
-from kiosk.triage import triage  # noqa: E402
-
-HOST = "127.0.0.1"
-LOOPBACK_NAMES = {None, "", "127.0.0.1", "localhost", "::1"}
 P99_TARGET_MS = 100.0
 CHUNK = 5_000
 QUEUE_LIMIT = 200  # casework.queue()'s default: the rows the queue page shows
-NOISE_CORES = 0.2
 
 CSRF_INPUT = re.compile(r'<input[^>]*\bname="csrf_token"[^>]*\bvalue="([^"]+)"')
 OPEN_COUNT = re.compile(r"Open: (\d+)")
@@ -140,208 +126,7 @@ FALLBACK_WORDS = ["Please help, the problem continues every day and nobody answe
                   "I have written to the facility twice and have had no reply."]
 
 
-def log(message: str) -> None:
-    print(f"... {message}", file=sys.stderr, flush=True)
-
-
-class BenchError(RuntimeError):
-    """The bench could not measure what it set out to measure."""
-
-
-# --------------------------------------------------------------------------- HTTP
-
-
-@dataclass
-class Response:
-    status: int
-    headers: http.client.HTTPMessage
-    body: bytes
-    new_connection: bool
-
-    @property
-    def location(self) -> str:
-        parts = urlsplit(self.headers.get("Location", ""))
-        return parts.path + (f"?{parts.query}" if parts.query else "")
-
-    @property
-    def text(self) -> str:
-        return self.body.decode("utf-8", "replace")
-
-
-class Client:
-    """One browser: a keep-alive HTTP connection to 127.0.0.1 and a cookie jar."""
-
-    def __init__(self, port: int, timeout: float = 30.0):
-        self.conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
-        self.cookies: dict[str, str] = {}
-
-    def get(self, path: str) -> Response:
-        return self.request("GET", path)
-
-    def post(self, path: str, form: dict[str, str]) -> Response:
-        return self.request("POST", path, form)
-
-    def request(self, method: str, path: str, form: dict[str, str] | None = None) -> Response:
-        headers, body = {}, None
-        if form is not None:
-            body = urlencode(form).encode()
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
-        new_connection = self.conn.sock is None
-        try:
-            self.conn.request(method, path, body=body, headers=headers)
-            response = self.conn.getresponse()
-            data = response.read()
-        except (OSError, http.client.HTTPException):
-            self.conn.close()
-            raise
-        for header in response.headers.get_all("Set-Cookie") or []:
-            pair, _, attributes = header.partition(";")
-            name, _, value = pair.strip().partition("=")
-            if not value or "max-age=0" in attributes.replace(" ", "").lower():
-                self.cookies.pop(name, None)
-            else:
-                self.cookies[name] = value
-        return Response(response.status, response.headers, data, new_connection)
-
-    def close(self) -> None:
-        self.conn.close()
-
-
-# --------------------------------------------------------------------------- instance and servers
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
-
-
-def venv_tool(name: str) -> str:
-    path = VENV_BIN / name
-    if not path.exists():
-        raise BenchError(f"{path} is missing: run `make setup` first")
-    return str(path)
-
-
-def kiosk_environ(tmpdir: Path, port: int, database_url: str) -> dict[str, str]:
-    """The caller's environment minus any KIOSK_* setting, plus the bench instance's."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith("KIOSK_")}
-    env.update(
-        KIOSK_ENV="production",
-        KIOSK_SECRET_KEY=secrets.token_hex(32),
-        KIOSK_INSTANCE_PATH=str(tmpdir),
-        KIOSK_DATABASE_URL=database_url,
-        KIOSK_COOKIE_SECURE="0",
-        KIOSK_PUBLIC_URL=f"http://{HOST}:{port}",
-    )
-    return env
-
-
-def kioskctl(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run([venv_tool("kioskctl"), *args], env=env, cwd=ROOT, capture_output=True, text=True,
-                            timeout=300)
-    if result.returncode != 0:
-        raise BenchError(f"kioskctl {' '.join(args)} failed:\n{result.stderr[-2000:]}")
-    return result.stdout
-
-
-@dataclass
-class Server:
-    port: int
-    process: subprocess.Popen
-    log_path: Path
-
-    def log_tail(self) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")[-2000:]
-        except OSError:
-            return ""
-
-
-def start_gunicorn(port: int, workers: int, env: dict[str, str], tmpdir: Path) -> Server:
-    log_path = tmpdir / "gunicorn-staff.log"
-    command = [venv_tool("gunicorn"), "--workers", str(workers), "--threads", "1", "--bind", f"{HOST}:{port}",
-               "--chdir", str(ROOT), "--log-level", "warning", "kiosk:create_app()"]
-    with open(log_path, "wb") as log_file:
-        # A session of its own: Ctrl-C reaches only the bench, which then stops the server itself.
-        process = subprocess.Popen(command, env=env, stdout=log_file, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL, start_new_session=True)
-    server = Server(port, process, log_path)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise BenchError(f"gunicorn exited ({process.returncode}):\n{server.log_tail()}")
-        try:
-            probe = Client(port, timeout=2)
-            status = probe.get("/healthz").status
-            probe.close()
-            if status == 200:
-                return server
-        except OSError:
-            pass
-        time.sleep(0.1)
-    raise BenchError(f"gunicorn did not answer 200 on /healthz within 60 s:\n{server.log_tail()}")
-
-
-def stop_server(server: Server) -> None:
-    if server.process.poll() is None:
-        server.process.terminate()  # gunicorn: graceful shutdown of master and workers
-        try:
-            server.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.process.pid, signal.SIGKILL)
-            server.process.wait(timeout=5)
-
-
 # --------------------------------------------------------------------------- database
-
-
-def redacted(url: str) -> str:
-    parts = urlsplit(url)
-    return url.replace(f":{parts.password}@", ":***@") if parts.password else url
-
-
-def require_loopback(url: str) -> None:
-    host = urlsplit(url).hostname
-    if host not in LOOPBACK_NAMES:
-        raise BenchError(f"--database-url must point at 127.0.0.1, not {host!r}")
-
-
-def with_search_path(url: str, schema: str) -> str:
-    return f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
-
-
-def libpq_url(url: str) -> str:
-    scheme, rest = url.split("://", 1)
-    return f"{scheme.split('+')[0]}://{rest}"
-
-
-class PostgresSchema:
-    """A fresh schema for one run, dropped at the end."""
-
-    def __init__(self, url: str, suffix: str = ""):
-        require_loopback(url)
-        self.url = url
-        self.name = f"kiosk_bench_{secrets.token_hex(5)}{suffix}"
-        self.created = False
-
-    def create(self) -> str:
-        self._execute(f'CREATE SCHEMA "{self.name}"')
-        self.created = True
-        return with_search_path(self.url, self.name)
-
-    def drop(self) -> None:
-        if self.created:
-            self._execute(f'DROP SCHEMA IF EXISTS "{self.name}" CASCADE')
-            self.created = False
-
-    def _execute(self, statement: str) -> None:
-        import psycopg
-
-        with psycopg.connect(libpq_url(self.url), autocommit=True, connect_timeout=10) as connection:
-            connection.execute(statement)
 
 
 def is_postgres(engine) -> bool:
@@ -603,7 +388,7 @@ TARGET_PAGES = ("queue", "case")
 
 
 def sign_in(port: int, account: Account) -> Client:
-    client = Client(port)
+    client = Client(port, timeout=30.0)
     form = client.get("/staff/sign-in")
     token = CSRF_INPUT.search(form.text)
     if form.status != 200 or token is None:
@@ -647,68 +432,18 @@ def check_pages(client: Client, account: Account, other_number: str | None) -> N
 # --------------------------------------------------------------------------- load
 
 
-def machine_cpu() -> tuple[float, float]:
-    """(busy, total) jiffies of all cores, from /proc/stat."""
-    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:8]]
-    idle = values[3] + values[4]
-    return sum(values) - idle, sum(values)
-
-
-def cpu_seconds_of_tree(root_pid: int) -> float:
-    """User + system CPU of gunicorn's master and its workers, from /proc."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(entry) == root_pid or int(fields[1]) == root_pid:
-            total += int(fields[11]) + int(fields[12])
-    return total / ticks
-
-
-def background_busy(seconds: float = 1.0) -> float:
-    busy_before, total_before = machine_cpu()
-    time.sleep(seconds)
-    busy_after, total_after = machine_cpu()
-    return 100.0 * (busy_after - busy_before) / max(1, total_after - total_before)
-
-
-@dataclass
-class CpuSample:
-    bench: float
-    server: float
-    machine_busy: float
-    machine_total: float
-
-    @classmethod
-    def take(cls, server_pid: int) -> "CpuSample":
-        busy, total = machine_cpu()
-        return cls(time.process_time(), cpu_seconds_of_tree(server_pid), busy, total)
-
-
 class CpuWatch:
     """How many cores processes other than this one kept busy since it was made."""
 
     def __init__(self):
-        self.busy, self.total = machine_cpu()
+        self.busy, self.total = h.machine_cpu()
         self.own, self.wall = time.process_time(), time.perf_counter()
 
     def other_cores(self) -> float:
-        busy, total = machine_cpu()
-        busy_cores = (busy - self.busy) / max(1, total - self.total) * (os.cpu_count() or 1)
+        busy, total = h.machine_cpu()
+        busy_cores = (busy - self.busy) / max(1, total - self.total) * h.machine_cores()
         own_cores = (time.process_time() - self.own) / max(1e-9, time.perf_counter() - self.wall)
         return max(0.0, busy_cores - own_cores)
-
-
-def percentile(sorted_values: list[float], q: float) -> float:
-    """Nearest-rank percentile."""
-    if not sorted_values:
-        return float("nan")
-    return sorted_values[max(1, math.ceil(q / 100 * len(sorted_values))) - 1]
 
 
 def summary(seconds: list[float]) -> dict:
@@ -751,10 +486,11 @@ class Phase:
                 "one_client": {**summary(self.alone), "errors": sum(self.alone_errors.values())}}
 
 
-def client_loop(client: Client, next_path, expected: int, window: tuple[float, float], results: list) -> None:
+def client_loop(client: Client, next_path, expected: int, results: list, window: tuple[float, float],
+                stop: threading.Event | None = None) -> None:
     latencies, errors, connections = [], Counter(), 0
     start_at, end_at = window
-    while (began := time.perf_counter()) < end_at:
+    while (began := time.perf_counter()) < end_at and not (stop and stop.is_set()):
         try:
             response = client.get(next_path())
         except (OSError, http.client.HTTPException) as error:
@@ -770,66 +506,34 @@ def client_loop(client: Client, next_path, expected: int, window: tuple[float, f
     results.append((latencies, errors, connections))
 
 
-def sleep_until(moment: float) -> None:
-    while (left := moment - time.perf_counter()) > 0:
-        time.sleep(min(left, 0.5))
-
-
 def run_phase(server: Server, clients: list[Client], account: Account, page: Page, args) -> Phase:
     log(f"{account.label}, {page.name}: {len(clients)} clients, {args.warmup:g} s warm-up + {args.seconds:g} s, "
         f"then 1 client for {args.unloaded_seconds:g} s")
-    begin = time.perf_counter()
-    window = (begin + args.warmup, begin + args.warmup + args.seconds)
     results: list = []
-    threads = []
+    loops = []
     for index, client in enumerate(clients):
         rng = random.Random(f"{args.seed}-{account.role}-{page.name}-{index}")
-        threads.append(threading.Thread(target=client_loop, daemon=True, args=(
-            client, lambda rng=rng: page.path(rng, account), page.expected_status, window, results)))
-    for thread in threads:
-        thread.start()
-    sleep_until(window[0])
-    before = CpuSample.take(server.process.pid)
-    sleep_until(window[1])
-    after = CpuSample.take(server.process.pid)
-    for thread in threads:
-        thread.join(timeout=60)
+        loops.append(partial(client_loop, client, lambda rng=rng: page.path(rng, account), page.expected_status,
+                             results))
+    before, after = h.run_window(server, loops, args.warmup, args.seconds, join_timeout=60)
     latencies, errors, connections = [], Counter(), 0
     for client_latencies, client_errors, client_connections in results:
         latencies += client_latencies
         errors.update(client_errors)
         connections += client_connections
-    total = after.machine_total - before.machine_total
-    busy = (after.machine_busy - before.machine_busy) / total if total else 0.0
-    cores = os.cpu_count() or 1
-    cpu = {"server_cores": (after.server - before.server) / args.seconds,
-           "bench_cores": (after.bench - before.bench) / args.seconds, "machine_busy_pct": 100 * busy}
-    cpu["other_cores"] = max(0.0, busy * cores - cpu["server_cores"] - cpu["bench_cores"])
+    cpu = h.cpu_use(before, after, args.seconds)
     phase = Phase(account.role, page.name, len(clients), args.seconds, latencies, errors, connections, cpu)
     if args.unloaded_seconds > 0:  # the same page, one request at a time: service time without queueing
         alone: list = []
         start = time.perf_counter()
         rng = random.Random(f"{args.seed}-{account.role}-{page.name}-alone")
-        client_loop(clients[0], lambda: page.path(rng, account), page.expected_status,
-                    (start, start + args.unloaded_seconds), alone)
+        client_loop(clients[0], lambda: page.path(rng, account), page.expected_status, alone,
+                    (start, start + args.unloaded_seconds))
         phase.alone, phase.alone_errors, _ = alone[0]
     return phase
 
 
 # --------------------------------------------------------------------------- report
-
-
-def markdown_table(headers: list[str], rows: list[list], right: set[int] | None = None) -> str:
-    right = right if right is not None else set(range(1, len(headers)))
-    cells = [[str(c) for c in row] for row in [headers, *rows]]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
-
-    def line(row):
-        return "| " + " | ".join(c.rjust(w) if i in right else c.ljust(w)
-                                 for i, (c, w) in enumerate(zip(row, widths))) + " |"
-
-    rule = "|" + "|".join(("-" * (w + 1) + ":") if i in right else ("-" * (w + 2)) for i, w in enumerate(widths)) + "|"
-    return "\n".join([line(cells[0]), rule, *(line(r) for r in cells[1:])])
 
 
 def ms(value: float) -> str:
@@ -1193,7 +897,7 @@ def scratch_copy(args, engine, env: dict[str, str], state: dict, cleanups: list)
     schema = PostgresSchema(args.database_url, "_scratch")
     cleanups.append(schema.drop)
     url = schema.create()
-    kioskctl({**env, "KIOSK_DATABASE_URL": url}, "db", "upgrade")  # the same tables, triggers and indexes
+    h.kioskctl({**env, "KIOSK_DATABASE_URL": url}, "db", "upgrade", timeout=300)  # the same tables, triggers and indexes
     source = state["schema"]
     with engine.begin() as connection:
         for table in Base.metadata.sorted_tables:  # parents before children
@@ -1343,7 +1047,7 @@ def diagnose(args, engine, env: dict[str, str], data: Dataset, state: dict, clea
             connection.exec_driver_sql(option.ddl)
     analyze(scratch)
     log("diagnosis: the queue and case pages under load again, with the recommended indexes")
-    diagnosis.after = measure(args, scratch_env, free_port(), data, Path(state["tmpdir"]), cleanups,
+    diagnosis.after = measure(args, scratch_env, h.free_port(), data, Path(state["tmpdir"]), cleanups,
                               pages=TARGET_PAGES)
     return diagnosis
 
@@ -1479,71 +1183,41 @@ def diagnosis_json(diagnosis: Diagnosis) -> dict:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cases", type=int, default=100_000, help="cases to generate (default 100000)")
     parser.add_argument("--facilities", type=int, default=150, help="facilities (default 150)")
-    parser.add_argument("--clients", type=int, default=20, help="concurrent clients per page (default 20)")
-    parser.add_argument("--seconds", type=float, default=8.0, help="measured seconds per page (default 8)")
-    parser.add_argument("--warmup", type=float, default=2.0, help="warm-up seconds per page (default 2)")
+    h.add_common_arguments(parser, clients=20, who="clients per page", per="page", seconds=8.0,
+                           schemas="schemas of its own are made and dropped")
     parser.add_argument("--unloaded-seconds", type=float, default=5.0,
                         help="seconds of one client alone per page, after the load (default 5; 0 skips)")
-    parser.add_argument("--workers", type=int, default=2 * cores + 1,
-                        help=f"gunicorn workers (default 2 x cores + 1 = {2 * cores + 1})")
     parser.add_argument("--seed", type=int, default=1, help="random seed of the data and the case picks")
     parser.add_argument("--skip-case-manager", action="store_true", help="measure the supervisor only")
     parser.add_argument("--diagnose", action=argparse.BooleanOptionalAction, default=None,
                         help="profile, EXPLAIN and try indexes on a scratch copy (default: when a target is missed)")
-    parser.add_argument("--database-url", help="run on this PostgreSQL server (127.0.0.1 only) instead of SQLite, "
-                        "e.g. postgresql://postgres@127.0.0.1:5432/test; schemas of its own are made and dropped")
-    parser.add_argument("--json", type=Path, metavar="PATH", help="also write the figures to PATH as JSON")
-    parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args(argv)
-    args.cores = cores
-    if args.cases < 1 or args.facilities < 3 or args.clients < 1 or args.workers < 1 or args.seconds <= 0 \
-            or args.warmup < 0 or args.unloaded_seconds < 0:
-        parser.error("--cases, --clients, --workers must be at least 1, --facilities at least 3, "
-                     "--seconds positive, --warmup and --unloaded-seconds not negative")
-    if args.database_url:
-        try:
-            require_loopback(args.database_url)
-        except BenchError as error:
-            parser.error(str(error))
+    if args.cases < 1 or args.facilities < 3 or args.unloaded_seconds < 0:
+        parser.error("--cases must be at least 1, --facilities at least 3, --unloaded-seconds not negative")
+    h.check_common_arguments(parser, args)
     return args
 
 
-class Interrupted(BaseException):
-    """SIGTERM or the time limit: unwind through every finally so the cleanup runs."""
-
-
-def install_signal_handlers(time_limit: int) -> None:
-    def raise_interrupted(signum, _frame):
-        raise Interrupted("time limit reached" if signum == signal.SIGALRM else "terminated")
-
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, raise_interrupted)
-    signal.signal(signal.SIGALRM, raise_interrupted)
-    signal.alarm(time_limit)
-
-
 def throw_away_database(args, state: dict, cleanups: list) -> str:
-    if not args.database_url:
-        return f"sqlite:///{Path(state['tmpdir']) / 'bench.sqlite3'}"
-    schema = PostgresSchema(args.database_url)
-    cleanups.append(schema.drop)
-    state["schema"] = schema.name
-    return schema.create()
+    url, schema = h.throw_away_database(args, Path(state["tmpdir"]), cleanups)
+    if schema is not None:
+        state["schema"] = schema.name  # the scratch copy of the diagnosis copies from it
+    return url
 
 
 def measure(args, env: dict[str, str], port: int, data: Dataset, tmpdir: Path, cleanups: list,
             pages: tuple[str, ...] | None = None) -> list[Phase]:
     """Each account's clients sign in, the pages are checked, then loaded one after the other."""
     log(f"starting gunicorn ({args.workers} workers) on port {port}")
-    server = start_gunicorn(port, args.workers, env, tmpdir)
-    cleanups.append(lambda: stop_server(server))
+    server = h.start_gunicorn("staff", "kiosk:create_app()", h.ROOT, port, args.workers, env, tmpdir)
+    cleanups.append(lambda: h.stop_server(server))
     phases = []
     try:
+        h.wait_until_serving(server, "/healthz")
         supervisor, manager = data.accounts
         managed = set(manager.visible_numbers)
         outside = next(n for n in supervisor.visible_numbers if n not in managed)
@@ -1560,7 +1234,7 @@ def measure(args, env: dict[str, str], port: int, data: Dataset, tmpdir: Path, c
             for client in clients:
                 client.close()
     finally:
-        stop_server(server)
+        h.stop_server(server)
     if server.process.returncode not in (0, -signal.SIGTERM):
         log(f"gunicorn exited with {server.process.returncode}:\n{server.log_tail()}")
     return phases
@@ -1568,21 +1242,21 @@ def measure(args, env: dict[str, str], port: int, data: Dataset, tmpdir: Path, c
 
 def run(args, tmpdir: Path, cleanups: list) -> int:
     state = {"tmpdir": str(tmpdir)}
-    port = free_port()
+    port = h.free_port()
     database_url = throw_away_database(args, state, cleanups)
     database = "PostgreSQL" if args.database_url else "SQLite"
-    env = kiosk_environ(tmpdir, port, database_url)
+    env = h.kiosk_environ(tmpdir, port, database_url)
     log(f"migrating a throw-away {database} database")
-    kioskctl(env, "db", "upgrade")
+    h.kioskctl(env, "db", "upgrade", timeout=300)
     engine = make_engine(database_url)
     cleanups.append(engine.dispose)
     log(f"generating {args.cases:,} cases over {args.facilities} facilities")
     data = load_data(engine, env, args.cases, args.facilities, args.seed)
     log(f"loaded in {data.generate_seconds + data.insert_seconds:.1f} s, analyzed in {data.analyze_seconds:.1f} s")
-    busy_before = background_busy()
+    busy_before = h.background_busy()
     phases = measure(args, env, port, data, tmpdir, cleanups)
     goals = targets(phases)
-    setup = {"database": database, "database_url": redacted(args.database_url or "sqlite"),
+    setup = {"database": database, "database_url": h.redacted(args.database_url or "sqlite"),
              "workers": args.workers, "clients": args.clients, "seconds": args.seconds, "warmup": args.warmup,
              "unloaded_seconds": args.unloaded_seconds, "cores": args.cores, "seed": args.seed,
              "python": sys.version.split()[0], "background_busy_pct": busy_before}
@@ -1594,9 +1268,7 @@ def run(args, tmpdir: Path, cleanups: list) -> int:
         print(f"\n## Diagnosis ({'--diagnose' if args.diagnose else 'a target was missed'})\n", flush=True)
         diagnosis = diagnose(args, engine, env, data, state, cleanups)
         print(diagnosis_report(diagnosis, phases, args.clients), "\n")
-        for goal in targets(diagnosis.after) if diagnosis.after else []:
-            print(f"{'PASS' if goal['pass'] else 'FAIL'} with the recommended changes: {goal['target']} — "
-                  f"{goal['measured']}")
+        h.print_verdicts(targets(diagnosis.after) if diagnosis.after else [], " with the recommended changes")
     if args.json:
         figures = {"setup": setup, "data": dataset_json(data), "phases": [p.as_json() for p in phases],
                    "targets": goals, "diagnosis": diagnosis_json(diagnosis) if diagnosis else None}
@@ -1628,8 +1300,7 @@ def print_report(args, database: str, data: Dataset, phases: list[Phase], goals:
           "clients / throughput, so with more clients than cores most of the latency under load is queueing. "
           "'gunicorn CPU ms/req': gunicorn's CPU time per request (on SQLite the database's work included).\n")
     print(capacity_note(phases, args.clients, args.cores), "\n")
-    for goal in goals:
-        print(f"{'PASS' if goal['pass'] else 'FAIL'}: {goal['target']} — {goal['measured']}")
+    h.print_verdicts(goals)
     sys.stdout.flush()
 
 
@@ -1647,27 +1318,8 @@ def dataset_json(data: Dataset) -> dict:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     phases = len(PAGES) * 2 - 1 + 2 * len(TARGET_PAGES)  # both accounts, then the re-run with indexes
-    install_signal_handlers(int(900 + phases * (args.warmup + args.seconds + args.unloaded_seconds + 10)))
-    tmpdir = Path(tempfile.mkdtemp(prefix="staff-bench-"))
-    cleanups: list = []  # run() registers what to undo; undone in reverse order, whatever happens
-    try:
-        return run(args, tmpdir, cleanups)
-    except BenchError as error:
-        print(f"bench failed: {error}", file=sys.stderr)
-        return 2
-    except (KeyboardInterrupt, Interrupted) as error:
-        print(f"bench interrupted: {str(error) or 'Ctrl-C'}", file=sys.stderr)
-        return 130
-    finally:
-        signal.alarm(0)
-        for signum in (signal.SIGINT, signal.SIGTERM):  # a second Ctrl-C must not cut the cleanup short
-            signal.signal(signum, signal.SIG_IGN)
-        for cleanup in reversed(cleanups):
-            try:
-                cleanup()
-            except Exception as error:  # keep cleaning up whatever else there is
-                print(f"cleanup: {error}", file=sys.stderr)
-        shutil.rmtree(tmpdir, ignore_errors=True)
+    return h.run_bench(lambda tmpdir, cleanups: run(args, tmpdir, cleanups), prefix="staff-bench-",
+                       time_limit=int(900 + phases * (args.warmup + args.seconds + args.unloaded_seconds + 10)))
 
 
 if __name__ == "__main__":

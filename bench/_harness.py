@@ -1,0 +1,632 @@
+"""What the benches share: HTTP clients, gunicorn, throw-away databases, CPU readings, tables, main().
+
+Imported by bench/kiosk.py, bench/sms.py and bench/staff.py, which are run as
+`.venv/bin/python bench/<name>.py`. Python then puts bench/ first on sys.path,
+where bench/kiosk.py would shadow the product's `kiosk` package; importing this
+module puts the repository root in front of it first, so `import kiosk` finds the
+product. Import this module before anything from the product.
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import math
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_DIR = ROOT / "bench"
+VENV_BIN = ROOT / ".venv" / "bin"
+if sys.path[:1] != [str(ROOT)]:
+    sys.path.insert(0, str(ROOT))  # the product's packages before bench/'s files of the same names
+
+HOST = "127.0.0.1"
+LOOPBACK_NAMES = {None, "", "127.0.0.1", "localhost", "::1"}
+NOISE_CORES = 0.2  # 'CPU other' above this, where nothing else should run, means a busy machine
+
+
+def log(message: str) -> None:
+    print(f"... {message}", file=sys.stderr, flush=True)
+
+
+class BenchError(RuntimeError):
+    """The bench could not measure what it set out to measure."""
+
+
+# --------------------------------------------------------------------------- HTTP
+
+
+@dataclass
+class Response:
+    status: int
+    headers: http.client.HTTPMessage
+    body: bytes
+    new_connection: bool
+
+    @property
+    def location(self) -> str:
+        """The redirect target as path?query (Flask sends relative Locations; a host is dropped)."""
+        parts = urlsplit(self.headers.get("Location", ""))
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", "replace")
+
+
+class Client:
+    """One browser: a keep-alive HTTP connection to 127.0.0.1 and a cookie jar.
+
+    The jar is a name -> value dict: every cookie the benches meet has the one path their requests go to."""
+
+    def __init__(self, port: int, cookies: dict[str, str] | None = None, timeout: float = 15.0):
+        self.conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
+        self.cookies = dict(cookies or {})
+
+    def get(self, path: str) -> Response:
+        return self.request("GET", path)
+
+    def post(self, path: str, form: dict[str, str]) -> Response:
+        return self.request("POST", path, form)
+
+    def request(self, method: str, path: str, form: dict[str, str] | None = None,
+                headers: dict[str, str] | None = None) -> Response:
+        headers, body = dict(headers or {}), None
+        if form is not None:
+            body = urlencode(form).encode()
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
+        new_connection = self.conn.sock is None  # http.client reconnects by itself after a close
+        try:
+            self.conn.request(method, path, body=body, headers=headers)
+            response = self.conn.getresponse()
+            data = response.read()
+        except (OSError, http.client.HTTPException):
+            self.conn.close()
+            raise
+        self._remember(response.headers.get_all("Set-Cookie") or [])
+        return Response(response.status, response.headers, data, new_connection)
+
+    def _remember(self, set_cookie_headers: list[str]) -> None:
+        for header in set_cookie_headers:
+            pair, _, attributes = header.partition(";")
+            name, _, value = pair.strip().partition("=")
+            if not value or "max-age=0" in attributes.replace(" ", "").lower():
+                self.cookies.pop(name, None)
+            else:
+                self.cookies[name] = value
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def expect_redirect(response: Response, target: str, what: str) -> None:
+    if response.status not in (301, 302, 303) or response.location != target:
+        raise BenchError(f"{what}: expected a redirect to {target}, got {response.status} {response.location!r}")
+
+
+def expect_ok(response: Response, what: str) -> None:
+    if response.status != 200:
+        raise BenchError(f"{what}: expected 200, got {response.status}: {response.text[:300]!r}")
+
+
+# --------------------------------------------------------------------------- servers
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+def venv_tool(name: str) -> str:
+    path = VENV_BIN / name
+    if not path.exists():
+        raise BenchError(f"{path} is missing: run `make setup` first")
+    return str(path)
+
+
+def clean_environ() -> dict[str, str]:
+    """The caller's environment minus any KIOSK_* setting that could change what is measured."""
+    return {key: value for key, value in os.environ.items() if not key.startswith("KIOSK_")}
+
+
+def kiosk_environ(tmpdir: Path, port: int, database_url: str) -> dict[str, str]:
+    env = clean_environ()
+    env.update(
+        KIOSK_ENV="production",
+        KIOSK_SECRET_KEY=secrets.token_hex(32),
+        KIOSK_INSTANCE_PATH=str(tmpdir),
+        KIOSK_DATABASE_URL=database_url,
+        KIOSK_COOKIE_SECURE="0",
+        KIOSK_PUBLIC_URL=f"http://{HOST}:{port}",
+    )
+    return env
+
+
+def kioskctl(env: dict[str, str], *args: str, timeout: float = 120) -> str:
+    result = subprocess.run(
+        [venv_tool("kioskctl"), *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=timeout
+    )
+    if result.returncode != 0:
+        raise BenchError(f"kioskctl {' '.join(args)} failed:\n{result.stderr[-2000:]}")
+    return result.stdout
+
+
+@dataclass
+class Server:
+    name: str
+    port: int
+    process: subprocess.Popen
+    log_path: Path
+
+    def log_tail(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")[-2000:]
+        except OSError:
+            return ""
+
+
+def start_gunicorn(name: str, app_spec: str, chdir: Path, port: int, workers: int,
+                   env: dict[str, str], tmpdir: Path) -> Server:
+    log_path = tmpdir / f"gunicorn-{name}.log"
+    command = [
+        venv_tool("gunicorn"), "--workers", str(workers), "--threads", "1",
+        "--bind", f"{HOST}:{port}", "--chdir", str(chdir), "--log-level", "warning", app_spec,
+    ]
+    with open(log_path, "wb") as log_file:
+        # A session of its own: Ctrl-C reaches only the bench, which then stops the server itself.
+        process = subprocess.Popen(command, env=env, stdout=log_file, stderr=subprocess.STDOUT,
+                                   stdin=subprocess.DEVNULL, start_new_session=True)
+    return Server(name, port, process, log_path)
+
+
+def wait_until_serving(server: Server, path: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise BenchError(f"{server.name} server exited ({server.process.returncode}):\n{server.log_tail()}")
+        try:
+            client = Client(server.port, timeout=2)
+            status = client.get(path).status
+            client.close()
+            if status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise BenchError(f"{server.name} server did not answer 200 on {path} within {timeout:.0f} s:\n{server.log_tail()}")
+
+
+def stop_server(server: Server) -> None:
+    if server.process.poll() is None:
+        server.process.terminate()  # gunicorn: graceful shutdown of master and workers
+        try:
+            server.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.process.pid, signal.SIGKILL)
+            server.process.wait(timeout=5)
+
+
+# --------------------------------------------------------------------------- database
+
+
+def redacted(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password:
+        return url.replace(f":{parts.password}@", ":***@")
+    return url
+
+
+def require_loopback(url: str) -> None:
+    host = urlsplit(url).hostname
+    if host not in LOOPBACK_NAMES:
+        raise BenchError(f"--database-url must point at 127.0.0.1, not {host!r}")
+
+
+def with_search_path(url: str, schema: str) -> str:
+    joiner = "&" if "?" in url else "?"
+    return f"{url}{joiner}options=-csearch_path%3D{schema}"
+
+
+def libpq_url(url: str) -> str:
+    """What psycopg accepts: SQLAlchemy's driver suffix removed."""
+    scheme, rest = url.split("://", 1)
+    return f"{scheme.split('+')[0]}://{rest}"
+
+
+class PostgresSchema:
+    """A fresh schema for one run, dropped at the end."""
+
+    def __init__(self, url: str, suffix: str = ""):
+        require_loopback(url)
+        self.url = url
+        self.name = f"kiosk_bench_{secrets.token_hex(5)}{suffix}"
+        self.created = False
+
+    def create(self) -> str:
+        self._execute(f'CREATE SCHEMA "{self.name}"')
+        self.created = True
+        return with_search_path(self.url, self.name)
+
+    def drop(self) -> None:
+        if self.created:
+            self._execute(f'DROP SCHEMA IF EXISTS "{self.name}" CASCADE')
+            self.created = False
+
+    def _execute(self, statement: str) -> None:
+        import psycopg
+
+        with psycopg.connect(libpq_url(self.url), autocommit=True, connect_timeout=10) as connection:
+            connection.execute(statement)
+
+
+def throw_away_database(args: argparse.Namespace, tmpdir: Path, cleanups: list) -> tuple[str, PostgresSchema | None]:
+    """(URL for the product, its PostgreSQL schema): a SQLite file in tmpdir, or a fresh schema (then dropped)."""
+    if not args.database_url:
+        return f"sqlite:///{tmpdir / 'bench.sqlite3'}", None
+    schema = PostgresSchema(args.database_url)
+    cleanups.append(schema.drop)
+    return schema.create(), schema
+
+
+# --------------------------------------------------------------------------- CPU
+
+
+def cpu_seconds_of_tree(root_pid: int) -> float:
+    """User + system CPU of a process and its children (gunicorn's master and workers), from /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        pid, ppid = int(entry), int(fields[1])
+        if pid == root_pid or ppid == root_pid:
+            total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
+def machine_cpu() -> tuple[float, float]:
+    """(busy, total) jiffies of all cores, from /proc/stat."""
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:8]]
+    idle = values[3] + values[4]
+    return sum(values) - idle, sum(values)
+
+
+def machine_cores() -> int:
+    return os.cpu_count() or 1
+
+
+def background_busy(seconds: float = 1.0) -> float:
+    """How busy the machine is (percent of all cores) with the bench idle: other people's work skews the figures."""
+    busy_before, total_before = machine_cpu()
+    time.sleep(seconds)
+    busy_after, total_after = machine_cpu()
+    return 100.0 * (busy_after - busy_before) / max(1, total_after - total_before)
+
+
+@dataclass
+class CpuSample:
+    bench: float
+    server: float
+    machine_busy: float
+    machine_total: float
+
+    @classmethod
+    def take(cls, server_pid: int) -> "CpuSample":
+        busy, total = machine_cpu()
+        return cls(time.process_time(), cpu_seconds_of_tree(server_pid), busy, total)
+
+
+def cpu_use(before: CpuSample, after: CpuSample, seconds: float) -> dict[str, float]:
+    """Cores in use over a window: by the server, by this bench, and by everything else."""
+    machine_total = after.machine_total - before.machine_total
+    busy_pct = 100.0 * (after.machine_busy - before.machine_busy) / machine_total if machine_total else 0.0
+    cpu = {
+        "server_cores": (after.server - before.server) / seconds,
+        "bench_cores": (after.bench - before.bench) / seconds,
+        "machine_busy_pct": busy_pct,
+    }
+    # Everything else that ran: the kernel, the database server, other people's jobs.
+    cpu["other_cores"] = max(0.0, busy_pct / 100 * machine_cores() - cpu["server_cores"] - cpu["bench_cores"])
+    return cpu
+
+
+# --------------------------------------------------------------------------- load
+
+
+def sleep_until(moment: float) -> None:
+    while (left := moment - time.perf_counter()) > 0:
+        time.sleep(min(left, 0.5))
+
+
+Loop = Callable[[tuple[float, float], threading.Event], None]
+
+
+def run_window(server: Server, loops: list[Loop], warmup: float, seconds: float,
+               join_timeout: float = 30) -> tuple[CpuSample, CpuSample]:
+    """Runs each loop(window, stop) in a thread of its own: warm-up, then the measuring window, whose
+    CPU readings it returns once the loops have finished (none starts a request after the window)."""
+    begin = time.perf_counter()
+    window = (begin + warmup, begin + warmup + seconds)
+    stop = threading.Event()
+    threads = [threading.Thread(target=loop, args=(window, stop), daemon=True) for loop in loops]
+    for thread in threads:
+        thread.start()
+    try:
+        sleep_until(window[0])
+        before = CpuSample.take(server.process.pid)
+        sleep_until(window[1])
+        after = CpuSample.take(server.process.pid)
+        deadline = time.perf_counter() + join_timeout  # the last requests of the window finish
+        for thread in threads:
+            thread.join(timeout=max(0.0, deadline - time.perf_counter()))
+    finally:
+        stop.set()
+    return before, after
+
+
+@dataclass
+class Recorder:
+    """One client's measurements inside the window."""
+
+    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    statuses: Counter = field(default_factory=Counter)
+    errors: Counter = field(default_factory=Counter)  # (path, reason) -> count
+    connections: int = 0
+
+    def record(self, path: str, seconds: float, response: Response) -> None:
+        self.latencies[path].append(seconds)
+        self.statuses[response.status] += 1
+        self.connections += response.new_connection
+        if not 200 <= response.status < 400:
+            self.errors[(path, f"HTTP {response.status}")] += 1
+
+    def fail(self, path: str, error: Exception) -> None:
+        self.errors[(path, type(error).__name__)] += 1
+
+
+def percentile(sorted_values: list[float], q: float) -> float:
+    """Nearest-rank percentile."""
+    if not sorted_values:
+        return float("nan")
+    rank = max(1, math.ceil(q / 100 * len(sorted_values)))
+    return sorted_values[rank - 1]
+
+
+def latency_summary(values: list[float]) -> dict:
+    ordered = sorted(values)
+    ms = 1000.0
+    return {
+        "p50_ms": percentile(ordered, 50) * ms,
+        "p99_ms": percentile(ordered, 99) * ms,
+        "mean_ms": (sum(ordered) / len(ordered) * ms) if ordered else float("nan"),
+        "max_ms": (ordered[-1] * ms) if ordered else float("nan"),
+    }
+
+
+@dataclass
+class LoadResult:
+    name: str
+    clients: int
+    seconds: float
+    latencies: dict[str, list[float]]
+    statuses: Counter
+    errors: Counter
+    connections: int
+    cpu: dict[str, float]
+
+    @classmethod
+    def combine(cls, name, clients, seconds, recorders: list[Recorder], before: CpuSample, after: CpuSample):
+        latencies, statuses, errors, connections = defaultdict(list), Counter(), Counter(), 0
+        for recorder in recorders:
+            for path, values in recorder.latencies.items():
+                latencies[path].extend(values)
+            statuses.update(recorder.statuses)
+            errors.update(recorder.errors)
+            connections += recorder.connections
+        return cls(name, clients, seconds, dict(latencies), statuses, errors, connections,
+                   cpu_use(before, after, seconds))
+
+    @property
+    def requests(self) -> int:
+        return sum(len(v) for v in self.latencies.values())
+
+    @property
+    def error_count(self) -> int:
+        return sum(self.errors.values())
+
+    @property
+    def throughput(self) -> float:
+        return self.requests / self.seconds
+
+    def overall(self) -> dict:
+        return latency_summary([v for values in self.latencies.values() for v in values])
+
+    def per_path(self) -> dict[str, dict]:
+        out = {}
+        for path, values in self.latencies.items():
+            errors = sum(n for (p, _), n in self.errors.items() if p == path)
+            out[path] = {"requests": len(values), "errors": errors, **latency_summary(values)}
+        return out
+
+    def as_json(self) -> dict:
+        return {
+            "clients": self.clients, "seconds": self.seconds, "requests": self.requests,
+            "throughput_rps": self.throughput, **self.overall(), "errors": self.error_count,
+            "error_kinds": {f"{p} {why}": n for (p, why), n in self.errors.items()},
+            "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
+            "tcp_connections_opened": self.connections, "cpu": self.cpu, "per_path": self.per_path(),
+        }
+
+
+def run_load(name: str, server: Server, loops: list[Callable[[tuple[float, float], threading.Event, list], None]],
+             warmup: float, seconds: float, who: str = "clients") -> LoadResult:
+    """One Recorder per loop(window, stop, recorders), combined with the window's CPU readings."""
+    log(f"loading {name}: {len(loops)} {who}, {warmup:g} s warm-up + {seconds:g} s measured")
+    recorders: list[Recorder] = []
+    before, after = run_window(server, [lambda window, stop, loop=loop: loop(window, stop, recorders)
+                                        for loop in loops], warmup, seconds)
+    return LoadResult.combine(name, len(loops), seconds, recorders, before, after)
+
+
+# --------------------------------------------------------------------------- report
+
+
+def markdown_table(headers: list[str], rows: list[list], right: set[int] | None = None) -> str:
+    right = right if right is not None else set(range(1, len(headers)))
+    cells = [[str(c) for c in row] for row in [headers, *rows]]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+
+    def line(row):
+        return "| " + " | ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))) + " |"
+
+    rule = "|" + "|".join(("-" * (w + 1) + ":") if i in right else ("-" * (w + 2)) for i, w in enumerate(widths)) + "|"
+    return "\n".join([line(cells[0]), rule, *(line(r) for r in cells[1:])])
+
+
+def fmt_ms(value: float) -> str:
+    return f"{value:.1f}"
+
+
+def load_table(results: list[LoadResult]) -> str:
+    rows = []
+    for r in results:
+        o = r.overall()
+        rows.append([r.name, r.requests, f"{r.throughput:.0f}", fmt_ms(o["p50_ms"]), fmt_ms(o["p99_ms"]),
+                     fmt_ms(o["mean_ms"]), fmt_ms(o["max_ms"]), r.error_count, r.connections,
+                     f"{r.cpu['server_cores']:.2f}", f"{r.cpu['bench_cores']:.2f}", f"{r.cpu['other_cores']:.2f}"])
+    return markdown_table(
+        ["app", "requests", "req/s", "p50 ms", "p99 ms", "mean ms", "max ms", "errors", "TCP connects",
+         "CPU gunicorn", "CPU bench", "CPU other"], rows)
+
+
+def load_targets(what: str, product: LoadResult, baseline: LoadResult, baseline_name: str,
+                 p99_target_ms: float, throughput_target: float) -> list[dict]:
+    """The product's p99, its throughput against the baseline's, and no errors."""
+    p99 = product.overall()["p99_ms"]
+    ratio = product.throughput / baseline.throughput if baseline.throughput else 0.0
+    return [
+        {"target": f"{what} p99 < {p99_target_ms:g} ms", "measured": f"{p99:.1f} ms", "pass": p99 < p99_target_ms},
+        {"target": f"{what} throughput >= {throughput_target} x {baseline_name}",
+         "measured": f"{ratio:.2f} x ({product.throughput:.0f} / {baseline.throughput:.0f} req/s)",
+         "pass": ratio >= throughput_target},
+        {"target": f"{what} load without errors", "measured": f"{product.error_count} errors",
+         "pass": product.error_count == 0},
+    ]
+
+
+def targets_table(goals: list[dict]) -> str:
+    return markdown_table(["target", "measured", "result"],
+                          [[g["target"], g["measured"], "PASS" if g["pass"] else "FAIL"] for g in goals], right=set())
+
+
+def print_verdicts(goals: list[dict], suffix: str = "") -> None:
+    for goal in goals:
+        print(f"{'PASS' if goal['pass'] else 'FAIL'}{suffix}: {goal['target']} — {goal['measured']}")
+
+
+def noise_warnings(setup: dict, product: LoadResult, hello: LoadResult) -> list[str]:
+    """Signs that something besides the bench used the CPU (hello and SQLite need no other process)."""
+    warnings = []
+    if setup["background_busy_pct"] > 25:
+        warnings.append(f"the machine was {setup['background_busy_pct']:.0f}% busy before the load started.")
+    noisy = [r.name for r in (product, hello) if r.cpu["other_cores"] > NOISE_CORES
+             and (r is hello or setup["database"] == "SQLite")]
+    if noisy:
+        warnings.append(f"other processes used the CPU during the {' and '.join(noisy)} load "
+                        "(column 'CPU other'): the figures are low, run again on a quiet machine.")
+    return warnings
+
+
+# --------------------------------------------------------------------------- main
+
+
+def cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def add_common_arguments(parser: argparse.ArgumentParser, *, clients: int, who: str = "clients", per: str = "app",
+                         seconds: float = 10.0, schemas: str = "a schema of its own is made and dropped") -> None:
+    """--clients, --seconds, --warmup, --workers, --database-url, --json, --strict; `per`: what one load is on."""
+    workers = 2 * cores() + 1
+    parser.add_argument("--clients", type=int, default=clients, help=f"concurrent {who} (default {clients})")
+    parser.add_argument("--seconds", type=float, default=seconds, help=f"measured seconds per {per} (default {seconds:g})")
+    parser.add_argument("--warmup", type=float, default=2.0, help=f"warm-up seconds per {per} (default 2)")
+    both = " for both apps" if per == "app" else ""
+    parser.add_argument("--workers", type=int, default=workers,
+                        help=f"gunicorn workers{both} (default 2 x cores + 1 = {workers})")
+    parser.add_argument("--database-url", help="run on this PostgreSQL server (127.0.0.1 only) instead of SQLite, "
+                        f"e.g. postgresql://postgres@127.0.0.1:5432/test; {schemas}")
+    parser.add_argument("--json", type=Path, metavar="PATH", help="also write the figures to PATH as JSON")
+    parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+
+
+def check_common_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    args.cores = cores()
+    if args.clients < 1 or args.workers < 1 or args.seconds <= 0 or args.warmup < 0:
+        parser.error("--clients and --workers must be at least 1, --seconds positive, --warmup not negative")
+    if args.database_url:
+        try:
+            require_loopback(args.database_url)
+        except BenchError as error:
+            parser.error(str(error))
+
+
+class Interrupted(BaseException):
+    """SIGTERM or the time limit: unwind through every finally so the cleanup runs."""
+
+
+def install_signal_handlers(time_limit: int) -> None:
+    def raise_interrupted(signum, _frame):
+        raise Interrupted("time limit reached" if signum == signal.SIGALRM else "terminated")
+
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C, even when started with it ignored
+    signal.signal(signal.SIGTERM, raise_interrupted)
+    signal.signal(signal.SIGALRM, raise_interrupted)
+    signal.alarm(time_limit)
+
+
+def run_bench(run: Callable[[Path, list], int], *, prefix: str, time_limit: int) -> int:
+    """Calls run(tmpdir, cleanups) and undoes what it registered in cleanups (in reverse order), whatever
+    happens: the exit code is run's, 2 when the bench could not measure, 130 when interrupted."""
+    install_signal_handlers(time_limit)
+    tmpdir = Path(tempfile.mkdtemp(prefix=prefix))
+    cleanups: list = []
+    try:
+        return run(tmpdir, cleanups)
+    except BenchError as error:
+        print(f"bench failed: {error}", file=sys.stderr)
+        return 2
+    except (KeyboardInterrupt, Interrupted) as error:
+        print(f"bench interrupted: {str(error) or 'Ctrl-C'}", file=sys.stderr)
+        return 130
+    finally:
+        signal.alarm(0)
+        for signum in (signal.SIGINT, signal.SIGTERM):  # a second Ctrl-C must not cut the cleanup short
+            signal.signal(signum, signal.SIG_IGN)
+        for cleanup in reversed(cleanups):
+            try:
+                cleanup()
+            except Exception as error:  # keep cleaning up whatever else there is
+                print(f"cleanup: {error}", file=sys.stderr)
+        shutil.rmtree(tmpdir, ignore_errors=True)
