@@ -215,6 +215,8 @@ class EventKind(str, enum.Enum):
     ASSIGNED = "assigned"                  # staff only
     DUE_CHANGED = "due_changed"            # staff only
     FACILITY_CONTACT = "facility_contact"  # staff only: whom, how, what the facility said
+    LINKED = "linked"                      # staff only: a manual link to another case
+    UNLINKED = "unlinked"                  # staff only
 
 
 class CaseEvent(Base):

@@ -1,14 +1,17 @@
 from __future__ import annotations
 
+import json
+from dataclasses import asdict
 from datetime import datetime, timezone
 
-from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import Response, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_wtf import FlaskForm
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from kiosk import audit, case_translations, casework, staff_accounts
+from kiosk import audit, case_links, case_translations, casework, exports, staff_accounts
 from kiosk.categories import CATEGORIES, answers_in_english, category_label
 from kiosk.db import get_session
 from kiosk.i18n import BY_CODE
@@ -111,7 +114,7 @@ def case(number: str):
         case_managers=[u for u in db.scalars(select(StaffUser).where(StaffUser.active.is_(True),
                                                                      StaffUser.role == "case_manager"))
                        if staff_accounts.may_see(u, found)],
-        action_form=ActionForm(),
+        links=case_links.links_of(db, found, g.staff), action_form=ActionForm(),
     )
 
 
@@ -228,6 +231,129 @@ def change_due(number: str):
         casework.change_due(db, case, due, _text("reason", 2000), by=g.staff)
 
     return _apply(number, change, "Due time changed.")
+
+
+def _staff_actor() -> str:
+    return f"staff:{g.staff.id}"
+
+
+def _download(body: str, mimetype: str, filename: str) -> Response:
+    # The filename is built from a case number or a date: nothing to escape.
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"',
+                                                      "Cache-Control": "no-store"})
+
+
+@blueprint.get("/case/<number>/export.json")
+def export_case(number: str):
+    db = get_session()
+    found = _visible_case(number, refused="case.export_refused")
+    record = exports.case_record(db, found, g.staff)
+    audit.record(db, _staff_actor(), "case.exported", case=found, remote_addr=request.remote_addr, format="json")
+    db.commit()
+    return _download(json.dumps(record, ensure_ascii=False, indent=2), "application/json",
+                     f"case-{found.number}.json")
+
+
+@blueprint.get("/case/<number>/print")
+def print_case(number: str):
+    """The same record as the JSON export, as a page to print or save as PDF for the ombudsman's file."""
+    db = get_session()
+    found = _visible_case(number, refused="case.export_refused")
+    record = exports.case_record(db, found, g.staff)
+    audit.record(db, _staff_actor(), "case.exported", case=found, remote_addr=request.remote_addr, format="print")
+    db.commit()
+    return render_template("staff/case_print.html", record=record)
+
+
+@blueprint.get("/case/<number>/translation")
+def case_translation(number: str):
+    db = get_session()
+    found = _visible_case(number, refused="case.translation_view_refused")
+    audit.record(db, _staff_actor(), "case.translation_viewed", case=found, remote_addr=request.remote_addr)
+    db.commit()
+    return render_template("staff/case_translation.html", case=found, rows=exports.translation_rows(db, found))
+
+
+CASE_AUDIT_LIMIT = 500
+
+
+@blueprint.get("/case/<number>/audit")
+def case_audit(number: str):
+    """Who viewed, changed or exported this case, when and from where; for anyone who may see the case."""
+    db = get_session()
+    found = _visible_case(number, refused="case.audit_view_refused")
+    audit.record(db, _staff_actor(), "case.audit_viewed", case=found, remote_addr=request.remote_addr)
+    db.commit()
+    entries = casework.audit_entries(db, case_number=found.number, limit=CASE_AUDIT_LIMIT)
+    return render_template("staff/case_audit.html", case=found, entries=entries, limit=CASE_AUDIT_LIMIT,
+                           names=exports.staff_names(db, [e.actor for e in entries]),
+                           # details name other cases' internal ids and link reasons: supervisors only
+                           details=staff_accounts.sees_every_facility(g.staff))
+
+
+@blueprint.post("/case/<number>/links")
+def link_case(number: str):
+    db = get_session()
+    found = _case_to_change(number)
+    try:
+        other = case_links.find_other(db, found, _text("other", 40), g.staff, remote_addr=request.remote_addr)
+        case_links.link(db, found, other, _text("reason", 2000), by=g.staff, remote_addr=request.remote_addr)
+        db.commit()
+        flash(f"Linked with case {other.number}.")
+    except case_links.NoSuchCase as refusal:
+        db.commit()  # only the refusal's audit entry, when there is one
+        # The same page and status for an unknown number and another facility's case.
+        return render_template("staff/case_link_refused.html", case=found, message=str(refusal)), 403
+    except case_links.LinkRefused as error:
+        db.rollback()
+        flash(str(error), "error")
+    except IntegrityError:  # someone else linked the same two cases at the same moment
+        db.rollback()
+        flash("These cases were linked a moment ago by someone else.", "error")
+    return redirect(url_for("staff.case", number=number))
+
+
+@blueprint.post("/case/<number>/links/remove")
+def unlink_case(number: str):
+    return _apply(number, lambda db, case, staff: case_links.unlink(
+        db, case, request.form.get("link", type=int) or 0, by=g.staff, remote_addr=request.remote_addr),
+        "Link removed.")
+
+
+def _export_filter_problem() -> str | None:
+    """What is wrong with the queue export's filters. The queue page quietly ignores a filter it
+    does not know; a download that quietly drops one would hand out the wrong cases."""
+    args, allowed = request.args, staff_accounts.facility_ids(g.staff)
+    codes = select(Facility.code) if allowed is None else select(Facility.code).where(Facility.id.in_(allowed))
+    facility = args.get("facility")
+    if facility and facility not in set(get_session().scalars(codes)):
+        return f"You work no facility called {facility[:40]!r}."  # unknown and another's alike
+    for name, known in (("category", {c.code for c in CATEGORIES}), ("status", set(casework.OPEN)),
+                        ("language", set(BY_CODE))):
+        if args.get(name) and args[name] not in known:
+            return f"There is no {name} {args[name][:40]!r} in the queue."
+    for name in ("overdue", "interpreter", "mine"):
+        if args.get(name, "") not in ("", "0", "1"):
+            return f"The filter {name!r} is 1 or nothing."
+    return None
+
+
+@blueprint.get("/export.csv")
+def export_queue():
+    """The queue with its filters as a spreadsheet; a case manager's holds only their facilities."""
+    problem = _export_filter_problem()
+    if problem:
+        flash(f"{problem} Nothing was exported.", "error")
+        return redirect(url_for("staff.queue"))
+    db = get_session()
+    filters = _filters()
+    now = casework.utcnow()
+    found = casework.queue(db, g.staff, filters, now=now, limit=exports.QUEUE_LIMIT)
+    body = exports.queue_csv(db, found, now=now)
+    audit.record(db, _staff_actor(), "queue.exported", remote_addr=request.remote_addr, rows=len(found),
+                 filters=asdict(filters))
+    db.commit()
+    return _download(body, "text/csv", f"queue-{now:%Y%m%d-%H%M}.csv")
 
 
 @blueprint.get("/audit")
