@@ -1,6 +1,7 @@
 """Headers every response carries (no inline scripts, no framing, no sniffing), and the CSRF field."""
 from __future__ import annotations
 
+from flask import session
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
@@ -20,9 +21,23 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+# A session's signed CSRF token, by the session's raw token. Flask-WTF signs the raw token anew
+# on every request; a signature made once stays valid (WTF_CSRF_TIME_LIMIT is None: the token
+# lives exactly as long as the server-side session), so this process reuses it.
+_SIGNED_TOKENS: dict[str, str] = {}
+SIGNED_TOKENS_KEPT = 10_000
+
+
 def csrf_field() -> Markup:
     """The hidden CSRF input of a form; CSRFProtect checks it on every POST."""
-    return Markup('<input name="csrf_token" type="hidden" value="%s">') % generate_csrf()
+    raw = session.get("csrf_token")
+    token = _SIGNED_TOKENS.get(raw) if raw else None
+    if token is None:
+        token = generate_csrf()
+        if len(_SIGNED_TOKENS) >= SIGNED_TOKENS_KEPT:
+            _SIGNED_TOKENS.clear()
+        _SIGNED_TOKENS[session["csrf_token"]] = token
+    return Markup('<input name="csrf_token" type="hidden" value="%s">') % token
 
 
 def init_app(app) -> None:

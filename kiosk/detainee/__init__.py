@@ -32,12 +32,20 @@ blueprint.add_app_template_filter(format_a_number, "a_number")
 
 
 @blueprint.app_template_global()
+def fixed_url(endpoint: str, **values) -> str:
+    """The address of a page that does not depend on anyone's data (the home screen, a language,
+    a static file). It never changes while the app runs, so it is built once: a kiosk page links
+    to a dozen of them. Not for addresses built from a case or a person."""
+    urls = current_app.extensions.setdefault("kiosk_fixed_urls", {})
+    key = (endpoint, *sorted(values.items()))
+    if key not in urls:
+        urls[key] = url_for(endpoint, **values)
+    return urls[key]
+
+
+@blueprint.app_template_global()
 def static_url(filename: str) -> str:
-    """The kiosk's static files never move while the app runs: their URLs are built once."""
-    urls = current_app.extensions.setdefault("kiosk_static_urls", {})
-    if filename not in urls:
-        urls[filename] = url_for("kiosk.static", filename=filename)
-    return urls[filename]
+    return fixed_url("kiosk.static", filename=filename)
 
 
 @blueprint.app_template_global()
