@@ -10,10 +10,10 @@ from flask import current_app
 from flask.cli import AppGroup, FlaskGroup, NoAppException, with_appcontext
 from sqlalchemy import select
 
-from kiosk import create_app, kiosks, migrate
+from kiosk import create_app, facilities, kiosks, migrate
 from kiosk.config import ConfigError
 from kiosk.db import get_database
-from kiosk.models import Facility, HousingUnit, Kiosk
+from kiosk.models import Facility, Kiosk
 
 
 def _create_app():
@@ -75,14 +75,15 @@ def facility():
 @facility.command("add")
 @click.argument("code")
 @click.argument("name")
-@click.option("--timezone", default="America/New_York", show_default=True)
+@click.option("--timezone", default="America/New_York", show_default=True, help="IANA name, e.g. America/Chicago")
 @with_appcontext
 def facility_add(code, name, timezone):
-    with get_database().transaction() as session:
-        if session.scalar(select(Facility).where(Facility.code == code)):
-            raise click.ClickException(f"facility {code} already exists")
-        session.add(Facility(code=code, name=name, timezone=timezone))
-    click.echo(f"added facility {code}")
+    try:
+        with get_database().transaction() as session:
+            added = facilities.create(session, code=code, name=name, timezone=timezone, actor="cli")
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"added facility {added.code}")
 
 
 @facility.command("add-unit")
@@ -90,12 +91,15 @@ def facility_add(code, name, timezone):
 @click.argument("unit")
 @with_appcontext
 def facility_add_unit(code, unit):
-    with get_database().transaction() as session:
-        found = session.scalar(select(Facility).where(Facility.code == code))
-        if found is None:
-            raise click.ClickException(f"no facility {code}")
-        session.add(HousingUnit(facility_id=found.id, name=unit))
-    click.echo(f"added housing unit {unit} to {code}")
+    try:
+        with get_database().transaction() as session:
+            found = session.scalar(select(Facility).where(Facility.code == code.upper()))
+            if found is None:
+                raise click.ClickException(f"no facility {code}")
+            added = facilities.add_unit(session, found, unit, actor="cli")
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"added housing unit {added.name} to {code}")
 
 
 @click.group(cls=AppGroup)
@@ -104,7 +108,7 @@ def kiosk():
 
 
 def enrollment_url(token: str) -> str:
-    return f"{current_app.config['KIOSK'].public_url}/kiosk/enroll/{token}"
+    return kiosks.enrollment_url(current_app.config["KIOSK"].public_url, token)
 
 
 @kiosk.command("register")
@@ -117,9 +121,9 @@ def kiosk_register(facility_code, unit, label):
     with get_database().transaction() as session:
         try:
             place = kiosks.find_unit(session, facility_code, unit)
-        except kiosks.UnknownPlace as error:
+            registered, token = kiosks.register(session, place, label or f"{facility_code} {unit}", actor="cli")
+        except (kiosks.UnknownPlace, ValueError) as error:
             raise click.ClickException(str(error)) from None
-        registered, token = kiosks.register(session, place, label or f"{facility_code} {unit}", actor="cli")
     click.echo(f"kiosk {registered.id} registered; open this URL once on the device:")
     click.echo(enrollment_url(token))
 
@@ -133,7 +137,10 @@ def kiosk_enroll_again(kiosk_id):
         found = session.get(Kiosk, kiosk_id)
         if found is None:
             raise click.ClickException(f"no kiosk {kiosk_id}")
-        token = kiosks.issue_enrollment(session, found, actor="cli")
+        try:
+            token = kiosks.issue_enrollment(session, found, actor="cli")
+        except ValueError as error:
+            raise click.ClickException(str(error)) from None
     click.echo(enrollment_url(token))
 
 

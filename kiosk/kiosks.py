@@ -7,6 +7,7 @@ token in a cookie. Every case filed there records that facility and unit.
 from __future__ import annotations
 
 import time
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -18,6 +19,7 @@ from kiosk.credentials import digest, new_token
 from kiosk.models import Facility, HousingUnit, Kiosk, utcnow
 
 ENROLLMENT_VALID_FOR = timedelta(hours=24)
+MAX_LABEL = 100  # Kiosk.label
 
 
 class UnknownPlace(LookupError):
@@ -35,21 +37,60 @@ def find_unit(session: Session, facility_code: str, unit_name: str) -> HousingUn
     return unit
 
 
-def register(session: Session, unit: HousingUnit, label: str, actor: str) -> tuple[Kiosk, str]:
+def enrollment_url(public_url: str, token: str) -> str:
+    """The address to open once on the device (kioskctl prints it, the administrator's page shows it)."""
+    return f"{public_url.rstrip('/')}/kiosk/enroll/{token}"
+
+
+def register(session: Session, unit: HousingUnit, label: str, actor: str,
+             remote_addr: str | None = None) -> tuple[Kiosk, str]:
+    label = " ".join(label.split())
+    if not label:
+        raise ValueError("Give the kiosk a label.")
+    if len(label) > MAX_LABEL:
+        raise ValueError(f"A kiosk's label has at most {MAX_LABEL} characters.")
+    if any(unicodedata.category(c) == "Cc" for c in label):
+        raise ValueError("The kiosk's label has a control character in it: type it again.")
     kiosk = Kiosk(label=label, facility_id=unit.facility_id, housing_unit_id=unit.id)
     session.add(kiosk)
     session.flush()
-    audit.record(session, actor, "kiosk.registered", facility_id=unit.facility_id, kiosk_id=kiosk.id)
-    return kiosk, issue_enrollment(session, kiosk, actor)
+    audit.record(session, actor, "kiosk.registered", facility_id=unit.facility_id, remote_addr=remote_addr,
+                 kiosk_id=kiosk.id, unit_id=unit.id, label=label)
+    return kiosk, issue_enrollment(session, kiosk, actor, remote_addr=remote_addr)
 
 
-def issue_enrollment(session: Session, kiosk: Kiosk, actor: str, now: datetime | None = None) -> str:
+def issue_enrollment(session: Session, kiosk: Kiosk, actor: str, now: datetime | None = None,
+                     remote_addr: str | None = None) -> str:
     """A fresh one-time enrollment token; any earlier unused one stops working."""
+    if kiosk.revoked_at is not None:
+        raise ValueError(f"Kiosk {kiosk.id} is revoked: register a new kiosk instead.")  # enroll() refuses it
     token = new_token()
     kiosk.enrollment_token_hash = digest(token)
     kiosk.enrollment_expires_at = (now or utcnow()) + ENROLLMENT_VALID_FOR
-    audit.record(session, actor, "kiosk.enrollment_issued", facility_id=kiosk.facility_id, kiosk_id=kiosk.id)
+    audit.record(session, actor, "kiosk.enrollment_issued", facility_id=kiosk.facility_id, kiosk_id=kiosk.id,
+                 remote_addr=remote_addr)
     return token
+
+
+def revoke(session: Session, kiosk: Kiosk, actor: str, remote_addr: str | None = None) -> None:
+    """For good: the device token and any unused enrollment URL stop working.
+
+    Web processes remember devices for DeviceCache.ttl seconds; the caller expires its own
+    process's cache, the others follow within that time.
+    """
+    if kiosk.revoked_at is not None:
+        raise ValueError(f"Kiosk {kiosk.id} is revoked already.")
+    kiosk.revoked_at = utcnow()
+    kiosk.enrollment_token_hash = kiosk.enrollment_expires_at = None
+    audit.record(session, actor, "kiosk.revoked", facility_id=kiosk.facility_id, kiosk_id=kiosk.id,
+                 remote_addr=remote_addr)
+
+
+def state(kiosk: Kiosk) -> str:
+    """What the administrator's page says about a kiosk."""
+    if kiosk.revoked_at is not None:
+        return "revoked"
+    return "enrolled" if kiosk.enrolled_at is not None else "awaiting enrollment"
 
 
 def enroll(session: Session, token: str, remote_addr: str | None, now: datetime | None = None) -> tuple[Kiosk, str] | None:

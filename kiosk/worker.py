@@ -11,14 +11,16 @@ import os
 import socket
 import threading
 from collections import defaultdict
+from pathlib import Path
 from typing import Callable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kiosk import case_translations, jobs
+from kiosk import audit, case_translations, jobs
 from kiosk.db import Database
-from kiosk.models import Case, CaseEvent, EventKind, Translation, TranslationStatus, utcnow
+from kiosk.models import Case, CaseEvent, EventKind, Job, JobStatus, Translation, TranslationStatus, utcnow
+from kiosk.translation import packages
 
 log = logging.getLogger(__name__)
 
@@ -115,3 +117,26 @@ def _check_reply(session: Session, translation: Translation) -> None:
     if reply is not None and reply.kind == EventKind.REPLY.value:
         case_translations.queue(session, reply.case, translation.text, translation.target_language,
                                 case_translations.STAFF_LANGUAGE, reply)
+
+
+@handles(packages.INSTALL_JOB)
+def install_package(worker: Worker, session: Session, batch: list[jobs.Claimed]) -> None:
+    """A package an administrator uploaded: checked (its model loaded) and installed here, never in
+    a web process. A refused package fails at once with the one-line reason the console shows."""
+    actor = f"worker:{worker.name}"
+    for job in batch:
+        upload, filename = Path(job.payload.get("upload", "")), job.payload.get("filename")
+        try:
+            package = packages.install_upload(upload, worker.engine.packages_dir)
+        except packages.PackageError as refused:
+            jobs.fail(session, job, worker.name, str(refused), permanent=True)
+            audit.record(session, actor, "package.refused", job_id=job.id, filename=filename, reason=str(refused))
+        except Exception as error:  # each job on its own: one upload's trouble must not undo another's install
+            log.exception("installing %s failed", filename)
+            if jobs.fail(session, job, worker.name, f"{error.__class__.__name__}: {error}") == JobStatus.FAILED.value:
+                upload.unlink(missing_ok=True)  # no attempt left
+        else:
+            session.get(Job, job.id).payload = {**job.payload, "installed": package.label}
+            jobs.finish(session, job, worker.name)
+            audit.record(session, actor, "package.installed", job_id=job.id, filename=filename,
+                         package=package.label, pair=f"{package.from_code}-{package.to_code}")

@@ -130,15 +130,25 @@ def _check_loads(package: Package) -> None:
         raise PackageError(f"the model does not load: {str(error).splitlines()[0][:200]}") from None
 
 
-def unpack(archive_path: Path, scratch: Path) -> Package:
-    """Validates and unpacks one archive into ``scratch``; raises PackageError with the reason."""
-    if not archive_path.is_file():
-        raise PackageError("no such file")
+def check_archive(archive_path: Path) -> str:
+    """The checks that need no model (a zip, one folder, nothing escaping it): cheap enough
+    for a web process. Returns the folder's name."""
     if not zipfile.is_zipfile(archive_path):
         raise PackageError("not a zip archive")
     try:
         with zipfile.ZipFile(archive_path) as archive:
-            top = _check_members(archive)
+            return _check_members(archive)
+    except zipfile.BadZipFile as error:
+        raise PackageError(f"damaged zip archive ({error})") from None
+
+
+def unpack(archive_path: Path, scratch: Path) -> Package:
+    """Validates and unpacks one archive into ``scratch``; raises PackageError with the reason."""
+    if not archive_path.is_file():
+        raise PackageError("no such file")
+    top = check_archive(archive_path)
+    try:
+        with zipfile.ZipFile(archive_path) as archive:
             archive.extractall(scratch)
     except zipfile.BadZipFile as error:
         raise PackageError(f"damaged zip archive ({error})") from None
@@ -171,6 +181,25 @@ def install(archive_path: Path, packages_dir: Path) -> Package:
         return _package_at(final)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+INSTALL_JOB = "install_package"
+
+
+def install_upload(upload: Path, packages_dir: Path) -> Package:
+    """Installs a package an administrator uploaded (the worker's job: loading the model is
+    the last check) and deletes the upload once decided, installed or refused. Any other
+    error (a full disk) leaves it for the job's next attempt."""
+    if not upload.is_file():
+        raise PackageError("the uploaded file is not on this worker's machine: run the worker where the "
+                           "web process keeps its instance folder, or use kioskctl translate install")
+    try:
+        package = install(upload, packages_dir)
+    except PackageError:
+        upload.unlink(missing_ok=True)
+        raise
+    upload.unlink(missing_ok=True)
+    return package
 
 
 def remove(packages_dir: Path, from_code: str, to_code: str) -> list[Package]:
