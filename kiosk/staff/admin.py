@@ -1,58 +1,427 @@
-"""The administrator's pages of the staff console: staff accounts.
+"""The administrator's pages: staff accounts, facilities and housing units, kiosks, hotlines,
+language packages.
 
-Only administrators reach them; everyone else gets 403.
+Only administrators reach them; everyone else gets 403 (audited). Every change goes
+through a core module, lands in the audit log with the administrator and their
+address, and bad input is refused with one English sentence, writing nothing.
 """
 from __future__ import annotations
 
-from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
-from sqlalchemy import select
+import re
+import secrets
+from functools import wraps
+from pathlib import Path
 
-from kiosk import staff_accounts
+from flask import abort, current_app, flash, g, make_response, redirect, render_template, request, url_for
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from kiosk import audit, csrf, facilities, hotlines, jobs, kiosks, staff_accounts
 from kiosk.db import get_session
-from kiosk.models import Facility, StaffUser
+from kiosk.models import Facility, Hotline, HousingUnit, Job, JobStatus, Kiosk, StaffRole, StaffUser, utcnow
 from kiosk.staff import blueprint
 from kiosk.staff.views import ActionForm, _text
+from kiosk.translation import packages
+
+# Argos packages are 80-300 MB; the rest of the console keeps the app's 256 KB limit.
+MAX_PACKAGE_UPLOAD = 512 * 1024**2
+UPLOADS_FOLDER = "package-uploads"  # under the instance folder; the worker installs from here
+RECENT_UPLOADS = 20
+LANGUAGE_CODE = re.compile(r"[A-Za-z_-]{2,32}")  # as packages name pairs: es, zh_Hans, pt-BR
 
 
-def _administrator():
-    if g.staff.role != "administrator":
-        abort(403)
+def _problem(status: int, message: str):
+    """Stops the request with a page that says what is wrong."""
+    abort(make_response(render_template("staff/admin_problem.html", message=message), status))
 
+
+def administrator_only(view):
+    @wraps(view)
+    def checked(*args, **kwargs):
+        if g.staff.role != StaffRole.ADMINISTRATOR.value:
+            db = get_session()
+            audit.record(db, _actor(), "admin.refused", remote_addr=request.remote_addr, path=request.path[:200])
+            db.commit()
+            _problem(403, "Only an administrator can open this page.")
+        return view(*args, **kwargs)
+
+    return checked
+
+
+def _actor() -> str:
+    return f"staff:{g.staff.id}"
+
+
+def _form_checked() -> None:
+    if not ActionForm().validate_on_submit():
+        _problem(400, "This form is too old or did not come from this console. Nothing was saved: "
+                      "open the page again and retry.")
+
+
+def _field(name: str) -> str:
+    # Not cut short: the core says "at most N characters" rather than silently storing part of it.
+    return request.form.get(name, "")
+
+
+def _save(change, done, back: str):
+    """Runs one change in one transaction; a refused change says why and writes nothing.
+
+    ``done`` is the sentence for success, or a function of the change's result giving it."""
+    db = get_session()
+    try:
+        result = change(db)
+        db.commit()
+    except ValueError as refused:
+        db.rollback()
+        flash(str(refused), "error")
+    except IntegrityError:  # another administrator made the same name at the same moment
+        db.rollback()
+        flash("That name was taken a moment ago by another change. Nothing was saved.", "error")
+    else:
+        flash(done(result) if callable(done) else done)
+    return redirect(back)
+
+
+def _row(model, row_id):
+    """The row with this id, or None; an id no column can hold is simply not found (PostgreSQL
+    would refuse to compare it)."""
+    return get_session().get(model, row_id) if isinstance(row_id, int) and 0 < row_id < 2**31 else None
+
+
+def _facility(facility_id: int) -> Facility:
+    found = _row(Facility, facility_id)
+    if found is None:
+        _problem(404, f"There is no facility number {facility_id}.")
+    return found
+
+
+# --- staff accounts ---------------------------------------------------------------
 
 @blueprint.route("/admin/accounts", methods=["GET", "POST"])
+@administrator_only
 def accounts():
-    _administrator()
     db = get_session()
     if request.method == "POST":
-        if not ActionForm().validate_on_submit():
-            abort(400)
+        _form_checked()
         try:
             staff_accounts.create(
                 db, current_app.extensions["secret_hasher"], username=_text("username", 64).strip(),
                 display_name=_text("display_name", 200).strip() or _text("username", 64).strip(),
                 role=_text("role", 32), password=_text("password", 1000),
-                facility_codes=request.form.getlist("facility")[:200], actor=f"staff:{g.staff.id}")
+                facility_codes=request.form.getlist("facility")[:200], actor=_actor())
             db.commit()
             flash("Account created.")
         except ValueError as error:
             db.rollback()
             flash(str(error), "error")
         return redirect(url_for("staff.accounts"))
-    return render_template("staff/accounts.html", users=db.scalars(select(StaffUser).order_by(StaffUser.username)).all(),
+    return render_template("staff/admin_accounts.html",
+                           users=db.scalars(select(StaffUser).order_by(StaffUser.username)).all(),
                            facilities=db.scalars(select(Facility).order_by(Facility.code)).all(),
                            action_form=ActionForm())
 
 
 @blueprint.post("/admin/accounts/<int:user_id>/<any(activate, deactivate):change>")
+@administrator_only
 def account_active(user_id: int, change: str):
-    _administrator()
     db = get_session()
-    user = db.get(StaffUser, user_id)
+    user = _row(StaffUser, user_id)
     if user is None:
-        abort(404)
-    if not ActionForm().validate_on_submit() or user.id == g.staff.id:
-        abort(400)  # nobody locks themselves out by mistake
-    staff_accounts.set_active(db, user, change == "activate", actor=f"staff:{g.staff.id}")
+        _problem(404, f"There is no staff account number {user_id}.")
+    _form_checked()
+    if user.id == g.staff.id:
+        _problem(400, "You cannot deactivate your own account.")  # nobody locks themselves out by mistake
+    staff_accounts.set_active(db, user, change == "activate", actor=_actor())
     db.commit()
     flash(f"{user.username} {change}d.")
     return redirect(url_for("staff.accounts"))
+
+
+# --- facilities and housing units ---------------------------------------------------
+
+@blueprint.route("/admin/facilities", methods=["GET", "POST"])
+@administrator_only
+def facility_list():
+    db = get_session()
+    if request.method == "POST":
+        _form_checked()
+        return _save(lambda db: facilities.create(
+            db, code=_field("code"), name=_field("name"), timezone=_field("timezone"), actor=_actor(),
+            remote_addr=request.remote_addr), lambda made: f"Facility {made.code} created.",
+            url_for("staff.facility_list"))
+    found = db.scalars(select(Facility).order_by(Facility.code)).all()
+    kiosk_states = {}
+    for kiosk in db.scalars(select(Kiosk)):
+        counts = kiosk_states.setdefault(kiosk.facility_id, {})
+        counts[kiosks.state(kiosk)] = counts.get(kiosks.state(kiosk), 0) + 1
+    return render_template("staff/admin_facilities.html", facilities=found, kiosk_states=kiosk_states,
+                           timezones=facilities.timezones(), action_form=ActionForm())
+
+
+@blueprint.route("/admin/facilities/<int:facility_id>", methods=["GET", "POST"])
+@administrator_only
+def facility_page(facility_id: int):
+    db = get_session()
+    facility = _facility(facility_id)
+    back = url_for("staff.facility_page", facility_id=facility.id)
+    if request.method == "POST":
+        _form_checked()
+        return _save(lambda db: facilities.change(
+            db, facility, name=_field("name"), timezone=_field("timezone"), actor=_actor(),
+            remote_addr=request.remote_addr), f"Facility {facility.code} saved.", back)
+    return render_template(
+        "staff/admin_facility.html", facility=facility, timezones=facilities.timezones(),
+        kiosks=db.scalars(select(Kiosk).where(Kiosk.facility_id == facility.id).order_by(Kiosk.id)).all(),
+        kiosk_state=kiosks.state, now=utcnow(), action_form=ActionForm())
+
+
+@blueprint.post("/admin/facilities/<int:facility_id>/units")
+@administrator_only
+def add_unit(facility_id: int):
+    facility = _facility(facility_id)
+    _form_checked()
+    return _save(lambda db: facilities.add_unit(db, facility, _field("name"), actor=_actor(),
+                                                remote_addr=request.remote_addr),
+                 lambda unit: f"Housing unit {unit.name} added.",
+                 url_for("staff.facility_page", facility_id=facility.id))
+
+
+def _unit(facility: Facility, unit_id: int | None) -> HousingUnit | None:
+    unit = _row(HousingUnit, unit_id)
+    return unit if unit is not None and unit.facility_id == facility.id else None
+
+
+@blueprint.post("/admin/facilities/<int:facility_id>/units/<int:unit_id>")
+@administrator_only
+def rename_unit(facility_id: int, unit_id: int):
+    facility = _facility(facility_id)
+    unit = _unit(facility, unit_id)
+    if unit is None:
+        _problem(404, f"{facility.code} has no housing unit number {unit_id}.")
+    _form_checked()
+    return _save(lambda db: facilities.rename_unit(db, unit, _field("name"), actor=_actor(),
+                                                   remote_addr=request.remote_addr),
+                 "Housing unit renamed.", url_for("staff.facility_page", facility_id=facility.id))
+
+
+# --- kiosks -------------------------------------------------------------------------
+
+def _show_enrollment(kiosk: Kiosk, token: str):
+    """The one-time URL, in this response only: never flashed, since flashes are stored in the
+    server-side session and the database keeps only the token's digest."""
+    url = kiosks.enrollment_url(current_app.config["KIOSK"].public_url, token)
+    return render_template("staff/admin_enrollment.html", kiosk=kiosk, url=url)
+
+
+def _kiosk(kiosk_id: int) -> Kiosk:
+    found = _row(Kiosk, kiosk_id)
+    if found is None:
+        _problem(404, f"There is no kiosk number {kiosk_id}.")
+    return found
+
+
+@blueprint.post("/admin/facilities/<int:facility_id>/kiosks")
+@administrator_only
+def register_kiosk(facility_id: int):
+    db = get_session()
+    facility = _facility(facility_id)
+    _form_checked()
+    try:
+        unit = _unit(facility, request.form.get("unit", type=int))
+        if unit is None:
+            raise ValueError(f"Choose one of {facility.code}'s housing units.")
+        kiosk, token = kiosks.register(db, unit, _field("label") or f"{facility.code} {unit.name}", actor=_actor(),
+                                       remote_addr=request.remote_addr)
+        db.commit()
+    except ValueError as refused:
+        db.rollback()
+        flash(str(refused), "error")
+        return redirect(url_for("staff.facility_page", facility_id=facility.id))
+    return _show_enrollment(kiosk, token)
+
+
+@blueprint.post("/admin/kiosks/<int:kiosk_id>/enrollment")
+@administrator_only
+def enroll_kiosk_again(kiosk_id: int):
+    db = get_session()
+    kiosk = _kiosk(kiosk_id)
+    _form_checked()
+    try:
+        token = kiosks.issue_enrollment(db, kiosk, actor=_actor(), remote_addr=request.remote_addr)
+        db.commit()
+    except ValueError as refused:
+        db.rollback()
+        flash(str(refused), "error")
+        return redirect(url_for("staff.facility_page", facility_id=kiosk.facility_id))
+    return _show_enrollment(kiosk, token)
+
+
+@blueprint.post("/admin/kiosks/<int:kiosk_id>/revoke")
+@administrator_only
+def revoke_kiosk(kiosk_id: int):
+    kiosk = _kiosk(kiosk_id)
+    _form_checked()
+    # Each web process remembers devices for a few seconds (kiosks.DeviceCache): this one forgets
+    # at once, the others' entries run out by themselves.
+    devices = current_app.extensions["kiosk_devices"]
+    response = _save(lambda db: kiosks.revoke(db, kiosk, actor=_actor(), remote_addr=request.remote_addr),
+                     f"Kiosk {kiosk.label} revoked: it stops working at once here, and within "
+                     f"{devices.ttl:.0f} seconds on every other web server.",
+                     url_for("staff.facility_page", facility_id=kiosk.facility_id))
+    devices.expire_all()
+    return response
+
+
+# --- hotlines -----------------------------------------------------------------------
+
+def _hotline_facility() -> Facility | None:
+    """The form's facility: empty means every facility."""
+    chosen = request.form.get("facility", "")
+    if not chosen:
+        return None
+    found = _row(Facility, int(chosen)) if chosen.isdigit() and len(chosen) < 10 else None
+    if found is None:
+        raise ValueError("Choose a facility from the list, or every facility.")
+    return found
+
+
+def _hotline_fields() -> dict:
+    return {"kind": _field("kind"), "number": _field("number"), "free_call_code": _field("free_call_code"),
+            "actor": _actor(), "remote_addr": request.remote_addr}
+
+
+@blueprint.route("/admin/hotlines", methods=["GET", "POST"])
+@administrator_only
+def hotline_list():
+    db = get_session()
+    if request.method == "POST":
+        _form_checked()
+        return _save(lambda db: hotlines.add(db, _hotline_facility(), **_hotline_fields()),
+                     lambda made: f"Number {made.number} added.", url_for("staff.hotline_list"))
+    every = db.scalars(select(Hotline).outerjoin(Facility).order_by(Facility.code.nulls_first(), Hotline.kind,
+                                                                    Hotline.id)).all()
+    return render_template("staff/admin_hotlines.html", hotlines=every, kinds=hotlines.KIND_NAMES,
+                           facilities=db.scalars(select(Facility).order_by(Facility.code)).all(),
+                           action_form=ActionForm())
+
+
+def _hotline(hotline_id: int) -> Hotline:
+    found = _row(Hotline, hotline_id)
+    if found is None:
+        _problem(404, f"There is no hotline number {hotline_id}.")
+    return found
+
+
+@blueprint.route("/admin/hotlines/<int:hotline_id>", methods=["GET", "POST"])
+@administrator_only
+def hotline_page(hotline_id: int):
+    db = get_session()
+    hotline = _hotline(hotline_id)
+    if request.method == "POST":
+        _form_checked()
+        return _save(lambda db: hotlines.change(db, hotline, _hotline_facility(), **_hotline_fields()),
+                     "Number saved.", url_for("staff.hotline_list"))
+    return render_template("staff/admin_hotline.html", hotline=hotline, kinds=hotlines.KIND_NAMES,
+                           facilities=db.scalars(select(Facility).order_by(Facility.code)).all(),
+                           action_form=ActionForm())
+
+
+@blueprint.post("/admin/hotlines/<int:hotline_id>/remove")
+@administrator_only
+def remove_hotline(hotline_id: int):
+    hotline = _hotline(hotline_id)
+    _form_checked()
+    return _save(lambda db: hotlines.remove(db, hotline, actor=_actor(), remote_addr=request.remote_addr),
+                 f"Number {hotline.number} removed.", url_for("staff.hotline_list"))
+
+
+# --- language packages --------------------------------------------------------------
+
+def _packages_dir() -> Path:
+    return current_app.config["KIOSK"].language_packages
+
+
+def upload_state(job: Job) -> tuple[str, str]:
+    """What became of an upload, and a line saying why."""
+    if job.status == JobStatus.DONE.value:
+        return "installed", job.payload.get("installed", "")
+    if job.status == JobStatus.FAILED.value:
+        return "failed", job.last_error or ""
+    if job.status == JobStatus.RUNNING.value:
+        return "pending", "a worker is checking and installing it"
+    return "pending", (f"waiting to try again after: {job.last_error}" if job.last_error
+                       else "waiting for a worker")
+
+
+@blueprint.get("/admin/packages")
+@administrator_only
+def package_list():
+    db = get_session()
+    uploads = db.scalars(select(Job).where(Job.kind == packages.INSTALL_JOB)
+                         .order_by(Job.id.desc()).limit(RECENT_UPLOADS)).all()
+    states = {job.id: upload_state(job) for job in uploads}
+    return render_template("staff/admin_packages.html", installed=packages.installed(_packages_dir()),
+                           uploads=uploads, states=states, action_form=ActionForm(),
+                           pending=any(state == "pending" for state, _why in states.values()),
+                           limit_mb=MAX_PACKAGE_UPLOAD // 1024**2)
+
+
+@csrf.exempt  # the app-wide check would read the body under the 256 KB limit; ActionForm checks the token
+@blueprint.post("/admin/packages")
+@administrator_only
+def upload_package():
+    back = redirect(url_for("staff.package_list"))
+    request.max_content_length = MAX_PACKAGE_UPLOAD + 64 * 1024  # and room for the form's own fields
+    try:
+        _form_checked()
+        upload = request.files.get("package")
+    except RequestEntityTooLarge:
+        flash(f"That file is larger than {MAX_PACKAGE_UPLOAD // 1024**2} MB. Nothing was saved: "
+              "install it on the server with kioskctl translate install.", "error")
+        return back
+    if upload is None or not upload.filename:
+        flash("Choose an .argosmodel file to upload.", "error")
+        return back
+    filename = "".join(c for c in upload.filename if c.isprintable())[:200] or "(no name)"
+    spool = Path(current_app.instance_path) / UPLOADS_FOLDER
+    spool.mkdir(parents=True, exist_ok=True)
+    saved = spool / f"{secrets.token_hex(16)}.argosmodel"  # never the sender's name in a path
+    upload.save(saved)
+    try:
+        packages.check_archive(saved)
+        db = get_session()
+        job = jobs.enqueue(db, packages.INSTALL_JOB, {"upload": str(saved), "filename": filename,
+                                                      "requested_by": _actor()}, max_attempts=3)
+        db.flush()
+        audit.record(db, _actor(), "package.uploaded", remote_addr=request.remote_addr, job_id=job.id,
+                     filename=filename, size=saved.stat().st_size)
+        db.commit()
+    except packages.PackageError as refused:
+        saved.unlink(missing_ok=True)
+        flash(f"{filename} is not a language package ({refused}). Nothing was saved.", "error")
+        return back
+    except BaseException:
+        saved.unlink(missing_ok=True)
+        raise
+    flash(f"{filename} uploaded. A worker checks it (its model must load) and installs it; "
+          "this page shows when it is done.")
+    return back
+
+
+@blueprint.post("/admin/packages/<from_code>/<to_code>/remove")
+@administrator_only
+def remove_package(from_code: str, to_code: str):
+    _form_checked()
+    db = get_session()
+    removed = packages.remove(_packages_dir(), from_code, to_code)
+    if not removed:
+        pair = f"{from_code} → {to_code}" if LANGUAGE_CODE.fullmatch(from_code + to_code) else "that pair"
+        flash(f"No package is installed for {pair}.", "error")
+    else:
+        audit.record(db, _actor(), "package.removed", remote_addr=request.remote_addr,
+                     pair=f"{from_code}-{to_code}", packages=[p.label for p in removed])
+        db.commit()
+        flash(f"Removed {', '.join(p.label for p in removed)}. Cases in that language now wait for "
+              "an interpreter unless another package can translate them.")
+    return redirect(url_for("staff.package_list"))
