@@ -32,8 +32,8 @@ def create_app(config: Config | None = None) -> Flask:
         BABEL_TRANSLATION_DIRECTORIES=str(i18n.CATALOGS_DIR),
         BABEL_DEFAULT_LOCALE=i18n.DEFAULT,
         WTF_CSRF_TIME_LIMIT=None,  # the token lives exactly as long as the server-side session
-        WTF_CSRF_SSL_STRICT=False,
-        WTF_I18N_ENABLED=False,  # our forms carry their own translated messages  # same-site cookies already stop cross-site posts behind TLS proxies
+        WTF_CSRF_SSL_STRICT=False,  # same-site cookies already stop cross-site posts behind TLS proxies
+        WTF_I18N_ENABLED=False,  # our forms carry their own translated messages
         MAX_CONTENT_LENGTH=256 * 1024,
         SEND_FILE_MAX_AGE_DEFAULT=3600,
     )
