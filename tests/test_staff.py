@@ -188,6 +188,19 @@ def test_notes_and_facility_contacts_stay_in_the_console(app, database, people):
         [("note", False), ("facility_contact", False)]
 
 
+def test_a_nul_character_in_a_form_is_dropped_and_the_rest_kept(app, database, people):
+    # PostgreSQL cannot store U+0000; a pasted one must not turn a note or a reply into a server error.
+    add_case(database, people["TST"], "26-0000-0206", "medical", ROUTINE)
+    chris = signed_in(app, "chris")
+    chris.get("/staff/case/26-0000-0206")
+    for path, form in (("note", {"note": "Clinic\x00 called"}),
+                       ("facility-contact", {"whom": "Nurse\x00 Diaz", "how": "phone", "said": "ok\x00"})):
+        response = chris.post(f"/staff/case/26-0000-0206/{path}", form)
+        assert response.status_code == 302, path
+    page = chris.get("/staff/case/26-0000-0206").get_data(as_text=True)
+    assert "Clinic called" in page and "Nurse Diaz" in page
+
+
 def test_a_case_manager_cannot_change_another_facilitys_case(app, database, people):
     add_case(database, people["OTH"], "26-0000-0040", "medical", ROUTINE)
     chris = signed_in(app, "chris")

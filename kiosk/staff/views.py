@@ -140,7 +140,8 @@ def _case_to_change(number: str) -> Case:
 
 
 def _text(name: str, limit: int = 5000) -> str:
-    return (request.form.get(name) or "")[:limit]
+    # A NUL can be typed into no form, but PostgreSQL refuses to store one: drop it, keep the rest.
+    return (request.form.get(name) or "").replace("\x00", "")[:limit]
 
 
 def _apply(number: str, change, done: str):
