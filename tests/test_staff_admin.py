@@ -223,6 +223,7 @@ def test_a_kiosk_is_registered_enrolled_once_and_revoked_at_once(app, database, 
     tst, (a1, _b2) = people["TST"], place["unit_ids"]
     response, path = register_from_the_page(ada, tst, a1, "Dayroom kiosk")
     assert response.status_code == 200 and path and "shown only now" in ada.text
+    assert response.headers["Cache-Control"] == "no-store"  # nor kept in the browser's history cache
     token = path.rsplit("/", 1)[1]
     with database.sessions() as session:  # never kept: not in any session (flashes live there), only its digest
         assert all(token not in str(row.data) for row in session.scalars(select(WebSession)))
