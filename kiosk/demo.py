@@ -106,8 +106,9 @@ def load(database: Database, hasher: SecretHasher) -> dict:
             staff.append({"username": username, "password": password, "role": role, "facilities": facility_codes})
 
         demo_unit = units[("RBP", "A-1")]
+        # A demo kiosk an administrator revoked stays revoked: the demo registers a new one.
         kiosk = _get_or_add(session, Kiosk, {"facility_id": demo_unit.facility_id}, label="Demo kiosk RBP A-1",
-                            housing_unit_id=demo_unit.id)
+                            housing_unit_id=demo_unit.id, revoked_at=None)
         enrollment_token = kiosks.issue_enrollment(session, kiosk, actor="demo")
 
         made_cases = [_demo_case(session, hasher, facilities, units, kiosk, row) for row in CASES]

@@ -119,3 +119,15 @@ def test_kiosk_register_names_an_unknown_place(runner, place):
 def test_the_engine_speaks_psycopg3_for_plain_postgresql_urls():
     engine = make_engine("postgresql://postgres@127.0.0.1:5432/test")
     assert engine.dialect.driver == "psycopg"
+
+
+def test_demo_registers_a_new_kiosk_when_the_demo_kiosk_was_revoked(app, runner, database):
+    assert runner.invoke(args=["demo", "--json", "--force"]).exit_code == 0
+    with database.transaction() as session:
+        session.execute(update(Kiosk).values(revoked_at=func.now()))
+    again = runner.invoke(args=["demo", "--json", "--force"])
+    assert again.exit_code == 0, again.output  # `make run` keeps working
+    path = json.loads(again.output)["kiosk_enrollment_url"].split("127.0.0.1:8000")[-1]
+    client = app.test_client()
+    assert client.get(path).status_code == 302
+    assert client.get("/kiosk/").status_code == 200
