@@ -33,6 +33,30 @@ def queue_for_new_case(session: Session, case: Case) -> None:
     queue(session, case, case.description, case.language, STAFF_LANGUAGE)
 
 
+def retry_unavailable(session: Session, languages: set[str], *, actor: str) -> int:
+    """A package for these languages arrived: texts no package could translate are tried again.
+
+    The worker translates them or marks them unavailable once more; a case whose
+    texts all translate no longer waits for an interpreter (kiosk/worker.py).
+    """
+    waiting = session.scalars(select(Translation).where(
+        Translation.status == TranslationStatus.UNAVAILABLE.value,
+        (Translation.source_language.in_(languages)) | (Translation.target_language.in_(languages)))).all()
+    for translation in waiting:
+        translation.status = TranslationStatus.PENDING.value
+        translation.finished_at = None
+        jobs.enqueue(session, TRANSLATE_JOB, {"translation_id": translation.id})
+    if waiting:
+        audit.record(session, actor, "translation.retried", count=len(waiting), languages=sorted(languages))
+    return len(waiting)
+
+
+def settle_interpreter_flag(session: Session, case: Case) -> None:
+    """A case needs an interpreter while any of its texts could not be machine-translated."""
+    case.needs_interpreter = session.scalar(select(Translation.id).where(
+        Translation.case_id == case.id, Translation.status == TranslationStatus.UNAVAILABLE.value).limit(1)) is not None
+
+
 def latest(session: Session, case_id: int, target: str, event_id: int | None = None) -> Translation | None:
     """The translation to show: a person's correction over the machine's, newest first."""
     query = select(Translation).where(

@@ -10,7 +10,7 @@ from flask import current_app
 from flask.cli import AppGroup, FlaskGroup, NoAppException, with_appcontext
 from sqlalchemy import select
 
-from kiosk import create_app, facilities, kiosks, migrate
+from kiosk import case_translations, create_app, facilities, kiosks, migrate
 from kiosk.config import ConfigError
 from kiosk.db import get_database
 from kiosk.models import Facility, Kiosk
@@ -187,14 +187,20 @@ def translate_install(paths):
     archives = packages.archives_in(list(paths))
     if not archives:
         raise click.ClickException("no .argosmodel files found")
-    failed = 0
+    failed, languages = 0, set()
     for archive in archives:
         try:
             package = packages.install(archive, _packages_dir())
             click.echo(f"installed {package.label} ({package.from_code} -> {package.to_code}) from {archive.name}")
+            languages |= {package.from_code, package.to_code}
         except packages.PackageError as error:
             failed += 1
             click.echo(f"refused {archive}: {error}", err=True)
+    if languages:
+        with get_database().transaction() as session:
+            retried = case_translations.retry_unavailable(session, languages, actor="cli")
+        if retried:
+            click.echo(f"{retried} text(s) no package could translate are queued again for the worker")
     if failed:
         raise SystemExit(1)
 

@@ -105,6 +105,10 @@ def translate(worker: Worker, session: Session, batch: list[jobs.Claimed]) -> No
             translation.text, translation.made_by = result.text, result.made_by
             translation.status = TranslationStatus.DONE.value
             _check_reply(session, translation)
+            case = session.get(Case, translation.case_id)
+            if case.needs_interpreter:  # translated after a package arrived
+                session.flush()
+                case_translations.settle_interpreter_flag(session, case)
     for job in batch:
         jobs.finish(session, job, worker.name)
 
@@ -140,3 +144,4 @@ def install_package(worker: Worker, session: Session, batch: list[jobs.Claimed])
             jobs.finish(session, job, worker.name)
             audit.record(session, actor, "package.installed", job_id=job.id, filename=filename,
                          package=package.label, pair=f"{package.from_code}-{package.to_code}")
+            case_translations.retry_unavailable(session, {package.from_code, package.to_code}, actor=actor)

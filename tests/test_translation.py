@@ -321,3 +321,18 @@ def test_the_interpreter_list_names_cases_no_package_can_read(kiosk, database, e
         number = session.scalar(select(Case.number))
     listed = runner.invoke(args=["translate", "interpreter-list"]).output
     assert number in listed and "ar" in listed
+
+
+def test_installing_a_package_translates_what_waited_for_an_interpreter(kiosk, database, runner, archives,
+                                                                          packages_dir):
+    file_complaint(kiosk, language="es", words="Tengo frío.")
+    run_worker(database, packages_dir)  # no package yet
+    with database.sessions() as session:
+        assert session.scalars(select(Case.needs_interpreter)).one()
+    result = install(runner, archives["es_en"])
+    assert result.exit_code == 0 and "1 text(s) no package could translate are queued again" in result.output
+    run_worker(database, packages_dir)
+    with database.sessions() as session:
+        translation = session.scalars(select(Translation)).one()
+        assert translation.status == "done" and translation.text and translation.made_by == "translate-es_en 1.0"
+        assert not session.scalars(select(Case.needs_interpreter)).one()
