@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from kiosk import audit, cases
@@ -31,13 +31,25 @@ def _visible(user: StaffUser, query):
     return query if allowed is None else query.where(Case.facility_id.in_(allowed))
 
 
-def queue(session: Session, user: StaffUser, filters: Filters, *, now: datetime | None = None,
-          limit: int = 200) -> list[Case]:
-    """Open cases, most urgent first (emergency, medical, legal access, the rest), then by due time."""
-    now = now or utcnow()
-    query = _visible(user, select(Case).where(Case.status.in_(OPEN)))
+# "The case is open", with the statuses written into the SQL rather than bound: SQLite uses the
+# partial index ix_cases_open_queue only for a query whose WHERE has the very IN list of its WHERE.
+IS_OPEN = Case.status.in_(bindparam("open_statuses", OPEN, expanding=True, literal_execute=True))
+# The queue's order, most urgent first: emergency, medical, legal access, the rest (priority), then by
+# due time; the id makes the order total, so that pages neither repeat nor skip a case.
+QUEUE_ORDER = (Case.priority, Case.due_at, Case.id)
+PAGE_SIZE = 50
+# What a queue row shows, and no more: whole Case objects cost more to build than the page to render.
+QUEUE_COLUMNS = (Case.number, Case.facility_id, Case.priority, Case.is_emergency, Case.category, Case.language,
+                 Case.needs_interpreter, Case.status, Case.due_at)
+
+
+def _open_cases(user: StaffUser, filters: Filters, now: datetime, *columns):
+    query = _visible(user, select(*columns).where(IS_OPEN))
     if filters.facility:
-        query = query.join(Facility).where(Facility.code == filters.facility)
+        # The facility's id in a subquery rather than a join: a join lets SQLite's planner start from
+        # the facilities and sort every open case.
+        query = query.where(Case.facility_id == select(Facility.id).where(Facility.code == filters.facility)
+                            .scalar_subquery())
     if filters.category:
         query = query.where(Case.category == filters.category)
     if filters.status:
@@ -50,18 +62,45 @@ def queue(session: Session, user: StaffUser, filters: Filters, *, now: datetime 
         query = query.where(Case.needs_interpreter.is_(True))
     if filters.assigned_to_me:
         query = query.where(Case.assigned_to_id == user.id)
-    return list(session.scalars(query.order_by(Case.priority, Case.due_at, Case.id).limit(limit)))
+    return query.order_by(*QUEUE_ORDER)
+
+
+def queue(session: Session, user: StaffUser, filters: Filters, *, now: datetime | None = None,
+          limit: int = 200) -> list[Case]:
+    """Open cases, most urgent first, as whole cases (for the export)."""
+    return list(session.scalars(_open_cases(user, filters, now or utcnow(), Case).limit(limit)))
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    rows: list  # of rows with the QUEUE_COLUMNS as attributes
+    number: int  # 1 for the first page
+    has_next: bool
+
+    @property
+    def first(self) -> int:
+        """The position in the queue of the page's first row (1 for the very first)."""
+        return (self.number - 1) * PAGE_SIZE + 1
+
+
+def queue_page(session: Session, user: StaffUser, filters: Filters, page: int = 1, *,
+               now: datetime | None = None) -> QueuePage:
+    """One page of the queue (PAGE_SIZE rows, only the columns it shows) and whether another follows."""
+    query = _open_cases(user, filters, now or utcnow(), *QUEUE_COLUMNS)
+    rows = session.execute(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).all()
+    return QueuePage(rows[:PAGE_SIZE], page, has_next=len(rows) > PAGE_SIZE)
 
 
 def counts(session: Session, user: StaffUser, *, now: datetime | None = None) -> dict[str, int]:
+    """The figures above the queue, in one pass over the open cases this person may see."""
     now = now or utcnow()
-    base = _visible(user, select(func.count()).select_from(Case).where(Case.status.in_(OPEN)))
-    return {
-        "open": session.scalar(base),
-        "emergency": session.scalar(base.where(Case.is_emergency.is_(True))),
-        "overdue": session.scalar(base.where(Case.due_at < now)),
-        "needs_interpreter": session.scalar(base.where(Case.needs_interpreter.is_(True))),
-    }
+    query = _visible(user, select(
+        func.count(),
+        func.count().filter(Case.is_emergency.is_(True)),
+        func.count().filter(Case.due_at < now),
+        func.count().filter(Case.needs_interpreter.is_(True)),
+    ).select_from(Case).where(IS_OPEN))
+    return dict(zip(("open", "emergency", "overdue", "needs_interpreter"), session.execute(query).one()))
 
 
 # The status workflow. An outcome needs a short reason; a closed case can be reopened.

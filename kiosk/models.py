@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -149,12 +150,23 @@ class CaseStatus(str, enum.Enum):
 
 class Case(Base):
     __tablename__ = "cases"
-    # Shaped by the staff console's queries over 100,000 cases (bench/staff.py): the queue's
-    # order, its overdue and emergency counts, and "the same problem elsewhere".
+    # Shaped by the staff console's queries over 100,000 cases (bench/staff.py, migration 0009).
     __table_args__ = (
-        Index("ix_cases_queue", "status", "priority", "due_at"),
-        Index("ix_cases_emergency", "is_emergency", "status"),
-        Index("ix_cases_category_created", "category", "created_at", "facility_id"),
+        # The open cases in queue order, with what the counts above the queue read: the queue
+        # reads its first page without sorting, the counts never touch the table. Partial on
+        # both databases; SQLite uses it only when a query spells out the same IN list, which
+        # kiosk.casework does (the same statuses, in the order of casework.OPEN).
+        Index("ix_cases_open_queue", "priority", "due_at", "id", "is_emergency", "needs_interpreter", "status",
+              postgresql_where=text("status IN ('new', 'acknowledged', 'in_review', 'facility_contacted', "
+                                    "'referred')"),
+              sqlite_where=text("status IN ('new', 'acknowledged', 'in_review', 'facility_contacted', "
+                                "'referred')")),
+        # A case manager's queue and counts: their facilities' open cases, covered.
+        Index("ix_cases_facility_queue", "facility_id", "status", "priority", "due_at", "id", "is_emergency",
+              "needs_interpreter"),
+        # "The same problem elsewhere" (casework.related), covered (PostgreSQL needs the id it
+        # counts): SQLite reads it facility by facility, in the facilities' code order.
+        Index("ix_cases_category_facility_created", "category", "facility_id", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,12 +1,16 @@
 """The staff console: default-deny, throttled sign-in, facility scoping, every view audited."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
+from html import unescape
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from sqlalchemy import select, update
 
 from kiosk import staff_accounts
+from kiosk.identifiers import case_number
 from kiosk.models import AuditEntry, Case, Facility, HousingUnit, StaffUser, Translation, utcnow
 from kiosk.triage import triage
 from tests.helpers import KioskClient
@@ -312,3 +316,59 @@ def test_an_administrator_creates_and_deactivates_accounts(app, database, people
     with database.sessions() as session:
         actions = session.scalars(select(AuditEntry.action).where(AuditEntry.action.like("staff.%"))).all()
     assert "staff.created" in actions and "staff.deactivated" in actions
+
+
+# --------------------------------------------------------------------------- queue pages
+
+PAGE_LINK = re.compile(r'<a rel="(prev|next)" href="([^"]+)"')
+
+
+def add_cases(database, facility_id, category, count, first_serial):
+    """Many routine cases at once; each filed an hour later than the one before, so the queue's order is theirs."""
+    decision = triage(category, ROUTINE)
+    start = utcnow() - timedelta(hours=count + 1)
+    numbers = [case_number(2026, first_serial + i) for i in range(count)]
+    with database.transaction() as session:
+        session.add_all([Case(number=number, facility_id=facility_id, language="es", category=category,
+                              answers=ROUTINE, description="words", is_emergency=False, priority=decision.priority,
+                              due_at=decision.due_at(start + timedelta(hours=i)), created_at=start, updated_at=start)
+                         for i, number in enumerate(numbers)])
+    return numbers
+
+
+def page_links(page: str) -> dict[str, dict[str, list[str]]]:
+    """rel -> the query of its link, as parse_qs reads it."""
+    links = {}
+    for rel, href in PAGE_LINK.findall(page):
+        parts = urlsplit(unescape(href))
+        assert parts.path == "/staff/"
+        links[rel] = parse_qs(parts.query)
+    return links
+
+
+def test_the_queue_shows_fifty_cases_a_page_and_the_next_page_keeps_the_filters(app, database, people):
+    food = add_cases(database, people["TST"], "food", 55, first_serial=100)
+    medical = add_cases(database, people["TST"], "medical", 3, first_serial=200)
+    chris = signed_in(app, "chris")
+    first = chris.get("/staff/?category=food&interpreter=&bogus=1").get_data(as_text=True)
+    assert [n for n in food if n in first] == food[:50] and not any(n in first for n in medical)
+    assert "Cases 1–50" in first and "Open: 58" in first  # the counts are of every open case
+    links = page_links(first)
+    assert "prev" not in links and links["next"] == {"category": ["food"], "page": ["2"]}
+    second = chris.get("/staff/?category=food&page=2").get_data(as_text=True)
+    assert [n for n in food if n in second] == food[50:] and "Cases 51–55" in second
+    assert page_links(second) == {"prev": {"category": ["food"]}}
+    overdue_mine = chris.get("/staff/?overdue=1&mine=1&interpreter=1&language=es&status=new").get_data(as_text=True)
+    assert "No open case matches." in overdue_mine and page_links(overdue_mine) == {}
+
+
+@pytest.mark.parametrize("page", ["abc", "-1", "0", "", "1e3", "2.5", "%00", "99999999999999999999999999"])
+def test_a_page_number_that_is_not_one_never_breaks_the_queue(app, database, people, page):
+    numbers = add_cases(database, people["TST"], "food", 53, first_serial=300)
+    response = signed_in(app, "chris").get(f"/staff/?page={page}")
+    assert response.status_code == 200
+    text = response.get_data(as_text=True)
+    if page == "99999999999999999999999999":  # past the end: the last page
+        assert "Cases 51–53" in text and numbers[-1] in text and numbers[0] not in text
+    else:  # not a page number: the first page
+        assert "Cases 1–50" in text and numbers[0] in text and numbers[-1] not in text

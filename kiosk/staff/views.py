@@ -81,14 +81,23 @@ def _filters() -> casework.Filters:
 def queue():
     db = get_session()
     filters = _filters()
-    found = casework.queue(db, g.staff, filters)
-    facilities = db.scalars(select(Facility).order_by(Facility.code)).all()
+    now = casework.utcnow()
+    counts = casework.counts(db, g.staff, now=now)
+    # A page number that is not a number, or lies past the last open case, shows the first or the last page.
+    last_page = max(1, -(-counts["open"] // casework.PAGE_SIZE))
+    page = min(max(request.args.get("page", 1, type=int), 1), last_page)
     allowed = staff_accounts.facility_ids(g.staff)
+    facilities = [f for f in db.execute(select(Facility.id, Facility.code, Facility.name).order_by(Facility.code))
+                  if allowed is None or f.id in allowed]
+    # The filters in force, for the links to other pages (what _filters() ignored stays out).
+    kept = {name: value for name, value in (
+        ("facility", filters.facility), ("category", filters.category), ("status", filters.status),
+        ("language", filters.language), ("overdue", filters.overdue and "1"),
+        ("interpreter", filters.needs_interpreter and "1"), ("mine", filters.assigned_to_me and "1")) if value}
     return render_template(
-        "staff/queue.html", cases=found, filters=filters, counts=casework.counts(db, g.staff),
-        facilities=[f for f in facilities if allowed is None or f.id in allowed],
-        categories=CATEGORIES, statuses=casework.OPEN, languages=BY_CODE, category_label=category_label,
-        now=casework.utcnow(),
+        "staff/queue.html", page=casework.queue_page(db, g.staff, filters, page, now=now), kept=kept,
+        filters=filters, counts=counts, facilities=facilities, codes={f.id: f.code for f in facilities},
+        categories=CATEGORIES, statuses=casework.OPEN, languages=BY_CODE, category_label=category_label, now=now,
     )
 
 
@@ -105,15 +114,20 @@ def case(number: str):
                 db.scalars(select(Translation).where(Translation.event_id == event.id,
                                                      Translation.target_language == found.language)).first())
                for event in found.events if event.kind == "reply"]
+    supervisor = staff_accounts.sees_every_facility(g.staff)
+    # Only a supervisor assigns: the case managers who work this facility, found by the database
+    # (not every account loaded and asked in turn).
+    case_managers = db.execute(
+        select(StaffUser.id, StaffUser.display_name)
+        .where(StaffUser.active.is_(True), StaffUser.role == "case_manager",
+               StaffUser.facilities.any(Facility.id == found.facility_id))
+        .order_by(StaffUser.display_name)).all() if supervisor else []
     return render_template(
         "staff/case.html", case=found, category=category_label(found.category),
         answers=answers_in_english(found.answers), language=BY_CODE.get(found.language),
         translation=case_translations.latest(db, found.id, "en"), machine=pending, replies=replies,
         next_statuses=casework.TRANSITIONS.get(found.status, ()), offices=casework.REFERRAL_OFFICES,
-        supervisor=staff_accounts.sees_every_facility(g.staff), related=casework.related(db, found),
-        case_managers=[u for u in db.scalars(select(StaffUser).where(StaffUser.active.is_(True),
-                                                                     StaffUser.role == "case_manager"))
-                       if staff_accounts.may_see(u, found)],
+        supervisor=supervisor, related=casework.related(db, found), case_managers=case_managers,
         links=case_links.links_of(db, found, g.staff), action_form=ActionForm(),
     )
 
@@ -368,4 +382,3 @@ def audit_log():
     audit.record(db, f"staff:{g.staff.id}", "audit.viewed", remote_addr=request.remote_addr)
     db.commit()
     return render_template("staff/audit.html", entries=entries, args=request.args)
-
