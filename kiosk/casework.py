@@ -32,7 +32,7 @@ def _visible(user: StaffUser, query):
 
 
 # "The case is open", with the statuses written into the SQL rather than bound: SQLite uses the
-# partial index ix_cases_open_queue only for a query whose WHERE has the very IN list of its WHERE.
+# partial index ix_cases_open_queue only for a query that repeats the index's IN list word for word.
 IS_OPEN = Case.status.in_(bindparam("open_statuses", OPEN, expanding=True, literal_execute=True))
 # The queue's order, most urgent first: emergency, medical, legal access, the rest (priority), then by
 # due time; the id makes the order total, so that pages neither repeat nor skip a case.

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select, update
 
 from kiosk import staff_accounts
+from kiosk.casework import OPEN
 from kiosk.identifiers import case_number
 from kiosk.models import AuditEntry, Case, Facility, HousingUnit, StaffUser, Translation, utcnow
 from kiosk.triage import triage
@@ -372,3 +373,10 @@ def test_a_page_number_that_is_not_one_never_breaks_the_queue(app, database, peo
         assert "Cases 51–53" in text and numbers[-1] in text and numbers[0] not in text
     else:  # not a page number: the first page
         assert "Cases 1–50" in text and numbers[0] in text and numbers[-1] not in text
+
+
+def test_the_open_queue_index_lists_the_open_statuses_as_the_queries_do():
+    """SQLite uses the partial index only for a query repeating its IN list, in the same order."""
+    index = next(i for i in Case.__table__.indexes if i.name == "ix_cases_open_queue")
+    spelled = "status IN (" + ", ".join(f"'{status}'" for status in OPEN) + ")"
+    assert all(str(index.dialect_options[d]["where"]) == spelled for d in ("postgresql", "sqlite"))
