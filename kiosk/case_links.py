@@ -58,8 +58,8 @@ def _clean_reason(raw: str) -> str:
         raise LinkRefused("Say in a few words why the cases belong together.")
     if len(reason) > MAX_REASON:
         raise LinkRefused(f"The reason has at most {MAX_REASON} characters.")
-    if any(ord(c) < 32 and c not in "\t\n\r" for c in reason):  # PostgreSQL refuses NUL, nobody types the rest
-        raise LinkRefused("The reason contains characters that cannot be stored.")
+    if any(ord(c) < 32 and c not in "\t\n\r" for c in reason):  # pasted terminal codes and the like; NUL never arrives here
+        raise LinkRefused("The reason contains invisible control characters. Type it again in plain words.")
     return reason
 
 
