@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 import pytest
 from sqlalchemy import select
@@ -194,6 +195,15 @@ def test_the_queue_export_keeps_the_filters_and_each_persons_facilities(app, dat
         last = session.scalars(select(AuditEntry).where(AuditEntry.action == "queue.exported")
                                .order_by(AuditEntry.id.desc())).first()
         assert last.detail["rows"] == 2 and last.detail["filters"]["category"] == "medical"
+
+
+def test_the_queue_offers_an_export_of_exactly_what_it_shows(app, database, people):
+    add_case(database, people["TST"], OURS, "medical", ROUTINE)
+    add_case(database, people["OTH"], THEIRS, "food", ROUTINE)
+    sam = signed_in(app, "sam")
+    page = sam.get("/staff/?category=medical").get_data(as_text=True)
+    link = re.search(r'href="([^"]*export\.csv[^"]*)"', page).group(1).replace("&amp;", "&")
+    assert [r["Case"] for r in exported_csv(sam, link.partition("export.csv")[2])] == [OURS]
 
 
 @pytest.mark.parametrize("query, message", [
