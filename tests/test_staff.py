@@ -380,3 +380,23 @@ def test_the_open_queue_index_lists_the_open_statuses_as_the_queries_do():
     index = next(i for i in Case.__table__.indexes if i.name == "ix_cases_open_queue")
     spelled = "status IN (" + ", ".join(f"'{status}'" for status in OPEN) + ")"
     assert all(str(index.dialect_options[d]["where"]) == spelled for d in ("postgresql", "sqlite"))
+
+
+def test_the_same_problem_elsewhere_is_counted_per_facility_and_opens_that_queue(app, database, people):
+    mine = case_number(26, 301)
+    add_case(database, people["TST"], mine, "medical", ROUTINE)
+    for n in (302, 303):
+        add_case(database, people["OTH"], case_number(26, n), "medical", ROUTINE, hours_ago=24 * (n - 300))
+    add_case(database, people["OTH"], case_number(26, 304), "medical", ROUTINE, hours_ago=24 * 31)  # too old
+    add_case(database, people["OTH"], case_number(26, 305), "food", ROUTINE)  # another problem
+    sam = signed_in(app, "sam")
+    page = sam.get(f"/staff/case/{mine}").get_data(as_text=True)
+    assert re.search(r">OTH</a>: 2\b", page)
+    link = unescape(re.search(r'href="([^"]+)">OTH</a>', page).group(1))
+    assert parse_qs(urlsplit(link).query) == {"facility": ["OTH"], "category": ["medical"]}
+    queue = sam.get(link).get_data(as_text=True)
+    assert case_number(26, 302) in queue and case_number(26, 303) in queue and mine not in queue
+    assert case_number(26, 305) not in queue
+    chris = signed_in(app, "chris")  # a case manager of TST learns the count, not the cases
+    page = chris.get(f"/staff/case/{mine}").get_data(as_text=True)
+    assert "OTH: 2" in page and 'href="/staff/?' not in page.split("other facilities in the last 30 days")[1][:300]

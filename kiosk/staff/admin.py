@@ -118,8 +118,7 @@ def accounts():
         return redirect(url_for("staff.accounts"))
     return render_template("staff/admin_accounts.html",
                            users=db.scalars(select(StaffUser).order_by(StaffUser.username)).all(),
-                           facilities=db.scalars(select(Facility).order_by(Facility.code)).all(),
-                           action_form=ActionForm())
+                           facilities=db.scalars(select(Facility).order_by(Facility.code)).all())
 
 
 @blueprint.post("/admin/accounts/<int:user_id>/<any(activate, deactivate):change>")
@@ -156,7 +155,7 @@ def facility_list():
         counts = kiosk_states.setdefault(kiosk.facility_id, {})
         counts[kiosks.state(kiosk)] = counts.get(kiosks.state(kiosk), 0) + 1
     return render_template("staff/admin_facilities.html", facilities=found, kiosk_states=kiosk_states,
-                           timezones=facilities.timezones(), action_form=ActionForm())
+                           timezones=facilities.timezones())
 
 
 @blueprint.route("/admin/facilities/<int:facility_id>", methods=["GET", "POST"])
@@ -173,7 +172,7 @@ def facility_page(facility_id: int):
     return render_template(
         "staff/admin_facility.html", facility=facility, timezones=facilities.timezones(),
         kiosks=db.scalars(select(Kiosk).where(Kiosk.facility_id == facility.id).order_by(Kiosk.id)).all(),
-        kiosk_state=kiosks.state, now=utcnow(), action_form=ActionForm())
+        kiosk_state=kiosks.state, now=utcnow())
 
 
 @blueprint.post("/admin/facilities/<int:facility_id>/units")
@@ -302,8 +301,7 @@ def hotline_list():
     every = db.scalars(select(Hotline).outerjoin(Facility).order_by(Facility.code.nulls_first(), Hotline.kind,
                                                                     Hotline.id)).all()
     return render_template("staff/admin_hotlines.html", hotlines=every, kinds=hotlines.KIND_NAMES,
-                           facilities=db.scalars(select(Facility).order_by(Facility.code)).all(),
-                           action_form=ActionForm())
+                           facilities=db.scalars(select(Facility).order_by(Facility.code)).all())
 
 
 def _hotline(hotline_id: int) -> Hotline:
@@ -323,8 +321,7 @@ def hotline_page(hotline_id: int):
         return _save(lambda db: hotlines.change(db, hotline, _hotline_facility(), **_hotline_fields()),
                      "Number saved.", url_for("staff.hotline_list"))
     return render_template("staff/admin_hotline.html", hotline=hotline, kinds=hotlines.KIND_NAMES,
-                           facilities=db.scalars(select(Facility).order_by(Facility.code)).all(),
-                           action_form=ActionForm())
+                           facilities=db.scalars(select(Facility).order_by(Facility.code)).all())
 
 
 @blueprint.post("/admin/hotlines/<int:hotline_id>/remove")
@@ -362,7 +359,7 @@ def package_list():
                          .order_by(Job.id.desc()).limit(RECENT_UPLOADS)).all()
     states = {job.id: upload_state(job) for job in uploads}
     return render_template("staff/admin_packages.html", installed=packages.installed(_packages_dir()),
-                           uploads=uploads, states=states, action_form=ActionForm(),
+                           uploads=uploads, states=states,
                            pending=any(state == "pending" for state, _why in states.values()),
                            limit_mb=MAX_PACKAGE_UPLOAD // 1024**2)
 
