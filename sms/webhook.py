@@ -1,14 +1,15 @@
 """POST /sms/twilio and /sms/twilio/status: signed by Twilio, answered well inside 15 seconds.
 
-A message is answered in the webhook's own response (TwiML): the answer needs
-two or three small queries. Each MessageSid is processed once; a retry gets
-the answer already given.
+A message is answered in the webhook's own response (TwiML): a STATUS takes
+one query and one transaction that stores the message with its audit entry.
+Each MessageSid is processed once; a retry gets the answer already given.
 """
 from __future__ import annotations
 
 import re
 
 from flask import Response, current_app, request
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
@@ -22,6 +23,7 @@ from sms import answers, blueprint, segments
 MAX_BODY = 1600  # Twilio's own limit for one message
 SID = re.compile(r"[A-Za-z0-9]{1,64}")
 SENDER = re.compile(r"[A-Za-z0-9+:._-]{1,20}")  # +15125550123, or a channel address such as whatsapp:+1…
+_STORED_REPLY = select(SmsInbound.reply).where(SmsInbound.message_sid == bindparam("sid"))
 DELIVERY_ORDER = {"accepted": 0, "queued": 1, "sending": 2, "sent": 3, "delivered": 4, "undelivered": 4,
                   "failed": 4, "read": 5}
 
@@ -44,22 +46,28 @@ def twiml(text: str | None) -> Response:
 
 
 def respond(sid: str, phone: str, body: str) -> str | None:
-    """The reply to one message, stored with it; the stored one when Twilio retries."""
+    """The reply to one message, stored with it; the stored one when Twilio retries.
+
+    A retry is rare, so it is not looked for first: the message is answered as new,
+    and storing it fails on its MessageSid when it was processed already. The whole
+    transaction is then rolled back (nothing happens twice) and the answer given
+    the first time is returned.
+    """
     db = get_session()
     for attempt in (1, 2):
-        done = db.get(SmsInbound, sid)
-        if done is not None:
-            return done.reply
-        inbound = SmsInbound(message_sid=sid, phone=phone, body=clean_words(body)[:MAX_BODY])
+        text = answers.Text(sid, phone, clean_words(body)[:MAX_BODY])
         try:
-            with db.no_autoflush:  # decide first, then write the message once, with its reply
-                reply = answers.answer(db, inbound, when)
-            inbound.reply = segments.fit(reply) if reply else None
-            db.add(inbound)
+            reply = answers.answer(db, text, when)
+            reply = segments.fit(reply) if reply else None
+            answers.store(db.connection(), text, reply)  # decided first: the writes come last, together
             db.commit()
-            return inbound.reply
+            return reply
         except IntegrityError:  # the same message, or the same new sender, twice at once
             db.rollback()
+            stored = db.connection().execute(_STORED_REPLY, {"sid": sid}).first()
+            if stored is not None:
+                db.rollback()
+                return stored.reply
             if attempt == 2:
                 raise
     return None

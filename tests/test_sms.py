@@ -9,9 +9,13 @@ from sqlalchemy import func, select, update
 from twilio.request_validator import RequestValidator
 
 from kiosk import cases, contacts, create_app
-from kiosk.models import Case, CaseFollower, Facility, Job, SmsConversation, SmsInbound, SmsOutbound, SmsSender, utcnow
+from kiosk.models import (
+    AuditEntry, Case, CaseFollower, Facility, Job, ShareCode, SmsConversation, SmsInbound, SmsOutbound, SmsSender,
+    TrustedContact, utcnow,
+)
 from kiosk.worker import Worker
 from sms import segments
+from sms.answers import LOOKUP_FAILURES
 from tests.fake_twilio import FakeTwilio
 from tests.helpers import translated
 from tests.test_kiosk_flow import file_complaint
@@ -105,6 +109,57 @@ def test_a_retried_webhook_is_processed_once_and_gets_the_same_answer(sms_app, c
     assert first == second
     with sms_app.extensions["database"].sessions() as session:
         assert session.scalar(select(func.count()).select_from(SmsInbound)) == 1
+
+
+def test_a_retry_is_audited_once_and_retried_misses_never_lock_the_number(sms_app, case):
+    number, _code = case
+    family, stranger = Phone(sms_app, FAMILY), Phone(sms_app, STRANGER)
+    assert family.text(f"STATUS {number}", sid="SMseen") == family.text(f"STATUS {number}", sid="SMseen")
+    misses = [stranger.text(f"STATUS {number} 12345678", sid="SMmissed") for _ in range(LOOKUP_FAILURES + 1)]
+    assert len(set(misses)) == 1 and "hour" not in misses[0]  # one miss, however often Twilio retries it
+    with sms_app.extensions["database"].sessions() as session:
+        entries = session.execute(select(AuditEntry.actor, AuditEntry.action, AuditEntry.case_id)
+                                  .where(AuditEntry.actor.startswith("sms:"))).all()
+        found = session.scalars(select(Case)).one()
+        assert entries == [(f"sms:{FAMILY}", "case.status_by_sms", found.id)]
+        assert session.scalar(select(func.count()).select_from(SmsInbound)) == 2
+        assert session.get(SmsSender, STRANGER).locked_until is None
+
+
+def test_revoked_numbers_and_codes_and_another_cases_code_open_nothing(sms_app, case):
+    number, code = case
+    database = sms_app.extensions["database"]
+    from tests.conftest import register_kiosk
+    from tests.helpers import KioskClient
+
+    kiosk = KioskClient(sms_app.test_client())
+    kiosk.get(f"/kiosk/enroll/{register_kiosk(database)}")
+    file_complaint(kiosk, language="es", a_number="209876543", words="Otra queja.")
+    with database.transaction() as session:
+        second = session.scalars(select(Case).where(Case.number != number)).one()
+        second_code = contacts.create_share_code(session, second, actor="test")
+    unknown = Phone(sms_app, "+15125550888").text("STATUS 26-0000-0026")
+    assert Phone(sms_app, STRANGER).text(f"STATUS {number} {second_code}") == unknown  # another case's code
+    assert second.number in Phone(sms_app, STRANGER).text(f"STATUS {second.number} {second_code}")
+    assert number in Phone(sms_app, STRANGER).text(f"STATUS {number} {code}")
+    with database.transaction() as session:
+        first = session.scalars(select(Case).where(Case.number == number)).one()
+        contacts.revoke_trusted_contact(session, first, session.scalars(select(TrustedContact.id)).one(), actor="test")
+        contacts.revoke_share_code(session, first, session.scalars(select(ShareCode.id).where(
+            ShareCode.case_id == first.id)).one(), actor="test")
+    assert Phone(sms_app, FAMILY).text(f"STATUS {number}") == unknown
+    assert Phone(sms_app, "+15125550888").text(f"STATUS {number} {code}") == unknown
+
+
+def test_the_lockout_is_audited(sms_app, case):
+    number, _code = case
+    phone = Phone(sms_app, STRANGER)
+    for n in range(LOOKUP_FAILURES):
+        phone.text(f"STATUS {number} 1111111{n}")
+    with sms_app.extensions["database"].sessions() as session:
+        assert session.execute(select(AuditEntry.actor, AuditEntry.action, AuditEntry.case_id)
+                               .where(AuditEntry.actor.startswith("sms:"))).all() == [
+            (f"sms:{STRANGER}", "sms.locked_out", None)]
 
 
 @pytest.mark.parametrize("command, language", [
