@@ -1,6 +1,7 @@
 """Every SMS text, in the reader's language; short, because two segments is the limit."""
 from __future__ import annotations
 
+from babel import Locale
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
@@ -16,9 +17,13 @@ NEXT_STEP = {
 }
 
 
+# Parsed once: force_locale would parse the identifier again for every text.
+_LOCALES = {code: Locale.parse(code) for code in BY_CODE}
+
+
 def in_language(language: str | None, make):
     """Runs ``make`` with the catalog of ``language`` (the default for anything unknown)."""
-    with force_locale(language if language in BY_CODE else DEFAULT):
+    with force_locale(_LOCALES.get(language) or _LOCALES[DEFAULT]):
         return make()
 
 
