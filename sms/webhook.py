@@ -7,12 +7,12 @@ Each MessageSid is processed once; a retry gets the answer already given.
 from __future__ import annotations
 
 import re
+from xml.sax.saxutils import escape
 
 from flask import Response, current_app, request
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from twilio.request_validator import RequestValidator
-from twilio.twiml.messaging_response import MessagingResponse
 
 from kiosk.cases import clean_words
 from kiosk.db import get_session
@@ -39,10 +39,9 @@ def signed() -> bool:
 
 
 def twiml(text: str | None) -> Response:
-    response = MessagingResponse()
-    if text:
-        response.message(text)
-    return Response(str(response), mimetype="application/xml")
+    """The reply as TwiML, byte for byte what twilio's MessagingResponse writes, at a fraction of its cost."""
+    body = f"<Response><Message>{escape(text)}</Message></Response>" if text else "<Response />"
+    return Response('<?xml version="1.0" encoding="UTF-8"?>' + body, mimetype="application/xml")
 
 
 def respond(sid: str, phone: str, body: str) -> str | None:

@@ -5,6 +5,7 @@ import itertools
 from datetime import timedelta
 
 import pytest
+from flask import Flask
 from sqlalchemy import func, select, update
 from twilio.request_validator import RequestValidator
 
@@ -160,6 +161,19 @@ def test_the_lockout_is_audited(sms_app, case):
         assert session.execute(select(AuditEntry.actor, AuditEntry.action, AuditEntry.case_id)
                                .where(AuditEntry.actor.startswith("sms:"))).all() == [
             (f"sms:{STRANGER}", "sms.locked_out", None)]
+
+
+@pytest.mark.parametrize("text", [None, "", "Complaint 26-4831-0927: a < b & c > d \"x\" 'y' \u202f é 状态"])
+def test_twiml_is_what_twilios_own_builder_writes(text):
+    from twilio.twiml.messaging_response import MessagingResponse
+
+    from sms.webhook import twiml
+
+    expected = MessagingResponse()
+    if text:
+        expected.message(text)
+    with Flask("twiml").app_context():
+        assert twiml(text).get_data(as_text=True) == str(expected)
 
 
 @pytest.mark.parametrize("command, language", [
