@@ -37,7 +37,7 @@ check-strings: $(STAMP)
 		(echo "translations/messages.pot is stale: run 'make extract-strings update-catalogs'"; diff -u $(POT) $(VENV)/fresh.pot | head -40; exit 1)
 
 update-catalogs: $(STAMP)
-	$(BIN)/pybabel update --input-file $(POT) --output-dir translations --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel update --input-file $(POT) --output-dir translations --no-fuzzy-matching --ignore-obsolete --no-wrap
 
 $(INSTANCE)/dev-secret-key:
 	mkdir -p $(INSTANCE)

@@ -67,6 +67,18 @@ def latest(session: Session, case_id: int, target: str, event_id: int | None = N
     return session.scalars(query).first()
 
 
+def messages_in_english(session: Session, case: Case) -> dict[int, Translation]:
+    """The English of each later message from the detainee, by event id (one query for all)."""
+    ids = [event.id for event in case.events if event.kind == EventKind.DETAINEE_MESSAGE.value]
+    if not ids:
+        return {}
+    rows = session.scalars(select(Translation).where(
+        Translation.event_id.in_(ids), Translation.target_language == STAFF_LANGUAGE,
+        Translation.status == TranslationStatus.DONE.value,
+    ).order_by(Translation.human, Translation.id))
+    return {row.event_id: row for row in rows}  # the last one wins: a person's, else the newest
+
+
 def correct(session: Session, machine: Translation, text: str, *, staff: str) -> Translation:
     """A person's translation, stored beside the machine's (which is kept)."""
     human = Translation(

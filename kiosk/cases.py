@@ -16,7 +16,7 @@ from kiosk.categories import CATEGORY_CODES, valid_answers
 from kiosk.credentials import SecretHasher
 from kiosk.identifiers import new_case_number
 from kiosk.kiosks import EnrolledKiosk
-from kiosk.models import Case, CaseEvent, Detainee, EventKind, utcnow
+from kiosk.models import Case, CaseEvent, CaseStatus, Detainee, EventKind, utcnow
 from kiosk.triage import triage
 
 MAX_DESCRIPTION = 5000
@@ -196,6 +196,45 @@ def change_status(session: Session, case: Case, status: str, *, actor: str, reas
     session.flush()
     jobs.enqueue(session, FOLLOWERS_JOB, {"case_id": case.id, "event_id": event.id})
     audit.record(session, actor, "case.status_changed", case=case, status_from=event.status_from, status_to=status)
+    return event
+
+
+# A closed case takes no more messages: the detainee is told to make a new complaint.
+CLOSED = (CaseStatus.RESOLVED.value, CaseStatus.NOT_SUBSTANTIATED.value, CaseStatus.WITHDRAWN.value)
+
+
+class MessageRefused(ValueError):
+    """The detainee's later message cannot be added; the view says why in their language."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason  # "empty", "too_long" or "closed"
+
+
+def add_detainee_message(session: Session, case: Case, text: str, *, actor: str, token: str) -> CaseEvent:
+    """Something the detainee adds later (often an answer to a case manager's reply), in their words.
+
+    Stored as typed, translated into English for staff by the worker, once per form token:
+    a second tap on "send" finds the message the first one added.
+    """
+    if token and (sent := session.scalar(select(CaseEvent).where(CaseEvent.submission_token == token))):
+        if sent.case_id != case.id:
+            raise MessageRefused("empty")  # a token from another case's form: nothing to add here
+        return sent
+    text = clean_words(text).strip()
+    if case.status in CLOSED:
+        raise MessageRefused("closed")
+    if not text:
+        raise MessageRefused("empty")
+    if len(text) > MAX_DESCRIPTION:
+        raise MessageRefused("too_long")
+    event = CaseEvent(kind=EventKind.DETAINEE_MESSAGE.value, actor=actor, body=text, language=case.language,
+                      submission_token=token or None)
+    case.events.append(event)
+    case.updated_at = utcnow()
+    session.flush()
+    case_translations.queue(session, case, text, case.language, case_translations.STAFF_LANGUAGE, event)
+    audit.record(session, actor, "case.message_added", case=case, event_id=event.id)
     return event
 
 

@@ -114,7 +114,7 @@ TRANSITIONS = {
     "not_substantiated": ("in_review",),
     "withdrawn": ("in_review",),
 }
-OUTCOMES = ("resolved", "not_substantiated", "withdrawn")
+OUTCOMES = cases.CLOSED  # the statuses that close a case, each needing a reason
 REFERRAL_OFFICES = ("Detention Oversight", "Policy and Standards", "External Relations")
 
 

@@ -245,6 +245,8 @@ class CaseEvent(Base):
     body: Mapped[str | None] = mapped_column(Text)
     language: Mapped[str | None] = mapped_column(String(16))
     visible_to_detainee: Mapped[bool] = mapped_column(Boolean, default=True)
+    # A detainee's later message carries its form's one-time token: a double tap adds it once.
+    submission_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     case: Mapped[Case] = relationship(back_populates="events")

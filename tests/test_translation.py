@@ -14,6 +14,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from markupsafe import escape
 from sqlalchemy import select
 
 from kiosk import case_translations
@@ -336,3 +337,23 @@ def test_installing_a_package_translates_what_waited_for_an_interpreter(kiosk, d
         translation = session.scalars(select(Translation)).one()
         assert translation.status == "done" and translation.text and translation.made_by == "translate-es_en 1.0"
         assert not session.scalars(select(Case.needs_interpreter)).one()
+
+
+def test_a_later_message_from_the_detainee_reaches_staff_in_english(app, kiosk, database, engine, packages_dir):
+    from kiosk import staff_accounts
+    from tests.test_kiosk_messages import open_message_form
+    from tests.test_staff import PASSWORD, signed_in
+
+    file_complaint(kiosk, language="es", words="Tengo frío.")
+    with database.sessions() as session:
+        case = session.scalars(select(Case)).one()
+    token = open_message_form(kiosk, case.number)
+    kiosk.post(f"/kiosk/case/{case.number}/message", {"words": "Todavía no tengo manta.", "submission": token})
+    run_worker(database, packages_dir)
+    with database.transaction() as session:
+        staff_accounts.create(session, app.extensions["secret_hasher"], username="sam", display_name="Sam",
+                              role="supervisor", password=PASSWORD, facility_codes=[], actor="test")
+    page = signed_in(app, "sam").get(f"/staff/case/{case.number}").get_data(as_text=True)
+    english = engine.translate("Todavía no tengo manta.", "es", "en").text
+    assert "Todavía no tengo manta." in page
+    assert "machine translation, translate-es_en 1.0" in page and escape(english) in page

@@ -60,6 +60,13 @@ class SendForm(KioskForm):
     submission = HiddenField()
 
 
+class MessageForm(KioskForm):
+    """A later message; the core checks length and emptiness (kiosk/cases.py)."""
+
+    words = TextAreaField(filters=[lambda text: clean_words(text or "")])
+    submission = HiddenField()
+
+
 class PhoneForm(KioskForm):
     phone = StringField(validators=[_parsed_by(parse_phone, _l("This phone number is not right. Please check it."))])
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from kiosk import case_translations, cases, contacts, hotlines
+from kiosk.credentials import new_token
 from kiosk.db import get_session
 from kiosk.detainee import blueprint
-from kiosk.detainee.forms import ChoiceForm, PhoneForm, PinForm, TrackForm
+from kiosk.detainee.forms import ChoiceForm, MessageForm, PhoneForm, PinForm, TrackForm
 from kiosk.detainee.wording import CATEGORY_WORDS
+from kiosk.i18n import page_language
 from kiosk.statuses import STATUS_WORDS
 from kiosk.identifiers import format_a_number, format_share_code, masked_phone
 from kiosk.models import Case
@@ -31,6 +34,7 @@ def _case_context(case: Case) -> dict:
     new_code = session.pop("new_share_code", None)
     return {
         "case": case,
+        "closed": case.status in cases.CLOSED,
         "category_words": CATEGORY_WORDS.get(case.category, case.category),
         "status_words": STATUS_WORDS,
         "events": [(event, case_translations.text_for_detainee(get_session(), case, event))
@@ -112,6 +116,44 @@ def case_page(number: str):
     case = _open_case(number)
     back = url_for("kiosk.my_cases") if len(session.get("open_case_ids", [])) > 1 else url_for("kiosk.home")
     return render_template("kiosk/case.html", back_url=back, **_case_context(case))
+
+
+def _message_refused(reason: str) -> str:
+    if reason == "closed":
+        return _("This complaint is closed. If you have a new problem, make a new complaint.")
+    if reason == "too_long":
+        return _("Your text is too long. Please make it shorter.")
+    return _("Please write your message first.")
+
+
+@blueprint.route("/case/<number>/message", methods=["GET", "POST"])
+def add_message(number: str):
+    case = _open_case(number)
+    back = redirect(url_for("kiosk.case_page", number=case.number))
+    if case.status in cases.CLOSED:
+        flash(_message_refused("closed"), "error")
+        return back
+    form, error = MessageForm(), None
+    if form.validate_on_submit():
+        db = get_session()
+        words, token = form.words.data or "", form.submission.data or ""
+        try:
+            try:
+                cases.add_detainee_message(db, case, words, actor=_actor(), token=token)
+                db.commit()
+            except IntegrityError:  # the other tap of a double tap stored it first: now it is found
+                db.rollback()
+                cases.add_detainee_message(db, case, words, actor=_actor(), token=token)
+        except cases.MessageRefused as refused:
+            db.rollback()
+            error = _message_refused(refused.reason)
+        if error is None:
+            flash(_("Your message was sent. A case manager will read it."), "info")
+            return back
+    if not form.submission.data:
+        form.submission.data = new_token()  # one token per form: a double tap adds the message once
+    return render_template("kiosk/message.html", case=case, form=form, error=error, max_length=cases.MAX_DESCRIPTION,
+                           keyboard=page_language().keyboard, back_url=url_for("kiosk.case_page", number=case.number))
 
 
 def _back_to(case: Case):

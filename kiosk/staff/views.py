@@ -128,7 +128,7 @@ def case(number: str):
         translation=case_translations.latest(db, found.id, "en"), machine=pending, replies=replies,
         next_statuses=casework.TRANSITIONS.get(found.status, ()), offices=casework.REFERRAL_OFFICES,
         supervisor=supervisor, related=casework.related(db, found), case_managers=case_managers,
-        links=case_links.links_of(db, found, g.staff),
+        links=case_links.links_of(db, found, g.staff), messages_en=case_translations.messages_in_english(db, found),
     )
 
 
