@@ -140,13 +140,13 @@ def store(connection: Connection, text: Text, reply: str | None, now: datetime |
         connection.execute(_INSERT_INBOUND, values)
 
 
-def answer(session: Session, text: Text, when, *, now: datetime | None = None) -> str | None:
+def answer(connection: Connection, session: Session, text: Text, when, *, now: datetime | None = None) -> str | None:
     """Decides the reply (None: say nothing) and records what the message changed.
 
-    The audit entry is only noted on ``text``: ``store`` writes it with the message.
+    ``session`` works in ``connection``'s transaction, for the few commands that use ORM
+    objects. The audit entry is only noted on ``text``: ``store`` writes it with the message.
     """
     now = now or utcnow()
-    connection = session.connection()
     command = commands.parse(text.body)
     who = facts(connection, text.phone, command)
     if command.name == "STOP":
