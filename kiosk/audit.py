@@ -1,4 +1,9 @@
-"""The append-only audit log: who did what, to which case, from where."""
+"""The append-only audit log: who did what, to which case, from where.
+
+Everything goes through ``record`` but the SMS webhook, which writes its one
+entry per text with a prebuilt INSERT of the same columns beside the message
+itself (sms/answers.py, its hot path): change both together.
+"""
 from __future__ import annotations
 
 from sqlalchemy.orm import Session

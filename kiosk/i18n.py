@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from babel import Locale, dates, support
 from flask import g, has_request_context, session
@@ -91,9 +92,10 @@ def current_timezone() -> str:
     return kiosk.timezone if kiosk is not None else "UTC"
 
 
-def when(moment) -> str:
-    """A date and time as people of this locale write it, to the minute, in the facility's zone."""
-    locale, zone = get_locale(), get_timezone()
+def when(moment, zone: str | None = None) -> str:
+    """A date and time as people of this locale write it, to the minute, in the facility's zone
+    (the kiosk's, or ``zone`` where the request has no kiosk: a text about a case)."""
+    locale, zone = get_locale(), ZoneInfo(zone) if zone else get_timezone()
     day = dates.format_skeleton("yMMMd", moment, tzinfo=zone, locale=locale)
     time = dates.format_time(moment, "short", tzinfo=zone, locale=locale)
     return locale.datetime_formats["medium"].format(time, day)  # CLDR: {0} is the time, {1} the date

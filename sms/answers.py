@@ -26,7 +26,7 @@ from kiosk.credentials import digest
 from kiosk.i18n import LANGUAGES
 from kiosk.identifiers import InvalidIdentifier, parse_case_number
 from kiosk.models import (
-    AuditEntry, Case, CaseFollower, ShareCode, SmsConversation, SmsInbound, SmsSender, TrustedContact, utcnow,
+    AuditEntry, Case, CaseFollower, Facility, ShareCode, SmsConversation, SmsInbound, SmsSender, TrustedContact, utcnow,
 )
 from sms import commands, conversation, wording
 
@@ -61,7 +61,7 @@ _FACTS = select(
     SmsSender.language, SmsSender.opted_out, SmsSender.locked_until,
     select(SmsConversation.phone).where(SmsConversation.phone == SmsSender.phone).exists().label("talking"),
     Case.id.label("case_id"), Case.number, Case.facility_id, Case.language.label("case_language"), Case.status,
-    Case.due_at, Case.updated_at,
+    Case.due_at, Case.updated_at, Facility.timezone,
 ).select_from(SmsSender).outerjoin(Case, and_(
     Case.number == bindparam("number"),
     or_(
@@ -70,7 +70,7 @@ _FACTS = select(
         select(ShareCode.id).where(ShareCode.case_id == Case.id, ShareCode.code_hash == bindparam("code_hash"),
                                    ShareCode.revoked_at.is_(None)).exists(),
     ),
-)).where(SmsSender.phone == bindparam("phone"))
+)).outerjoin(Facility, Facility.id == Case.facility_id).where(SmsSender.phone == bindparam("phone"))
 _RECENT_FAILURES = select(func.count()).select_from(SmsInbound).where(
     SmsInbound.phone == bindparam("phone"), SmsInbound.failed_lookup.is_(True),
     SmsInbound.received_at > bindparam("since"))
@@ -206,7 +206,8 @@ def answer(connection: Connection, session: Session, text: Text, when, *, now: d
             text.audit = Audit("case.followed_by_sms", case.case_id, case.facility_id)
             return wording.in_language(language, lambda: wording.following(case.number))
         text.audit = Audit("case.status_by_sms", case.case_id, case.facility_id)
-        return wording.in_language(language, lambda: wording.status(case, when))
+        # Dates as the facility's clock shows them: the text has no kiosk to take a time zone from.
+        return wording.in_language(language, lambda: wording.status(case, lambda moment: when(moment, case.timezone)))
 
     if command.name == "UNFOLLOW":
         case_digits, _code = commands.case_and_code(command.arguments)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from flask import Flask
@@ -450,3 +450,13 @@ def test_first_texts_from_one_new_number_arriving_at_once_are_all_answered(sms_a
     with sms_app.extensions["database"].sessions() as session:
         assert session.scalar(select(func.count()).select_from(SmsInbound)) == 12
         assert session.scalar(select(func.count()).select_from(SmsSender)) == 1
+
+
+def test_status_dates_are_the_facilitys_local_time(sms_app, case):
+    database = sms_app.extensions["database"]
+    with database.transaction() as session:  # the test facility is in America/Chicago (UTC-6 in November)
+        session.execute(update(Case).values(updated_at=datetime(2026, 11, 22, 18, 30, tzinfo=timezone.utc),
+                                            due_at=datetime(2026, 11, 25, 23, 0, tzinfo=timezone.utc)))
+    reply = Phone(sms_app, FAMILY).text(f"STATUS {case[0]}")
+    assert "12:30" in reply and "6:30" not in reply  # last update
+    assert "5:00" in reply and "11:00" not in reply  # answer due
