@@ -101,7 +101,7 @@ def who():
         draft.update(who="a_number", a_number=form.a_number.parsed)
         _save(draft)
         return _next("kiosk.who")
-    return _render("kiosk/who.html", "kiosk.who", form=form, anonymous_form=ChoiceForm(formdata=None))
+    return _render("kiosk/who.html", "kiosk.who", form=form)
 
 
 @blueprint.post("/file/who/anonymous")

@@ -43,7 +43,6 @@ def _case_context(case: Case) -> dict:
         "share_codes": contacts.active_share_codes(case),
         "new_share_code": format_share_code(new_code["code"]) if new_code and new_code["case_id"] == case.id else None,
         "phone_form": PhoneForm(formdata=None),
-        "action_form": ChoiceForm(formdata=None),
         "max_contacts": contacts.MAX_TRUSTED_CONTACTS,
         "sms_number": current_app.config["KIOSK"].sms_number,
     }
