@@ -89,11 +89,16 @@ def _row(model, row_id):
     return get_session().get(model, row_id) if isinstance(row_id, int) and 0 < row_id < 2**31 else None
 
 
-def _facility(facility_id: int) -> Facility:
-    found = _row(Facility, facility_id)
+def _existing(model, row_id, what: str):
+    """The row with this id, or a 404 page saying which kind of thing is missing."""
+    found = _row(model, row_id)
     if found is None:
-        _problem(404, f"There is no facility number {facility_id}.")
+        _problem(404, f"There is no {what} number {row_id}.")
     return found
+
+
+def _facility(facility_id: int) -> Facility:
+    return _existing(Facility, facility_id, "facility")
 
 
 # --- staff accounts ---------------------------------------------------------------
@@ -125,9 +130,7 @@ def accounts():
 @administrator_only
 def account_active(user_id: int, change: str):
     db = get_session()
-    user = _row(StaffUser, user_id)
-    if user is None:
-        _problem(404, f"There is no staff account number {user_id}.")
+    user = _existing(StaffUser, user_id, "staff account")
     _form_checked()
     if user.id == g.staff.id:
         _problem(400, "You cannot deactivate your own account.")  # nobody locks themselves out by mistake
@@ -214,10 +217,7 @@ def _show_enrollment(kiosk: Kiosk, token: str):
 
 
 def _kiosk(kiosk_id: int) -> Kiosk:
-    found = _row(Kiosk, kiosk_id)
-    if found is None:
-        _problem(404, f"There is no kiosk number {kiosk_id}.")
-    return found
+    return _existing(Kiosk, kiosk_id, "kiosk")
 
 
 @blueprint.post("/admin/facilities/<int:facility_id>/kiosks")
@@ -305,10 +305,7 @@ def hotline_list():
 
 
 def _hotline(hotline_id: int) -> Hotline:
-    found = _row(Hotline, hotline_id)
-    if found is None:
-        _problem(404, f"There is no hotline number {hotline_id}.")
-    return found
+    return _existing(Hotline, hotline_id, "hotline")
 
 
 @blueprint.route("/admin/hotlines/<int:hotline_id>", methods=["GET", "POST"])

@@ -258,13 +258,19 @@ def _download(body: str, mimetype: str, filename: str) -> Response:
                                                       "Cache-Control": "no-store"})
 
 
-@blueprint.get("/case/<number>/export.json")
-def export_case(number: str):
+def _exported_record(number: str, format: str) -> tuple[Case, dict]:
+    """A case's whole record, for someone who may see the case; every export is audited."""
     db = get_session()
     found = _visible_case(number, refused="case.export_refused")
     record = exports.case_record(db, found, g.staff)
-    audit.record(db, _staff_actor(), "case.exported", case=found, remote_addr=request.remote_addr, format="json")
+    audit.record(db, _staff_actor(), "case.exported", case=found, remote_addr=request.remote_addr, format=format)
     db.commit()
+    return found, record
+
+
+@blueprint.get("/case/<number>/export.json")
+def export_case(number: str):
+    found, record = _exported_record(number, "json")
     return _download(json.dumps(record, ensure_ascii=False, indent=2), "application/json",
                      f"case-{found.number}.json")
 
@@ -272,11 +278,7 @@ def export_case(number: str):
 @blueprint.get("/case/<number>/print")
 def print_case(number: str):
     """The same record as the JSON export, as a page to print or save as PDF for the ombudsman's file."""
-    db = get_session()
-    found = _visible_case(number, refused="case.export_refused")
-    record = exports.case_record(db, found, g.staff)
-    audit.record(db, _staff_actor(), "case.exported", case=found, remote_addr=request.remote_addr, format="print")
-    db.commit()
+    _found, record = _exported_record(number, "print")
     return render_template("staff/case_print.html", record=record)
 
 
