@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale, dates, support
 from flask import g, has_request_context, session
-from flask_babel import Babel, get_locale, get_timezone, get_translations
+from flask_babel import Babel, get_locale, get_timezone
 from flask_babel import refresh as babel_refresh
 from markupsafe import Markup
 

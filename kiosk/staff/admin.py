@@ -21,7 +21,7 @@ from kiosk import audit, csrf, facilities, hotlines, jobs, kiosks, staff_account
 from kiosk.db import get_session
 from kiosk.models import Facility, Hotline, HousingUnit, Job, JobStatus, Kiosk, StaffRole, StaffUser, utcnow
 from kiosk.staff import blueprint
-from kiosk.staff.views import ActionForm, _text
+from kiosk.staff.views import ActionForm, _staff_actor, _text
 from kiosk.translation import packages
 
 # Argos packages are 80-300 MB; the rest of the console keeps the app's 256 KB limit.
@@ -41,16 +41,12 @@ def administrator_only(view):
     def checked(*args, **kwargs):
         if g.staff.role != StaffRole.ADMINISTRATOR.value:
             db = get_session()
-            audit.record(db, _actor(), "admin.refused", remote_addr=request.remote_addr, path=request.path[:200])
+            audit.record(db, _staff_actor(), "admin.refused", remote_addr=request.remote_addr, path=request.path[:200])
             db.commit()
             _problem(403, "Only an administrator can open this page.")
         return view(*args, **kwargs)
 
     return checked
-
-
-def _actor() -> str:
-    return f"staff:{g.staff.id}"
 
 
 def _form_checked() -> None:
@@ -114,7 +110,7 @@ def accounts():
                 db, current_app.extensions["secret_hasher"], username=_text("username", 64).strip(),
                 display_name=_text("display_name", 200).strip() or _text("username", 64).strip(),
                 role=_text("role", 32), password=_text("password", 1000),
-                facility_codes=request.form.getlist("facility")[:200], actor=_actor())
+                facility_codes=request.form.getlist("facility")[:200], actor=_staff_actor())
             db.commit()
             flash("Account created.")
         except ValueError as error:
@@ -134,7 +130,7 @@ def account_active(user_id: int, change: str):
     _form_checked()
     if user.id == g.staff.id:
         _problem(400, "You cannot deactivate your own account.")  # nobody locks themselves out by mistake
-    staff_accounts.set_active(db, user, change == "activate", actor=_actor())
+    staff_accounts.set_active(db, user, change == "activate", actor=_staff_actor())
     db.commit()
     flash(f"{user.username} {change}d.")
     return redirect(url_for("staff.accounts"))
@@ -149,7 +145,7 @@ def facility_list():
     if request.method == "POST":
         _form_checked()
         return _save(lambda db: facilities.create(
-            db, code=_field("code"), name=_field("name"), timezone=_field("timezone"), actor=_actor(),
+            db, code=_field("code"), name=_field("name"), timezone=_field("timezone"), actor=_staff_actor(),
             remote_addr=request.remote_addr), lambda made: f"Facility {made.code} created.",
             url_for("staff.facility_list"))
     found = db.scalars(select(Facility).order_by(Facility.code)).all()
@@ -170,7 +166,7 @@ def facility_page(facility_id: int):
     if request.method == "POST":
         _form_checked()
         return _save(lambda db: facilities.change(
-            db, facility, name=_field("name"), timezone=_field("timezone"), actor=_actor(),
+            db, facility, name=_field("name"), timezone=_field("timezone"), actor=_staff_actor(),
             remote_addr=request.remote_addr), f"Facility {facility.code} saved.", back)
     return render_template(
         "staff/admin_facility.html", facility=facility, timezones=facilities.timezones(),
@@ -183,7 +179,7 @@ def facility_page(facility_id: int):
 def add_unit(facility_id: int):
     facility = _facility(facility_id)
     _form_checked()
-    return _save(lambda db: facilities.add_unit(db, facility, _field("name"), actor=_actor(),
+    return _save(lambda db: facilities.add_unit(db, facility, _field("name"), actor=_staff_actor(),
                                                 remote_addr=request.remote_addr),
                  lambda unit: f"Housing unit {unit.name} added.",
                  url_for("staff.facility_page", facility_id=facility.id))
@@ -202,7 +198,7 @@ def rename_unit(facility_id: int, unit_id: int):
     if unit is None:
         _problem(404, f"{facility.code} has no housing unit number {unit_id}.")
     _form_checked()
-    return _save(lambda db: facilities.rename_unit(db, unit, _field("name"), actor=_actor(),
+    return _save(lambda db: facilities.rename_unit(db, unit, _field("name"), actor=_staff_actor(),
                                                    remote_addr=request.remote_addr),
                  "Housing unit renamed.", url_for("staff.facility_page", facility_id=facility.id))
 
@@ -230,7 +226,7 @@ def register_kiosk(facility_id: int):
         unit = _unit(facility, request.form.get("unit", type=int))
         if unit is None:
             raise ValueError(f"Choose one of {facility.code}'s housing units.")
-        kiosk, token = kiosks.register(db, unit, _field("label") or f"{facility.code} {unit.name}", actor=_actor(),
+        kiosk, token = kiosks.register(db, unit, _field("label") or f"{facility.code} {unit.name}", actor=_staff_actor(),
                                        remote_addr=request.remote_addr)
         db.commit()
     except ValueError as refused:
@@ -247,7 +243,7 @@ def enroll_kiosk_again(kiosk_id: int):
     kiosk = _kiosk(kiosk_id)
     _form_checked()
     try:
-        token = kiosks.issue_enrollment(db, kiosk, actor=_actor(), remote_addr=request.remote_addr)
+        token = kiosks.issue_enrollment(db, kiosk, actor=_staff_actor(), remote_addr=request.remote_addr)
         db.commit()
     except ValueError as refused:
         db.rollback()
@@ -264,7 +260,7 @@ def revoke_kiosk(kiosk_id: int):
     # Each web process remembers devices for a few seconds (kiosks.DeviceCache): this one forgets
     # at once, the others' entries run out by themselves.
     devices = current_app.extensions["kiosk_devices"]
-    response = _save(lambda db: kiosks.revoke(db, kiosk, actor=_actor(), remote_addr=request.remote_addr),
+    response = _save(lambda db: kiosks.revoke(db, kiosk, actor=_staff_actor(), remote_addr=request.remote_addr),
                      f"Kiosk {kiosk.label} revoked: it stops working at once here, and within "
                      f"{devices.ttl:.0f} seconds on every other web server.",
                      url_for("staff.facility_page", facility_id=kiosk.facility_id))
@@ -287,7 +283,7 @@ def _hotline_facility() -> Facility | None:
 
 def _hotline_fields() -> dict:
     return {"kind": _field("kind"), "number": _field("number"), "free_call_code": _field("free_call_code"),
-            "actor": _actor(), "remote_addr": request.remote_addr}
+            "actor": _staff_actor(), "remote_addr": request.remote_addr}
 
 
 @blueprint.route("/admin/hotlines", methods=["GET", "POST"])
@@ -326,7 +322,7 @@ def hotline_page(hotline_id: int):
 def remove_hotline(hotline_id: int):
     hotline = _hotline(hotline_id)
     _form_checked()
-    return _save(lambda db: hotlines.remove(db, hotline, actor=_actor(), remote_addr=request.remote_addr),
+    return _save(lambda db: hotlines.remove(db, hotline, actor=_staff_actor(), remote_addr=request.remote_addr),
                  f"Number {hotline.number} removed.", url_for("staff.hotline_list"))
 
 
@@ -386,9 +382,9 @@ def upload_package():
         packages.check_archive(saved)
         db = get_session()
         job = jobs.enqueue(db, packages.INSTALL_JOB, {"upload": str(saved), "filename": filename,
-                                                      "requested_by": _actor()}, max_attempts=3)
+                                                      "requested_by": _staff_actor()}, max_attempts=3)
         db.flush()
-        audit.record(db, _actor(), "package.uploaded", remote_addr=request.remote_addr, job_id=job.id,
+        audit.record(db, _staff_actor(), "package.uploaded", remote_addr=request.remote_addr, job_id=job.id,
                      filename=filename, size=saved.stat().st_size)
         db.commit()
     except packages.PackageError as refused:
@@ -413,7 +409,7 @@ def remove_package(from_code: str, to_code: str):
         pair = f"{from_code} → {to_code}" if LANGUAGE_CODE.fullmatch(from_code + to_code) else "that pair"
         flash(f"No package is installed for {pair}.", "error")
     else:
-        audit.record(db, _actor(), "package.removed", remote_addr=request.remote_addr,
+        audit.record(db, _staff_actor(), "package.removed", remote_addr=request.remote_addr,
                      pair=f"{from_code}-{to_code}", packages=[p.label for p in removed])
         db.commit()
         flash(f"Removed {', '.join(p.label for p in removed)}. Cases in that language now wait for "

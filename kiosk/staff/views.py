@@ -29,6 +29,10 @@ class ActionForm(FlaskForm):
     """A button that changes something: only its CSRF token."""
 
 
+def _staff_actor() -> str:
+    return f"staff:{g.staff.id}"
+
+
 def _safe_next(target: str | None) -> str:
     return target if target and target.startswith("/staff/") and not target.startswith("//") else url_for("staff.queue")
 
@@ -57,7 +61,7 @@ def sign_in():
 def sign_out():
     if ActionForm().validate_on_submit():
         db = get_session()
-        audit.record(db, f"staff:{g.staff.id}", "staff.logout", remote_addr=request.remote_addr)
+        audit.record(db, _staff_actor(), "staff.logout", remote_addr=request.remote_addr)
         db.commit()
         session.clear_all_but_language()
     return redirect(url_for("staff.sign_in"))
@@ -104,9 +108,7 @@ def queue():
 @blueprint.get("/case/<number>")
 def case(number: str):
     db = get_session()
-    found = _visible_case(number, refused="case.view_refused")
-    audit.record(db, f"staff:{g.staff.id}", "case.viewed", case=found, remote_addr=request.remote_addr)
-    db.commit()
+    found = _case_seen(number, seen="case.viewed", refused="case.view_refused")
     pending = db.scalars(select(Translation).where(Translation.case_id == found.id, Translation.event_id.is_(None),
                                                    Translation.human.is_(False)).order_by(Translation.id.desc())).first()
     replies = [(event, case_translations.latest(db, found.id, found.language, event.id),
@@ -140,9 +142,18 @@ def _visible_case(number: str, *, refused: str) -> Case:
     if found is None:
         abort(404)
     if not staff_accounts.may_see(g.staff, found):
-        audit.record(db, f"staff:{g.staff.id}", refused, case=found, remote_addr=request.remote_addr)
+        audit.record(db, _staff_actor(), refused, case=found, remote_addr=request.remote_addr)
         db.commit()
         abort(403)
+    return found
+
+
+def _case_seen(number: str, *, seen: str, refused: str, **detail) -> Case:
+    """The case, if this person may see it, with this view of it audited and committed."""
+    db = get_session()
+    found = _visible_case(number, refused=refused)
+    audit.record(db, _staff_actor(), seen, case=found, remote_addr=request.remote_addr, **detail)
+    db.commit()
     return found
 
 
@@ -163,7 +174,7 @@ def _apply(number: str, change, done: str):
     db = get_session()
     found = _case_to_change(number)
     try:
-        change(db, found, f"staff:{g.staff.id}")
+        change(db, found, _staff_actor())
         db.commit()
         flash(done)
     except (casework.NotAllowed, case_translations.NotReady) as error:
@@ -248,10 +259,6 @@ def change_due(number: str):
     return _apply(number, change, "Due time changed.")
 
 
-def _staff_actor() -> str:
-    return f"staff:{g.staff.id}"
-
-
 def _download(body: str, mimetype: str, filename: str) -> Response:
     # The filename is built from a case number or a date: nothing to escape.
     return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"',
@@ -260,12 +267,8 @@ def _download(body: str, mimetype: str, filename: str) -> Response:
 
 def _exported_record(number: str, format: str) -> tuple[Case, dict]:
     """A case's whole record, for someone who may see the case; every export is audited."""
-    db = get_session()
-    found = _visible_case(number, refused="case.export_refused")
-    record = exports.case_record(db, found, g.staff)
-    audit.record(db, _staff_actor(), "case.exported", case=found, remote_addr=request.remote_addr, format=format)
-    db.commit()
-    return found, record
+    found = _case_seen(number, seen="case.exported", refused="case.export_refused", format=format)
+    return found, exports.case_record(get_session(), found, g.staff)
 
 
 @blueprint.get("/case/<number>/export.json")
@@ -284,11 +287,9 @@ def print_case(number: str):
 
 @blueprint.get("/case/<number>/translation")
 def case_translation(number: str):
-    db = get_session()
-    found = _visible_case(number, refused="case.translation_view_refused")
-    audit.record(db, _staff_actor(), "case.translation_viewed", case=found, remote_addr=request.remote_addr)
-    db.commit()
-    return render_template("staff/case_translation.html", case=found, rows=exports.translation_rows(db, found))
+    found = _case_seen(number, seen="case.translation_viewed", refused="case.translation_view_refused")
+    return render_template("staff/case_translation.html", case=found,
+                           rows=exports.translation_rows(get_session(), found))
 
 
 CASE_AUDIT_LIMIT = 500
@@ -298,9 +299,7 @@ CASE_AUDIT_LIMIT = 500
 def case_audit(number: str):
     """Who viewed, changed or exported this case, when and from where; for anyone who may see the case."""
     db = get_session()
-    found = _visible_case(number, refused="case.audit_view_refused")
-    audit.record(db, _staff_actor(), "case.audit_viewed", case=found, remote_addr=request.remote_addr)
-    db.commit()
+    found = _case_seen(number, seen="case.audit_viewed", refused="case.audit_view_refused")
     entries = casework.audit_entries(db, case_number=found.number, limit=CASE_AUDIT_LIMIT)
     return render_template("staff/case_audit.html", case=found, entries=entries, limit=CASE_AUDIT_LIMIT,
                            names=exports.staff_names(db, [e.actor for e in entries]),
@@ -381,6 +380,6 @@ def audit_log():
     entries = casework.audit_entries(db, actor=request.args.get("actor", "")[:100],
                                      action=request.args.get("action", "")[:64],
                                      case_number=request.args.get("case", "")[:16])
-    audit.record(db, f"staff:{g.staff.id}", "audit.viewed", remote_addr=request.remote_addr)
+    audit.record(db, _staff_actor(), "audit.viewed", remote_addr=request.remote_addr)
     db.commit()
     return render_template("staff/audit.html", entries=entries, args=request.args)
