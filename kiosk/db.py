@@ -1,10 +1,12 @@
 """The database connection, one SQLAlchemy engine per app, and a session per request."""
 from __future__ import annotations
 
+import os
+import threading
 from contextlib import contextmanager
 
 from flask import Flask, current_app, g
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import Select, create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -39,6 +41,19 @@ class Database:
     def __init__(self, url: str):
         self.engine = make_engine(url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._hot_reads: list[HotRead] = []
+
+    def hot_read(self, statement: Select) -> HotRead:
+        """A SELECT that runs on nearly every request, on connections of its own (see HotRead)."""
+        read = HotRead(self.engine, statement)
+        self._hot_reads.append(read)
+        return read
+
+    def dispose(self) -> None:
+        """Closes every connection: the pool's and the hot reads' own."""
+        for read in self._hot_reads:
+            read.close()
+        self.engine.dispose()
 
     @contextmanager
     def transaction(self):
@@ -53,6 +68,90 @@ class Database:
             return True
         except Exception:
             return False
+
+
+class HotRead:
+    """One read-only SELECT run on a DBAPI connection of each thread's own, without SQLAlchemy's
+    Connection and pool around it.
+
+    The session read runs on nearly every request, and the machinery around it cost several times
+    the query (SQLite: 90 us against 12; PostgreSQL: 330 against 80 of CPU, the pool's liveness
+    ping and reset included). Here the statement is compiled once, rows are typed by the columns'
+    own result processors, and the connection autocommits, so between requests it holds no
+    snapshot and no lock. A connection the server dropped (a PostgreSQL restart) is replaced and
+    the read tried once more: reading twice is harmless. A forked child opens its own.
+    """
+
+    def __init__(self, engine: Engine, statement: Select):
+        self.engine = engine
+        dialect = engine.dialect
+        compiled = statement.compile(dialect=dialect)
+        self.sql = str(compiled)
+        self.positions = compiled.positiontup if dialect.positional else None
+        self.processors = [column.type.dialect_impl(dialect).result_processor(dialect, None)
+                           for column in statement.selected_columns]
+        self.Error = dialect.loaded_dbapi.Error
+        self._mine = threading.local()
+        self._opened: list = []
+        self._opened_lock = threading.Lock()
+
+    def first(self, **params) -> tuple | None:
+        """The first row, typed as the ORM would type it, or None."""
+        if self.positions is not None:
+            params = tuple(params[name] for name in self.positions)
+        try:
+            row = self._fetch(self._connection(), params)
+        except self.Error as error:
+            if not self._dropped(error):
+                raise
+            row = self._fetch(self._connection(), params)
+        if row is None:
+            return None
+        return tuple(value if process is None else process(value) for process, value in zip(self.processors, row))
+
+    def _fetch(self, connection, params):
+        cursor = connection.cursor()
+        try:
+            cursor.execute(self.sql, params)
+            return cursor.fetchone()
+        finally:
+            cursor.close()
+
+    def _connection(self):
+        mine = getattr(self._mine, "connection", None)
+        if mine is not None and mine[0] == os.getpid():
+            return mine[1]
+        fairy = self.engine.raw_connection()  # made by the pool, so the engine's connect hooks run
+        fairy.detach()  # from now on ours alone: the pool neither counts nor resets it
+        connection = fairy.dbapi_connection
+        self.engine.dialect.set_isolation_level(connection, "AUTOCOMMIT")
+        self._mine.connection = (os.getpid(), connection)
+        with self._opened_lock:
+            self._opened.append(connection)
+        return connection
+
+    def _dropped(self, error) -> bool:
+        """Whether the error means the server closed the connection; if so, it is forgotten."""
+        connection = self._mine.connection[1]
+        if not self.engine.dialect.is_disconnect(error, connection, None):
+            return False
+        self._mine.connection = None
+        self._close(connection)
+        return True
+
+    def _close(self, connection) -> None:
+        with self._opened_lock:
+            if connection in self._opened:
+                self._opened.remove(connection)
+        try:
+            connection.close()
+        except self.Error:
+            pass  # already gone
+
+    def close(self) -> None:
+        for connection in list(self._opened):
+            self._close(connection)
+        self._mine = threading.local()
 
 
 def init_app(app: Flask, database: Database) -> None:

@@ -64,12 +64,7 @@ class ServerSession(CallbackDict, SessionMixin):
 class ServerSessionInterface(SessionInterface):
     def __init__(self, database, surfaces: list[Surface], secure: bool):
         self.database = database
-        # Loading is one SELECT, on nearly every request. On PostgreSQL, without a transaction
-        # around it, the ROLLBACK's round trip at check-in is saved (about 100 us of 450); SQLite's
-        # rollback is free, and switching its isolation level costs more than it saves.
-        engine = database.engine
-        postgresql = engine.dialect.name == "postgresql"
-        self._reader = engine.execution_options(isolation_level="AUTOCOMMIT") if postgresql else engine
+        self._load = database.hot_read(_LOAD)  # nearly every request reads its session
         self.surfaces = surfaces
         self.secure = secure
         self._last_purge = 0.0
@@ -84,17 +79,16 @@ class ServerSessionInterface(SessionInterface):
         sid = request.cookies.get(surface.cookie_name)
         if not sid:
             return ServerSession()
-        now = utcnow()
         key = digest(sid)
-        with self._reader.connect() as db:
-            row = db.execute(_LOAD, {"key": key, "surface": surface.name}).first()
-            if row is None:
-                return ServerSession()
-            if row.expires_at > now:
-                return ServerSession(row.data, sid=sid, expires_at=row.expires_at)
-            kept = {name: row.data[name] for name in KEPT_AFTER_EXPIRY if name in row.data}
+        row = self._load.first(key=key, surface=surface.name)
+        if row is None:
+            return ServerSession()
+        data, expires_at = row
+        if expires_at > utcnow():
+            return ServerSession(data, sid=sid, expires_at=expires_at)
+        with self.database.engine.begin() as db:
             db.execute(_DELETE, {"key": key})
-            db.commit()
+        kept = {name: data[name] for name in KEPT_AFTER_EXPIRY if name in data}
         session = ServerSession(kept, timed_out=True)
         session.rotate = True
         return session

@@ -90,7 +90,7 @@ def config(database_url, tmp_path) -> Config:
 def app(config):
     app = create_app(config)
     yield app
-    app.extensions["database"].engine.dispose()
+    app.extensions["database"].dispose()
 
 
 @pytest.fixture

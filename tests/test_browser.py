@@ -194,7 +194,7 @@ def test_an_idle_kiosk_counts_down_and_clears_itself(browser, config, database, 
         tab.close()
     finally:
         server.stop()
-        app.extensions["database"].engine.dispose()
+        app.extensions["database"].dispose()
 
 
 def test_a_case_manager_works_an_emergency_case_in_the_console(browser, live, database, app, place):

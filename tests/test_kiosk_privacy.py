@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select, update
+import pytest
+from sqlalchemy import select, text, update
 
+from kiosk.db import make_engine
 from kiosk.models import Kiosk, WebSession, utcnow
 from tests.conftest import register_kiosk
 from tests.helpers import KioskClient, translated
@@ -117,6 +119,41 @@ def test_the_idle_timeout_is_configurable_and_shown(app, config, database, place
     assert 'data-idle-seconds="30"' in page.get_data(as_text=True)
     row = sessions(database)[0]
     assert timedelta(seconds=25) < row.expires_at - utcnow() <= timedelta(seconds=30)
+    short.extensions["database"].dispose()
+
+
+def test_a_database_restart_between_two_taps_loses_nothing(kiosk, database):
+    """The session is read on a connection of its own (kiosk.db.HotRead); when the server has
+    dropped it, as a PostgreSQL restart does, the next tap still finds the person's draft."""
+    if database.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no server to restart")
+    start_a_draft(kiosk)
+    with database.engine.connect() as connection:
+        ended = connection.execute(text(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name = ''"
+            " AND backend_type = 'client backend' AND query NOT ILIKE '%pg_stat_activity%'"
+            " AND state = 'idle'")).scalar()
+    assert ended >= 1
+    page = kiosk.get("/kiosk/file/pin")  # reachable only with the A-number in the draft
+    assert page.status_code == 200 and 'lang="es"' in page.get_data(as_text=True)
+    assert draft_of(database)["a_number"] == "201234567"
+
+
+def test_the_app_closes_every_connection_it_opened(app, kiosk, database):
+    if database.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite connections are files, not server sessions")
+    start_a_draft(kiosk)
+
+    def connections() -> int:
+        with make_engine(database.engine.url.render_as_string(hide_password=False)).connect() as connection:
+            return connection.execute(text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND pid <> pg_backend_pid()")).scalar()
+
+    before = connections()
+    database.dispose()
+    assert connections() <= before - 2  # the pool's and the session reader's
 
 
 def test_still_here_keeps_the_session_alive(kiosk, database):

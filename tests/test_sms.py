@@ -41,7 +41,7 @@ def sms_app(config, twilio, place):
         twilio_from_number="+15555550100", twilio_api_url=twilio.url,
     ))
     yield app
-    app.extensions["database"].engine.dispose()
+    app.extensions["database"].dispose()
 
 
 MESSAGE_SIDS = itertools.count(1)
