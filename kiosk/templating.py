@@ -1,4 +1,5 @@
-"""Templates compiled once per language, with their fixed texts already translated.
+"""Templates compiled once per language, with their fixed texts already translated
+and their fixed addresses and icons already written out.
 
 A kiosk page says a dozen fixed things ("Back", "Finish", "Type your A-number"…).
 Looked up at render time, each is a catalog lookup plus Jinja's call machinery,
@@ -11,6 +12,11 @@ as they are and are translated at render time, as before.
 The result is what Jinja's i18n extension with ``newstyle=True`` renders: the
 translation is marked safe (translators are trusted), and keyword arguments are
 escaped and formatted into it with ``%``.
+
+In the same pass, a call with literal arguments to a global marked ``@constant``
+(the address of a static file, an icon) is made once and its result written into
+the template: such a global depends on the app alone, never on the request.
+Overlays are only used inside a request, so these calls may build addresses.
 """
 from __future__ import annotations
 
@@ -18,8 +24,16 @@ from flask import has_request_context
 from flask.templating import Environment
 from jinja2 import nodes
 from jinja2.visitor import NodeTransformer
+from markupsafe import Markup
 
 GETTEXT_NAMES = ("_", "gettext")
+
+
+def constant(function):
+    """Marks a template global whose result depends on its arguments and the app, never on the
+    request or the language: a call with literal arguments is made when the template is compiled."""
+    function.template_constant = True
+    return function
 
 
 def _formatted(message, **variables):
@@ -55,19 +69,39 @@ class LocalizedEnvironment(Environment):
 
     def _parse(self, source, name, filename):
         tree = super()._parse(source, name, filename)
-        return tree if self.catalog is None else _Translator(self.catalog).visit(tree)
+        return tree if self.catalog is None else _Folder(self.catalog, self.globals).visit(tree)
 
 
-class _Translator(NodeTransformer):
-    """Replaces ``_("literal", **variables)`` with its translation, formatted at render time if need be."""
+def _literal(call: nodes.Call) -> bool:
+    """Whether every argument of the call is written out in the template."""
+    return (call.dyn_args is None and call.dyn_kwargs is None and all(isinstance(a, nodes.Const) for a in call.args)
+            and all(isinstance(k.value, nodes.Const) for k in call.kwargs))
 
-    def __init__(self, catalog):
+
+class _Folder(NodeTransformer):
+    """Replaces ``_("literal", **variables)`` with its translation (formatted at render time if need
+    be), and a constant global called with literals by its result."""
+
+    def __init__(self, catalog, template_globals):
         self.catalog = catalog
+        self.globals = template_globals
 
     def visit_Call(self, call: nodes.Call) -> nodes.Node:
         call = self.generic_visit(call)
-        if not (isinstance(call.node, nodes.Name) and call.node.name in GETTEXT_NAMES and len(call.args) == 1
-                and isinstance(call.args[0], nodes.Const) and isinstance(call.args[0].value, str)
+        if not isinstance(call.node, nodes.Name):
+            return call
+        if call.node.name in GETTEXT_NAMES:
+            return self._translated(call)
+        function = self.globals.get(call.node.name)
+        if getattr(function, "template_constant", False) and _literal(call):
+            value = function(*(a.value for a in call.args), **{k.key: k.value.value for k in call.kwargs})
+            if isinstance(value, Markup):
+                return nodes.MarkSafe(nodes.Const(str(value), lineno=call.lineno), lineno=call.lineno)
+            return nodes.Const(value, lineno=call.lineno)
+        return call
+
+    def _translated(self, call: nodes.Call) -> nodes.Node:
+        if not (len(call.args) == 1 and isinstance(call.args[0], nodes.Const) and isinstance(call.args[0].value, str)
                 and call.dyn_args is None and call.dyn_kwargs is None):
             return call
         translated = self.catalog.ugettext(call.args[0].value)

@@ -105,3 +105,21 @@ def test_compiled_translations_match_what_runtime_gettext_renders(app, code):
     assert rendered == runtime.from_string(SAMPLE).render(**variables)
     assert translated(code, "Back") in rendered
     assert "&lt;b&gt;" in rendered and "<b>" not in rendered  # variables are still escaped
+
+
+# The same pass writes out calls of @constant globals with literal arguments (kiosk/templating.py).
+CONSTANTS = ('{{ icon("back", "icon flip") }}|{{ icon(name) }}|{{ static_url("kiosk.css") }}'
+             '|{{ fixed_url("kiosk.choose_language", code="ar") }}|{{ fixed_url("kiosk.home") ~ "?x" }}')
+
+
+def test_constant_globals_written_out_at_compile_time_render_as_they_would_at_render_time(app):
+    with app.test_request_context("/kiosk/"):
+        from flask import g
+
+        g.locale = "es"
+        folded = app.jinja_env.get_template("kiosk/base.html").environment.from_string(CONSTANTS)
+        assert folded.environment is not app.jinja_env
+        as_called = app.jinja_env.from_string(CONSTANTS)  # the base environment folds nothing
+        rendered = folded.render(name="file")
+        assert rendered == as_called.render(name="file")
+    assert 'href="/kiosk/static/icons.svg#i-back"' in rendered and "/kiosk/language/ar" in rendered

@@ -17,6 +17,7 @@ from kiosk import kiosks
 from kiosk.db import get_session
 from kiosk.detainee.wording import HOTLINE_WORDS
 from kiosk.identifiers import format_a_number
+from kiosk.templating import constant
 
 DEVICE_COOKIE = "kiosk_device"
 DEVICE_COOKIE_MAX_AGE = 10 * 365 * 24 * 3600
@@ -32,6 +33,7 @@ blueprint.add_app_template_filter(format_a_number, "a_number")
 
 
 @blueprint.app_template_global()
+@constant
 def fixed_url(endpoint: str, **values) -> str:
     """The address of a page that does not depend on anyone's data (the home screen, a language,
     a static file). It never changes while the app runs, so it is built once: a kiosk page links
@@ -44,11 +46,13 @@ def fixed_url(endpoint: str, **values) -> str:
 
 
 @blueprint.app_template_global()
+@constant
 def static_url(filename: str) -> str:
     return fixed_url("kiosk.static", filename=filename)
 
 
 @blueprint.app_template_global()
+@constant
 def icon(name: str, cls: str = "icon") -> Markup:
     """An icon from the sprite. A Python global, not a macro, and made once: pages show a dozen or more."""
     made = current_app.extensions.setdefault("kiosk_icons", {})
@@ -82,11 +86,13 @@ def _require_enrolled_kiosk():
     return None
 
 
+NEVER_CACHE = (("Cache-Control", "no-store"), ("Pragma", "no-cache"))
+
+
 @blueprint.after_request
 def _never_cache(response):
     if request.endpoint != "kiosk.static":
-        response.headers["Cache-Control"] = "no-store"
-        response.headers["Pragma"] = "no-cache"
+        response.headers.extend(NEVER_CACHE)  # no kiosk view sets these itself
     return response
 
 
