@@ -33,6 +33,7 @@ def create_app(config: Config | None = None) -> Flask:
         BABEL_DEFAULT_LOCALE=i18n.DEFAULT,
         WTF_CSRF_TIME_LIMIT=None,  # the token lives exactly as long as the server-side session
         WTF_CSRF_SSL_STRICT=False,  # same-site cookies already stop cross-site posts behind TLS proxies
+        WTF_CSRF_CHECK_DEFAULT=False,  # security.init_app checks instead, only the methods that change things
         WTF_I18N_ENABLED=False,  # our forms carry their own translated messages
         MAX_CONTENT_LENGTH=256 * 1024,
         SEND_FILE_MAX_AGE_DEFAULT=3600,
@@ -55,7 +56,7 @@ def create_app(config: Config | None = None) -> Flask:
     )
     csrf.init_app(app)
     i18n.init_app(app)
-    security.init_app(app)
+    security.init_app(app, csrf)
 
     from kiosk import cli, health
     from kiosk.detainee import blueprint as detainee_blueprint

@@ -66,8 +66,11 @@ def icon(name: str, cls: str = "icon") -> Markup:
 
 
 @blueprint.record_once
-def _remember_devices(state):
+def _set_up(state):
     state.app.extensions["kiosk_devices"] = kiosks.DeviceCache()
+    # The same on every page for the life of the app: globals, not a context processor run per page.
+    idle_seconds = int(state.app.config["KIOSK"].kiosk_idle_timeout.total_seconds())
+    state.app.jinja_env.globals.update(idle_seconds=idle_seconds, hotline_words=HOTLINE_WORDS)
 
 # Reachable before the device is enrolled.
 OPEN_ENDPOINTS = {"kiosk.enroll", "kiosk.static"}
@@ -96,10 +99,6 @@ def _never_cache(response):
     return response
 
 
-@blueprint.app_context_processor
-def _kiosk_page_globals():
-    config = current_app.config["KIOSK"]
-    return {"idle_seconds": int(config.kiosk_idle_timeout.total_seconds()), "hotline_words": HOTLINE_WORDS}
 
 
 @blueprint.errorhandler(CSRFError)

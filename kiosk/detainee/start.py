@@ -1,16 +1,25 @@
 """Choosing a language, the home screen, finishing and staying alive."""
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, session, url_for
+from flask import current_app, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 
 from kiosk import i18n
-from kiosk.detainee import blueprint
+from kiosk.detainee import blueprint, fixed_url
 
 
 @blueprint.get("/")
 def start():
-    return render_template("kiosk/language.html", languages=i18n.LANGUAGES)
+    return render_template("kiosk/language.html", choices=_language_choices())
+
+
+def _language_choices() -> list[tuple[str, i18n.Language]]:
+    """(address, language) for every language. The same for every visit, so made once."""
+    made = current_app.extensions.get("kiosk_language_choices")
+    if made is None:
+        made = [(fixed_url("kiosk.choose_language", code=language.code), language) for language in i18n.LANGUAGES]
+        current_app.extensions["kiosk_language_choices"] = made
+    return made
 
 
 @blueprint.get("/language/<code>")
