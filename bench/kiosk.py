@@ -380,7 +380,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def start_servers(args: argparse.Namespace, env: dict[str, str], kiosk_port: int, tmpdir: Path,
                   cleanups: list) -> tuple[Server, Server]:
     log(f"starting gunicorn x2 ({args.workers} workers each) on ports {kiosk_port} and {args.hello_port}")
-    kiosk_server = h.start_gunicorn("kiosk", "kiosk:create_app()", h.ROOT, kiosk_port, args.workers, env, tmpdir)
+    kiosk_server = h.start_gunicorn("kiosk", "kiosk.wsgi:app", h.ROOT, kiosk_port, args.workers, env, tmpdir)
     cleanups.append(lambda: h.stop_server(kiosk_server))
     hello_env = {**h.clean_environ(), "PYTHONDONTWRITEBYTECODE": "1"}
     hello_server = h.start_gunicorn("hello", "hello_app:app", h.BENCH_DIR, args.hello_port, args.workers, hello_env,

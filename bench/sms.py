@@ -229,7 +229,7 @@ def start_servers(args: argparse.Namespace, env: dict[str, str], tmpdir: Path,
                   cleanups: list) -> tuple[kb.Server, kb.Server]:
     sms_port, hello_port = kb.free_port(), kb.free_port()
     log(f"starting gunicorn x2 ({args.workers} workers each) on ports {sms_port} and {hello_port}")
-    sms_server = kb.start_gunicorn("kiosk", "kiosk:create_app()", kb.ROOT, sms_port, args.workers, env, tmpdir)
+    sms_server = kb.start_gunicorn("kiosk", "kiosk.wsgi:app", kb.ROOT, sms_port, args.workers, env, tmpdir)
     cleanups.append(lambda: kb.stop_server(sms_server))
     hello_dir = tmpdir / "hello"
     hello_dir.mkdir()

@@ -1208,7 +1208,7 @@ def measure(args, env: dict[str, str], port: int, data: Dataset, tmpdir: Path, c
             pages: tuple[str, ...] | None = None) -> list[Phase]:
     """Each account's clients sign in, the pages are checked, then loaded one after the other."""
     log(f"starting gunicorn ({args.workers} workers) on port {port}")
-    server = h.start_gunicorn("staff", "kiosk:create_app()", h.ROOT, port, args.workers, env, tmpdir)
+    server = h.start_gunicorn("staff", "kiosk.wsgi:app", h.ROOT, port, args.workers, env, tmpdir)
     cleanups.append(lambda: h.stop_server(server))
     phases = []
     try:

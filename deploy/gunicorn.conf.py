@@ -1,4 +1,4 @@
-# gunicorn settings for production: `gunicorn -c deploy/gunicorn.conf.py 'kiosk:create_app()'`
+# gunicorn settings for production: `gunicorn -c deploy/gunicorn.conf.py kiosk.wsgi:app`
 import multiprocessing
 import os
 

@@ -131,3 +131,15 @@ def test_demo_registers_a_new_kiosk_when_the_demo_kiosk_was_revoked(app, runner,
     client = app.test_client()
     assert client.get(path).status_code == 302
     assert client.get("/kiosk/").status_code == 200
+
+
+def test_the_production_entry_point_builds_the_app_and_freezes_it_out_of_the_gc(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")}
+    env.update(KIOSK_SECRET_KEY="k" * 40, KIOSK_INSTANCE_PATH=str(tmp_path),
+               KIOSK_DATABASE_URL=f"sqlite:///{tmp_path / 'kiosk.sqlite3'}")
+    result = subprocess.run(
+        [sys.executable, "-c", "import gc, kiosk.wsgi; print(type(kiosk.wsgi.app).__name__, gc.get_freeze_count())"],
+        env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    name, frozen = result.stdout.split()
+    assert name == "Flask" and int(frozen) > 10_000
