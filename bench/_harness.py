@@ -447,6 +447,20 @@ class LoadResult:
         return cls(name, clients, seconds, dict(latencies), statuses, errors, connections,
                    cpu_use(before, after, seconds))
 
+    @classmethod
+    def pooled(cls, parts: list["LoadResult"]) -> "LoadResult":
+        """Several measuring windows of one load as one: requests pooled, CPU averaged over their time."""
+        latencies, statuses, errors = defaultdict(list), Counter(), Counter()
+        for part in parts:
+            for path, values in part.latencies.items():
+                latencies[path].extend(values)
+            statuses.update(part.statuses)
+            errors.update(part.errors)
+        seconds = sum(part.seconds for part in parts)
+        cpu = {key: sum(part.cpu[key] * part.seconds for part in parts) / seconds for key in parts[0].cpu}
+        return cls(parts[0].name, parts[0].clients, seconds, dict(latencies), statuses, errors,
+                   sum(part.connections for part in parts), cpu)
+
     @property
     def requests(self) -> int:
         return sum(len(v) for v in self.latencies.values())
