@@ -67,6 +67,15 @@ class LocalizedEnvironment(Environment):
             self._overlays[code] = overlay
         return overlay
 
+    def make_globals(self, d):
+        """A template's globals as a plain dict, not Jinja's ChainMap over the environment's: every
+        render copies them into its context, and copying a ChainMap goes through Python code for
+        each of the ~27 names. Safe because the app's globals are all registered before the first
+        request (Flask refuses setup after it), and overlays only load templates inside requests."""
+        if self.catalog is None:
+            return super().make_globals(d)
+        return {**self.globals, **(d or {})}
+
     def _parse(self, source, name, filename):
         tree = super()._parse(source, name, filename)
         return tree if self.catalog is None else _Folder(self.catalog, self.globals).visit(tree)
