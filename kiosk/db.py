@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import threading
+import weakref
 from contextlib import contextmanager
 
 from flask import Flask, current_app, g
@@ -79,7 +80,7 @@ class HotRead:
     ping and reset included). Here the statement is compiled once, rows are typed by the columns'
     own result processors, and the connection autocommits, so between requests it holds no
     snapshot and no lock. A connection the server dropped (a PostgreSQL restart) is replaced and
-    the read tried once more: reading twice is harmless. A forked child opens its own.
+    the read tried once more: reading twice is harmless.
     """
 
     def __init__(self, engine: Engine, statement: Select):
@@ -92,8 +93,7 @@ class HotRead:
                            for column in statement.selected_columns]
         self.Error = dialect.loaded_dbapi.Error
         self._mine = threading.local()
-        self._opened: list = []
-        self._opened_lock = threading.Lock()
+        self._everyone: weakref.WeakSet[_OwnConnection] = weakref.WeakSet()
 
     def first(self, **params) -> tuple | None:
         """The first row, typed as the ORM would type it, or None."""
@@ -118,40 +118,50 @@ class HotRead:
             cursor.close()
 
     def _connection(self):
-        mine = getattr(self._mine, "connection", None)
-        if mine is not None and mine[0] == os.getpid():
-            return mine[1]
+        mine = getattr(self._mine, "own", None)
+        if mine is not None:
+            if mine.pid == os.getpid():
+                return mine.dbapi
+            mine.close.detach()  # a forked child leaves its parent's connection alone
         fairy = self.engine.raw_connection()  # made by the pool, so the engine's connect hooks run
         fairy.detach()  # from now on ours alone: the pool neither counts nor resets it
-        connection = fairy.dbapi_connection
-        self.engine.dialect.set_isolation_level(connection, "AUTOCOMMIT")
-        self._mine.connection = (os.getpid(), connection)
-        with self._opened_lock:
-            self._opened.append(connection)
-        return connection
+        self.engine.dialect.set_isolation_level(fairy.dbapi_connection, "AUTOCOMMIT")
+        mine = self._mine.own = _OwnConnection(fairy.dbapi_connection, self.Error)
+        self._everyone.add(mine)
+        return mine.dbapi
 
     def _dropped(self, error) -> bool:
-        """Whether the error means the server closed the connection; if so, it is forgotten."""
-        connection = self._mine.connection[1]
-        if not self.engine.dialect.is_disconnect(error, connection, None):
+        """Whether the error means the server closed the connection; if so, it is let go."""
+        mine = self._mine.own
+        if not self.engine.dialect.is_disconnect(error, mine.dbapi, None):
             return False
-        self._mine.connection = None
-        self._close(connection)
+        self._mine.own = None
+        mine.close()
         return True
 
-    def _close(self, connection) -> None:
-        with self._opened_lock:
-            if connection in self._opened:
-                self._opened.remove(connection)
-        try:
-            connection.close()
-        except self.Error:
-            pass  # already gone
-
     def close(self) -> None:
-        for connection in list(self._opened):
-            self._close(connection)
+        """Closes every thread's connection; each thread opens a new one on its next read."""
+        for own in list(self._everyone):
+            own.close()
         self._mine = threading.local()
+
+
+class _OwnConnection:
+    """A thread's own connection. It lives in the thread's local storage, so when the thread ends
+    (a development server makes one per request) this object goes and its finalizer closes the
+    connection; HotRead.close() calls the same finalizer early."""
+
+    def __init__(self, dbapi_connection, errors):
+        self.pid = os.getpid()
+        self.dbapi = dbapi_connection
+        self.close = weakref.finalize(self, _close_quietly, dbapi_connection, errors)
+
+
+def _close_quietly(dbapi_connection, errors) -> None:
+    try:
+        dbapi_connection.close()
+    except errors:
+        pass  # already gone
 
 
 def init_app(app: Flask, database: Database) -> None:

@@ -1,6 +1,7 @@
 """A shared kiosk leaves nothing behind, and only enrolled kiosks may be used."""
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 
 import pytest
@@ -164,3 +165,33 @@ def test_still_here_keeps_the_session_alive(kiosk, database):
     assert kiosk.get("/kiosk/still-here").status_code == 200
     assert sessions(database)[0].expires_at - utcnow() > timedelta(seconds=60)
     assert draft_of(database)["a_number"] == "201234567"
+
+
+def test_threads_that_end_take_their_session_connection_with_them(app, kiosk, database):
+    """The development server runs each request in a thread of its own; the session reader's
+    per-thread connections must not pile up."""
+    import gc
+    import threading
+
+    start_a_draft(kiosk)
+
+    def connections() -> int:
+        if database.engine.dialect.name == "postgresql":
+            with make_engine(database.engine.url.render_as_string(hide_password=False)).connect() as connection:
+                return connection.execute(text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                    " AND pid <> pg_backend_pid()")).scalar()
+        path = os.path.realpath(database.engine.url.database)
+        return sum(os.path.realpath(f"/proc/self/fd/{fd}") == path for fd in os.listdir("/proc/self/fd"))
+
+    def tap():
+        assert kiosk.get("/kiosk/file/pin").status_code == 200
+
+    tap()
+    before = connections()
+    for _ in range(20):
+        thread = threading.Thread(target=tap)
+        thread.start()
+        thread.join()
+    gc.collect()
+    assert connections() <= before
