@@ -60,10 +60,9 @@ def _field(name: str) -> str:
     return request.form.get(name, "")
 
 
-def _save(change, done, back: str):
-    """Runs one change in one transaction; a refused change says why and writes nothing.
-
-    ``done`` is the sentence for success, or a function of the change's result giving it."""
+def _in_one_transaction(change, back: str):
+    """Runs one change in one transaction: (its result, None), or, when it is refused, (None, a
+    redirect to ``back``) after saying why. A refused change writes nothing."""
     db = get_session()
     try:
         result = change(db)
@@ -75,7 +74,18 @@ def _save(change, done, back: str):
         db.rollback()
         flash("That name was taken a moment ago by another change. Nothing was saved.", "error")
     else:
-        flash(done(result) if callable(done) else done)
+        return result, None
+    return None, redirect(back)
+
+
+def _save(change, done, back: str):
+    """One change in one transaction, then back to ``back`` saying how it went.
+
+    ``done`` is the sentence for success, or a function of the change's result giving it."""
+    result, refused = _in_one_transaction(change, back)
+    if refused is not None:
+        return refused
+    flash(done(result) if callable(done) else done)
     return redirect(back)
 
 
@@ -105,18 +115,12 @@ def accounts():
     db = get_session()
     if request.method == "POST":
         _form_checked()
-        try:
-            staff_accounts.create(
-                db, current_app.extensions["secret_hasher"], username=_text("username", 64).strip(),
-                display_name=_text("display_name", 200).strip() or _text("username", 64).strip(),
-                role=_text("role", 32), password=_text("password", 1000),
-                facility_codes=request.form.getlist("facility")[:200], actor=_staff_actor())
-            db.commit()
-            flash("Account created.")
-        except ValueError as error:
-            db.rollback()
-            flash(str(error), "error")
-        return redirect(url_for("staff.accounts"))
+        return _save(lambda db: staff_accounts.create(
+            db, current_app.extensions["secret_hasher"], username=_text("username", 64).strip(),
+            display_name=_text("display_name", 200).strip() or _text("username", 64).strip(),
+            role=_text("role", 32), password=_text("password", 1000),
+            facility_codes=request.form.getlist("facility")[:200], actor=_staff_actor()),
+            "Account created.", url_for("staff.accounts"))
     return render_template("staff/admin_accounts.html",
                            users=db.scalars(select(StaffUser).order_by(StaffUser.username)).all(),
                            facilities=db.scalars(select(Facility).order_by(Facility.code)).all())
@@ -219,37 +223,29 @@ def _kiosk(kiosk_id: int) -> Kiosk:
 @blueprint.post("/admin/facilities/<int:facility_id>/kiosks")
 @administrator_only
 def register_kiosk(facility_id: int):
-    db = get_session()
     facility = _facility(facility_id)
     _form_checked()
-    try:
+
+    def register(db):
         unit = _unit(facility, request.form.get("unit", type=int))
         if unit is None:
             raise ValueError(f"Choose one of {facility.code}'s housing units.")
-        kiosk, token = kiosks.register(db, unit, _field("label") or f"{facility.code} {unit.name}", actor=_staff_actor(),
-                                       remote_addr=request.remote_addr)
-        db.commit()
-    except ValueError as refused:
-        db.rollback()
-        flash(str(refused), "error")
-        return redirect(url_for("staff.facility_page", facility_id=facility.id))
-    return _show_enrollment(kiosk, token)
+        return kiosks.register(db, unit, _field("label") or f"{facility.code} {unit.name}", actor=_staff_actor(),
+                               remote_addr=request.remote_addr)
+
+    made, refused = _in_one_transaction(register, url_for("staff.facility_page", facility_id=facility.id))
+    return refused if refused is not None else _show_enrollment(*made)
 
 
 @blueprint.post("/admin/kiosks/<int:kiosk_id>/enrollment")
 @administrator_only
 def enroll_kiosk_again(kiosk_id: int):
-    db = get_session()
     kiosk = _kiosk(kiosk_id)
     _form_checked()
-    try:
-        token = kiosks.issue_enrollment(db, kiosk, actor=_staff_actor(), remote_addr=request.remote_addr)
-        db.commit()
-    except ValueError as refused:
-        db.rollback()
-        flash(str(refused), "error")
-        return redirect(url_for("staff.facility_page", facility_id=kiosk.facility_id))
-    return _show_enrollment(kiosk, token)
+    token, refused = _in_one_transaction(
+        lambda db: kiosks.issue_enrollment(db, kiosk, actor=_staff_actor(), remote_addr=request.remote_addr),
+        url_for("staff.facility_page", facility_id=kiosk.facility_id))
+    return refused if refused is not None else _show_enrollment(kiosk, token)
 
 
 @blueprint.post("/admin/kiosks/<int:kiosk_id>/revoke")
