@@ -99,8 +99,6 @@ def _never_cache(response):
     return response
 
 
-
-
 @blueprint.errorhandler(CSRFError)
 def _stale_form(_error):
     return render_template(
