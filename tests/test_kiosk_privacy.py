@@ -19,6 +19,22 @@ def sessions(database) -> list[WebSession]:
         return session.scalars(select(WebSession)).all()
 
 
+def open_connections(database) -> int:
+    """The app's open database connections: backends on PostgreSQL (counted from a connection
+    of the test's own, closed again), open descriptors of the database file on SQLite."""
+    if database.engine.dialect.name == "postgresql":
+        counter = make_engine(database.engine.url.render_as_string(hide_password=False))
+        try:
+            with counter.connect() as connection:
+                return connection.execute(text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                    " AND pid <> pg_backend_pid()")).scalar()
+        finally:
+            counter.dispose()
+    path = os.path.realpath(database.engine.url.database)
+    return sum(os.path.realpath(f"/proc/self/fd/{fd}") == path for fd in os.listdir("/proc/self/fd"))
+
+
 def start_a_draft(kiosk):
     kiosk.choose_language("es")
     kiosk.get("/kiosk/file", follow_redirects=True)
@@ -146,16 +162,9 @@ def test_the_app_closes_every_connection_it_opened(app, kiosk, database):
     if database.engine.dialect.name != "postgresql":
         pytest.skip("SQLite connections are files, not server sessions")
     start_a_draft(kiosk)
-
-    def connections() -> int:
-        with make_engine(database.engine.url.render_as_string(hide_password=False)).connect() as connection:
-            return connection.execute(text(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                " AND pid <> pg_backend_pid()")).scalar()
-
-    before = connections()
+    before = open_connections(database)
     database.dispose()
-    assert connections() <= before - 2  # the pool's and the session reader's
+    assert open_connections(database) <= before - 2  # the pool's and the session reader's
 
 
 def test_still_here_keeps_the_session_alive(kiosk, database):
@@ -175,23 +184,14 @@ def test_threads_that_end_take_their_session_connection_with_them(app, kiosk, da
 
     start_a_draft(kiosk)
 
-    def connections() -> int:
-        if database.engine.dialect.name == "postgresql":
-            with make_engine(database.engine.url.render_as_string(hide_password=False)).connect() as connection:
-                return connection.execute(text(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                    " AND pid <> pg_backend_pid()")).scalar()
-        path = os.path.realpath(database.engine.url.database)
-        return sum(os.path.realpath(f"/proc/self/fd/{fd}") == path for fd in os.listdir("/proc/self/fd"))
-
     def tap():
         assert kiosk.get("/kiosk/file/pin").status_code == 200
 
     tap()
-    before = connections()
+    before = open_connections(database)
     for _ in range(20):
         thread = threading.Thread(target=tap)
         thread.start()
         thread.join()
     gc.collect()
-    assert connections() <= before
+    assert open_connections(database) <= before
