@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from types import FunctionType
 
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
@@ -16,9 +17,31 @@ from kiosk.web_sessions import ServerSessionInterface, Surface
 csrf = CSRFProtect()
 
 
+class KioskFlask(Flask):
+    """Flask, asking once per function whether it is a coroutine.
+
+    Flask asks with inspect before it calls each hook and view, about ten times a
+    kiosk page. A plain function keeps its answer; anything else, such as a bound
+    method made for one call, is asked the usual way each time."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._sync_functions: set[FunctionType] = set()
+
+    def ensure_sync(self, func):
+        if type(func) is not FunctionType:
+            return super().ensure_sync(func)
+        if func not in self._sync_functions:
+            wrapped = super().ensure_sync(func)
+            if wrapped is not func:
+                return wrapped
+            self._sync_functions.add(func)
+        return func
+
+
 def create_app(config: Config | None = None) -> Flask:
     config = config or Config.from_env()
-    app = Flask(
+    app = KioskFlask(
         __name__,
         instance_path=str(config.instance_path),
         template_folder=str(PROJECT_ROOT / "templates"),
