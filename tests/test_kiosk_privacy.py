@@ -92,6 +92,16 @@ def test_kiosk_pages_are_never_cached_and_carry_a_strict_policy(kiosk):
     assert cookie is not None and cookie.http_only and cookie.same_site == "Strict"
 
 
+def test_every_response_carries_the_security_headers_exactly_once(app, kiosk):
+    responses = [kiosk.get("/kiosk/"), kiosk.get("/kiosk/no-such-page"), app.test_client().get("/healthz"),
+                 app.test_client().get("/kiosk/static/kiosk.css"), app.test_client().get("/staff/sign-in")]
+    assert [r.status_code for r in responses] == [200, 404, 200, 200, 200]
+    for response in responses:
+        assert response.headers.getlist("X-Frame-Options") == ["DENY"]
+        assert response.headers.getlist("X-Content-Type-Options") == ["nosniff"]
+        assert len(response.headers.getlist("Content-Security-Policy")) == 1
+
+
 def test_the_session_holds_only_an_id_in_the_browser(kiosk, database):
     start_a_draft(kiosk)
     cookie = kiosk.client.get_cookie("kiosk_session", path="/kiosk").value
