@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import json
 import math
 import os
 import secrets
@@ -332,9 +333,11 @@ class CpuSample:
     machine_total: float
 
     @classmethod
-    def take(cls, server_pid: int) -> "CpuSample":
+    def take(cls, server_pid: int, client_pid: int | None = None) -> "CpuSample":
+        """client_pid: a load generator of its own (wrk), counted with this bench."""
         busy, total = machine_cpu()
-        return cls(time.process_time(), cpu_seconds_of_tree(server_pid), busy, total)
+        bench = time.process_time() + (cpu_seconds_of_tree(client_pid) if client_pid else 0.0)
+        return cls(bench, cpu_seconds_of_tree(server_pid), busy, total)
 
 
 def cpu_use(before: CpuSample, after: CpuSample, seconds: float) -> dict[str, float]:
@@ -503,6 +506,91 @@ def run_load(name: str, server: Server, loops: list[Callable[[tuple[float, float
     return LoadResult.combine(name, len(loops), seconds, recorders, before, after)
 
 
+# --------------------------------------------------------------------------- load with wrk
+
+WRK_SCRIPT = BENCH_DIR / "wrk_browsers.lua"
+WRK_SLACK = 2  # seconds wrk runs past the window, so that every request begun in it is answered
+
+
+@dataclass
+class Browser:
+    """One wrk connection: its cookies and the pages it loops over, starting at paths[offset]."""
+
+    cookie: str
+    paths: list[str]
+    offset: int = 0
+
+
+def lua_string(text: str) -> str:
+    if not (text.isascii() and text.isprintable()):
+        raise BenchError(f"not a plain ASCII string for wrk: {text!r}")
+    return json.dumps(text)  # for printable ASCII, a JSON string is a Lua string
+
+
+def write_wrk_plan(path: Path, browsers: list[Browser], window: tuple[float, float]) -> None:
+    rows = [f"  {{cookie = {lua_string(b.cookie)}, offset = {b.offset}, "
+            f"paths = {{{', '.join(lua_string(p) for p in b.paths)}}}}}," for b in browsers]
+    path.write_text(f"return {{\n window = {{{window[0]!r}, {window[1]!r}}},\n browsers = {{\n"
+                    + "\n".join(rows) + "\n }\n}\n")
+
+
+def wrk_load(name: str, server: Server, browsers: list[Browser], warmup: float, seconds: float,
+             tmpdir: Path) -> LoadResult:
+    """wrk drives one connection per browser: a warm-up, then the measuring window, whose requests
+    (by the time they began) and CPU readings make the result. A Python client cost this 2-core
+    machine 0.3-0.6 of a core and kept each sync worker waiting for its close; wrk, in C, does not."""
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        raise BenchError("wrk is missing: install Debian's package (apt-get install wrk)")
+    log(f"loading {name} with wrk: {len(browsers)} browsers, {warmup:g} s warm-up + {seconds:g} s measured")
+    plan = tmpdir / f"wrk-plan-{name}.lua"
+    begin = time.monotonic()
+    window = (begin + warmup, begin + warmup + seconds)
+    write_wrk_plan(plan, browsers, window)
+    command = [wrk, "--threads", str(len(browsers)), "--connections", str(len(browsers)),
+               "--duration", f"{math.ceil(warmup + seconds) + WRK_SLACK}s", "--timeout", "15s",
+               "--script", str(WRK_SCRIPT), f"http://{HOST}:{server.port}/"]
+    process = subprocess.Popen(command, env={**os.environ, "BENCH_PLAN": str(plan)}, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(max(0.0, window[0] - time.monotonic()))
+        before = CpuSample.take(server.process.pid, process.pid)
+        time.sleep(max(0.0, window[1] - time.monotonic()))
+        after = CpuSample.take(server.process.pid, process.pid)
+        out, err = process.communicate(timeout=seconds + warmup + WRK_SLACK + 30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    if process.returncode != 0 or err.strip():
+        raise BenchError(f"wrk failed ({process.returncode}): {err.strip()[-2000:]}")
+    return parse_wrk_output(name, len(browsers), seconds, out, cpu_use(before, after, seconds))
+
+
+def parse_wrk_output(name: str, clients: int, seconds: float, out: str, cpu: dict[str, float]) -> LoadResult:
+    """The lines bench/wrk_browsers.lua's done() prints, after wrk's own summary."""
+    latencies, statuses, errors, closes = defaultdict(list), Counter(), Counter(), 0
+    for line in out.splitlines():
+        kind, _, rest = line.partition(" ")
+        if kind == "request":
+            path, status, took = rest.split()
+            latencies[path].append(float(took))
+            statuses[int(status)] += 1
+            if not 200 <= int(status) < 400:
+                errors[(path, f"HTTP {status}")] += 1
+        elif kind == "unfinished":
+            errors[(rest, "unanswered when wrk stopped")] += 1
+        elif kind == "closes":
+            closes += int(rest)
+        elif kind == "socket-errors":
+            for what, count in zip(("connect", "read", "write", "timeout"), rest.split()):
+                if int(count):
+                    errors[("(socket)", f"{what} error")] += int(count)
+    if not latencies:
+        raise BenchError(f"wrk recorded no request for {name}:\n{out[-2000:]}")
+    return LoadResult(name, clients, seconds, dict(latencies), statuses, errors, closes, cpu)
+
+
 # --------------------------------------------------------------------------- report
 
 
@@ -580,15 +668,18 @@ def cores() -> int:
 
 
 def add_common_arguments(parser: argparse.ArgumentParser, *, clients: int, who: str = "clients", per: str = "app",
-                         seconds: float = 10.0, schemas: str = "a schema of its own is made and dropped") -> None:
-    """--clients, --seconds, --warmup, --workers, --database-url, --json, --strict; `per`: what one load is on."""
-    workers = 2 * cores() + 1
+                         seconds: float = 10.0, schemas: str = "a schema of its own is made and dropped",
+                         one_worker_per_core: bool = False) -> None:
+    """--clients, --seconds, --warmup, --workers, --database-url, --json, --strict; `per`: what one load is on.
+    Workers: one per core as deploy/gunicorn.conf.py has it, or gunicorn's usual 2 x cores + 1."""
+    workers = cores() if one_worker_per_core else 2 * cores() + 1
+    rule = "cores" if one_worker_per_core else "2 x cores + 1"
     parser.add_argument("--clients", type=int, default=clients, help=f"concurrent {who} (default {clients})")
     parser.add_argument("--seconds", type=float, default=seconds, help=f"measured seconds per {per} (default {seconds:g})")
     parser.add_argument("--warmup", type=float, default=2.0, help=f"warm-up seconds per {per} (default 2)")
     both = " for both apps" if per == "app" else ""
     parser.add_argument("--workers", type=int, default=workers,
-                        help=f"gunicorn workers{both} (default 2 x cores + 1 = {workers})")
+                        help=f"gunicorn workers{both} (default {rule} = {workers})")
     parser.add_argument("--database-url", help="run on this PostgreSQL server (127.0.0.1 only) instead of SQLite, "
                         f"e.g. postgresql://postgres@127.0.0.1:5432/test; {schemas}")
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write the figures to PATH as JSON")

@@ -1,17 +1,21 @@
 """Benchmark: how fast the kiosk answers under load, and how much a page weighs.
 
 What it measures
-  1. Throughput and latency. The product runs under gunicorn (sync workers,
-     --workers N --threads 1, N = 2 x cores + 1 by default) on a throw-away
-     database. 50 client threads, each a browser of its own (one
-     http.client.HTTPConnection, its own cookies, a kiosk session in Spanish),
-     loop over the kiosk pages /kiosk/, /kiosk/home, /kiosk/track, /kiosk/file
-     (a 302) and /kiosk/file/who. After a warm-up, every request of the
-     measuring window is timed (request + whole body read). The same number
-     of clients then load a bare Flask "hello" app (bench/hello_app.py) under
-     identical gunicorn settings, as the baseline. The two take turns
-     (--rounds, 5 by default, sharing --seconds), so a slow stretch of a
-     shared machine falls on both.
+  1. Throughput and latency. The product runs under gunicorn as
+     deploy/gunicorn.conf.py runs it (sync workers, --threads 1, one worker
+     per core by default) on a throw-away database. wrk (Debian's load
+     generator, in C) drives 50 connections, each a browser of its own
+     (its own cookies, a kiosk session in Spanish) looping over the kiosk
+     pages /kiosk/, /kiosk/home, /kiosk/track, /kiosk/file (a 302) and
+     /kiosk/file/who; bench/wrk_browsers.lua times every request begun in
+     the measuring window, after a warm-up (request written to whole body
+     read; the server's accept queue is inside that). The same 50 connections
+     then load a bare Flask "hello" app (bench/hello_app.py) under identical
+     gunicorn settings, as the baseline. The two take turns (--rounds, 5 by
+     default, sharing --seconds), so a slow stretch of a shared machine falls
+     on both. The bench's own Python client, once the load generator, cost
+     0.3-0.6 of this machine's two cores and kept every sync worker waiting
+     for its close; it now only sets the sessions up and weighs the pages.
      Targets: kiosk p99 < 50 ms, and kiosk throughput >= 0.5 x hello's.
   2. Transfer size. One client walks the real flow (language, A-number, PIN,
      category, questions, words, review, send, receipt, track, case page) and,
@@ -20,11 +24,11 @@ What it measures
      cache downloads. The server does not compress, so sizes are uncompressed;
      gzip sizes are computed locally for information. Target: each page < 40 KB.
 
-How to run
-  .venv/bin/python bench/kiosk.py                 # SQLite, about 35 s
+How to run (needs wrk: apt-get install wrk)
+  .venv/bin/python bench/kiosk.py                 # SQLite, about 45 s
   make bench
   .venv/bin/python bench/kiosk.py --database-url postgresql://postgres@127.0.0.1:5432/test
-  options: --clients 50 --seconds 10 --rounds 5 --warmup 2 --workers 5 --json out.json --strict
+  options: --clients 50 --seconds 10 --rounds 5 --warmup 2 --workers 2 --json out.json --strict
 
 Everything lives in a temporary directory (and, on PostgreSQL, a schema of its
 own) that is removed at the end, also on Ctrl-C. Nothing but 127.0.0.1 is
@@ -32,27 +36,23 @@ contacted. The report is printed as Markdown tables (progress goes to stderr);
 the exit code is 0 unless --strict is given and a target is missed.
 
 Simplifications: a client's cookie jar is a name -> value dict (every kiosk
-cookie has Path=/kiosk, and every request goes there); the load generator runs
-on the same machine as the servers and competes with them for the CPU (its own
+cookie has Path=/kiosk, and every request goes there); wrk runs on the same
+machine as the servers and competes with them for the CPU (its own
 CPU use is reported next to theirs).
 """
 from __future__ import annotations
 import argparse
 import gzip
-import http.client
 import json
 import re
 import sys
-import threading
-import time
 from dataclasses import dataclass
-from functools import partial
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import quote, urldefrag, urljoin, urlsplit
 
 import _harness as h  # first: it puts the product's packages before bench/ on sys.path
-from _harness import (HOST, BenchError, Client, LoadResult, Recorder, Server, expect_ok, expect_redirect, fmt_ms,
+from _harness import (HOST, BenchError, Browser, Client, LoadResult, Server, expect_ok, expect_redirect, fmt_ms,
                       load_table, log, markdown_table, noise_warnings)
 
 KIOSK_LOOP = ["/kiosk/", "/kiosk/home", "/kiosk/track", "/kiosk/file", "/kiosk/file/who"]
@@ -92,33 +92,6 @@ def spanish_kiosk_client(port: int, device_token: str) -> Client:
 
 def catalogs_compiled() -> bool:
     return (h.ROOT / "translations" / "es" / "LC_MESSAGES" / "messages.mo").exists()
-
-
-# --------------------------------------------------------------------------- load
-
-
-def client_loop(client: Client, paths: list[str], offset: int, window: tuple[float, float],
-                stop: threading.Event, recorders: list[Recorder]) -> None:
-    """One browser looping over the pages (starting at paths[offset]) until the window ends."""
-    recorder = Recorder()
-    start_at, end_at = window
-    step = offset
-    while not stop.is_set():
-        began = time.perf_counter()
-        if began >= end_at:
-            break
-        path = paths[step % len(paths)]
-        step += 1
-        try:
-            response = client.get(path)
-        except (OSError, http.client.HTTPException) as error:
-            if began >= start_at:
-                recorder.fail(path, error)
-            time.sleep(0.01)
-            continue
-        if began >= start_at:
-            recorder.record(path, time.perf_counter() - began, response)
-    recorders.append(recorder)
 
 
 # --------------------------------------------------------------------------- page weight
@@ -352,9 +325,10 @@ def print_report(setup: dict, kiosk: LoadResult, hello: LoadResult, pages: list[
     for warning in noise_warnings(setup, kiosk, hello):
         print(f"> Warning: {warning}\n")
     print(load_table([kiosk, hello]), "\n")
-    print(f"CPU columns: cores in use (of {setup['cores']}) by the app's gunicorn, by this bench, and by everything "
-          "else (kernel, database server, other people's work). Gunicorn's sync workers close the connection after "
-          "every response, hence one TCP connect per request. Closed loop without think time: mean latency = "
+    print(f"CPU columns: cores in use (of {setup['cores']}) by the app's gunicorn, by this bench and wrk "
+          "(mostly the kernel's work of a TCP connect and close per request), and by everything else (database "
+          "server, other people's work). Gunicorn's sync workers close the connection after every response, hence "
+          "one TCP connect per request; errors include wrk's socket errors over the whole run. Closed loop without think time: mean latency = "
           "clients / throughput (Little's law), so latency here is mostly time spent queueing for a worker.\n")
     print(path_table(kiosk), "\n")
     print(h.targets_table(goals), "\n")
@@ -374,7 +348,7 @@ def print_report(setup: dict, kiosk: LoadResult, hello: LoadResult, pages: list[
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    h.add_common_arguments(parser, clients=50)
+    h.add_common_arguments(parser, clients=50, one_worker_per_core=True)
     parser.add_argument("--rounds", type=int, default=5,
                         help="turns each app takes; --seconds is shared among them (default 5)")
     args = parser.parse_args(argv)
@@ -398,28 +372,25 @@ def start_servers(args: argparse.Namespace, env: dict[str, str], kiosk_port: int
     return kiosk_server, hello_server
 
 
-def run_load(name: str, server: Server, clients: list[Client], paths: list[str], warmup: float,
-             seconds: float) -> LoadResult:
-    loops = [partial(client_loop, client, paths, offset) for offset, client in enumerate(clients)]
-    return h.run_load(name, server, loops, warmup, seconds)
-
-
-def load_both(args: argparse.Namespace, kiosk_server: Server, hello_server: Server,
-              device_token: str) -> tuple[LoadResult, LoadResult, float]:
+def load_both(args: argparse.Namespace, kiosk_server: Server, hello_server: Server, device_token: str,
+              tmpdir: Path) -> tuple[LoadResult, LoadResult, float]:
     """Kiosk and hello take turns, args.rounds times each: this machine's speed drifts by a third
     over tens of seconds, and a drift that fell on one app's only window skewed the ratio."""
     log(f"opening {args.clients} Spanish kiosk sessions")
-    kiosk_clients = [spanish_kiosk_client(kiosk_server.port, device_token) for _ in range(args.clients)]
-    hello_clients = [Client(hello_server.port) for _ in range(args.clients)]
+    kiosk_browsers = []
+    for offset in range(args.clients):
+        client = spanish_kiosk_client(kiosk_server.port, device_token)
+        client.close()
+        cookie = "; ".join(f"{name}={value}" for name, value in client.cookies.items())
+        kiosk_browsers.append(Browser(cookie, KIOSK_LOOP, offset))
+    hello_browsers = [Browser("", HELLO_LOOP) for _ in range(args.clients)]
     busy_before = h.background_busy()
     kiosk_parts, hello_parts = [], []
     for turn in range(args.rounds):
         warmup = args.warmup if turn == 0 else min(args.warmup, ROUND_WARMUP)
         seconds = args.seconds / args.rounds
-        kiosk_parts.append(run_load("kiosk", kiosk_server, kiosk_clients, KIOSK_LOOP, warmup, seconds))
-        hello_parts.append(run_load("hello", hello_server, hello_clients, HELLO_LOOP, warmup, seconds))
-    for client in kiosk_clients + hello_clients:
-        client.close()
+        kiosk_parts.append(h.wrk_load("kiosk", kiosk_server, kiosk_browsers, warmup, seconds, tmpdir))
+        hello_parts.append(h.wrk_load("hello", hello_server, hello_browsers, warmup, seconds, tmpdir))
     return LoadResult.pooled(kiosk_parts), LoadResult.pooled(hello_parts), busy_before
 
 
@@ -434,7 +405,7 @@ def run(args: argparse.Namespace, tmpdir: Path, cleanups: list) -> int:
     kiosk_server, hello_server = start_servers(args, env, kiosk_port, tmpdir, cleanups)
     device_token = enroll_device(kiosk_port, demo["kiosk_enrollment_url"])
     pages, skipped = weigh_pages(kiosk_port, device_token)
-    kiosk, hello, busy_before = load_both(args, kiosk_server, hello_server, device_token)
+    kiosk, hello, busy_before = load_both(args, kiosk_server, hello_server, device_token, tmpdir)
 
     goals = targets(kiosk, hello)
     goals.append({"target": f"every page < {PAGE_BUDGET // 1024} KB",
