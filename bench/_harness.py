@@ -357,8 +357,8 @@ def cpu_use(before: CpuSample, after: CpuSample, seconds: float) -> dict[str, fl
 # --------------------------------------------------------------------------- load
 
 
-def sleep_until(moment: float) -> None:
-    while (left := moment - time.perf_counter()) > 0:
+def sleep_until(moment: float, clock: Callable[[], float] = time.perf_counter) -> None:
+    while (left := moment - clock()) > 0:
         time.sleep(min(left, 0.5))
 
 
@@ -553,9 +553,9 @@ def wrk_load(name: str, server: Server, browsers: list[Browser], warmup: float, 
     process = subprocess.Popen(command, env={**os.environ, "BENCH_PLAN": str(plan)}, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
     try:
-        time.sleep(max(0.0, window[0] - time.monotonic()))
+        sleep_until(window[0], time.monotonic)  # wrk's Lua reads the same clock
         before = CpuSample.take(server.process.pid, process.pid)
-        time.sleep(max(0.0, window[1] - time.monotonic()))
+        sleep_until(window[1], time.monotonic)
         after = CpuSample.take(server.process.pid, process.pid)
         out, err = process.communicate(timeout=seconds + warmup + WRK_SLACK + 30)
     finally:

@@ -73,4 +73,5 @@ def init_app(app, csrf) -> None:
         # every GET too; here a GET costs one set lookup. Exemptions still apply (csrf.exempt).
         if request.method in app.config["WTF_CSRF_METHODS"]:
             csrf.protect(apply_exemptions=True)
+
     app.wsgi_app = _WithHeaders(app.wsgi_app)
