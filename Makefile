@@ -72,7 +72,7 @@ test: setup check-strings
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: setup
-	$(BIN)/python bench/kiosk.py
+	$(BIN)/python bench/kiosk_pages.py
 	$(BIN)/python bench/translation.py
 
 clean:

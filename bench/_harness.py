@@ -1,10 +1,7 @@
 """What the benches share: HTTP clients, gunicorn, throw-away databases, CPU readings, tables, main().
 
-Imported by bench/kiosk.py, bench/sms.py and bench/staff.py, which are run as
-`.venv/bin/python bench/<name>.py`. Python then puts bench/ first on sys.path,
-where bench/kiosk.py would shadow the product's `kiosk` package; importing this
-module puts the repository root in front of it first, so `import kiosk` finds the
-product. Import this module before anything from the product.
+Imported by bench/kiosk_pages.py, bench/sms_status.py and bench/staff_pages.py, which are run as
+`.venv/bin/python bench/<name>.py`; the product comes from the virtualenv (installed editable).
 """
 from __future__ import annotations
 
@@ -31,8 +28,6 @@ from urllib.parse import urlencode, urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = ROOT / "bench"
 VENV_BIN = ROOT / ".venv" / "bin"
-if sys.path[:1] != [str(ROOT)]:
-    sys.path.insert(0, str(ROOT))  # the product's packages before bench/'s files of the same names
 
 HOST = "127.0.0.1"
 LOOPBACK_NAMES = {None, "", "127.0.0.1", "localhost", "::1"}

@@ -1,4 +1,4 @@
-"""A bare Flask app: the baseline bench/kiosk.py compares the kiosk's throughput with.
+"""A bare Flask app: the baseline bench/kiosk_pages.py compares the kiosk's throughput with.
 
 Served by gunicorn with exactly the kiosk's settings: `gunicorn 'hello_app:app'`.
 """

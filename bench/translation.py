@@ -316,7 +316,7 @@ WEB_PROBE = RSS_HELPER + """
 import json, sys
 from pathlib import Path
 request = json.load(sys.stdin)
-from kiosk import create_app
+from kiosk.app import create_app
 from kiosk.config import Config
 app = create_app(Config(secret_key="bench-secret-key-" + "x" * 32, database_url=request["database_url"],
                         instance_path=Path(request["instance"]), cookie_secure=False))
@@ -342,7 +342,7 @@ def measure_memory(package: packages.Package, sentences: list[str], tmp: Path) -
     worker = probe(WORKER_PROBE, {"packages": str(package.path.parent), "beam": PRODUCT_BEAM,
                                   "compute_type": COMPUTE_TYPE, "sentences": sentences[:MAX_BATCH_SIZE]})
     log("memory: web process")
-    from kiosk import migrate
+    from kiosk.core import migrate
 
     database_url = f"sqlite:///{tmp / 'web.sqlite3'}"
     migrate.upgrade(database_url)

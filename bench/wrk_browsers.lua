@@ -1,4 +1,4 @@
--- The load of bench/kiosk.py, for wrk (Debian's package), run as
+-- The load of bench/kiosk_pages.py, for wrk (Debian's package), run as
 --   BENCH_PLAN=plan.lua wrk -t N -c N -d SECONDS -s bench/wrk_browsers.lua http://127.0.0.1:PORT/
 -- One connection per wrk thread, and each thread is one browser of the plan: its own
 -- cookies, looping over its pages from its own offset. plan.lua, written by the bench,

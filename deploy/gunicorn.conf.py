@@ -5,7 +5,7 @@ import os
 bind = os.environ.get("KIOSK_BIND", "127.0.0.1:8000")
 # One sync worker per core. A request keeps its core busy (SQLite is in process, PostgreSQL a short
 # round trip), so more workers than cores only share the cores mid-request: on 2 cores,
-# bench/kiosk.py measured p99 57-60 ms with 5 workers against 43-52 ms with 2. nginx buffers slow
+# bench/kiosk_pages.py measured p99 57-60 ms with 5 workers against 43-52 ms with 2. nginx buffers slow
 # clients, so none holds a worker. Raise KIOSK_WORKERS where the database is far away.
 workers = int(os.environ.get("KIOSK_WORKERS", multiprocessing.cpu_count()))
 worker_class = "sync"

@@ -1,99 +1,11 @@
-"""The complaint kiosk: an app factory that wires the surfaces to the core."""
-from __future__ import annotations
+"""The complaint kiosk.
 
-from datetime import timedelta
-from types import FunctionType
-
-from flask import Flask
-from flask_wtf.csrf import CSRFProtect
-from werkzeug.middleware.proxy_fix import ProxyFix
-
-from kiosk import db, i18n, security
-from kiosk.config import PROJECT_ROOT, Config
-from kiosk.credentials import SecretHasher
-from kiosk.templating import LocalizedEnvironment
-from kiosk.web_sessions import ServerSessionInterface, Surface
-
-csrf = CSRFProtect()
-
-
-class KioskFlask(Flask):
-    """Flask, asking once per function whether it is a coroutine.
-
-    Flask asks with inspect before it calls each hook and view, about ten times a
-    kiosk page. A plain function keeps its answer; anything else, such as a bound
-    method made for one call, is asked the usual way each time."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._sync_functions: set[FunctionType] = set()
-
-    def ensure_sync(self, func):
-        if type(func) is not FunctionType:
-            return super().ensure_sync(func)
-        if func not in self._sync_functions:
-            wrapped = super().ensure_sync(func)
-            if wrapped is not func:
-                return wrapped
-            self._sync_functions.add(func)
-        return func
-
-
-def create_app(config: Config | None = None) -> Flask:
-    config = config or Config.from_env()
-    app = KioskFlask(
-        __name__,
-        instance_path=str(config.instance_path),
-        template_folder=str(PROJECT_ROOT / "templates"),
-        static_folder=None,
-    )
-    app.jinja_environment = LocalizedEnvironment  # before anything creates app.jinja_env
-    app.config.update(
-        SECRET_KEY=config.secret_key,
-        TESTING=config.testing,
-        KIOSK=config,
-        BABEL_TRANSLATION_DIRECTORIES=str(i18n.CATALOGS_DIR),
-        BABEL_DEFAULT_LOCALE=i18n.DEFAULT,
-        WTF_CSRF_TIME_LIMIT=None,  # the token lives exactly as long as the server-side session
-        WTF_CSRF_SSL_STRICT=False,  # same-site cookies already stop cross-site posts behind TLS proxies
-        WTF_CSRF_CHECK_DEFAULT=False,  # security.init_app checks instead, only the methods that change things
-        WTF_I18N_ENABLED=False,  # our forms carry their own translated messages
-        MAX_CONTENT_LENGTH=256 * 1024,
-        SEND_FILE_MAX_AGE_DEFAULT=3600,
-    )
-    config.instance_path.mkdir(parents=True, exist_ok=True)
-    if config.proxies:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.proxies, x_proto=config.proxies, x_host=config.proxies)
-
-    database = db.Database(config.database_url)
-    db.init_app(app, database)
-    app.extensions["secret_hasher"] = SecretHasher(config)
-    app.session_interface = ServerSessionInterface(
-        database,
-        surfaces=[
-            Surface("kiosk", "/kiosk", "kiosk_session", config.kiosk_idle_timeout),
-            Surface("staff", "/staff", "staff_session", timedelta(minutes=15)),
-            *([Surface("dev", "/dev", "dev_session", timedelta(hours=8))] if config.development else []),
-        ],
-        secure=config.cookie_secure,
-    )
-    csrf.init_app(app)
-    i18n.init_app(app)
-    security.init_app(app, csrf)
-
-    from kiosk import cli, health
-    from kiosk.detainee import blueprint as detainee_blueprint
-    from kiosk.staff import blueprint as staff_blueprint
-    from sms import blueprint as sms_blueprint
-
-    app.register_blueprint(health.blueprint)
-    app.register_blueprint(detainee_blueprint, url_prefix="/kiosk")
-    app.register_blueprint(staff_blueprint, url_prefix="/staff")
-    app.register_blueprint(sms_blueprint, url_prefix="/sms")
-    csrf.exempt(sms_blueprint)  # Twilio signs its requests instead
-    if config.development:
-        from sms.simulator import blueprint as simulator_blueprint
-
-        app.register_blueprint(simulator_blueprint, url_prefix="/dev")
-    cli.init_app(app)
-    return app
+    kiosk.core         the domain: cases, people, facilities, deadlines, audit, jobs (no Flask, HTTP, Twilio or models)
+    kiosk.web          what every web surface shares: sessions, security headers, languages, templates
+    kiosk.detainee     the housing-unit kiosk (a surface)
+    kiosk.staff        the staff console (a surface)
+    sms                texts from family and lawyers (a surface), and the texts we send
+    kiosk.translation  the offline translation engine and its jobs
+    kiosk.worker       the worker that carries out jobs
+    kiosk.app          create_app, which wires the surfaces to the core
+"""

@@ -10,10 +10,11 @@ from flask import current_app
 from flask.cli import AppGroup, FlaskGroup, NoAppException, with_appcontext
 from sqlalchemy import select
 
-from kiosk import case_translations, create_app, facilities, kiosks, migrate
+from kiosk.core import case_translations, facilities, kiosks, migrate
+from kiosk.app import create_app
 from kiosk.config import ConfigError
-from kiosk.db import get_database
-from kiosk.models import Facility, Kiosk
+from kiosk.web.db import get_database
+from kiosk.core.models import Facility, Kiosk
 
 
 def _create_app():
@@ -254,7 +255,7 @@ def translate_text(source, target):
 @with_appcontext
 def translate_interpreter_list():
     """Cases no installed package could translate: they need a human interpreter."""
-    from kiosk import case_translations
+    from kiosk.core import case_translations
 
     with get_database().sessions() as session:
         waiting = case_translations.needing_interpreter(session)
@@ -313,15 +314,8 @@ def worker(once, batch):
 
     from kiosk.worker import Worker
 
-    config = current_app.config["KIOSK"]
-
-    def engine():
-        from kiosk.translation.engine import Engine
-
-        return Engine.from_config(config)
-
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    runner = Worker(get_database(), engine, batch=batch)
+    runner = Worker(get_database(), current_app.config["KIOSK"], batch=batch)
     if once:
         while runner.run_once():
             pass
@@ -341,7 +335,7 @@ def jobs_group():
 @with_appcontext
 def jobs_status():
     """How many jobs are queued, running, done and failed."""
-    from kiosk import jobs
+    from kiosk.core import jobs
 
     with get_database().sessions() as session:
         counts = jobs.counts(session)
@@ -352,7 +346,7 @@ def jobs_status():
 @with_appcontext
 def jobs_failed():
     """Jobs whose every attempt failed, newest first, with their last error."""
-    from kiosk import jobs
+    from kiosk.core import jobs
 
     with get_database().sessions() as session:
         for job in jobs.failed(session):
@@ -364,7 +358,7 @@ def jobs_failed():
 @with_appcontext
 def jobs_retry(job_id):
     """Queue a failed job again, with a fresh set of attempts."""
-    from kiosk import jobs
+    from kiosk.core import jobs
 
     with get_database().transaction() as session:
         if not jobs.retry(session, job_id):
@@ -386,7 +380,7 @@ def staff():
 @with_appcontext
 def staff_create(username, display_name, role, facility_codes, password):
     """Create a staff account."""
-    from kiosk import staff_accounts
+    from kiosk.core import staff_accounts
 
     try:
         with get_database().transaction() as session:

@@ -10,15 +10,15 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kiosk import kiosks
-from kiosk.credentials import SecretHasher, digest
-from kiosk.db import Database
-from kiosk.identifiers import case_number
-from kiosk.models import (
+from kiosk.core import kiosks
+from kiosk.core.credentials import SecretHasher, digest
+from kiosk.core.db import Database
+from kiosk.core.identifiers import case_number
+from kiosk.core.models import (
     Case, CaseEvent, Detainee, EventKind, Facility, Hotline, HousingUnit, Kiosk, ShareCode,
     StaffFacility, StaffUser, TrustedContact, utcnow,
 )
-from kiosk.triage import triage
+from kiosk.core.triage import triage
 
 FACILITIES = [
     ("RBP", "Riverbend Processing Center", "America/Chicago", ["A-1", "A-2", "B-1"]),

@@ -8,7 +8,7 @@ request was running. Tests build many apps and are left to the normal GC.
 """
 import gc
 
-from kiosk import create_app
+from kiosk.app import create_app
 
 app = create_app()
 gc.freeze()

@@ -22,10 +22,10 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.orm import Session
 
-from kiosk.credentials import digest
-from kiosk.i18n import LANGUAGES
-from kiosk.identifiers import InvalidIdentifier, parse_case_number
-from kiosk.models import (
+from kiosk.core.credentials import digest
+from kiosk.core.languages import LANGUAGES
+from kiosk.core.identifiers import InvalidIdentifier, parse_case_number
+from kiosk.core.models import (
     AuditEntry, Case, CaseFollower, Facility, ShareCode, SmsConversation, SmsInbound, SmsSender, TrustedContact, utcnow,
 )
 from sms import commands, conversation, wording

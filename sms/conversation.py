@@ -13,11 +13,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from kiosk import cases, contacts
-from kiosk.categories import CATEGORIES
-from kiosk.i18n import BY_CODE
-from kiosk.identifiers import InvalidIdentifier, format_share_code, parse_a_number
-from kiosk.models import Facility, SmsConversation
+from kiosk.core import cases, contacts
+from kiosk.core.categories import CATEGORIES
+from kiosk.core.languages import BY_CODE
+from kiosk.core.identifiers import InvalidIdentifier, format_share_code, parse_a_number
+from kiosk.core.models import Facility, SmsConversation
 from sms import commands, wording
 
 LIFETIME = timedelta(hours=24)

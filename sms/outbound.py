@@ -6,20 +6,17 @@ which is checked again just before every send.
 """
 from __future__ import annotations
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-from kiosk import jobs
-from kiosk.cases import FOLLOWERS_JOB
-from kiosk.models import Case, CaseFollower, SmsOutbound, SmsSender
-from kiosk.worker import Worker, handles
+from kiosk.core import jobs
+from kiosk.core.jobs import JobKind
+from kiosk.core.models import Case, CaseFollower, SmsOutbound, SmsSender
 from sms import segments, wording
 
-SEND_JOB = "sms"
 OPTED_OUT = 21610
 
 
@@ -34,7 +31,7 @@ def queue_text(session: Session, phone: str, body: str) -> SmsOutbound | None:
     message = SmsOutbound(phone=phone, body=segments.fit(body))
     session.add(message)
     session.flush()
-    jobs.enqueue(session, SEND_JOB, {"outbound_id": message.id}, max_attempts=8)
+    jobs.enqueue(session, JobKind.SEND_SMS, {"outbound_id": message.id}, max_attempts=8)
     return message
 
 
@@ -65,9 +62,9 @@ def _send(config, message: SmsOutbound) -> str:
     return client(config).messages.create(**options).sid
 
 
-@handles(SEND_JOB)
-def send(worker: Worker, session: Session, batch: list[jobs.Claimed]) -> None:
-    config = current_app.config["KIOSK"]
+@jobs.handles(JobKind.SEND_SMS)
+def send(worker: jobs.Runner, session: Session, batch: list[jobs.Claimed]) -> None:
+    config = worker.config
     for job in batch:
         message = session.get(SmsOutbound, job.payload.get("outbound_id"))
         if message is None or message.status != "queued":
@@ -99,8 +96,8 @@ def send(worker: Worker, session: Session, batch: list[jobs.Claimed]) -> None:
         session.commit()
 
 
-@handles(FOLLOWERS_JOB)
-def notify_followers(worker: Worker, session: Session, batch: list[jobs.Claimed]) -> None:
+@jobs.handles(JobKind.NOTIFY_FOLLOWERS)
+def notify_followers(worker: jobs.Runner, session: Session, batch: list[jobs.Claimed]) -> None:
     """One text per follower per status change: queued with the job's completion, in one commit."""
     for job in batch:
         case = session.get(Case, job.payload.get("case_id"))

@@ -13,9 +13,9 @@ from sqlalchemy import select
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from kiosk.db import get_session
-from kiosk.identifiers import InvalidIdentifier, parse_phone
-from kiosk.models import SmsInbound, SmsOutbound
+from kiosk.web.db import get_session
+from kiosk.core.identifiers import InvalidIdentifier, parse_phone
+from kiosk.core.models import SmsInbound, SmsOutbound
 from sms.webhook import respond
 
 blueprint = Blueprint("sms_simulator", __name__)

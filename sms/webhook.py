@@ -15,10 +15,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from twilio.request_validator import RequestValidator
 
-from kiosk.cases import clean_words
-from kiosk.db import get_database, get_session
-from kiosk.i18n import when
-from kiosk.models import SmsInbound, SmsOutbound
+from kiosk.core.cases import clean_words
+from kiosk.web.db import get_database, get_session
+from kiosk.web.i18n import when
+from kiosk.core.models import SmsInbound, SmsOutbound
 from sms import answers, blueprint, segments
 
 MAX_BODY = 1600  # Twilio's own limit for one message

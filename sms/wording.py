@@ -5,8 +5,8 @@ from babel import Locale
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from kiosk.i18n import BY_CODE, DEFAULT
-from kiosk.statuses import STATUS_WORDS
+from kiosk.core.languages import BY_CODE, DEFAULT
+from kiosk.web.wording import STATUS_WORDS
 
 NEXT_STEP = {
     "new": "due",

@@ -17,10 +17,11 @@ from tests import network_guard
 
 network_guard.install()
 
-from kiosk import create_app, kiosks, migrate  # noqa: E402
+from kiosk.app import create_app  # noqa: E402
+from kiosk.core import kiosks, migrate  # noqa: E402
 from kiosk.config import Config  # noqa: E402
-from kiosk.db import Database, make_engine  # noqa: E402
-from kiosk.models import Base, Facility, Hotline, HousingUnit  # noqa: E402
+from kiosk.core.db import Database, make_engine  # noqa: E402
+from kiosk.core.models import Base, Facility, Hotline, HousingUnit  # noqa: E402
 from tests.helpers import KioskClient  # noqa: E402
 
 POSTGRES_URL = os.environ.get("KIOSK_TEST_DATABASE_URL")

@@ -10,9 +10,10 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
-from kiosk import create_app, staff_accounts
-from kiosk.models import Case, utcnow
-from kiosk.triage import triage
+from kiosk.app import create_app
+from kiosk.core import staff_accounts
+from kiosk.core.models import Case, utcnow
+from kiosk.core.triage import triage
 from tests.conftest import register_kiosk
 from tests.helpers import translated
 

@@ -12,10 +12,11 @@ from alembic.migration import MigrationContext
 from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import DBAPIError
 
-from kiosk import audit, create_app
+from kiosk.core import audit
+from kiosk.app import create_app
 from kiosk.config import Config, ConfigError
-from kiosk.db import make_engine
-from kiosk.models import AuditEntry, Base, Case, Facility, Kiosk, StaffUser
+from kiosk.core.db import make_engine
+from kiosk.core.models import AuditEntry, Base, Case, Facility, Kiosk, StaffUser
 
 
 def test_healthz_answers_200_with_the_database_reachable(app):

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from kiosk.i18n import LANGUAGES
+from kiosk.core.languages import LANGUAGES
 from tests.helpers import translated
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -91,7 +91,7 @@ SAMPLE = ('{{ _("Back") }}|{{ _("Step %(step)d of %(count)d", step=2, count=9) }
 def test_compiled_translations_match_what_runtime_gettext_renders(app, code):
     from jinja2 import Environment
 
-    from kiosk import i18n
+    from kiosk.web import i18n
 
     runtime = Environment(autoescape=True, extensions=["jinja2.ext.i18n"])
     runtime.install_gettext_translations(i18n.catalog(code), newstyle=True)

@@ -5,10 +5,10 @@ from datetime import timedelta
 
 import pytest
 
-from kiosk.identifiers import (
+from kiosk.core.identifiers import (
     InvalidIdentifier, case_number, new_case_number, parse_a_number, parse_case_number, parse_phone, parse_pin,
 )
-from kiosk.triage import triage
+from kiosk.core.triage import triage
 
 
 @pytest.mark.parametrize("raw, expected", [

@@ -7,9 +7,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from kiosk import jobs
-from kiosk.models import Job, utcnow
-from kiosk.worker import HANDLERS, Worker
+from kiosk.core import jobs
+from kiosk.core.models import Job, utcnow
+from kiosk.core.jobs import HANDLERS
+from kiosk.worker import Worker
 
 
 def queue_jobs(database, count, kind="test"):
@@ -56,9 +57,9 @@ def test_failures_back_off_then_end_as_a_visible_failed_job(database):
     assert jobs.backoff(1) < jobs.backoff(2) < jobs.backoff(3) <= jobs.BACKOFF_MAX
 
 
-def test_a_worker_fails_jobs_of_an_unknown_kind_at_once(database):
+def test_a_worker_fails_jobs_of_an_unknown_kind_at_once(database, config):
     queue_jobs(database, 1, kind="no-such-kind")
-    assert Worker(database, engine_factory=lambda: None, name="w").run_once() == 1
+    assert Worker(database, config, engine_factory=lambda: None, name="w").run_once() == 1
     with database.sessions() as session:
         job = session.scalars(select(Job)).one()
         assert job.status == "failed" and "no handler" in job.last_error
@@ -86,10 +87,10 @@ def recording_handler():
     del HANDLERS["record"]
 
 
-def test_two_workers_over_one_queue_process_every_job_exactly_once(database, recording_handler):
+def test_two_workers_over_one_queue_process_every_job_exactly_once(database, config, recording_handler):
     # PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite: one writer at a time, the claim is one UPDATE.
     queue_jobs(database, 200, kind="record")
-    workers = [Worker(database, engine_factory=lambda: None, name=f"w{i}", batch=5) for i in range(2)]
+    workers = [Worker(database, config, engine_factory=lambda: None, name=f"w{i}", batch=5) for i in range(2)]
 
     def drain(worker):
         while worker.run_once():
@@ -107,9 +108,9 @@ def test_two_workers_over_one_queue_process_every_job_exactly_once(database, rec
         assert set(session.scalars(select(Job.status))) == {"done"}
 
 
-def test_failed_jobs_are_listed_and_can_be_retried(database, runner):
+def test_failed_jobs_are_listed_and_can_be_retried(database, config, runner):
     queue_jobs(database, 1, kind="no-such-kind")
-    Worker(database, engine_factory=lambda: None, name="w").run_once()
+    Worker(database, config, engine_factory=lambda: None, name="w").run_once()
     listed = runner.invoke(args=["jobs", "failed"])
     assert "no-such-kind" in listed.output and "no handler" in listed.output
     assert "failed: 1" in runner.invoke(args=["jobs", "status"]).output

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from kiosk.models import Case
+from kiosk.core.models import Case
 from tests.helpers import translated
 from tests.test_kiosk_flow import count, draft_of, file_complaint, start_filing
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from kiosk.models import AuditEntry, Case, CaseEvent, Detainee, WebSession
+from kiosk.core.models import AuditEntry, Case, CaseEvent, Detainee, WebSession
 
 
 def count(database, model) -> int:

@@ -5,7 +5,7 @@ import re
 
 from sqlalchemy import select, update
 
-from kiosk.models import AuditEntry, Case, CaseEvent, Job, Translation
+from kiosk.core.models import AuditEntry, Case, CaseEvent, Job, Translation
 from tests.helpers import translated
 from tests.test_kiosk_flow import file_complaint
 from tests.test_kiosk_tracking import add_reply, filed_case, track

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, text, update
 
-from kiosk.db import make_engine
-from kiosk.models import Kiosk, WebSession, utcnow
+from kiosk.core.db import make_engine
+from kiosk.core.models import Kiosk, WebSession, utcnow
 from tests.conftest import register_kiosk
 from tests.helpers import KioskClient, translated
 from tests.test_kiosk_flow import draft_of
@@ -138,7 +138,7 @@ def test_an_idle_session_times_out_leaving_only_the_language(kiosk, database):
 
 
 def test_the_idle_timeout_is_configurable_and_shown(app, config, database, place):
-    from kiosk import create_app
+    from kiosk.app import create_app
 
     short = create_app(config.with_changes(kiosk_idle_timeout=timedelta(seconds=30)))
     client = KioskClient(short.test_client())
@@ -151,7 +151,7 @@ def test_the_idle_timeout_is_configurable_and_shown(app, config, database, place
 
 
 def test_a_database_restart_between_two_taps_loses_nothing(kiosk, database):
-    """The session is read on a connection of its own (kiosk.db.HotRead); when the server has
+    """The session is read on a connection of its own (kiosk.core.db.HotRead); when the server has
     dropped it, as a PostgreSQL restart does, the next tap still finds the person's draft."""
     if database.engine.dialect.name != "postgresql":
         pytest.skip("SQLite has no server to restart")

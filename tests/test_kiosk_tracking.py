@@ -5,8 +5,8 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from kiosk.credentials import digest
-from kiosk.models import AuditEntry, Case, CaseEvent, ShareCode, TrustedContact, utcnow
+from kiosk.core.credentials import digest
+from kiosk.core.models import AuditEntry, Case, CaseEvent, ShareCode, TrustedContact, utcnow
 from tests.helpers import translated
 from tests.test_kiosk_flow import file_complaint
 

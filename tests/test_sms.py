@@ -9,8 +9,9 @@ from flask import Flask
 from sqlalchemy import func, select, update
 from twilio.request_validator import RequestValidator
 
-from kiosk import cases, contacts, create_app
-from kiosk.models import (
+from kiosk.core import cases, contacts
+from kiosk.app import create_app
+from kiosk.core.models import (
     AuditEntry, Case, CaseFollower, Facility, Job, ShareCode, SmsConversation, SmsInbound, SmsOutbound, SmsSender,
     TrustedContact, utcnow,
 )
@@ -87,7 +88,7 @@ def run_worker(app):
     from kiosk.translation.engine import Engine
 
     with app.app_context():  # no language package installed: the Spanish case just needs an interpreter
-        worker = Worker(app.extensions["database"], lambda: Engine.from_config(app.config["KIOSK"]), name="test")
+        worker = Worker(app.extensions["database"], app.config["KIOSK"], name="test")
         while worker.run_once():
             pass
 

@@ -9,11 +9,11 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import select, update
 
-from kiosk import staff_accounts
-from kiosk.casework import OPEN
-from kiosk.identifiers import case_number
-from kiosk.models import AuditEntry, Case, Facility, HousingUnit, StaffUser, Translation, utcnow
-from kiosk.triage import triage
+from kiosk.core import staff_accounts
+from kiosk.core.casework import OPEN
+from kiosk.core.identifiers import case_number
+from kiosk.core.models import AuditEntry, Case, Facility, HousingUnit, StaffUser, Translation, utcnow
+from kiosk.core.triage import triage
 from tests.helpers import KioskClient
 
 PASSWORD = "correct horse battery staple"
@@ -216,7 +216,7 @@ def test_a_case_manager_cannot_change_another_facilitys_case(app, database, peop
 
 
 def test_a_reply_with_no_language_package_goes_out_through_an_interpreter(app, database, people):
-    from kiosk import case_translations
+    from kiosk.core import case_translations
     from kiosk.translation.engine import Engine
     from kiosk.worker import Worker
 
@@ -225,7 +225,7 @@ def test_a_reply_with_no_language_package_goes_out_through_an_interpreter(app, d
     chris.get("/staff/case/26-0000-0024")
     chris.post("/staff/case/26-0000-0024/reply", {"reply": "A doctor will see you today."})
     with app.app_context():  # no package installed: the worker marks the reply for an interpreter
-        worker = Worker(database, lambda: Engine.from_config(app.config["KIOSK"]), name="t")
+        worker = Worker(database, app.config["KIOSK"], name="t")
         while worker.run_once():
             pass
     page = chris.get("/staff/case/26-0000-0024").get_data(as_text=True)

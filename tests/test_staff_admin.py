@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from kiosk import staff_accounts
-from kiosk.models import AuditEntry, Facility, Hotline, HousingUnit, Job, Kiosk, WebSession
+from kiosk.core import staff_accounts
+from kiosk.core.models import AuditEntry, Facility, Hotline, HousingUnit, Job, Kiosk, WebSession
 from kiosk.staff import admin
 from kiosk.translation import packages
 from kiosk.translation.engine import Engine
@@ -367,7 +367,7 @@ def upload(ada, path: Path, name: str | None = None):
 
 
 def run_worker(database, config) -> None:
-    worker = Worker(database, lambda: Engine(config.language_packages, beam_size=1), name="admin-test")
+    worker = Worker(database, config, engine_factory=lambda: Engine(config.language_packages, beam_size=1), name="admin-test")
     while worker.run_once():
         pass
 
@@ -463,7 +463,8 @@ def test_the_web_process_never_loads_a_model_for_an_upload(tmp_path):
 import io, sys, zipfile
 from pathlib import Path
 from tests.conftest import *  # noqa  (the network guard)
-from kiosk import create_app, migrate, staff_accounts
+from kiosk.app import create_app
+from kiosk.core import migrate, staff_accounts
 from kiosk.config import Config
 from tests.helpers import KioskClient
 url = "sqlite:///{tmp_path}/web.sqlite3"

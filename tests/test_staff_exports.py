@@ -10,8 +10,8 @@ import re
 import pytest
 from sqlalchemy import select
 
-from kiosk.identifiers import case_number
-from kiosk.models import AuditEntry, Case, Translation, utcnow
+from kiosk.core.identifiers import case_number
+from kiosk.core.models import AuditEntry, Case, Translation, utcnow
 from tests.test_kiosk_flow import file_complaint
 from tests.test_kiosk_tracking import filed_case, track
 from tests.test_staff import ROUTINE, add_case, people, signed_in, staff_id  # noqa: F401  (people: a fixture)

@@ -7,8 +7,8 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from kiosk.identifiers import case_number
-from kiosk.models import AuditEntry, Case, CaseEvent, CaseLink
+from kiosk.core.identifiers import case_number
+from kiosk.core.models import AuditEntry, Case, CaseEvent, CaseLink
 from tests.test_staff import ROUTINE, add_case, people, signed_in, staff_id  # noqa: F401  (people: a fixture)
 from tests.test_staff_exports import audit_rows, exported_json
 

@@ -17,8 +17,8 @@ import pytest
 from markupsafe import escape
 from sqlalchemy import select
 
-from kiosk import case_translations
-from kiosk.models import Case, CaseEvent, Job, Translation
+from kiosk.core import case_translations
+from kiosk.core.models import Case, CaseEvent, Job, Translation
 from kiosk.translation import packages
 from kiosk.translation.engine import Engine, Request
 from kiosk.worker import Worker
@@ -218,12 +218,13 @@ def test_one_translator_per_pair_and_idle_ones_are_unloaded(engine):
     assert engine.unload_idle() == [("es", "en")] and engine.loaded_pairs() == []
 
 
-def test_web_processes_never_import_ctranslate2(tmp_path):
+def test_web_processes_never_import_ctranslate2(app, tmp_path):
     """A whole kiosk request cycle, filing included, in a fresh interpreter."""
     script = f"""
 import sys
 from tests.conftest import *  # noqa
-from kiosk import create_app, migrate
+from kiosk.app import create_app
+from kiosk.core import migrate
 from kiosk.config import Config
 url = "sqlite:///{tmp_path}/web.sqlite3"
 migrate.upgrade(url)
@@ -241,22 +242,23 @@ print("clean")
 
 # --- translate on write, through durable jobs --------------------------------------
 
-def run_worker(database, packages_dir) -> int:
-    worker = Worker(database, lambda: Engine(packages_dir, beam_size=1), name="test-worker")
+def run_worker(app, packages_dir) -> int:
+    worker = Worker(app.extensions["database"], app.config["KIOSK"], engine_factory=lambda: Engine(packages_dir, beam_size=1),
+                    name="test-worker")
     done = 0
     while claimed := worker.run_once():
         done += claimed
     return done
 
 
-def test_a_kiosk_complaint_is_stored_in_english_by_the_worker(kiosk, database, engine, packages_dir):
+def test_a_kiosk_complaint_is_stored_in_english_by_the_worker(app, kiosk, database, engine, packages_dir):
     file_complaint(kiosk, language="es", words="Tengo dolor. Mi caso es urgente.")
     with database.sessions() as session:
         case = session.scalars(select(Case)).one()
         pending = session.scalars(select(Translation)).one()
         assert (pending.status, pending.target_language, pending.text) == ("pending", "en", None)
         assert session.scalars(select(Job.kind)).all() == ["translate"]  # stored with the case
-    assert run_worker(database, packages_dir) == 1
+    assert run_worker(app, packages_dir) == 1
     with database.sessions() as session:
         translation = session.scalars(select(Translation)).one()
         assert translation.status == "done" and translation.text
@@ -266,9 +268,9 @@ def test_a_kiosk_complaint_is_stored_in_english_by_the_worker(kiosk, database, e
         assert not session.get(Case, case.id).needs_interpreter
 
 
-def test_a_language_without_a_package_marks_the_case_for_an_interpreter(kiosk, database, engine, packages_dir):
+def test_a_language_without_a_package_marks_the_case_for_an_interpreter(app, kiosk, database, engine, packages_dir):
     file_complaint(kiosk, language="ar", a_number=None, words="الهاتف لا يعمل.")
-    run_worker(database, packages_dir)
+    run_worker(app, packages_dir)
     with database.sessions() as session:
         case = session.scalars(select(Case)).one()
         assert case.needs_interpreter and case.description == "الهاتف لا يعمل."
@@ -276,9 +278,9 @@ def test_a_language_without_a_package_marks_the_case_for_an_interpreter(kiosk, d
         assert session.scalars(select(Job.status)).all() == ["done"]  # not an error
 
 
-def test_a_correction_is_stored_beside_the_machine_translation(kiosk, database, engine, packages_dir):
+def test_a_correction_is_stored_beside_the_machine_translation(app, kiosk, database, engine, packages_dir):
     file_complaint(kiosk, language="es", words="Tengo frío.")
-    run_worker(database, packages_dir)
+    run_worker(app, packages_dir)
     with database.transaction() as session:
         machine = session.scalars(select(Translation)).one()
         case_translations.correct(session, machine, "I am cold.", staff="staff:1")
@@ -289,7 +291,7 @@ def test_a_correction_is_stored_beside_the_machine_translation(kiosk, database, 
         assert shown.human and shown.text == "I am cold."
 
 
-def test_a_reply_reaches_the_kiosk_only_translated_and_released(kiosk, database, engine, packages_dir):
+def test_a_reply_reaches_the_kiosk_only_translated_and_released(app, kiosk, database, engine, packages_dir):
     file_complaint(kiosk, language="es", a_number="201234567", pin="2468", words="Tengo frío.")
     with database.transaction() as session:
         case = session.scalars(select(Case)).one()
@@ -297,7 +299,7 @@ def test_a_reply_reaches_the_kiosk_only_translated_and_released(kiosk, database,
         reply_id = reply.id
         with pytest.raises(case_translations.NotReady):
             case_translations.release_reply(session, reply, staff="staff:1")
-    run_worker(database, packages_dir)  # the reply into Spanish, then back into English
+    run_worker(app, packages_dir)  # the reply into Spanish, then back into English
     with database.transaction() as session:
         reply = session.get(CaseEvent, reply_id)
         forward = case_translations.latest(session, reply.case_id, "es", reply.id)
@@ -315,24 +317,24 @@ def test_a_reply_reaches_the_kiosk_only_translated_and_released(kiosk, database,
     assert escape(shown) in page and "blankets" not in page
 
 
-def test_the_interpreter_list_names_cases_no_package_can_read(kiosk, database, engine, packages_dir, runner):
+def test_the_interpreter_list_names_cases_no_package_can_read(app, kiosk, database, engine, packages_dir, runner):
     file_complaint(kiosk, language="ar", a_number=None, words="الهاتف لا يعمل.")
-    run_worker(database, packages_dir)
+    run_worker(app, packages_dir)
     with database.sessions() as session:
         number = session.scalar(select(Case.number))
     listed = runner.invoke(args=["translate", "interpreter-list"]).output
     assert number in listed and "ar" in listed
 
 
-def test_installing_a_package_translates_what_waited_for_an_interpreter(kiosk, database, runner, archives,
+def test_installing_a_package_translates_what_waited_for_an_interpreter(app, kiosk, database, runner, archives,
                                                                           packages_dir):
     file_complaint(kiosk, language="es", words="Tengo frío.")
-    run_worker(database, packages_dir)  # no package yet
+    run_worker(app, packages_dir)  # no package yet
     with database.sessions() as session:
         assert session.scalars(select(Case.needs_interpreter)).one()
     result = install(runner, archives["es_en"])
     assert result.exit_code == 0 and "1 text(s) no package could translate are queued again" in result.output
-    run_worker(database, packages_dir)
+    run_worker(app, packages_dir)
     with database.sessions() as session:
         translation = session.scalars(select(Translation)).one()
         assert translation.status == "done" and translation.text and translation.made_by == "translate-es_en 1.0"
@@ -340,7 +342,7 @@ def test_installing_a_package_translates_what_waited_for_an_interpreter(kiosk, d
 
 
 def test_a_later_message_from_the_detainee_reaches_staff_in_english(app, kiosk, database, engine, packages_dir):
-    from kiosk import staff_accounts
+    from kiosk.core import staff_accounts
     from tests.test_kiosk_messages import open_message_form
     from tests.test_staff import PASSWORD, signed_in
 
@@ -349,7 +351,7 @@ def test_a_later_message_from_the_detainee_reaches_staff_in_english(app, kiosk, 
         case = session.scalars(select(Case)).one()
     token = open_message_form(kiosk, case.number)
     kiosk.post(f"/kiosk/case/{case.number}/message", {"words": "Todavía no tengo manta.", "submission": token})
-    run_worker(database, packages_dir)
+    run_worker(app, packages_dir)
     with database.transaction() as session:
         staff_accounts.create(session, app.extensions["secret_hasher"], username="sam", display_name="Sam",
                               role="supervisor", password=PASSWORD, facility_codes=[], actor="test")

@@ -13,11 +13,11 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 
-from kiosk import kiosks
-from kiosk.db import get_session
+from kiosk.core import kiosks
+from kiosk.web.db import get_session
 from kiosk.detainee.wording import HOTLINE_WORDS
-from kiosk.identifiers import format_a_number
-from kiosk.templating import constant
+from kiosk.core.identifiers import format_a_number
+from kiosk.web.templating import constant
 
 DEVICE_COOKIE = "kiosk_device"
 DEVICE_COOKIE_MAX_AGE = 10 * 365 * 24 * 3600

@@ -10,13 +10,13 @@ from flask import abort, current_app, flash, g, redirect, render_template, reque
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
-from kiosk import cases, categories, hotlines, triage
-from kiosk.credentials import new_token
-from kiosk.db import get_session
+from kiosk.core import cases, categories, hotlines, triage
+from kiosk.core.credentials import new_token
+from kiosk.web.db import get_session
 from kiosk.detainee import blueprint
 from kiosk.detainee.forms import ANumberForm, ChoiceForm, PinForm, SendForm, WordsForm
 from kiosk.detainee.wording import ANSWER_WORDS, CATEGORY_WORDS, question_text
-from kiosk.i18n import page_language
+from kiosk.web.i18n import page_language
 
 
 def _draft() -> dict:

@@ -12,8 +12,8 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
-from kiosk.cases import MAX_DESCRIPTION, clean_words
-from kiosk.identifiers import InvalidIdentifier, parse_a_number, parse_case_number, parse_phone, parse_pin
+from kiosk.core.cases import MAX_DESCRIPTION, clean_words
+from kiosk.core.identifiers import InvalidIdentifier, parse_a_number, parse_case_number, parse_phone, parse_pin
 
 
 class KioskForm(FlaskForm):

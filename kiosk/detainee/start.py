@@ -4,7 +4,8 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 
-from kiosk import i18n
+from kiosk.core import languages
+from kiosk.web import i18n
 from kiosk.detainee import blueprint, fixed_url
 
 
@@ -13,20 +14,20 @@ def start():
     return render_template("kiosk/language.html", choices=_language_choices())
 
 
-def _language_choices() -> list[tuple[str, i18n.Language]]:
+def _language_choices() -> list[tuple[str, languages.Language]]:
     """(address, language) for every language. The same for every visit, so made once."""
     made = current_app.extensions.get("kiosk_language_choices")
     if made is None:
-        made = [(fixed_url("kiosk.choose_language", code=language.code), language) for language in i18n.LANGUAGES]
+        made = [(fixed_url("kiosk.choose_language", code=language.code), language) for language in languages.LANGUAGES]
         current_app.extensions["kiosk_language_choices"] = made
     return made
 
 
 @blueprint.get("/language/<code>")
 def choose_language(code: str):
-    session["locale"] = code if i18n.is_supported(code) else i18n.DEFAULT
+    session["locale"] = code if languages.is_supported(code) else languages.DEFAULT
     i18n.refresh()
-    if not i18n.is_supported(code):
+    if not languages.is_supported(code):
         flash(_("This language is not available. Please choose from the list."), "error")
         return redirect(url_for("kiosk.start"))
     return redirect(url_for("kiosk.home"))

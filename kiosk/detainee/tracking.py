@@ -6,16 +6,16 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from kiosk import case_translations, cases, contacts, hotlines
-from kiosk.credentials import new_token
-from kiosk.db import get_session
+from kiosk.core import case_translations, cases, contacts, hotlines
+from kiosk.core.credentials import new_token
+from kiosk.web.db import get_session
 from kiosk.detainee import blueprint
 from kiosk.detainee.forms import ChoiceForm, MessageForm, PhoneForm, PinForm, TrackForm
 from kiosk.detainee.wording import CATEGORY_WORDS
-from kiosk.i18n import page_language
-from kiosk.statuses import STATUS_WORDS
-from kiosk.identifiers import format_a_number, format_share_code, masked_phone
-from kiosk.models import Case
+from kiosk.web.i18n import page_language
+from kiosk.web.wording import STATUS_WORDS
+from kiosk.core.identifiers import format_a_number, format_share_code, masked_phone
+from kiosk.core.models import Case
 
 
 def _actor() -> str:

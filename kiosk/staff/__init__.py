@@ -9,8 +9,8 @@ from pathlib import Path
 
 from flask import Blueprint, g, redirect, request, session, url_for
 
-from kiosk.db import get_session
-from kiosk.models import StaffUser
+from kiosk.web.db import get_session
+from kiosk.core.models import StaffUser
 
 blueprint = Blueprint(
     "staff", __name__,

@@ -17,9 +17,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from kiosk import audit, csrf, facilities, hotlines, jobs, kiosks, staff_accounts
-from kiosk.db import get_session
-from kiosk.models import Facility, Hotline, HousingUnit, Job, JobStatus, Kiosk, StaffRole, StaffUser, utcnow
+from kiosk.core import audit, facilities, hotlines, jobs, kiosks, staff_accounts
+from kiosk.app import csrf
+from kiosk.web.db import get_session
+from kiosk.core.models import Facility, Hotline, HousingUnit, Job, JobStatus, Kiosk, StaffRole, StaffUser, utcnow
 from kiosk.staff import blueprint
 from kiosk.staff.views import ActionForm, _staff_actor, _text
 from kiosk.translation import packages
@@ -344,7 +345,7 @@ def upload_state(job: Job) -> tuple[str, str]:
 @administrator_only
 def package_list():
     db = get_session()
-    uploads = db.scalars(select(Job).where(Job.kind == packages.INSTALL_JOB)
+    uploads = db.scalars(select(Job).where(Job.kind == jobs.JobKind.INSTALL_PACKAGE)
                          .order_by(Job.id.desc()).limit(RECENT_UPLOADS)).all()
     states = {job.id: upload_state(job) for job in uploads}
     return render_template("staff/admin_packages.html", installed=packages.installed(_packages_dir()),
@@ -377,7 +378,7 @@ def upload_package():
     try:
         packages.check_archive(saved)
         db = get_session()
-        job = jobs.enqueue(db, packages.INSTALL_JOB, {"upload": str(saved), "filename": filename,
+        job = jobs.enqueue(db, jobs.JobKind.INSTALL_PACKAGE, {"upload": str(saved), "filename": filename,
                                                       "requested_by": _staff_actor()}, max_attempts=3)
         db.flush()
         audit.record(db, _staff_actor(), "package.uploaded", remote_addr=request.remote_addr, job_id=job.id,

@@ -11,12 +11,12 @@ from sqlalchemy.exc import IntegrityError
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from kiosk import audit, case_links, case_translations, casework, exports, staff_accounts
-from kiosk.categories import CATEGORIES, answers_in_english, category_label
-from kiosk.db import get_session
-from kiosk.i18n import BY_CODE
-from kiosk.identifiers import CASE_NUMBER_PATTERN
-from kiosk.models import Case, CaseStatus, Facility, StaffUser, Translation
+from kiosk.core import audit, case_links, case_translations, casework, exports, staff_accounts
+from kiosk.core.categories import CATEGORIES, answers_in_english, category_label
+from kiosk.web.db import get_session
+from kiosk.core.languages import BY_CODE
+from kiosk.core.identifiers import CASE_NUMBER_PATTERN
+from kiosk.core.models import Case, CaseStatus, Facility, StaffUser, Translation
 from kiosk.staff import blueprint
 
 

@@ -183,9 +183,6 @@ def install(archive_path: Path, packages_dir: Path) -> Package:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-INSTALL_JOB = "install_package"
-
-
 def install_upload(upload: Path, packages_dir: Path) -> Package:
     """Installs a package an administrator uploaded (the worker's job: loading the model is
     the last check) and deletes the upload once decided, installed or refused. Any other

@@ -1,0 +1,460 @@
+"""Benchmark: how fast the kiosk answers under load, and how much a page weighs.
+
+What it measures
+  1. Throughput and latency. The product runs under gunicorn as
+     deploy/gunicorn.conf.py runs it (sync workers, --threads 1, one worker
+     per core by default) on a throw-away database. wrk (Debian's load
+     generator, in C) drives 50 connections, each a browser of its own
+     (its own cookies, a kiosk session in Spanish, opened one after another
+     over the 10 s between two writes of its expiry, as people come to
+     kiosks at different times) looping over the kiosk
+     pages /kiosk/, /kiosk/home, /kiosk/track, /kiosk/file (a 302) and
+     /kiosk/file/who; bench/wrk_browsers.lua times every request begun in
+     the measuring window, after a warm-up (request written to whole body
+     read; the server's accept queue is inside that). The same 50 connections
+     then load a bare Flask "hello" app (bench/hello_app.py) under identical
+     gunicorn settings, as the baseline. The two take turns (--rounds, 5 by
+     default, sharing --seconds), so a slow stretch of a shared machine falls
+     on both. The bench's own Python client, once the load generator, cost
+     0.3-0.6 of this machine's two cores and kept every sync worker waiting
+     for its close; it now only sets the sessions up and weighs the pages.
+     Targets: kiosk p99 < 50 ms, and kiosk throughput >= 0.5 x hello's.
+  2. Transfer size. One client walks the real flow (language, A-number, PIN,
+     category, questions, words, review, send, receipt, track, case page) and,
+     for every page, adds the HTML to every distinct stylesheet, script, SVG
+     sprite and CSS url(...) it references: what a first visit with an empty
+     cache downloads. The server does not compress, so sizes are uncompressed;
+     gzip sizes are computed locally for information. Target: each page < 40 KB.
+
+How to run (needs wrk: apt-get install wrk)
+  .venv/bin/python bench/kiosk_pages.py                 # SQLite, about 55 s
+  make bench
+  .venv/bin/python bench/kiosk_pages.py --database-url postgresql://postgres@127.0.0.1:5432/test
+  options: --clients 50 --seconds 10 --rounds 5 --warmup 2 --workers 2 --json out.json --strict
+
+Everything lives in a temporary directory (and, on PostgreSQL, a schema of its
+own) that is removed at the end, also on Ctrl-C. Nothing but 127.0.0.1 is
+contacted. The report is printed as Markdown tables (progress goes to stderr);
+the exit code is 0 unless --strict is given and a target is missed.
+
+Simplifications: a client's cookie jar is a name -> value dict (every kiosk
+cookie has Path=/kiosk, and every request goes there); wrk runs on the same
+machine as the servers and competes with them for the CPU (its own
+CPU use is reported next to theirs).
+"""
+from __future__ import annotations
+import argparse
+import gzip
+import json
+import re
+import sys
+import time
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import quote, urldefrag, urljoin, urlsplit
+
+import _harness as h
+from _harness import (HOST, BenchError, Browser, Client, LoadResult, Server, expect_ok, expect_redirect, fmt_ms,
+                      load_table, log, markdown_table, noise_warnings)
+from kiosk.web.sessions import REFRESH_EVERY
+
+KIOSK_LOOP = ["/kiosk/", "/kiosk/home", "/kiosk/track", "/kiosk/file", "/kiosk/file/who"]
+HELLO_LOOP = ["/"]
+P99_TARGET_MS = 50.0
+THROUGHPUT_TARGET = 0.5
+PAGE_BUDGET = 40 * 1024
+ROUND_WARMUP = 0.5  # after the first turn the servers are warm; the clients only need to get going
+
+DEMO_A_NUMBER = "201234567"
+DEMO_PIN = "2468"
+
+
+# --------------------------------------------------------------------------- setup
+
+
+def enroll_device(port: int, enrollment_url: str) -> str:
+    """Spends the demo's one-time enrollment URL; returns the device token every client shares."""
+    parts = urlsplit(enrollment_url)
+    if parts.hostname != HOST or parts.port != port:
+        raise BenchError(f"enrollment URL {enrollment_url} is not on {HOST}:{port}")
+    client = Client(port)
+    expect_redirect(client.get(parts.path), "/kiosk/", "enrollment")
+    client.close()
+    if "kiosk_device" not in client.cookies:
+        raise BenchError("enrollment set no kiosk_device cookie")
+    return client.cookies["kiosk_device"]
+
+
+def spanish_kiosk_client(port: int, device_token: str) -> Client:
+    client = Client(port, {"kiosk_device": device_token})
+    expect_redirect(client.get("/kiosk/language/es"), "/kiosk/home", "choosing Spanish")
+    if "kiosk_session" not in client.cookies:
+        raise BenchError("choosing a language set no kiosk_session cookie")
+    return client
+
+
+def catalogs_compiled() -> bool:
+    return (h.ROOT / "translations" / "es" / "LC_MESSAGES" / "messages.mo").exists()
+
+
+# --------------------------------------------------------------------------- page weight
+
+
+class PageParser(HTMLParser):
+    """What a browser would fetch for a page, plus the form values the walk needs."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.assets: list[str] = []
+        self.inputs: dict[str, str] = {}
+        self.case_number = ""
+        self._in_case_number = False
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        rel = (a.get("rel") or "").lower().split()
+        if tag == "link" and ("stylesheet" in rel or "icon" in rel) and a.get("href"):
+            self.assets.append(a["href"])
+        elif tag in ("script", "img") and a.get("src"):
+            self.assets.append(a["src"])
+        elif tag in ("use", "image") and (a.get("href") or a.get("xlink:href")):
+            self.assets.append(a.get("href") or a.get("xlink:href"))
+        elif tag == "input" and a.get("name"):
+            self.inputs[a["name"]] = a.get("value") or ""
+        elif tag == "p" and "case-number" in (a.get("class") or "").split():
+            self._in_case_number = True
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+
+    def handle_endtag(self, tag):
+        if tag == "p":
+            self._in_case_number = False
+
+    def handle_data(self, data):
+        if self._in_case_number:
+            self.case_number += data.strip()
+
+
+CSS_URL = re.compile(r"""url\(\s*(['"]?)([^'")]+?)\1\s*\)""")
+CSS_IMPORT = re.compile(r"""@import\s+(['"])([^'"]+)\1""")
+
+
+class AssetStore:
+    """Fetches each static file once; knows what a stylesheet pulls in (fonts, images, imports)."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.client = Client(port)
+        self.bodies: dict[str, bytes] = {}
+        self.skipped: set[str] = set()
+
+    def local_path(self, reference: str, base: str) -> str | None:
+        """The same-origin path a reference resolves to, or None (data: URIs, other hosts)."""
+        url, _fragment = urldefrag(urljoin(f"http://{HOST}:{self.port}{base}", reference.strip()))
+        parts = urlsplit(url)
+        if parts.scheme == "data" or not url:
+            return None
+        if parts.scheme != "http" or parts.hostname != HOST or parts.port != self.port:
+            self.skipped.add(url)  # never fetched: the bench talks to 127.0.0.1 only
+            return None
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+
+    def fetch(self, path: str) -> bytes:
+        if path not in self.bodies:
+            response = self.client.get(path)
+            expect_ok(response, f"asset {path}")
+            self.bodies[path] = response.body
+        return self.bodies[path]
+
+    def closure(self, references: list[str], base: str) -> list[str]:
+        """Every distinct asset path the references need, stylesheets' own references included."""
+        found: list[str] = []
+        pending = [(ref, base) for ref in references]
+        while pending:
+            reference, against = pending.pop(0)
+            path = self.local_path(reference, against)
+            if path is None or path in found:
+                continue
+            found.append(path)
+            body = self.fetch(path)
+            if urlsplit(path).path.endswith(".css"):
+                css = body.decode("utf-8", "replace")
+                pending += [(m.group(2), path) for m in CSS_URL.finditer(css)]
+                pending += [(m.group(2), path) for m in CSS_IMPORT.finditer(css)]
+        return found
+
+
+def gzipped_size(body: bytes) -> int:
+    return len(gzip.compress(body, compresslevel=6, mtime=0))
+
+
+@dataclass
+class PageWeight:
+    name: str
+    path: str
+    html: int
+    html_gzip: int
+    assets: dict[str, int]
+    assets_gzip: int
+
+    @property
+    def assets_total(self) -> int:
+        return sum(self.assets.values())
+
+    @property
+    def total(self) -> int:
+        return self.html + self.assets_total
+
+    @property
+    def total_gzip(self) -> int:
+        return self.html_gzip + self.assets_gzip
+
+    @property
+    def ok(self) -> bool:
+        return self.total < PAGE_BUDGET
+
+    def as_json(self) -> dict:
+        return {"page": self.name, "path": self.path, "html_bytes": self.html, "assets_bytes": self.assets_total,
+                "total_bytes": self.total, "html_gzip_bytes": self.html_gzip, "total_gzip_bytes": self.total_gzip,
+                "assets": self.assets, "under_budget": self.ok}
+
+
+class FlowWalker:
+    """A detainee going through the kiosk, weighing every page on the way."""
+
+    def __init__(self, client: Client, store: AssetStore):
+        self.client = client
+        self.store = store
+        self.csrf = ""
+        self.pages: list[PageWeight] = []
+
+    def visit(self, name: str, path: str) -> PageParser:
+        response = self.client.get(path)
+        expect_ok(response, f"page {name} ({path})")
+        parser = PageParser()
+        parser.feed(response.text)
+        self.csrf = parser.inputs.get("csrf_token", self.csrf)
+        assets = self.store.closure(parser.assets, path)
+        bodies = {asset: self.store.fetch(asset) for asset in assets}
+        self.pages.append(PageWeight(
+            name, path, len(response.body), gzipped_size(response.body),
+            {asset: len(body) for asset, body in bodies.items()},
+            sum(gzipped_size(body) for body in bodies.values()),
+        ))
+        return parser
+
+    def follow(self, path: str, target: str) -> None:
+        expect_redirect(self.client.get(path), target, f"GET {path}")
+
+    def submit(self, path: str, form: dict[str, str], target: str) -> None:
+        if not self.csrf:
+            raise BenchError(f"no CSRF token seen before POST {path}")
+        expect_redirect(self.client.post(path, {"csrf_token": self.csrf, **form}), target, f"POST {path}")
+
+
+def weigh_pages(port: int, device_token: str) -> tuple[list[PageWeight], set[str]]:
+    log("walking the kiosk flow and weighing every page")
+    store = AssetStore(port)
+    walker = FlowWalker(Client(port, {"kiosk_device": device_token}), store)
+    walker.visit("language list", "/kiosk/")
+    walker.follow("/kiosk/language/es", "/kiosk/home")
+    walker.visit("home", "/kiosk/home")
+    walker.follow("/kiosk/file", "/kiosk/file/who")
+    walker.visit("who (A-number keypad)", "/kiosk/file/who")
+    walker.submit("/kiosk/file/who", {"a_number": DEMO_A_NUMBER}, "/kiosk/file/pin")
+    walker.visit("pin", "/kiosk/file/pin")
+    walker.submit("/kiosk/file/pin", {"pin": DEMO_PIN}, "/kiosk/file/pin-again")
+    walker.submit("/kiosk/file/pin-again", {"pin": DEMO_PIN}, "/kiosk/file/category")
+    walker.visit("category", "/kiosk/file/category")
+    walker.submit("/kiosk/file/category", {"choice": "medical"}, "/kiosk/file/question/urgent")
+    walker.visit("question (urgent)", "/kiosk/file/question/urgent")
+    walker.submit("/kiosk/file/question/urgent", {"choice": "yes"}, "/kiosk/file/emergency?after=urgent")
+    walker.visit("emergency", "/kiosk/file/emergency?after=urgent")
+    walker.submit("/kiosk/file/question/since", {"choice": "today"}, "/kiosk/file/question/raised_with_facility")
+    walker.submit("/kiosk/file/question/raised_with_facility", {"choice": "told_staff"}, "/kiosk/file/words")
+    walker.visit("words (on-screen keyboard)", "/kiosk/file/words")
+    walker.submit("/kiosk/file/words", {"description": "Me duele el pecho desde anoche."}, "/kiosk/file/review")
+    review = walker.visit("review", "/kiosk/file/review")
+    walker.submit("/kiosk/file/review", {"submission": review.inputs.get("submission", "")}, "/kiosk/receipt")
+    receipt = walker.visit("receipt", "/kiosk/receipt")
+    if not re.fullmatch(r"\d{2}-\d{4}-\d{4}", receipt.case_number):
+        raise BenchError(f"no case number on the receipt (found {receipt.case_number!r})")
+    walker.visit("track", "/kiosk/track")
+    walker.visit("case status", f"/kiosk/case/{quote(receipt.case_number)}")
+    walker.client.close()
+    store.client.close()
+    return walker.pages, store.skipped
+
+
+# --------------------------------------------------------------------------- report
+
+
+def path_table(result: LoadResult) -> str:
+    stats = result.per_path()
+    rows = [[path, stats[path]["requests"], fmt_ms(stats[path]["p50_ms"]), fmt_ms(stats[path]["p99_ms"]),
+             fmt_ms(stats[path]["mean_ms"]), stats[path]["errors"]]
+            for path in KIOSK_LOOP if path in stats]
+    return markdown_table(["kiosk page", "requests", "p50 ms", "p99 ms", "mean ms", "errors"], rows)
+
+
+def targets(kiosk: LoadResult, hello: LoadResult) -> list[dict]:
+    return h.load_targets("kiosk", kiosk, hello, "hello", P99_TARGET_MS, THROUGHPUT_TARGET)
+
+
+def weight_table(pages: list[PageWeight]) -> str:
+    rows = [[p.name, p.path, p.html, p.assets_total, p.total, f"{p.total / 1024:.1f}", p.total_gzip,
+             "PASS" if p.ok else "FAIL"] for p in pages]
+    return markdown_table(["page", "path", "HTML B", "assets B", "total B", "total KB", "gzip total B",
+                           f"< {PAGE_BUDGET // 1024} KB"], rows, right={2, 3, 4, 5, 6})
+
+
+def asset_table(pages: list[PageWeight]) -> str:
+    sizes: dict[str, int] = {}
+    for page in pages:
+        sizes.update(page.assets)
+    rows = [[path, size, sum(path in p.assets for p in pages)] for path, size in sorted(sizes.items())]
+    return markdown_table(["asset", "bytes", "pages using it"], rows)
+
+
+def print_report(setup: dict, kiosk: LoadResult, hello: LoadResult, pages: list[PageWeight],
+                 goals: list[dict]) -> None:
+    print(f"## Kiosk benchmark ({setup['database']}, {setup['workers']} gunicorn sync workers, "
+          f"{setup['clients']} clients, {setup['seconds']:g} s in {setup['rounds']} turns after "
+          f"{setup['warmup']:g} s warm-up, {setup['cores']} cores)\n")
+    if not setup["catalogs_compiled"]:
+        print("> Warning: translations are not compiled (no translations/es/LC_MESSAGES/messages.mo);\n"
+              "> the 'Spanish' pages render in English. `make bench` compiles them first.\n")
+    for warning in noise_warnings(setup, kiosk, hello):
+        print(f"> Warning: {warning}\n")
+    print(load_table([kiosk, hello]), "\n")
+    print(f"CPU columns: cores in use (of {setup['cores']}) by the app's gunicorn, by this bench and wrk "
+          "(mostly the kernel's work of a TCP connect and close per request), and by everything else (database "
+          "server, other people's work). Gunicorn's sync workers close the connection after every response, hence "
+          "one TCP connect per request; errors include wrk's socket errors over the whole run. Closed loop without think time: mean latency = "
+          "clients / throughput (Little's law), so latency here is mostly time spent queueing for a worker.\n")
+    print(path_table(kiosk), "\n")
+    print(h.targets_table(goals), "\n")
+    print("### Page weight (first visit, empty cache, uncompressed as served)\n")
+    print(weight_table(pages), "\n")
+    print(asset_table(pages), "\n")
+    slowest = max(kiosk.per_path().items(), key=lambda item: item[1]["p99_ms"])
+    heaviest = max(pages, key=lambda p: p.total)
+    print(f"slowest kiosk page under load: {slowest[0]} (p99 {slowest[1]['p99_ms']:.1f} ms); "
+          f"heaviest page: {heaviest.name} ({heaviest.total} B)\n")
+    h.print_verdicts(goals)
+
+
+# --------------------------------------------------------------------------- main
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    h.add_common_arguments(parser, clients=50, one_worker_per_core=True)
+    parser.add_argument("--rounds", type=int, default=5,
+                        help="turns each app takes; --seconds is shared among them (default 5)")
+    args = parser.parse_args(argv)
+    h.check_common_arguments(parser, args)
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
+    return args
+
+
+def start_servers(args: argparse.Namespace, env: dict[str, str], kiosk_port: int, tmpdir: Path,
+                  cleanups: list) -> tuple[Server, Server]:
+    log(f"starting gunicorn x2 ({args.workers} workers each) on ports {kiosk_port} and {args.hello_port}")
+    kiosk_server = h.start_gunicorn("kiosk", "kiosk.wsgi:app", h.ROOT, kiosk_port, args.workers, env, tmpdir)
+    cleanups.append(lambda: h.stop_server(kiosk_server))
+    hello_env = {**h.clean_environ(), "PYTHONDONTWRITEBYTECODE": "1"}
+    hello_server = h.start_gunicorn("hello", "hello_app:app", h.BENCH_DIR, args.hello_port, args.workers, hello_env,
+                                    tmpdir)
+    cleanups.append(lambda: h.stop_server(hello_server))
+    h.wait_until_serving(kiosk_server, "/healthz")
+    h.wait_until_serving(hello_server, "/")
+    return kiosk_server, hello_server
+
+
+def load_both(args: argparse.Namespace, kiosk_server: Server, hello_server: Server, device_token: str,
+              tmpdir: Path) -> tuple[LoadResult, LoadResult, float]:
+    """Kiosk and hello take turns, args.rounds times each: this machine's speed drifts by a third
+    over tens of seconds, and a drift that fell on one app's only window skewed the ratio."""
+    # A session's expiry is written forward every REFRESH_EVERY; sessions opened in one burst
+    # would all be written in the same tenth of a second, every REFRESH_EVERY, which kiosks used
+    # by different people never do. So the openings are spread over that period.
+    spacing = REFRESH_EVERY.total_seconds() / args.clients
+    log(f"opening {args.clients} Spanish kiosk sessions, one every {spacing * 1000:.0f} ms")
+    kiosk_browsers = []
+    for offset in range(args.clients):
+        if offset:
+            time.sleep(spacing)
+        client = spanish_kiosk_client(kiosk_server.port, device_token)
+        client.close()
+        cookie = "; ".join(f"{name}={value}" for name, value in client.cookies.items())
+        kiosk_browsers.append(Browser(cookie, KIOSK_LOOP, offset))
+    hello_browsers = [Browser("", HELLO_LOOP) for _ in range(args.clients)]
+    busy_before = h.background_busy()
+    kiosk_parts, hello_parts = [], []
+    for turn in range(args.rounds):
+        warmup = args.warmup if turn == 0 else min(args.warmup, ROUND_WARMUP)
+        seconds = args.seconds / args.rounds
+        kiosk_parts.append(h.wrk_load("kiosk", kiosk_server, kiosk_browsers, warmup, seconds, tmpdir))
+        hello_parts.append(h.wrk_load("hello", hello_server, hello_browsers, warmup, seconds, tmpdir))
+    return LoadResult.pooled(kiosk_parts), LoadResult.pooled(hello_parts), busy_before
+
+
+def run(args: argparse.Namespace, tmpdir: Path, cleanups: list) -> int:
+    kiosk_port, args.hello_port = h.free_port(), h.free_port()
+    database_url, schema = h.throw_away_database(args, tmpdir, cleanups)
+    env = h.kiosk_environ(tmpdir, kiosk_port, database_url)
+    log(f"migrating and loading demo data ({f'PostgreSQL schema {schema.name}' if schema else 'SQLite'})")
+    h.kioskctl(env, "db", "upgrade")
+    demo = json.loads(h.kioskctl(env, "demo", "--json", "--force"))
+
+    kiosk_server, hello_server = start_servers(args, env, kiosk_port, tmpdir, cleanups)
+    device_token = enroll_device(kiosk_port, demo["kiosk_enrollment_url"])
+    pages, skipped = weigh_pages(kiosk_port, device_token)
+    kiosk, hello, busy_before = load_both(args, kiosk_server, hello_server, device_token, tmpdir)
+
+    goals = targets(kiosk, hello)
+    goals.append({"target": f"every page < {PAGE_BUDGET // 1024} KB",
+                  "measured": f"heaviest {max(p.total for p in pages)} B", "pass": all(p.ok for p in pages)})
+    setup = {"database": "PostgreSQL" if args.database_url else "SQLite",
+             "database_url": h.redacted(args.database_url or "sqlite"), "workers": args.workers,
+             "clients": args.clients, "seconds": args.seconds, "rounds": args.rounds, "warmup": args.warmup, "cores": args.cores,
+             "catalogs_compiled": catalogs_compiled(), "python": sys.version.split()[0],
+             "background_busy_pct": busy_before}
+    print_report(setup, kiosk, hello, pages, goals)
+    if skipped:
+        print(f"\nnot fetched (not on {HOST}): {', '.join(sorted(skipped))}")
+    if args.json:
+        write_json(args.json, setup, kiosk, hello, pages, goals)
+    return 1 if args.strict and not all(g["pass"] for g in goals) else 0
+
+
+def write_json(path: Path, setup: dict, kiosk: LoadResult, hello: LoadResult, pages: list[PageWeight],
+               goals: list[dict]) -> None:
+    figures = {
+        "setup": setup,
+        "load": {"kiosk": kiosk.as_json(), "hello": hello.as_json(),
+                 "kiosk_to_hello_throughput": kiosk.throughput / hello.throughput if hello.throughput else None},
+        "pages": [p.as_json() for p in pages],
+        "page_budget_bytes": PAGE_BUDGET,
+        "targets": goals,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(figures, indent=2) + "\n")
+    log(f"figures written to {path}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if not catalogs_compiled():
+        log("warning: translations are not compiled, pages will render in English (make bench compiles them)")
+    return h.run_bench(lambda tmpdir, cleanups: run(args, tmpdir, cleanups), prefix="kiosk-bench-",
+                       time_limit=int(90 + 2 * (args.rounds * args.warmup + args.seconds)))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,400 @@
+"""Benchmark: how fast the SMS webhook answers STATUS texts under load.
+
+What it measures
+  Family members text "STATUS <case number> [share code]" to the Twilio number;
+  Twilio POSTs each message to /sms/twilio, signed with X-Twilio-Signature, and
+  the product answers in the response (TwiML). The product runs under gunicorn
+  (sync workers, --workers N --threads 1, N = 2 x cores + 1 by default) on a
+  throw-away database loaded with the demo data (`kioskctl demo --json --force`).
+
+  50 sender threads, each with its own keep-alive http.client connection, POST
+  signed webhook requests exactly as Twilio does: form fields MessageSid, From,
+  To, Body, and the signature computed for KIOSK_PUBLIC_URL + /sms/twilio
+  (https://sms.bench.invalid; the requests themselves go to 127.0.0.1). Every
+  request carries a new, unique MessageSid, so each one is a new message the
+  product looks up, answers and stores (no retry short-cut). The mix:
+    - every other sender texts from the number case 1 trusts (+15125550199),
+      "STATUS <case 1>" without a code;
+    - the others text from five unknown numbers, "STATUS <case> <share code>",
+      cycling over the five demo cases.
+  Every lookup succeeds (correct codes): the numbers are few and shared, and
+  five failed lookups in an hour would lock a number out. Each phone number
+  texts once before the load, one at a time, as a family that has texted
+  before: a number's first message creates its sms_senders row, and a burst of
+  first messages from one new number is not what this measures. The warm-up
+  (2 s) is not timed. A response counts as an error unless it is a 200 whose
+  <Message> contains the case number asked about. After the load, the
+  sms_inbound table must hold one row per answered message and no failed lookup.
+
+  The same senders then POST the same signed forms to "/" of a bare Flask app
+  (written to the temporary directory: bench/hello_app.py answers GET only)
+  under identical gunicorn settings: the baseline. Every request of the
+  measuring window is timed (request + whole body read).
+  Targets: webhook p99 < 100 ms, webhook throughput >= 0.5 x the bare app's,
+  no errors.
+
+How to run
+  .venv/bin/python bench/sms_status.py                 # SQLite, about 35 s
+  .venv/bin/python bench/sms_status.py --database-url postgresql://postgres@127.0.0.1:5432/test
+  options: --clients 50 --seconds 10 --warmup 2 --workers 5 --json out.json --strict
+
+Everything lives in a temporary directory (and, on PostgreSQL, a schema of its
+own) that is removed at the end, also on Ctrl-C. Nothing but 127.0.0.1 is
+contacted: Twilio is never called (a STATUS is answered in the webhook's own
+response). The report is printed as Markdown tables (progress goes to stderr);
+the exit code is 0 unless --strict is given and a target is missed.
+
+The servers, the load loop's bookkeeping and the tables come from
+bench/_harness.py, shared with bench/kiosk_pages.py and bench/staff_pages.py. The load
+generator runs on the same machine as the servers and competes with them for the
+CPU (its own CPU use is reported next to theirs).
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import secrets
+import sqlite3
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from itertools import count
+from pathlib import Path
+
+import _harness as kb
+from twilio.request_validator import RequestValidator
+
+log, BenchError = kb.log, kb.BenchError
+
+PUBLIC_URL = "https://sms.bench.invalid"  # what "Twilio" signs; the requests go to 127.0.0.1
+WEBHOOK = "/sms/twilio"
+ACCOUNT_SID = "AC" + "0" * 32
+FROM_NUMBER = "+15555550100"  # the product's Twilio number: the To of every message
+TRUSTED_PHONE = "+15125550199"  # the demo's case 1 trusts it
+CODE_PHONES = [f"+1512555020{n}" for n in range(1, 6)]  # strangers who were given share codes
+P99_TARGET_MS = 100.0
+THROUGHPUT_TARGET = 0.5
+
+HELLO_POST_APP = '''"""A bare Flask app that takes the webhook's form: the baseline of bench/sms_status.py."""
+from flask import Flask, request
+
+app = Flask(__name__)
+
+
+@app.route("/", methods=["GET", "POST"])
+def hello():
+    request.form  # read the body, as any form handler does
+    return "hello"
+'''
+
+
+# --------------------------------------------------------------------------- the texts
+
+
+@dataclass(frozen=True)
+class Text:
+    kind: str          # the row of the per-kind table
+    phone: str
+    body: str
+    case_number: str   # what the answer must mention
+
+
+def texts_for(sender: int, cases: list[dict]) -> list[Text]:
+    """What one sender texts, in turn: even senders from the trusted number, odd ones with codes."""
+    if sender % 2 == 0:
+        first = cases[0]
+        if TRUSTED_PHONE not in first["trusted_phones"]:
+            raise BenchError(f"demo case {first['case_number']} does not trust {TRUSTED_PHONE}")
+        return [Text("STATUS, trusted number", TRUSTED_PHONE, f"STATUS {first['case_number']}", first["case_number"])]
+    phone = CODE_PHONES[(sender // 2) % len(CODE_PHONES)]
+    rotated = cases[sender % len(cases):] + cases[:sender % len(cases)]
+    return [Text("STATUS + share code", phone, f"STATUS {c['case_number']} {c['share_code']}", c["case_number"])
+            for c in rotated]
+
+
+class Sender:
+    """One sender: a keep-alive connection that delivers texts as Twilio's signed webhook."""
+
+    def __init__(self, port: int, index: int, texts: list[Text], validator: RequestValidator, run_tag: str):
+        self.client = kb.Client(port)
+        self.texts = texts
+        self.validator = validator
+        self.sid_prefix = f"SM{run_tag}{index:08x}"  # SM + 32 hex digits, like Twilio's
+        self.messages = count()
+        self.turn = count()
+        self.answered = 0  # 200s from the webhook, warm-up included: each one stored a message
+
+    def next_text(self) -> Text:
+        return self.texts[next(self.turn) % len(self.texts)]
+
+    def deliver(self, path: str, text: Text) -> kb.Response:
+        """POSTs one new message (a fresh MessageSid) to path, signed for the webhook's public URL."""
+        params = {"MessageSid": f"{self.sid_prefix}{next(self.messages):016x}", "From": text.phone,
+                  "To": FROM_NUMBER, "Body": text.body}
+        signature = self.validator.compute_signature(PUBLIC_URL + WEBHOOK, params)
+        # Twilio keeps no cookies: the webhook is expected to set none (the jar would send them back).
+        return self.client.request("POST", path, params, headers={"X-Twilio-Signature": signature})
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def reply_of(response: kb.Response) -> str | None:
+    text = response.text
+    if "<Message>" not in text:
+        return None
+    return text.split("<Message>", 1)[1].split("</Message>", 1)[0]
+
+
+def webhook_answered(response: kb.Response, text: Text) -> bool:
+    reply = reply_of(response)
+    return response.status == 200 and reply is not None and text.case_number in reply
+
+
+def hello_answered(response: kb.Response, _text: Text) -> bool:
+    return response.status == 200 and response.body == b"hello"
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    server: kb.Server
+    path: str
+    answered: Callable[[kb.Response, Text], bool]
+    wrong_answer: str  # the error counted when a 200 is not the expected answer
+
+
+# --------------------------------------------------------------------------- load
+
+
+def sender_loop(sender: Sender, target: Target, window: tuple[float, float], stop: threading.Event,
+                recorders: list) -> None:
+    """One sender delivering its texts until the window ends."""
+    recorder = kb.Recorder()
+    start_at, end_at = window
+    while not stop.is_set():
+        began = time.perf_counter()
+        if began >= end_at:
+            break
+        text = sender.next_text()
+        kind = text.kind if target.path == WEBHOOK else f"POST {target.path}"
+        try:
+            response = sender.deliver(target.path, text)
+        except (OSError, http.client.HTTPException) as error:
+            if began >= start_at:
+                recorder.fail(kind, error)
+            time.sleep(0.01)
+            continue
+        elapsed = time.perf_counter() - began
+        ok = target.answered(response, text)
+        if target.path == WEBHOOK and response.status == 200:
+            sender.answered += 1
+        if began >= start_at:
+            recorder.record(kind, elapsed, response)
+            if response.status == 200 and not ok:
+                recorder.errors[(kind, target.wrong_answer)] += 1
+    recorders.append(recorder)
+
+
+def run_load(target: Target, senders: list[Sender], warmup: float, seconds: float) -> kb.LoadResult:
+    loops = [partial(sender_loop, sender, target) for sender in senders]
+    return kb.run_load(target.name, target.server, loops, warmup, seconds, who="senders")
+
+
+# --------------------------------------------------------------------------- setup
+
+
+def sms_environ(tmpdir: Path, database_url: str, auth_token: str) -> dict[str, str]:
+    env = kb.clean_environ()
+    for key in [k for k in env if k.startswith("TWILIO_")]:  # the caller's Twilio account stays out of it
+        del env[key]
+    env.update(
+        KIOSK_ENV="production",
+        KIOSK_SECRET_KEY=secrets.token_hex(32),
+        KIOSK_INSTANCE_PATH=str(tmpdir),
+        KIOSK_DATABASE_URL=database_url,
+        KIOSK_PUBLIC_URL=PUBLIC_URL,
+        TWILIO_ACCOUNT_SID=ACCOUNT_SID,
+        TWILIO_AUTH_TOKEN=auth_token,
+        TWILIO_FROM_NUMBER=FROM_NUMBER,
+    )
+    return env
+
+
+def start_servers(args: argparse.Namespace, env: dict[str, str], tmpdir: Path,
+                  cleanups: list) -> tuple[kb.Server, kb.Server]:
+    sms_port, hello_port = kb.free_port(), kb.free_port()
+    log(f"starting gunicorn x2 ({args.workers} workers each) on ports {sms_port} and {hello_port}")
+    sms_server = kb.start_gunicorn("kiosk", "kiosk.wsgi:app", kb.ROOT, sms_port, args.workers, env, tmpdir)
+    cleanups.append(lambda: kb.stop_server(sms_server))
+    hello_dir = tmpdir / "hello"
+    hello_dir.mkdir()
+    (hello_dir / "hello_post.py").write_text(HELLO_POST_APP)
+    hello_env = {**kb.clean_environ(), "PYTHONDONTWRITEBYTECODE": "1"}
+    hello_server = kb.start_gunicorn("hello", "hello_post:app", hello_dir, hello_port, args.workers, hello_env, tmpdir)
+    cleanups.append(lambda: kb.stop_server(hello_server))
+    kb.wait_until_serving(sms_server, "/healthz")
+    kb.wait_until_serving(hello_server, "/")
+    return sms_server, hello_server
+
+
+def first_contact(port: int, cases: list[dict], validator: RequestValidator, run_tag: str) -> int:
+    """Each phone number texts once, one after the other, and must get its answer; returns how many."""
+    phones = {}
+    for index in range(2 * len(CODE_PHONES)):  # every phone number of the mix
+        text = texts_for(index, cases)[0]
+        phones.setdefault(text.phone, text)
+    sender = Sender(port, 0xFFFFFFFF, [], validator, run_tag)
+    try:
+        for text in phones.values():
+            response = sender.deliver(WEBHOOK, text)
+            if not webhook_answered(response, text):
+                raise BenchError(f"{text.phone} texting {text.body!r}: expected a 200 with the case number, "
+                                 f"got {response.status}: {response.text[:300]!r}")
+    finally:
+        sender.close()
+    log(f"{len(phones)} phone numbers texted once: every STATUS answered")
+    return len(phones)
+
+
+def stored_messages(database_url: str) -> dict[str, int]:
+    """What the sms_inbound and sms_senders tables hold after the load."""
+    query = ("SELECT (SELECT count(*) FROM sms_inbound), "
+             "(SELECT count(*) FROM sms_inbound WHERE failed_lookup), "
+             "(SELECT count(*) FROM sms_senders WHERE locked_until IS NOT NULL)")
+    if database_url.startswith("sqlite:///"):
+        connection = sqlite3.connect(database_url.removeprefix("sqlite:///"))
+        try:
+            stored, failed, locked = connection.execute(query).fetchone()
+        finally:
+            connection.close()
+    else:
+        import psycopg
+
+        with psycopg.connect(kb.libpq_url(database_url), connect_timeout=10) as connection:
+            stored, failed, locked = connection.execute(query).fetchone()
+    return {"stored": stored, "failed_lookups": failed, "locked_numbers": locked}
+
+
+# --------------------------------------------------------------------------- report
+
+
+def kind_table(result: kb.LoadResult) -> str:
+    stats = result.per_path()
+    rows = [[kind, s["requests"], kb.fmt_ms(s["p50_ms"]), kb.fmt_ms(s["p99_ms"]), kb.fmt_ms(s["mean_ms"]),
+             s["errors"]] for kind, s in sorted(stats.items())]
+    return kb.markdown_table(["text", "requests", "p50 ms", "p99 ms", "mean ms", "errors"], rows)
+
+
+def targets(sms: kb.LoadResult, hello: kb.LoadResult, storage: dict) -> list[dict]:
+    kept = (storage["stored"] == storage["expected"] and storage["failed_lookups"] == 0
+            and storage["locked_numbers"] == 0)
+    return kb.load_targets("webhook", sms, hello, "bare app", P99_TARGET_MS, THROUGHPUT_TARGET) + [
+        {"target": "one stored message per answer, no failed lookup",
+         "measured": f"{storage['stored']} stored / {storage['expected']} answered, "
+                     f"{storage['failed_lookups']} failed lookups, {storage['locked_numbers']} numbers locked",
+         "pass": kept},
+    ]
+
+
+def print_report(setup: dict, sms: kb.LoadResult, hello: kb.LoadResult, goals: list[dict]) -> None:
+    print(f"## SMS webhook benchmark ({setup['database']}, {setup['workers']} gunicorn sync workers, "
+          f"{setup['clients']} senders, {setup['seconds']:g} s after {setup['warmup']:g} s warm-up, "
+          f"{setup['cores']} cores)\n")
+    for warning in kb.noise_warnings(setup, sms, hello):
+        print(f"> Warning: {warning}\n")
+    print(kb.load_table([sms, hello]), "\n")
+    print(f"'sms': signed STATUS texts POSTed to {WEBHOOK}, each a new MessageSid; 'hello': the same signed forms "
+          f"POSTed to a bare Flask app. CPU columns: cores in use (of {setup['cores']}) by the app's gunicorn, by "
+          "this bench, and by everything else (kernel, database server, other people's work). Gunicorn's sync "
+          "workers close the connection after every response, hence one TCP connect per request. Closed loop "
+          "without think time: mean latency = senders / throughput (Little's law).\n")
+    print(kind_table(sms), "\n")
+    cpu_ms = {r.name: 1000 * r.cpu["server_cores"] / r.throughput for r in (sms, hello) if r.throughput}
+    if len(cpu_ms) == 2:
+        print(f"gunicorn CPU per request: sms {cpu_ms['sms']:.2f} ms, hello {cpu_ms['hello']:.2f} ms\n")
+    print(kb.targets_table(goals), "\n")
+    kb.print_verdicts(goals)
+
+
+def write_json(path: Path, setup: dict, sms: kb.LoadResult, hello: kb.LoadResult, storage: dict,
+               goals: list[dict]) -> None:
+    figures = {
+        "setup": setup,
+        "load": {"sms": sms.as_json(), "hello": hello.as_json(),
+                 "sms_to_hello_throughput": sms.throughput / hello.throughput if hello.throughput else None},
+        "storage": storage,
+        "targets": goals,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(figures, indent=2) + "\n")
+    log(f"figures written to {path}")
+
+
+# --------------------------------------------------------------------------- main
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    kb.add_common_arguments(parser, clients=50, who="senders")
+    args = parser.parse_args(argv)
+    kb.check_common_arguments(parser, args)
+    return args
+
+
+def drive(target: Target, args: argparse.Namespace, cases: list[dict], validator: RequestValidator,
+          run_tag: str) -> tuple[kb.LoadResult, int]:
+    """The load on one target, and how many webhook answers (warm-up included) were 200s."""
+    senders = [Sender(target.server.port, i, texts_for(i, cases), validator, run_tag) for i in range(args.clients)]
+    try:
+        return run_load(target, senders, args.warmup, args.seconds), sum(s.answered for s in senders)
+    finally:
+        for sender in senders:
+            sender.close()
+
+
+def run(args: argparse.Namespace, tmpdir: Path, cleanups: list) -> int:
+    database_url, schema = kb.throw_away_database(args, tmpdir, cleanups)
+    auth_token = secrets.token_hex(16)
+    env = sms_environ(tmpdir, database_url, auth_token)
+    log(f"migrating and loading demo data ({f'PostgreSQL schema {schema.name}' if schema else 'SQLite'})")
+    kb.kioskctl(env, "db", "upgrade")
+    cases = json.loads(kb.kioskctl(env, "demo", "--json", "--force"))["cases"]
+    if not cases:
+        raise BenchError("the demo data has no cases")
+
+    sms_server, hello_server = start_servers(args, env, tmpdir, cleanups)
+    validator, run_tag = RequestValidator(auth_token), secrets.token_hex(4)
+    primed = first_contact(sms_server.port, cases, validator, run_tag)
+    busy_before = kb.background_busy()
+    webhook = Target("sms", sms_server, WEBHOOK, webhook_answered, "no <Message> with the case number")
+    sms, answered = drive(webhook, args, cases, validator, run_tag)
+    storage = {**stored_messages(database_url), "expected": primed + answered}
+    bare = Target("hello", hello_server, "/", hello_answered, "body is not 'hello'")
+    hello, _ = drive(bare, args, cases, validator, run_tag)
+
+    goals = targets(sms, hello, storage)
+    setup = {"database": "PostgreSQL" if args.database_url else "SQLite",
+             "database_url": kb.redacted(args.database_url or "sqlite"), "workers": args.workers,
+             "clients": args.clients, "seconds": args.seconds, "warmup": args.warmup, "cores": args.cores,
+             "python": sys.version.split()[0], "background_busy_pct": busy_before,
+             "public_url": PUBLIC_URL, "phones": [TRUSTED_PHONE, *CODE_PHONES]}
+    print_report(setup, sms, hello, goals)
+    if args.json:
+        write_json(args.json, setup, sms, hello, storage, goals)
+    return 1 if args.strict and not all(g["pass"] for g in goals) else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    return kb.run_bench(lambda tmpdir, cleanups: run(args, tmpdir, cleanups), prefix="sms-bench-",
+                        time_limit=int(90 + 2 * (args.warmup + args.seconds)))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1321 @@
+"""Benchmark: the staff console with 100,000 cases (triage queue, case page).
+
+What it does, in one run
+  1. Makes a throw-away instance (KIOSK_ENV=production, a random secret key, a SQLite file in a
+     temporary directory, or with --database-url a PostgreSQL schema of its own) and migrates it
+     with `kioskctl db upgrade`.
+  2. Generates 100,000 cases across 150 facilities (2-4 housing units each): ~24% medical,
+     ~8% legal access, ~2% emergencies, the rest over the other categories; the 14 kiosk languages;
+     mostly open, some closed; due times around now (some overdue); 1-3 timeline events each.
+     Priority and due time come from kiosk.core.triage.triage(). Rows go in with SQLAlchemy Core
+     executemany, 5,000 cases at a time; then ANALYZE (on PostgreSQL VACUUM (ANALYZE), see
+     analyze()). Two accounts are made with kiosk.core.staff_accounts.create(): a supervisor, who sees
+     every facility (the worst case for the queue), and a case manager working the 3 largest
+     facilities.
+  3. Serves the product with gunicorn like bench/kiosk_pages.py (sync workers, --threads 1,
+     2 x cores + 1 workers). Every client signs in once through the real form (CSRF token,
+     argon2 password check) and keeps its own staff_session cookie and keep-alive connection.
+  4. For each account, one page at a time: N clients (default 20) loop on the page without
+     think time, warm-up then a measured window; then one client alone (the service time,
+     without queueing). Pages:
+       floor  GET /staff/bench-no-such-page -> 404. The least a signed-in request costs: the
+              session row and the account are read (kiosk/staff/__init__.py), no view runs.
+       audit  GET /staff/audit?action=nothing-matches (supervisor only; a case manager gets 403):
+              a real page, one indexed read that finds nothing, one audit write, a template.
+              The trivial page the brief suggests; the floor is more trivial still, and both are
+              reported so the queue and case pages can be set against each.
+       queue  GET /staff/ (the first page of 50 cases, the four counts, the filter lists).
+       case   GET /staff/case/<number>, a random visible case each time (each view writes its
+              audit entry, as in production).
+     Target: queue and case p99 < 100 ms, with N clients and with one.
+  5. When a target is missed (or with --diagnose): stops the server, copies the database to a
+     scratch one (SQLite: VACUUM INTO; PostgreSQL: a second schema), profiles the pages in-process
+     (which SQL each page runs and what every SELECT costs when replayed), shows the plans
+     (EXPLAIN QUERY PLAN on SQLite, EXPLAIN (ANALYZE, BUFFERS) on PostgreSQL) of the queue query
+     and of the slow statements. Then, on the scratch copy: each candidate index alone (those the
+     product lacks), each product index the plans use left out in turn (one the planner picks to
+     the queries' cost shows as a gain), all candidates, and the recommended changes, which are
+     then measured under load through gunicorn again. The product's schema is never changed.
+  6. Cleans up whatever happens (gunicorn stopped, schemas dropped, temporary files removed).
+
+How to run
+  .venv/bin/python bench/staff_pages.py                 # SQLite, about 4 minutes on 2 cores
+  .venv/bin/python bench/staff_pages.py --database-url postgresql://postgres@127.0.0.1:5432/test
+  options: --cases 100000 --clients 20 --seconds 8 --warmup 2 --unloaded-seconds 5 --workers N
+           --seed 1 --skip-case-manager --diagnose | --no-diagnose --json out.json --strict
+
+The report is Markdown on stdout (progress goes to stderr); the exit code is 0 unless --strict
+is given and a target is missed. Nothing but 127.0.0.1 is contacted.
+
+Simplifications: the load generator shares the machine with gunicorn and the database (its CPU is
+reported beside theirs); a client's cookie jar is a name -> value dict (the staff cookie has
+Path=/staff and every request goes there); the in-process profile times SQL from the Python side.
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import re
+import secrets
+import signal
+import statistics
+import sys
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import partial
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import _harness as h
+from _harness import NOISE_CORES, BenchError, Client, PostgresSchema, Server, log, markdown_table, percentile
+from sqlalchemy import Integer, event, insert
+from sqlalchemy.orm import Session
+
+from kiosk.core import staff_accounts
+from kiosk.core.casework import OPEN, PAGE_SIZE
+from kiosk.core.categories import CATEGORY_CODES, questions_for
+from kiosk.config import Config
+from kiosk.core.credentials import SecretHasher
+from kiosk.core.db import make_engine
+from kiosk.core.languages import BY_CODE
+from kiosk.core.identifiers import case_number
+from kiosk.core.models import Base, Case, CaseEvent, Detainee, Facility, HousingUnit
+from kiosk.core.triage import triage
+
+P99_TARGET_MS = 100.0
+CHUNK = 5_000
+
+CSRF_INPUT = re.compile(r'<input[^>]*\bname="csrf_token"[^>]*\bvalue="([^"]+)"')
+OPEN_COUNT = re.compile(r"Open: (\d+)")
+
+# --------------------------------------------------------------------------- the data's mix
+
+CATEGORY_SHARE = {"medical": 0.24, "legal_access": 0.08}
+OTHER_CATEGORIES = sorted(CATEGORY_CODES - set(CATEGORY_SHARE))
+CATEGORY_SHARE.update({code: (1 - sum(CATEGORY_SHARE.values())) / len(OTHER_CATEGORIES) for code in OTHER_CATEGORIES})
+EMERGENCY_SHARE = 0.02
+EMERGENCY_SPLIT = {"medical": 0.6, "safety": 0.4}  # which categories the 2% of emergencies come from
+
+_LANGUAGE_SHARE = {"es": 40, "en": 8, "ht": 7, "zh_Hans": 6, "pt": 5, "pa": 5, "hi": 5, "fr": 5, "ar": 4,
+                   "ru": 4, "bn": 3, "ro": 3, "tr": 3, "vi": 2}
+LANGUAGE_WEIGHT = {code: _LANGUAGE_SHARE.get(code, 1) for code in BY_CODE}  # every language the kiosk speaks
+STATUS_WEIGHT = {"new": 30, "acknowledged": 15, "in_review": 18, "facility_contacted": 7, "referred": 5,  # 75% open
+                 "resolved": 15, "not_substantiated": 6, "withdrawn": 4}                            # 25% closed
+# How long an open case has been waiting (exponential mean, hours) by priority: urgent work is picked up sooner.
+OPEN_AGE_MEAN_HOURS = {0: 6, 1: 16, 2: 48, 3: 96}
+THIRD_PARTY_SHARE = 0.03  # reported by text by family or a lawyer: no structured answers
+TIMEZONES = ["America/New_York", "America/Chicago", "America/Denver", "America/Phoenix", "America/Los_Angeles"]
+
+WORDS = {
+    "es": ["No me dan mi medicina desde hace tres días.", "El teléfono de la unidad no funciona y no puedo "
+           "llamar a mi abogado.", "Hace mucho frío en la noche y no nos dan otra cobija.",
+           "Un oficial me gritó y me empujó en el comedor.", "Perdieron mis documentos al llegar."],
+    "en": ["I asked for the doctor four times and nobody came.", "The phones have been broken for a week.",
+           "The food makes people sick, three of us vomited last night.", "My property was not returned."],
+    "ht": ["Twalèt yo bouche depi plizyè jou epi li fè frèt anpil lannwit.", "Mwen bezwen wè yon doktè."],
+    "fr": ["Je n'ai pas pu appeler mon avocat depuis une semaine.", "On ne me donne pas mes médicaments."],
+    "pt": ["Não consigo falar com meu advogado há dias.", "Preciso de um médico, sinto dor no peito."],
+}
+FALLBACK_WORDS = ["Please help, the problem continues every day and nobody answers my requests.",
+                  "I have written to the facility twice and have had no reply."]
+
+
+# --------------------------------------------------------------------------- database
+
+
+def is_postgres(engine) -> bool:
+    return engine.dialect.name == "postgresql"
+
+
+LOADED_TABLES = ("facilities", "housing_units", "detainees", "cases", "case_events", "staff_users",
+                 "staff_facilities", "audit_log")
+
+
+def analyze(engine) -> None:
+    """Planner statistics. On PostgreSQL VACUUM (ANALYZE): a live database has been visited by autovacuum
+    (visibility map set, so index-only scans pay off); on a freshly loaded one autovacuum would start at
+    some moment during the measurements and change the plans under them."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        if is_postgres(engine):
+            connection.exec_driver_sql(f"VACUUM (ANALYZE) {', '.join(LOADED_TABLES)}")
+        else:
+            connection.exec_driver_sql("ANALYZE")
+
+
+# --------------------------------------------------------------------------- data
+
+
+@dataclass
+class Account:
+    role: str
+    username: str
+    password: str
+    staff_id: int
+    facility_ids: list[int] | None  # None: every facility
+    facility_codes: list[str] = field(default_factory=list)
+    visible_numbers: list[str] = field(default_factory=list)
+    open_visible: int = 0
+
+    @property
+    def label(self) -> str:
+        return self.role.replace("_", " ")
+
+
+@dataclass
+class Dataset:
+    cases: int = 0
+    events: int = 0
+    facilities: int = 0
+    housing_units: int = 0
+    detainees: int = 0
+    categories: Counter = field(default_factory=Counter)
+    languages: Counter = field(default_factory=Counter)
+    statuses: Counter = field(default_factory=Counter)
+    emergencies: int = 0
+    open_overdue: int = 0
+    open_emergencies: int = 0
+    open_needs_interpreter: int = 0
+    generate_seconds: float = 0.0  # building the rows in Python
+    insert_seconds: float = 0.0    # executemany, commit included
+    analyze_seconds: float = 0.0
+    accounts: list[Account] = field(default_factory=list)
+
+    @property
+    def open(self) -> int:
+        return sum(n for status, n in self.statuses.items() if status in OPEN)
+
+
+def weighted(rng: random.Random, weights: dict[str, float]):
+    return rng.choices(list(weights), weights=list(weights.values()))[0]
+
+
+def answers_for(rng: random.Random, category: str, emergency: bool) -> dict:
+    """Tap-to-answer codes (kiosk.core.categories) that make the case an emergency exactly when asked to."""
+    answers = {}
+    for question in questions_for(category):
+        answers[question.key] = rng.choice(sorted(question.option_codes()))
+    if "safety_kind" in answers:
+        answers["safety_kind"] = ("sexual_abuse" if emergency and rng.random() < 0.5
+                                  else rng.choice(["violence", "other_danger"]))
+    if category in ("medical", "safety"):
+        answers["urgent"] = "yes" if emergency and answers.get("safety_kind") != "sexual_abuse" else "no"
+    else:
+        answers["urgent"] = "yes" if rng.random() < 0.10 else "no"
+    return answers
+
+
+def make_facilities(rng: random.Random, count: int) -> tuple[list[dict], list[dict], dict[int, list[int]], list[float]]:
+    facilities, units, units_of, sizes = [], [], {}, []
+    now = datetime.now(timezone.utc)
+    for fid in range(1, count + 1):
+        facilities.append({"id": fid, "code": f"F{fid:03d}", "name": f"Facility {fid:03d} Processing Center",
+                           "timezone": rng.choice(TIMEZONES), "created_at": now - timedelta(days=900)})
+        sizes.append(rng.lognormvariate(0, 0.5))  # some facilities are much busier than others
+        units_of[fid] = []
+        for name in ["A-1", "A-2", "B-1", "B-2"][: rng.randint(2, 4)]:
+            units.append({"id": len(units) + 1, "facility_id": fid, "name": name})
+            units_of[fid].append(len(units))
+    return facilities, units, units_of, sizes
+
+
+def make_case(rng: random.Random, case_id: int, serial: int, now: datetime, facility_id: int, unit_id: int,
+              detainee_id: int | None, staff_ids: tuple[int, int], assign_to: int | None) -> tuple[dict, list[dict]]:
+    category = weighted(rng, CATEGORY_SHARE)
+    emergency = category in EMERGENCY_SPLIT and rng.random() < (
+        EMERGENCY_SHARE * EMERGENCY_SPLIT[category] / CATEGORY_SHARE[category])
+    third_party = not emergency and rng.random() < THIRD_PARTY_SHARE
+    answers = {} if third_party else answers_for(rng, category, emergency)
+    decision = triage(category, answers)
+    language = weighted(rng, LANGUAGE_WEIGHT)
+    status = weighted(rng, STATUS_WEIGHT)
+    if status in OPEN:
+        age = timedelta(hours=min(rng.expovariate(1 / OPEN_AGE_MEAN_HOURS[decision.priority]), 120 * 24))
+    else:
+        age = timedelta(days=rng.uniform(2, 365))
+    filed = now - age
+    words = " ".join(rng.sample(WORDS.get(language, FALLBACK_WORDS), k=min(2, len(WORDS.get(language, FALLBACK_WORDS)))))
+    row = {
+        "id": case_id, "number": case_number(filed.year, serial), "facility_id": facility_id,
+        "housing_unit_id": None if third_party else unit_id, "kiosk_id": None,
+        "detainee_id": detainee_id if (not third_party or rng.random() < 0.5) else None,
+        "channel": "sms" if third_party else "kiosk", "submitted_by": "third_party" if third_party else "detainee",
+        "submitter_phone": f"+1202555{rng.randrange(10000):04d}" if third_party else None,
+        "submitter_relationship": rng.choice(["family", "lawyer", "friend"]) if third_party else None,
+        "detainee_name": "Name Given By Reporter" if third_party else None,
+        "language": language, "category": category, "answers": answers, "description": words,
+        "is_emergency": decision.is_emergency, "priority": decision.priority, "due_at": decision.due_at(filed),
+        "status": status, "assigned_to_id": assign_to if status in OPEN else None,
+        "needs_interpreter": language not in ("en", "es") and rng.random() < 0.04,
+        "pin_hash": None, "pin_failures": 0, "pin_locked_until": None, "submission_token": None,
+        "created_at": filed, "updated_at": filed,
+    }
+    event_row = dict.fromkeys(("status_from", "status_to", "body", "language"))
+    events = [{**event_row, "case_id": case_id, "kind": "filed", "actor": "sms" if third_party else f"kiosk:{unit_id}",
+               "status_to": "new", "language": language, "visible_to_detainee": True, "created_at": filed}]
+    staff = f"staff:{rng.choice(staff_ids)}"
+    if status != "new":
+        events.append({**event_row, "case_id": case_id, "kind": "status_changed", "actor": staff,
+                       "status_from": "new", "status_to": status, "visible_to_detainee": True,
+                       "created_at": filed + age * rng.uniform(0.1, 0.6)})
+    if rng.random() < 0.3:
+        kind = rng.choice(["reply", "note", "facility_contact"])
+        events.append({**event_row, "case_id": case_id, "kind": kind, "actor": staff, "language": "en",
+                       "body": "Contacted: medical unit\nHow: phone\nThe facility said: seen tomorrow"
+                       if kind == "facility_contact" else "We have asked the facility and will write again.",
+                       "visible_to_detainee": kind == "reply", "created_at": filed + age * rng.uniform(0.6, 0.95)})
+    row["updated_at"] = events[-1]["created_at"]
+    return row, events
+
+
+def load_data(engine, env: dict[str, str], count: int, facility_count: int, seed: int) -> Dataset:
+    """Facilities, two staff accounts, detainees, cases and events, by Core executemany in chunks."""
+    rng = random.Random(seed)
+    data = Dataset()
+    insert_time = 0.0
+    started = time.perf_counter()
+
+    def execute_many(connection, table, rows):
+        nonlocal insert_time
+        began = time.perf_counter()
+        for start in range(0, len(rows), CHUNK):
+            connection.execute(insert(table), rows[start:start + CHUNK])
+        insert_time += time.perf_counter() - began
+
+    facilities, units, units_of, sizes = make_facilities(rng, facility_count)
+    data.facilities, data.housing_units = len(facilities), len(units)
+    with engine.begin() as connection:
+        execute_many(connection, Facility.__table__, facilities)
+        execute_many(connection, HousingUnit.__table__, units)
+
+    # The accounts, through the product's own code (argon2 hash, audit entry).
+    largest = sorted(range(1, facility_count + 1), key=lambda fid: -sizes[fid - 1])[:3]
+    hasher = SecretHasher(Config.from_env(env))
+    accounts = []
+    with Session(engine) as session, session.begin():
+        for role, username, codes in (("supervisor", "bench-supervisor", []),
+                                      ("case_manager", "bench-casemanager", [f"F{fid:03d}" for fid in largest])):
+            password = secrets.token_urlsafe(18)
+            user = staff_accounts.create(session, hasher, username=username, display_name=f"Bench {role}",
+                                         role=role, password=password, facility_codes=codes, actor="bench")
+            session.flush()
+            accounts.append(Account(role, username, password, user.id, None if role == "supervisor" else largest,
+                                    codes))
+    supervisor, manager = accounts
+    data.accounts = accounts
+
+    detainee_count = int(count * 0.65)
+    a_numbers = rng.sample(range(10**8, 10**9), detainee_count)
+    detainees = [{"id": i + 1, "a_number": str(a), "created_at": datetime.now(timezone.utc) - timedelta(days=400)}
+                 for i, a in enumerate(a_numbers)]
+    data.detainees = len(detainees)
+    now = datetime.now(timezone.utc)
+    serials = rng.sample(range(10**7), count)  # unique serials make unique case numbers
+    facility_picks = rng.choices(range(1, facility_count + 1), weights=sizes, k=count)
+    staff_ids = (supervisor.staff_id, manager.staff_id)
+    with engine.begin() as connection:
+        execute_many(connection, Detainee.__table__, detainees)
+        for start in range(0, count, CHUNK):
+            case_rows, event_rows = [], []
+            for case_id in range(start + 1, min(start + CHUNK, count) + 1):
+                fid = facility_picks[case_id - 1]
+                assign_to = manager.staff_id if fid in largest and rng.random() < 0.4 else None
+                row, events = make_case(rng, case_id, serials[case_id - 1], now, fid, rng.choice(units_of[fid]),
+                                        rng.randint(1, detainee_count), staff_ids, assign_to)
+                case_rows.append(row)
+                event_rows.extend(events)
+                tally(data, row, now)
+                supervisor.visible_numbers.append(row["number"])
+                if fid in largest:
+                    manager.visible_numbers.append(row["number"])
+                    manager.open_visible += row["status"] in OPEN
+            data.events += len(event_rows)
+            execute_many(connection, Case.__table__, case_rows)
+            execute_many(connection, CaseEvent.__table__, event_rows)
+        if is_postgres(engine):  # explicit ids leave the sequences behind
+            for table in ("facilities", "housing_units", "detainees", "cases"):
+                connection.exec_driver_sql(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+    supervisor.open_visible = data.open
+    data.insert_seconds = insert_time
+    data.generate_seconds = time.perf_counter() - started - insert_time
+    began = time.perf_counter()
+    analyze(engine)
+    data.analyze_seconds = time.perf_counter() - began
+    return data
+
+
+def tally(data: Dataset, row: dict, now: datetime) -> None:
+    data.cases += 1
+    data.categories[row["category"]] += 1
+    data.languages[row["language"]] += 1
+    data.statuses[row["status"]] += 1
+    data.emergencies += row["is_emergency"]
+    if row["status"] in OPEN:
+        data.open_overdue += row["due_at"] < now
+        data.open_emergencies += row["is_emergency"]
+        data.open_needs_interpreter += row["needs_interpreter"]
+
+
+# --------------------------------------------------------------------------- signing in, pages
+
+
+@dataclass(frozen=True)
+class Page:
+    name: str
+    describe: str
+    expected_status: int
+    supervisor_only: bool = False
+
+    def path(self, rng: random.Random, account: Account) -> str:
+        if self.name == "case":
+            return f"/staff/case/{rng.choice(account.visible_numbers)}"
+        return self.describe
+
+
+PAGES = [
+    Page("floor", "/staff/bench-no-such-page", 404),
+    Page("audit", "/staff/audit?action=nothing-matches", 200, supervisor_only=True),
+    Page("queue", "/staff/", 200),
+    Page("case", "/staff/case/<random visible number>", 200),
+]
+TARGET_PAGES = ("queue", "case")
+
+
+def sign_in(port: int, account: Account) -> Client:
+    client = Client(port, timeout=30.0)
+    form = client.get("/staff/sign-in")
+    token = CSRF_INPUT.search(form.text)
+    if form.status != 200 or token is None:
+        raise BenchError(f"sign-in page: {form.status}, CSRF token {'found' if token else 'missing'}")
+    done = client.post("/staff/sign-in", {"csrf_token": token.group(1), "username": account.username,
+                                         "password": account.password})
+    if done.status != 302 or done.location != "/staff/":
+        raise BenchError(f"signing in as {account.username}: {done.status} {done.location!r}: {done.text[:300]!r}")
+    if "staff_session" not in client.cookies:
+        raise BenchError("signing in set no staff_session cookie")
+    return client
+
+
+def check_pages(client: Client, account: Account, other_number: str | None) -> None:
+    """The pages answer what a person would see, before anything is timed."""
+    queue = client.get("/staff/")
+    rows = queue.text.count('href="/staff/case/')
+    shown_open = OPEN_COUNT.search(queue.text)
+    if queue.status != 200 or rows != min(PAGE_SIZE, account.open_visible):
+        raise BenchError(f"queue page for the {account.label}: {queue.status}, {rows} case rows "
+                         f"(expected {min(PAGE_SIZE, account.open_visible)})")
+    if shown_open is None or int(shown_open.group(1)) != account.open_visible:
+        raise BenchError(f"queue page for the {account.label} counts {shown_open and shown_open.group(1)} open "
+                         f"cases, the data has {account.open_visible}")
+    number = account.visible_numbers[0]
+    case = client.get(f"/staff/case/{number}")
+    if case.status != 200 or number not in case.text:
+        raise BenchError(f"case page {number} for the {account.label}: {case.status}")
+    for page in PAGES:
+        if page.supervisor_only and account.facility_ids is not None:
+            continue
+        status = client.get(page.path(random.Random(0), account)).status
+        if status != page.expected_status:
+            raise BenchError(f"{page.describe} for the {account.label}: {status}, expected {page.expected_status}")
+    if other_number is not None:  # scoping works: a case elsewhere is refused
+        status = client.get(f"/staff/case/{other_number}").status
+        if status != 403:
+            raise BenchError(f"the case manager opened a case of another facility: {status}")
+
+
+# --------------------------------------------------------------------------- load
+
+
+class CpuWatch:
+    """How many cores processes other than this one kept busy since it was made."""
+
+    def __init__(self):
+        self.busy, self.total = h.machine_cpu()
+        self.own, self.wall = time.process_time(), time.perf_counter()
+
+    def other_cores(self) -> float:
+        busy, total = h.machine_cpu()
+        busy_cores = (busy - self.busy) / max(1, total - self.total) * h.machine_cores()
+        own_cores = (time.process_time() - self.own) / max(1e-9, time.perf_counter() - self.wall)
+        return max(0.0, busy_cores - own_cores)
+
+
+def summary(seconds: list[float]) -> dict:
+    ordered = sorted(seconds)
+    return {"requests": len(ordered), "p50_ms": percentile(ordered, 50) * 1000, "p99_ms": percentile(ordered, 99) * 1000,
+            "mean_ms": statistics.fmean(ordered) * 1000 if ordered else float("nan"),
+            "max_ms": ordered[-1] * 1000 if ordered else float("nan")}
+
+
+@dataclass
+class Phase:
+    """One page under load by one account's clients, then by one client alone."""
+
+    role: str
+    page: str
+    clients: int
+    seconds: float
+    latencies: list[float]
+    errors: Counter
+    connections: int
+    cpu: dict
+    alone: list[float] = field(default_factory=list)
+    alone_errors: Counter = field(default_factory=Counter)
+
+    @property
+    def throughput(self) -> float:
+        return len(self.latencies) / self.seconds
+
+    @property
+    def cpu_ms_per_request(self) -> float:
+        """gunicorn's CPU per request (on SQLite the database's work included: it runs in the workers)."""
+        return 1000 * self.cpu["server_cores"] / self.throughput if self.latencies else float("nan")
+
+    def as_json(self) -> dict:
+        return {"role": self.role, "page": self.page, "clients": self.clients, "seconds": self.seconds,
+                "throughput_rps": self.throughput, **summary(self.latencies),
+                "errors": sum(self.errors.values()), "error_kinds": dict(self.errors),
+                "tcp_connections_opened": self.connections, "cpu": self.cpu,
+                "gunicorn_cpu_ms_per_request": self.cpu_ms_per_request,
+                "one_client": {**summary(self.alone), "errors": sum(self.alone_errors.values())}}
+
+
+def client_loop(client: Client, next_path, expected: int, results: list, window: tuple[float, float],
+                stop: threading.Event | None = None) -> None:
+    latencies, errors, connections = [], Counter(), 0
+    start_at, end_at = window
+    while (began := time.perf_counter()) < end_at and not (stop and stop.is_set()):
+        try:
+            response = client.get(next_path())
+        except (OSError, http.client.HTTPException) as error:
+            if began >= start_at:
+                errors[type(error).__name__] += 1
+            time.sleep(0.01)
+            continue
+        if began >= start_at:
+            latencies.append(time.perf_counter() - began)
+            connections += response.new_connection
+            if response.status != expected:
+                errors[f"HTTP {response.status}"] += 1
+    results.append((latencies, errors, connections))
+
+
+def run_phase(server: Server, clients: list[Client], account: Account, page: Page, args) -> Phase:
+    log(f"{account.label}, {page.name}: {len(clients)} clients, {args.warmup:g} s warm-up + {args.seconds:g} s, "
+        f"then 1 client for {args.unloaded_seconds:g} s")
+    results: list = []
+    loops = []
+    for index, client in enumerate(clients):
+        rng = random.Random(f"{args.seed}-{account.role}-{page.name}-{index}")
+        loops.append(partial(client_loop, client, lambda rng=rng: page.path(rng, account), page.expected_status,
+                             results))
+    before, after = h.run_window(server, loops, args.warmup, args.seconds, join_timeout=60)
+    latencies, errors, connections = [], Counter(), 0
+    for client_latencies, client_errors, client_connections in results:
+        latencies += client_latencies
+        errors.update(client_errors)
+        connections += client_connections
+    cpu = h.cpu_use(before, after, args.seconds)
+    phase = Phase(account.role, page.name, len(clients), args.seconds, latencies, errors, connections, cpu)
+    if args.unloaded_seconds > 0:  # the same page, one request at a time: service time without queueing
+        alone: list = []
+        start = time.perf_counter()
+        rng = random.Random(f"{args.seed}-{account.role}-{page.name}-alone")
+        client_loop(clients[0], lambda: page.path(rng, account), page.expected_status, alone,
+                    (start, start + args.unloaded_seconds))
+        phase.alone, phase.alone_errors, _ = alone[0]
+    return phase
+
+
+# --------------------------------------------------------------------------- report
+
+
+def ms(value: float) -> str:
+    return "-" if value != value else f"{value:.1f}"  # NaN: nothing measured
+
+
+def pct(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.1f}%" if whole else "-"
+
+
+def dataset_report(data: Dataset) -> str:
+    rows_total = data.cases + data.events + data.detainees + data.facilities + data.housing_units
+    load_seconds = data.generate_seconds + data.insert_seconds
+    lines = [markdown_table(["what", "figure"], [
+        ["cases", f"{data.cases:,} ({data.open:,} open, {data.cases - data.open:,} closed)"],
+        ["timeline events", f"{data.events:,} ({data.events / max(1, data.cases):.2f} per case)"],
+        ["facilities / housing units / detainees", f"{data.facilities} / {data.housing_units} / {data.detainees:,}"],
+        ["medical / legal access / emergencies",
+         f"{pct(data.categories['medical'], data.cases)} / {pct(data.categories['legal_access'], data.cases)} / "
+         f"{pct(data.emergencies, data.cases)}"],
+        ["open cases overdue / open emergencies / need an interpreter",
+         f"{data.open_overdue:,} / {data.open_emergencies:,} / {data.open_needs_interpreter:,}"],
+        ["languages", ", ".join(f"{code} {pct(n, data.cases)}" for code, n in data.languages.most_common())],
+        ["generation (rows built in Python)", f"{data.generate_seconds:.1f} s"],
+        ["insert (Core executemany, chunks of 5,000)", f"{data.insert_seconds:.1f} s"],
+        ["total, rows per second", f"{load_seconds:.1f} s for {rows_total:,} rows, "
+                                   f"{rows_total / max(load_seconds, 1e-9):,.0f} rows/s"],
+        ["ANALYZE", f"{data.analyze_seconds:.1f} s"],
+    ], right=set())]
+    for account in data.accounts:
+        where = "every facility" if account.facility_ids is None else ", ".join(account.facility_codes)
+        lines.append(f"- {account.label} `{account.username}`: sees {where}; "
+                     f"{len(account.visible_numbers):,} cases, {account.open_visible:,} open")
+    return "\n".join(lines)
+
+
+def phase_table(phases: list[Phase], clients: int) -> str:
+    rows = []
+    for phase in phases:
+        loaded, alone = summary(phase.latencies), summary(phase.alone)
+        target = ""
+        if phase.page in TARGET_PAGES:
+            target = "PASS" if loaded["p99_ms"] < P99_TARGET_MS and alone["p99_ms"] < P99_TARGET_MS else "FAIL"
+        rows.append([phase.page, loaded["requests"], f"{phase.throughput:.1f}", ms(loaded["p50_ms"]),
+                     ms(loaded["p99_ms"]), ms(loaded["max_ms"]), sum(phase.errors.values()), alone["requests"],
+                     ms(alone["p50_ms"]), ms(alone["p99_ms"]), f"{phase.cpu['server_cores']:.2f}",
+                     f"{phase.cpu['bench_cores']:.2f}", f"{phase.cpu['other_cores']:.2f}",
+                     ms(phase.cpu_ms_per_request), target])
+    return markdown_table(["page", "requests", "req/s", "p50 ms", "p99 ms", "max ms", "errors", "1 client n",
+                           "1 client p50", "1 client p99", "CPU gunicorn", "CPU bench", "CPU other",
+                           "gunicorn CPU ms/req", f"p99 < {P99_TARGET_MS:g} ms"], rows)
+
+
+def capacity_note(phases: list[Phase], clients: int, cores: int) -> str:
+    """What the N-client target asks of the machine: a closed loop keeps N requests in the server at all times."""
+    budget = cores * P99_TARGET_MS / clients
+    cheapest = min((p for p in phases if p.latencies), key=lambda p: p.cpu_ms_per_request, default=None)
+    trivial = [p for p in phases if p.page in ("audit", "floor")]
+    text = (f"Capacity: {clients} clients without think time keep {clients} requests in the server at all times; "
+            f"on {cores} cores the mean latency is at least {clients} x (CPU per request) / {cores}, so a p99 under "
+            f"{P99_TARGET_MS:g} ms needs pages costing well under {budget:.0f} ms of CPU each.")
+    if trivial:
+        worst = max(trivial, key=lambda p: summary(p.latencies)["p99_ms"])
+        text += (f" For scale: the {worst.page} page ({worst.role.replace('_', ' ')}) costs "
+                 f"{worst.cpu_ms_per_request:.1f} ms of CPU and has p99 {summary(worst.latencies)['p99_ms']:.0f} ms "
+                 f"with {clients} clients.")
+    elif cheapest is not None:
+        text += f" The cheapest page measured costs {cheapest.cpu_ms_per_request:.1f} ms."
+    return text
+
+
+def targets(phases: list[Phase]) -> list[dict]:
+    goals = []
+    for phase in phases:
+        if phase.page not in TARGET_PAGES:
+            continue
+        loaded, alone = summary(phase.latencies), summary(phase.alone)
+        who = phase.role.replace("_", " ")
+        goals.append({"target": f"{who}, {phase.page} page p99 < {P99_TARGET_MS:g} ms with {phase.clients} clients",
+                      "measured": f"{loaded['p99_ms']:.1f} ms", "pass": loaded["p99_ms"] < P99_TARGET_MS})
+        if phase.alone:
+            goals.append({"target": f"{who}, {phase.page} page p99 < {P99_TARGET_MS:g} ms, one client",
+                          "measured": f"{alone['p99_ms']:.1f} ms", "pass": alone["p99_ms"] < P99_TARGET_MS})
+    errors = sum(sum(p.errors.values()) + sum(p.alone_errors.values()) for p in phases)
+    goals.append({"target": "no errors", "measured": f"{errors} errors", "pass": errors == 0})
+    return goals
+
+
+# --------------------------------------------------------------------------- diagnosis
+
+
+@dataclass(frozen=True)
+class Candidate:
+    key: str
+    name: str
+    columns: tuple[str, ...]
+    why: str
+    open_only: bool = False  # a partial index over the open statuses
+
+    @property
+    def ddl(self) -> str:
+        where = f" WHERE status IN ({', '.join(repr(s) for s in OPEN)})" if self.open_only else ""
+        return f"CREATE INDEX {self.name} ON cases ({', '.join(self.columns)}){where}"
+
+
+# Alternatives to the product's indexes (migration 0009), each tried alone on the scratch copy; the
+# leave-one-out trials below show what each of the product's own indexes is worth.
+CANDIDATES = [
+    Candidate("A", "ix_cases_open_by_priority", ("priority", "due_at", "id"),
+              "partial, queue order only: the counts then read the table", open_only=True),
+    Candidate("B", "ix_cases_status_queue", ("status", "priority", "due_at", "id", "is_emergency", "needs_interpreter"),
+              "status first, not partial: SQLite reads each status in queue order and stops early, "
+              "PostgreSQL sorts every open case"),
+    Candidate("E", "ix_cases_category_created_facility", ("category", "created_at", "facility_id", "id"),
+              "'same problem elsewhere' by date first: SQLite then looks up every case's facility"),
+]
+# What the runs of 2026-11-22 showed (each run shows the evidence again): a partial index in queue order
+# serves both databases once the queries spell out the IN list (kiosk.core.casework.IS_OPEN; SQLite ignores a
+# partial index for a bound list), and carrying the counted columns lets the counts skip the table. B is
+# what SQLite alone would need, but PostgreSQL cannot read it in queue order across five statuses. The
+# product has what this bench would recommend, so nothing is (RECOMMENDED names candidates to add).
+RECOMMENDED: dict[str, list[str]] = {"sqlite": [], "postgresql": []}
+PROFILE_REQUESTS = 20
+SLOW_STATEMENT_MS = 2.0
+HARMFUL_GAIN = 0.05  # an index whose removal saves 5% of the pages' SQL time (and 2 ms) is in the way
+
+
+def candidate(key: str) -> Candidate:
+    return next(c for c in CANDIDATES if c.key == key)
+
+
+@dataclass(frozen=True)
+class ProductIndex:
+    name: str
+    columns: tuple[str, ...]
+    partial: bool
+    unique: bool
+    ddl: str  # puts it back after a trial without it
+
+
+def product_indexes(engine) -> dict[str, ProductIndex]:
+    """The indexes the migrations made on cases (not the primary key's)."""
+    found = {}
+    with engine.connect() as connection:
+        if is_postgres(engine):
+            rows = connection.exec_driver_sql(
+                "SELECT c.relname, pg_get_indexdef(i.indexrelid), i.indisunique OR i.indisprimary, "
+                "i.indpred IS NOT NULL, ARRAY(SELECT a.attname FROM unnest(i.indkey::int2[]) WITH ORDINALITY "
+                "AS k(attnum, n) JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
+                "ORDER BY k.n) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                "WHERE i.indrelid = 'cases'::regclass").all()
+            for name, ddl, unique, partial, columns in rows:
+                found[name] = ProductIndex(name, tuple(columns), partial, unique, ddl)
+        else:
+            rows = connection.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+                                              "AND tbl_name = 'cases' AND sql IS NOT NULL").all()
+            for name, ddl in rows:
+                columns = tuple(r[2] for r in connection.exec_driver_sql(f"PRAGMA index_info('{name}')"))
+                found[name] = ProductIndex(name, columns, " WHERE " in ddl.upper(),
+                                           ddl.upper().startswith("CREATE UNIQUE"), ddl)
+    return found
+
+
+def already_there(option: Candidate, existing: dict[str, ProductIndex]) -> str | None:
+    """The product's index that is this candidate (same columns; a trailing id aside), if any."""
+    for index in existing.values():
+        if index.name == option.name:
+            return index.name
+        if index.unique or index.partial != option.open_only:
+            continue
+        if index.columns in (option.columns, option.columns[:-1] if option.columns[-1] == "id" else None):
+            return index.name
+    return None
+
+
+def made_redundant(additions: list[Candidate], existing: dict[str, ProductIndex]) -> list[str]:
+    """Product indexes whose columns begin every one of some addition's: the addition serves their lookups."""
+    return [index.name for index in existing.values() if not index.unique and not index.partial and any(
+        not option.open_only and option.columns[:len(index.columns)] == index.columns
+        and len(option.columns) > len(index.columns) for option in additions)]
+
+
+def compact_sql(statement: str, limit: int = 150) -> str:
+    """A statement shortened for a table: no column lists, one '?' per parameter, IN lists folded."""
+    sql = " ".join(statement.split())
+    sql = re.sub(r"%\(\w+\)s(::(TIMESTAMP WITH(OUT)? TIME ZONE|[A-Z]+(\(\d+\))?))?", "?", sql)
+    sql = re.sub(r"\((\?, )+\?\)", "(?…)", sql)
+    sql = re.sub(r"^SELECT (?!count\(\*\))(.+?) FROM ", "SELECT … FROM ", sql)
+    return sql if len(sql) <= limit else sql[: limit - 1] + "…"
+
+
+def statement_label(statement: str) -> str:
+    sql = " ".join(statement.split())
+    scoped = " (case manager's facilities)" if "cases.facility_id IN" in sql else ""
+    if "FROM cases" in sql and "ORDER BY cases.priority, cases.due_at" in sql:
+        return "queue: open cases, most urgent first" + scoped
+    if sql.startswith("SELECT count(*)") and "FILTER" in sql:
+        return "counts: open, emergencies, overdue, need an interpreter" + scoped
+    if sql.startswith("SELECT count(*)") and "FROM cases" in sql:
+        what = ("overdue" if "due_at <" in sql else "emergencies" if "is_emergency" in sql
+                else "need an interpreter" if "needs_interpreter" in sql else "open")
+        return f"count: {what}{scoped}"
+    if "GROUP BY facilities.code" in sql:
+        return "related: same category at other facilities, 30 days"
+    return compact_sql(statement, 70)
+
+
+@dataclass
+class StatementStats:
+    statement: str
+    params: object
+    pages: set = field(default_factory=set)
+
+
+@dataclass
+class PageProfile:
+    role: str
+    page: str
+    seconds: list[float]
+    statements: dict[str, int]  # SELECT -> executions over all requests
+    sql_seconds: float          # every statement over all requests, as timed around cursor.execute
+    write_seconds: float        # of which INSERT/UPDATE/DELETE
+
+    @property
+    def name(self) -> str:
+        return f"{self.role.replace('_', ' ')} {self.page}"
+
+    @property
+    def median_ms(self) -> float:
+        return statistics.median(self.seconds) * 1000
+
+
+class StatementRecorder:
+    """Every statement the product runs while `active`, from SQLAlchemy's cursor events."""
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.active: list | None = None
+        event.listen(engine, "before_cursor_execute", self._before)
+        event.listen(engine, "after_cursor_execute", self._after)
+
+    def _before(self, conn, _cursor, _statement, _parameters, _context, _executemany):
+        conn.info["bench_started"] = time.perf_counter()
+
+    def _after(self, conn, _cursor, statement, parameters, _context, _executemany):
+        if self.active is not None:
+            self.active.append((statement, parameters, time.perf_counter() - conn.info.pop("bench_started")))
+
+    def close(self) -> None:
+        event.remove(self.engine, "before_cursor_execute", self._before)
+        event.remove(self.engine, "after_cursor_execute", self._after)
+
+
+class InProcess:
+    """The product in this process, on the scratch database, one request at a time (no HTTP, no gunicorn)."""
+
+    def __init__(self, env: dict[str, str], accounts: list[Account]):
+        from kiosk.app import create_app
+
+        self.app = create_app(Config.from_env(env))
+        self.engine = self.app.extensions["database"].engine
+        self.recorder = StatementRecorder(self.engine)
+        self.accounts = accounts
+        self.clients = {}
+        for account in accounts:
+            client = self.app.test_client()
+            token = CSRF_INPUT.search(client.get("/staff/sign-in").get_data(as_text=True))
+            response = client.post("/staff/sign-in", data={"csrf_token": token.group(1) if token else "",
+                                                           "username": account.username, "password": account.password})
+            if response.status_code != 302:
+                raise BenchError(f"in-process sign-in as {account.username}: {response.status_code}")
+            self.clients[account.role] = client
+
+    def profile(self, statements: dict[str, StatementStats]) -> list[PageProfile]:
+        """Each target page PROFILE_REQUESTS times (the same cases every time); SELECTs land in `statements`."""
+        profiles = []
+        for account in self.accounts:
+            client = self.clients[account.role]
+            for page in (p for p in PAGES if p.name in TARGET_PAGES):
+                rng = random.Random(f"profile-{account.role}-{page.name}")
+                paths = [page.path(rng, account) for _ in range(PROFILE_REQUESTS)]
+                for path in paths[:3]:  # warm-up
+                    client.get(path)
+                seconds, executed, sql, writes = [], Counter(), 0.0, 0.0
+                for path in paths:
+                    self.recorder.active = []
+                    began = time.perf_counter()
+                    response = client.get(path)
+                    seconds.append(time.perf_counter() - began)
+                    ran, self.recorder.active = self.recorder.active, None
+                    if response.status_code != 200:
+                        raise BenchError(f"in-process {path} as the {account.label}: {response.status_code}")
+                    for statement, params, took in ran:
+                        sql += took
+                        if statement.lstrip()[:6].upper() != "SELECT":
+                            writes += took
+                            continue
+                        executed[statement] += 1
+                        stats = statements.setdefault(statement, StatementStats(statement, params))
+                        stats.params = params
+                        stats.pages.add(f"{account.label} {page.name}")
+                profiles.append(PageProfile(account.role, page.name, seconds, dict(executed), sql, writes))
+        return profiles
+
+    def close(self) -> None:
+        if self.recorder is not None:
+            self.recorder.close()
+            self.recorder = None
+            self.engine.dispose()
+
+
+def replay_ms(engine, stats: StatementStats, repeats: int = 5) -> float:
+    """Median time of one statement run again with the parameters it had, every row fetched."""
+    timings = []
+    with engine.connect() as connection:
+        for _ in range(repeats):
+            began = time.perf_counter()
+            connection.exec_driver_sql(stats.statement, stats.params).fetchall()
+            timings.append(time.perf_counter() - began)
+        connection.rollback()
+    return statistics.median(timings) * 1000
+
+
+def plan_lines(engine, stats: StatementStats, analyze: bool = False) -> list[str]:
+    """EXPLAIN QUERY PLAN on SQLite (as a tree); EXPLAIN on PostgreSQL, with ANALYZE and BUFFERS if asked."""
+    with engine.connect() as connection:
+        if is_postgres(engine):
+            options = "(ANALYZE, BUFFERS) " if analyze else "(COSTS OFF) "
+            rows = connection.exec_driver_sql("EXPLAIN " + options + stats.statement, stats.params).all()
+            lines = [row[0] for row in rows]
+        else:
+            rows = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + stats.statement, stats.params).all()
+            depth = {0: -1}
+            lines = []
+            for node_id, parent, _unused, detail in rows:
+                depth[node_id] = depth.get(parent, -1) + 1
+                lines.append("  " * depth[node_id] + detail)
+        connection.rollback()
+    return lines
+
+
+def plan_summary(engine, stats: StatementStats) -> str:
+    lines = plan_lines(engine, stats)
+    if is_postgres(engine):
+        lines = [line.strip().removeprefix("-> ").strip() for line in lines
+                 if "->" in line or not line.startswith(" ")]
+    return " / ".join(line.strip() for line in lines)
+
+
+def scratch_copy(args, engine, env: dict[str, str], state: dict, cleanups: list) -> str:
+    """A copy of the bench database to try indexes on; the URL of the copy."""
+    if not is_postgres(engine):
+        path = Path(state["tmpdir"]) / "scratch.sqlite3"
+        with engine.connect() as connection:
+            connection.exec_driver_sql(f"VACUUM INTO '{path}'")
+        return f"sqlite:///{path}"
+    schema = PostgresSchema(args.database_url, "_scratch")
+    cleanups.append(schema.drop)
+    url = schema.create()
+    h.kioskctl({**env, "KIOSK_DATABASE_URL": url}, "db", "upgrade", timeout=300)  # the same tables, triggers and indexes
+    source = state["schema"]
+    with engine.begin() as connection:
+        for table in Base.metadata.sorted_tables:  # parents before children
+            connection.exec_driver_sql(f'INSERT INTO "{schema.name}".{table.name} SELECT * FROM "{source}".{table.name}')
+            if "id" in table.c and table.c.id.primary_key and isinstance(table.c.id.type, Integer):
+                connection.exec_driver_sql(
+                    f"SELECT setval(pg_get_serial_sequence('\"{schema.name}\".{table.name}', 'id'), "
+                    f'(SELECT coalesce(max(id), 0) + 1 FROM "{schema.name}".{table.name}), false)')
+    return url
+
+
+@dataclass
+class Configuration:
+    """The scratch database with some indexes added or removed: what each SELECT costs there."""
+
+    label: str
+    create: list[Candidate]
+    drop: list[str]
+    statement_ms: dict[str, float]
+    plans: dict[str, str]
+    sql_per_page: dict[str, float]  # the pages' SELECTs at these costs, per request (as-is execution counts)
+    pages: list[PageProfile] = field(default_factory=list)
+    queue_plan: list[str] = field(default_factory=list)
+
+    @property
+    def sql_total(self) -> float:
+        return sum(self.sql_per_page.values())
+
+
+@dataclass
+class Diagnosis:
+    database: str
+    profiles: list[PageProfile]
+    statements: dict[str, StatementStats]
+    all_ms: dict[str, float]             # every SELECT the target pages ran, replayed, as the product is
+    queue_statement: str
+    existing: dict[str, ProductIndex]
+    present: dict[str, str]              # candidate key -> the product's index that is it
+    configurations: list[Configuration]
+    recommended: Configuration | None
+    harmful: list[str]
+    redundant: list[str]
+    other_cores: float = 0.0             # CPU used by other processes while profiling and replaying
+    after: list[Phase] = field(default_factory=list)  # gunicorn on the scratch copy, recommended changes made
+
+    @property
+    def tracked(self) -> list[str]:
+        """The SELECTs worth a row: slow in some configuration, and the queue query."""
+        slow = {s for c in self.configurations for s, took in c.statement_ms.items() if took >= SLOW_STATEMENT_MS}
+        return sorted(slow | {self.queue_statement}, key=lambda s: -self.configurations[0].statement_ms[s])
+
+
+def with_changes(engine, existing: dict[str, ProductIndex], create: list[Candidate], drop: list[str], action):
+    """Adds the candidates and removes the product's indexes named, refreshes the statistics, runs action,
+    and puts everything back."""
+    def analyze_cases():
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("ANALYZE cases" if is_postgres(engine) else "ANALYZE")
+
+    with engine.begin() as connection:
+        for name in drop:
+            connection.exec_driver_sql(f"DROP INDEX {name}")
+        for option in create:
+            connection.exec_driver_sql(option.ddl)
+    analyze_cases()
+    try:
+        return action()
+    finally:
+        with engine.begin() as connection:
+            for option in create:
+                connection.exec_driver_sql(f"DROP INDEX {option.name}")
+            for name in drop:
+                connection.exec_driver_sql(existing[name].ddl)
+        analyze_cases()
+
+
+def diagnose(args, engine, env: dict[str, str], data: Dataset, state: dict, cleanups: list) -> Diagnosis:
+    log("diagnosis: copying the database to a scratch one")
+    scratch_url = scratch_copy(args, engine, env, state, cleanups)
+    scratch_env = {**env, "KIOSK_DATABASE_URL": scratch_url}
+    scratch = make_engine(scratch_url)
+    cleanups.append(scratch.dispose)
+    if is_postgres(scratch):
+        analyze(scratch)
+    accounts = [a for a in data.accounts if not (args.skip_case_manager and a.facility_ids is not None)]
+    product = InProcess(scratch_env, accounts)
+    cleanups.append(product.close)
+    statements: dict[str, StatementStats] = {}
+    watch = CpuWatch()
+
+    log("diagnosis: profiling the queue and case pages in-process")
+    profiles = product.profile(statements)
+    all_ms = {s: replay_ms(scratch, stats, repeats=3) for s, stats in statements.items()}
+    queue_statement = next((s for s in statements if statement_label(s).startswith("queue")
+                            and "facility_id IN" not in s), None)
+    if queue_statement is None:
+        raise BenchError("the queue query was not among the statements the queue page ran")
+    existing = product_indexes(scratch)
+    present = {c.key: name for c in CANDIDATES if (name := already_there(c, existing))}
+
+    def measure_configuration(label: str, create: list[Candidate], drop: list[str], pages: bool) -> Configuration:
+        log(f"diagnosis: {label}")
+        cost = {s: replay_ms(scratch, stats) for s, stats in statements.items()}
+        configuration = Configuration(
+            label, create, drop, cost, {s: plan_summary(scratch, stats) for s, stats in statements.items()},
+            {p.name: sum(cost[s] * n for s, n in p.statements.items()) / len(p.seconds) for p in profiles})
+        if pages:
+            configuration.pages = product.profile({})
+            configuration.queue_plan = plan_lines(scratch, statements[queue_statement], analyze=True)
+        return configuration
+
+    def trial(label: str, create: list[Candidate], drop: list[str], pages: bool = False) -> Configuration:
+        return with_changes(scratch, existing, create, drop,
+                            lambda: measure_configuration(label, create, drop, pages))
+
+    as_is = measure_configuration("as is", [], [], pages=True)
+    configurations = [as_is]
+    tried = [c for c in CANDIDATES if c.key not in present]
+    configurations += [trial(option.key, [option], []) for option in tried]
+    # Leave-one-out: every index of the product the plans use, taken away in turn. One that the planner
+    # picks to the queries' cost shows here as a gain.
+    used = [name for name, index in existing.items() if not index.unique
+            and any(re.search(rf"\b{re.escape(name)}\b", plan) for plan in as_is.plans.values())]
+    leave_one_out = [trial(f"without {name}", [], [name]) for name in used]
+    configurations += leave_one_out
+    harmful = [c.drop[0] for c in leave_one_out
+               if as_is.sql_total - c.sql_total >= max(2.0, HARMFUL_GAIN * as_is.sql_total)]
+    if tried:
+        configurations.append(trial("all candidates", tried, [], pages=True))
+    additions = [candidate(k) for k in RECOMMENDED[scratch.dialect.name] if k not in present]
+    redundant = [name for name in made_redundant(additions, existing) if name not in harmful]
+    recommended = None
+    if additions or harmful:
+        recommended = trial("recommended", additions, harmful + redundant, pages=True)
+        configurations.append(recommended)
+    diagnosis = Diagnosis(scratch.dialect.name, profiles, statements, all_ms, queue_statement, existing, present,
+                          configurations, recommended, harmful, redundant, other_cores=watch.other_cores())
+    product.close()
+    if recommended is None:
+        return diagnosis
+
+    # The real test: the same load as before, through gunicorn, on the scratch copy changed as recommended.
+    with scratch.begin() as connection:
+        for name in recommended.drop:
+            connection.exec_driver_sql(f"DROP INDEX {name}")
+        for option in recommended.create:
+            connection.exec_driver_sql(option.ddl)
+    analyze(scratch)
+    log("diagnosis: the queue and case pages under load again, with the recommended indexes")
+    diagnosis.after = measure(args, scratch_env, h.free_port(), data, Path(state["tmpdir"]), cleanups,
+                              pages=TARGET_PAGES)
+    return diagnosis
+
+
+def recommendation_sql(diagnosis: Diagnosis) -> list[str]:
+    best = diagnosis.recommended
+    lines = [f"DROP INDEX {name};  -- in the way: without it the pages' SQL is faster (see the table)"
+             for name in diagnosis.harmful]
+    lines += [f"DROP INDEX {name};  -- redundant: its columns begin one of the indexes below"
+              for name in diagnosis.redundant]
+    return lines + [option.ddl + ";" for option in best.create]
+
+
+def diagnosis_report(diagnosis: Diagnosis, before: list[Phase], clients: int) -> str:
+    out = []
+    as_is = diagnosis.configurations[0]
+    tracked = diagnosis.tracked
+    out.append("### Why: where the time goes (scratch copy, in-process, one request at a time)\n")
+    rows = []
+    for profile in diagnosis.profiles:  # the profile whose SELECTs were all replayed
+        requests = len(profile.seconds)
+        sql, writes = profile.sql_seconds * 1000 / requests, profile.write_seconds * 1000 / requests
+        replayed = sum(diagnosis.all_ms[s] * n for s, n in profile.statements.items()) / requests
+        count = sum(profile.statements.values()) / requests
+        slowest = max(profile.statements, key=lambda s: diagnosis.all_ms[s])
+        rows.append([profile.name, ms(profile.median_ms), ms(sql), ms(writes),
+                     ms(max(0.0, statistics.fmean(profile.seconds) * 1000 - sql)), ms(replayed), f"{count:.1f}",
+                     f"{statement_label(slowest)} ({diagnosis.all_ms[slowest]:.1f} ms)"])
+    out.append(markdown_table(["page", "median ms", "SQL ms", "of which writes", "rest ms", "SELECTs replayed ms",
+                               "SELECTs per request", "slowest SELECT (replayed)"], rows, right={1, 2, 3, 4, 5, 6}))
+    out.append("\n'SQL': every statement of the page as executed there (cursor.execute, the database's work and, "
+               "on PostgreSQL, the transfer), per request; 'writes': the audit entry and the session refresh; "
+               "'rest': mean request time minus SQL, i.e. Python: building ORM objects, the template, Flask. "
+               "'SELECTs replayed': the same SELECTs run again alone with their parameters, rows fetched.\n")
+    if diagnosis.database == "postgresql":
+        out.append(f"Other processes, the PostgreSQL server included, used {diagnosis.other_cores:.2f} cores on "
+                   "average during the diagnosis.\n")
+    elif diagnosis.other_cores > NOISE_CORES:
+        out.append(f"> Warning: other processes used {diagnosis.other_cores:.2f} cores on average during the "
+                   "diagnosis: timings below may be inflated; compare within a column rather than across runs.\n")
+    rows = [[statement_label(s), ms(as_is.statement_ms[s]), ", ".join(sorted(diagnosis.statements[s].pages)),
+             as_is.plans[s]] for s in tracked]
+    out.append(markdown_table(["statement", "ms", "pages", "plan (as is)"], rows, right={1}))
+    out.append("")
+    for s in tracked:
+        out.append(f"- {statement_label(s)}: `{compact_sql(s, 400)}`")
+    plan_kind = "EXPLAIN (ANALYZE, BUFFERS)" if diagnosis.database == "postgresql" else "EXPLAIN QUERY PLAN"
+    out.append(f"\n{plan_kind} of the supervisor's queue query, as the product is:\n")
+    out.append("```\n" + "\n".join(as_is.queue_plan) + "\n```\n")
+
+    out.append("### Indexes tried (scratch copy): each candidate alone, each product index left out, then together\n")
+    out.append("The product's indexes on cases: " + "; ".join(
+        f"{i.name} ({', '.join(i.columns)}){' partial' if i.partial else ''}{' unique' if i.unique else ''}"
+        for i in diagnosis.existing.values()) + ".\n")
+    for option in CANDIDATES:
+        there = diagnosis.present.get(option.key)
+        out.append(f"- {option.key}: `{option.ddl}` ({option.why})"
+                   + (f" — in the product already, as {there}: not tried" if there else ""))
+    out.append("")
+    columns = diagnosis.configurations
+    rows = [[statement_label(s)] + [ms(c.statement_ms[s]) for c in columns] for s in tracked]
+    rows += [[f"**SQL per request, {page}**"] + [ms(c.sql_per_page[page]) for c in columns]
+             for page in as_is.sql_per_page]
+    out.append(markdown_table(["statement (ms per execution)"] + [c.label for c in columns], rows))
+    out.append("\nMedian of 5 replays each. 'SQL per request': each page's SELECTs at these costs, as often as "
+               "the page runs them. 'without X': the product's index X dropped on the scratch copy.")
+    if diagnosis.harmful:
+        out.append(f"Found in the way: {', '.join(diagnosis.harmful)} (without it the pages' SQL is at least "
+                   f"{HARMFUL_GAIN:.0%} faster).")
+    best = diagnosis.recommended
+    if best is None:
+        out.append(f"\nNothing to recommend for {diagnosis.database}: the product has every index this bench "
+                   "would add, and none of its indexes is in the way.\n")
+        return "\n".join(out)
+    out.append("\nPlans with the recommended changes:\n")
+    out.append(markdown_table(["statement", "plan"], [[statement_label(s), best.plans[s]] for s in tracked],
+                              right=set()))
+    out.append("")
+    paged = [c for c in columns if c.pages]
+    rows = []
+    for index, profile in enumerate(as_is.pages):
+        rows.append([profile.name] + [f"{ms(c.pages[index].median_ms)} / "
+                                      f"{ms(percentile(sorted(c.pages[index].seconds), 90) * 1000)}" for c in paged])
+    out.append(markdown_table(["page (in-process, median / p90 ms)"] + [c.label for c in paged], rows))
+    out.append(f"\n{plan_kind} of the supervisor's queue query with the recommended changes:\n")
+    out.append("```\n" + "\n".join(best.queue_plan) + "\n```\n")
+
+    if diagnosis.after:
+        out.append("### Under load again, with the recommended changes on the scratch copy\n")
+        rows = []
+        for phase in diagnosis.after:
+            old = next(p for p in before if p.role == phase.role and p.page == phase.page)
+            new_s, old_s = summary(phase.latencies), summary(old.latencies)
+            new_a, old_a = summary(phase.alone), summary(old.alone)
+            ok = new_s["p99_ms"] < P99_TARGET_MS and (not phase.alone or new_a["p99_ms"] < P99_TARGET_MS)
+            rows.append([phase.role.replace("_", " "), phase.page, f"{old.throughput:.1f} → {phase.throughput:.1f}",
+                         f"{ms(old.cpu_ms_per_request)} → {ms(phase.cpu_ms_per_request)}",
+                         f"{ms(old_s['p50_ms'])} → {ms(new_s['p50_ms'])}", f"{ms(old_s['p99_ms'])} → {ms(new_s['p99_ms'])}",
+                         f"{ms(old_a['p50_ms'])} → {ms(new_a['p50_ms'])}", f"{ms(old_a['p99_ms'])} → {ms(new_a['p99_ms'])}",
+                         sum(phase.errors.values()), "PASS" if ok else "FAIL"])
+        out.append(markdown_table(["account", "page", "req/s", "gunicorn CPU ms/req", f"p50 ms ({clients} clients)",
+                                  f"p99 ms ({clients} clients)", "1 client p50", "1 client p99", "errors",
+                                  f"p99 < {P99_TARGET_MS:g} ms"], rows, right={2, 3, 4, 5, 6, 7, 8, 9}))
+        out.append("")
+    out.append(f"### Recommended for {'PostgreSQL' if diagnosis.database == 'postgresql' else 'SQLite'} "
+               "(tried on the scratch copy only: the product's schema is a migration's job)\n")
+    out.append("```sql\n" + "\n".join(recommendation_sql(diagnosis)) + "\n```")
+    return "\n".join(out)
+
+
+def diagnosis_json(diagnosis: Diagnosis) -> dict:
+    return {
+        "database": diagnosis.database,
+        "product_indexes": {i.name: {"columns": list(i.columns), "partial": i.partial, "unique": i.unique}
+                            for i in diagnosis.existing.values()},
+        "candidates": {c.key: {"ddl": c.ddl, "in_product_as": diagnosis.present.get(c.key)} for c in CANDIDATES},
+        "harmful": diagnosis.harmful,
+        "recommended": recommendation_sql(diagnosis) if diagnosis.recommended else [],
+        "statements": [{"label": statement_label(s), "sql": compact_sql(s, 2000),
+                        "pages": sorted(diagnosis.statements[s].pages),
+                        **{c.label: {"ms": c.statement_ms[s], "plan": c.plans[s]} for c in diagnosis.configurations}}
+                       for s in diagnosis.tracked],
+        "sql_per_request": {c.label: c.sql_per_page for c in diagnosis.configurations},
+        "pages_in_process": {c.label: [{"page": p.name, "median_ms": p.median_ms,
+                                        "p90_ms": percentile(sorted(p.seconds), 90) * 1000} for p in c.pages]
+                             for c in diagnosis.configurations if c.pages},
+        "queue_plan": {c.label: c.queue_plan for c in diagnosis.configurations if c.queue_plan},
+        "under_load_with_recommended": [p.as_json() for p in diagnosis.after],
+    }
+
+
+# --------------------------------------------------------------------------- main
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cases", type=int, default=100_000, help="cases to generate (default 100000)")
+    parser.add_argument("--facilities", type=int, default=150, help="facilities (default 150)")
+    h.add_common_arguments(parser, clients=20, who="clients per page", per="page", seconds=8.0,
+                           schemas="schemas of its own are made and dropped")
+    parser.add_argument("--unloaded-seconds", type=float, default=5.0,
+                        help="seconds of one client alone per page, after the load (default 5; 0 skips)")
+    parser.add_argument("--seed", type=int, default=1, help="random seed of the data and the case picks")
+    parser.add_argument("--skip-case-manager", action="store_true", help="measure the supervisor only")
+    parser.add_argument("--diagnose", action=argparse.BooleanOptionalAction, default=None,
+                        help="profile, EXPLAIN and try indexes on a scratch copy (default: when a target is missed)")
+    args = parser.parse_args(argv)
+    if args.cases < 1 or args.facilities < 3 or args.unloaded_seconds < 0:
+        parser.error("--cases must be at least 1, --facilities at least 3, --unloaded-seconds not negative")
+    h.check_common_arguments(parser, args)
+    return args
+
+
+def throw_away_database(args, state: dict, cleanups: list) -> str:
+    url, schema = h.throw_away_database(args, Path(state["tmpdir"]), cleanups)
+    if schema is not None:
+        state["schema"] = schema.name  # the scratch copy of the diagnosis copies from it
+    return url
+
+
+def measure(args, env: dict[str, str], port: int, data: Dataset, tmpdir: Path, cleanups: list,
+            pages: tuple[str, ...] | None = None) -> list[Phase]:
+    """Each account's clients sign in, the pages are checked, then loaded one after the other."""
+    log(f"starting gunicorn ({args.workers} workers) on port {port}")
+    server = h.start_gunicorn("staff", "kiosk.wsgi:app", h.ROOT, port, args.workers, env, tmpdir)
+    cleanups.append(lambda: h.stop_server(server))
+    phases = []
+    try:
+        h.wait_until_serving(server, "/healthz")
+        supervisor, manager = data.accounts
+        managed = set(manager.visible_numbers)
+        outside = next(n for n in supervisor.visible_numbers if n not in managed)
+        for account in data.accounts:
+            if account is manager and args.skip_case_manager:
+                continue
+            log(f"signing in {args.clients} clients as the {account.label}")
+            clients = [sign_in(port, account) for _ in range(args.clients)]
+            check_pages(clients[0], account, outside if account is manager else None)
+            for page in PAGES:
+                if (page.supervisor_only and account.facility_ids is not None) or (pages and page.name not in pages):
+                    continue
+                phases.append(run_phase(server, clients, account, page, args))
+            for client in clients:
+                client.close()
+    finally:
+        h.stop_server(server)
+    if server.process.returncode not in (0, -signal.SIGTERM):
+        log(f"gunicorn exited with {server.process.returncode}:\n{server.log_tail()}")
+    return phases
+
+
+def run(args, tmpdir: Path, cleanups: list) -> int:
+    state = {"tmpdir": str(tmpdir)}
+    port = h.free_port()
+    database_url = throw_away_database(args, state, cleanups)
+    database = "PostgreSQL" if args.database_url else "SQLite"
+    env = h.kiosk_environ(tmpdir, port, database_url)
+    log(f"migrating a throw-away {database} database")
+    h.kioskctl(env, "db", "upgrade", timeout=300)
+    engine = make_engine(database_url)
+    cleanups.append(engine.dispose)
+    log(f"generating {args.cases:,} cases over {args.facilities} facilities")
+    data = load_data(engine, env, args.cases, args.facilities, args.seed)
+    log(f"loaded in {data.generate_seconds + data.insert_seconds:.1f} s, analyzed in {data.analyze_seconds:.1f} s")
+    busy_before = h.background_busy()
+    phases = measure(args, env, port, data, tmpdir, cleanups)
+    goals = targets(phases)
+    setup = {"database": database, "database_url": h.redacted(args.database_url or "sqlite"),
+             "workers": args.workers, "clients": args.clients, "seconds": args.seconds, "warmup": args.warmup,
+             "unloaded_seconds": args.unloaded_seconds, "cores": args.cores, "seed": args.seed,
+             "python": sys.version.split()[0], "background_busy_pct": busy_before}
+    print_report(args, database, data, phases, goals, busy_before)
+
+    missed = not all(g["pass"] for g in goals)
+    diagnosis = None
+    if args.diagnose or (args.diagnose is None and missed):
+        print(f"\n## Diagnosis ({'--diagnose' if args.diagnose else 'a target was missed'})\n", flush=True)
+        diagnosis = diagnose(args, engine, env, data, state, cleanups)
+        print(diagnosis_report(diagnosis, phases, args.clients), "\n")
+        h.print_verdicts(targets(diagnosis.after) if diagnosis.after else [], " with the recommended changes")
+    if args.json:
+        figures = {"setup": setup, "data": dataset_json(data), "phases": [p.as_json() for p in phases],
+                   "targets": goals, "diagnosis": diagnosis_json(diagnosis) if diagnosis else None}
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(figures, indent=2) + "\n")
+        log(f"figures written to {args.json}")
+    return 1 if args.strict and missed else 0
+
+
+def print_report(args, database: str, data: Dataset, phases: list[Phase], goals: list[dict], busy: float) -> None:
+    print(f"## Staff console benchmark ({database}, {args.cases:,} cases, {args.workers} gunicorn sync workers, "
+          f"{args.clients} clients, {args.seconds:g} s per page after {args.warmup:g} s warm-up, {args.cores} cores)\n")
+    if busy > 25:
+        print(f"> Warning: the machine was {busy:.0f}% busy before the load started.\n")
+    noisy = sorted({p.page for p in phases if p.cpu["other_cores"] > NOISE_CORES and database == "SQLite"})
+    if noisy:
+        print(f"> Warning: other processes used the CPU during the {', '.join(noisy)} load (column 'CPU other'):"
+              " the figures are low, run again on a quiet machine.\n")
+    print(dataset_report(data), "\n")
+    for account in data.accounts:
+        mine = [p for p in phases if p.role == account.role]
+        if mine:
+            print(f"### Signed in as the {account.label} ({account.open_visible:,} open cases visible)\n")
+            print(phase_table(mine, args.clients), "\n")
+    print(f"Pages: {'; '.join(f'{p.name} = {p.describe}' for p in PAGES)}. "
+          "'1 client': the same page, one request at a time, right after the load (service time, no queueing). "
+          f"CPU columns: cores in use (of {args.cores}) by gunicorn, by this bench, by everything else "
+          "(the database server, the kernel, other people's work). Closed loop without think time: mean latency = "
+          "clients / throughput, so with more clients than cores most of the latency under load is queueing. "
+          "'gunicorn CPU ms/req': gunicorn's CPU time per request (on SQLite the database's work included).\n")
+    print(capacity_note(phases, args.clients, args.cores), "\n")
+    h.print_verdicts(goals)
+    sys.stdout.flush()
+
+
+def dataset_json(data: Dataset) -> dict:
+    return {"cases": data.cases, "open": data.open, "events": data.events, "facilities": data.facilities,
+            "housing_units": data.housing_units, "detainees": data.detainees,
+            "categories": dict(data.categories), "languages": dict(data.languages), "statuses": dict(data.statuses),
+            "emergencies": data.emergencies, "open_overdue": data.open_overdue,
+            "generate_seconds": data.generate_seconds, "insert_seconds": data.insert_seconds,
+            "analyze_seconds": data.analyze_seconds,
+            "accounts": [{"role": a.role, "facilities": a.facility_codes or "all", "cases": len(a.visible_numbers),
+                          "open": a.open_visible} for a in data.accounts]}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    phases = len(PAGES) * 2 - 1 + 2 * len(TARGET_PAGES)  # both accounts, then the re-run with indexes
+    return h.run_bench(lambda tmpdir, cleanups: run(args, tmpdir, cleanups), prefix="staff-bench-",
+                       time_limit=int(900 + phases * (args.warmup + args.seconds + args.unloaded_seconds + 10)))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

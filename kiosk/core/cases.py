@@ -1,0 +1,241 @@
+"""Filing a complaint and letting the detainee follow it.
+
+Everything here runs inside the caller's transaction: a case, its first
+timeline event and its audit entry are stored together or not at all.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kiosk.core import audit, case_translations, jobs
+from kiosk.core.categories import CATEGORY_CODES, valid_answers
+from kiosk.core.credentials import SecretHasher
+from kiosk.core.identifiers import new_case_number
+from kiosk.core.kiosks import EnrolledKiosk
+from kiosk.core.models import Case, CaseEvent, CaseStatus, Detainee, EventKind, utcnow
+from kiosk.core.triage import triage
+
+MAX_DESCRIPTION = 5000
+PIN_ATTEMPTS = 5
+PIN_LOCKOUT = timedelta(minutes=15)
+
+
+# C0 control characters cannot be typed on any keyboard and NUL cannot be stored
+# in PostgreSQL text; tab and newline are kept. Everything else, bidirectional
+# marks included, is kept exactly as typed and isolated when shown.
+_DROPPED_CONTROLS = {code: None for code in range(32) if chr(code) not in "\t\n"}
+
+
+def clean_words(text: str) -> str:
+    return text.replace("\r\n", "\n").translate(_DROPPED_CONTROLS)
+
+
+class IncompleteComplaint(ValueError):
+    pass
+
+
+@dataclass
+class Complaint:
+    """What the detainee said, before it becomes a case."""
+
+    language: str
+    category: str
+    answers: dict
+    description: str
+    pin_hash: str  # hashed as soon as it was chosen; the PIN itself is never stored
+    a_number: str | None = None  # None: filed without a name
+
+    def check(self) -> None:
+        if self.category not in CATEGORY_CODES or not valid_answers(self.category, self.answers):
+            raise IncompleteComplaint("category or answers missing")
+        if len(self.description) > MAX_DESCRIPTION:
+            raise IncompleteComplaint("description too long")
+        if not self.pin_hash:
+            raise IncompleteComplaint("PIN missing")
+
+
+def _unused_case_number(session: Session, now: datetime) -> str:
+    while True:
+        number = new_case_number(now.year)
+        if session.scalar(select(Case.id).where(Case.number == number)) is None:
+            return number
+
+
+def _detainee(session: Session, a_number: str) -> Detainee:
+    detainee = session.scalar(select(Detainee).where(Detainee.a_number == a_number))
+    if detainee is None:
+        detainee = Detainee(a_number=a_number)
+        session.add(detainee)
+    return detainee
+
+
+def find_by_submission(session: Session, token: str) -> Case | None:
+    return session.scalar(select(Case).where(Case.submission_token == token))
+
+
+def _open(session: Session, *, actor: str, channel: str, now: datetime, a_number: str | None,
+          category: str, answers: dict, language: str, description: str, **fields) -> Case:
+    """A new case with its first timeline event, its translation queued and its audit entry."""
+    decision = triage(category, answers)
+    case = Case(
+        number=_unused_case_number(session, now),
+        detainee=_detainee(session, a_number) if a_number else None,
+        channel=channel, language=language, category=category, answers=dict(answers), description=description,
+        is_emergency=decision.is_emergency, priority=decision.priority, due_at=decision.due_at(now),
+        created_at=now, updated_at=now, **fields,
+    )
+    session.add(case)
+    case.events.append(CaseEvent(kind=EventKind.FILED.value, actor=actor, status_to=case.status,
+                                 language=language, created_at=now))
+    session.flush()
+    case_translations.queue_for_new_case(session, case)
+    audit.record(session, actor, "case.filed", case=case, emergency=decision.is_emergency, channel=channel)
+    return case
+
+
+def file_from_kiosk(
+    session: Session,
+    kiosk: EnrolledKiosk,
+    complaint: Complaint,
+    *,
+    submission_token: str,
+    now: datetime | None = None,
+) -> Case:
+    """Stores the complaint as a new case. A repeated submission token returns the first case."""
+    existing = find_by_submission(session, submission_token)
+    if existing is not None:
+        return existing
+    complaint.check()
+    return _open(
+        session, actor=f"kiosk:{kiosk.id}", channel="kiosk", now=now or utcnow(), a_number=complaint.a_number,
+        category=complaint.category, answers=complaint.answers, language=complaint.language,
+        description=complaint.description, facility_id=kiosk.facility_id, housing_unit_id=kiosk.housing_unit_id,
+        kiosk_id=kiosk.id, submitted_by="detainee", pin_hash=complaint.pin_hash, submission_token=submission_token,
+    )
+
+
+RELATIONSHIPS = ("family", "lawyer", "friend", "other")
+
+
+def file_for_detainee(session: Session, *, phone: str, relationship: str, facility_id: int, language: str,
+                      category: str, description: str, a_number: str | None = None,
+                      detainee_name: str | None = None, now: datetime | None = None) -> Case:
+    """A report by someone outside on a detainee's behalf: the case records who filed it and from where."""
+    if category not in CATEGORY_CODES or relationship not in RELATIONSHIPS or not (a_number or detainee_name):
+        raise IncompleteComplaint("category, relationship or detainee missing")
+    return _open(
+        session, actor=f"sms:{phone}", channel="sms", now=now or utcnow(), a_number=a_number, category=category,
+        answers={}, language=language, description=clean_words(description)[:MAX_DESCRIPTION],
+        facility_id=facility_id, submitted_by="third_party", submitter_phone=phone,
+        submitter_relationship=relationship, detainee_name=detainee_name,
+    )
+
+
+@dataclass
+class TrackingResult:
+    opened: list[Case] = field(default_factory=list)
+    locked_until: datetime | None = None  # set when every matching case is locked
+
+
+def cases_for_identifier(session: Session, *, a_number: str | None = None, case_number: str | None = None) -> list[Case]:
+    query = select(Case).where(Case.pin_hash.is_not(None)).order_by(Case.created_at.desc())
+    if a_number is not None:
+        query = query.join(Detainee).where(Detainee.a_number == a_number)
+    else:
+        query = query.where(Case.number == case_number)
+    return list(session.scalars(query))
+
+
+def open_with_pin(
+    session: Session, candidates: list[Case], pin: str, hasher: SecretHasher, *, actor: str,
+    remote_addr: str | None = None, now: datetime | None = None,
+) -> TrackingResult:
+    """Opens the cases whose PIN matches. Five wrong PINs in a row lock a case for 15 minutes.
+
+    An unknown number and a wrong PIN look the same to the person typing, and
+    take the same time, so the kiosk does not reveal which cases exist.
+    """
+    now = now or utcnow()
+    unlocked = [c for c in candidates if not (c.pin_locked_until and c.pin_locked_until > now)]
+    if candidates and not unlocked:
+        return TrackingResult(locked_until=min(c.pin_locked_until for c in candidates))
+    if not unlocked:
+        hasher.verify(None, pin)
+        return TrackingResult()
+    opened = [c for c in unlocked if hasher.verify(c.pin_hash, pin)]
+    for case in opened:
+        case.pin_failures = 0
+        case.pin_locked_until = None
+        audit.record(session, actor, "case.tracked", case=case, remote_addr=remote_addr)
+    if opened:
+        return TrackingResult(opened=opened)
+    for case in unlocked:
+        case.pin_failures += 1
+        if case.pin_failures >= PIN_ATTEMPTS:
+            case.pin_failures = 0
+            case.pin_locked_until = now + PIN_LOCKOUT
+            audit.record(session, actor, "case.pin_locked", case=case, remote_addr=remote_addr)
+    locked = [c.pin_locked_until for c in unlocked if c.pin_locked_until]
+    return TrackingResult(locked_until=min(locked) if len(locked) == len(unlocked) else None)
+
+
+def change_status(session: Session, case: Case, status: str, *, actor: str, reason: str | None = None,
+                  now: datetime | None = None) -> CaseEvent:
+    """A new status: a timeline event, an audit entry, and one job that tells the case's followers."""
+    now = now or utcnow()
+    event = CaseEvent(kind=EventKind.STATUS_CHANGED.value, actor=actor, status_from=case.status, status_to=status,
+                      body=reason, created_at=now)
+    case.status = status
+    case.updated_at = now
+    case.events.append(event)
+    session.flush()
+    jobs.enqueue(session, jobs.JobKind.NOTIFY_FOLLOWERS, {"case_id": case.id, "event_id": event.id})
+    audit.record(session, actor, "case.status_changed", case=case, status_from=event.status_from, status_to=status)
+    return event
+
+
+# A closed case takes no more messages: the detainee is told to make a new complaint.
+CLOSED = (CaseStatus.RESOLVED.value, CaseStatus.NOT_SUBSTANTIATED.value, CaseStatus.WITHDRAWN.value)
+
+
+class MessageRefused(ValueError):
+    """The detainee's later message cannot be added; the view says why in their language."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason  # "empty", "too_long" or "closed"
+
+
+def add_detainee_message(session: Session, case: Case, text: str, *, actor: str, token: str) -> CaseEvent:
+    """Something the detainee adds later (often an answer to a case manager's reply), in their words.
+
+    Stored as typed, translated into English for staff by the worker, once per form token:
+    a second tap on "send" finds the message the first one added.
+    """
+    if token and (sent := session.scalar(select(CaseEvent).where(CaseEvent.submission_token == token))):
+        if sent.case_id != case.id:
+            raise MessageRefused("empty")  # a token from another case's form: nothing to add here
+        return sent
+    text = clean_words(text).strip()
+    if case.status in CLOSED:
+        raise MessageRefused("closed")
+    if not text:
+        raise MessageRefused("empty")
+    if len(text) > MAX_DESCRIPTION:
+        raise MessageRefused("too_long")
+    event = CaseEvent(kind=EventKind.DETAINEE_MESSAGE.value, actor=actor, body=text, language=case.language,
+                      submission_token=token or None)
+    case.events.append(event)
+    case.updated_at = utcnow()
+    session.flush()
+    case_translations.queue(session, case, text, case.language, case_translations.STAFF_LANGUAGE, event)
+    audit.record(session, actor, "case.message_added", case=case, event_id=event.id)
+    return event
+
+
+def detainee_timeline(case: Case) -> list[CaseEvent]:
+    return [e for e in case.events if e.visible_to_detainee]

@@ -1,0 +1,214 @@
+"""The case managers' view of the work: the triage queue and what one person may see."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import Session
+
+from kiosk.core import audit, cases
+from kiosk.core.models import Case, CaseEvent, CaseStatus, EventKind, Facility, StaffUser, utcnow
+from kiosk.core.staff_accounts import facility_ids
+
+OPEN = tuple(s.value for s in (CaseStatus.NEW, CaseStatus.ACKNOWLEDGED, CaseStatus.IN_REVIEW,
+                               CaseStatus.FACILITY_CONTACTED, CaseStatus.REFERRED))
+
+
+@dataclass(frozen=True)
+class Filters:
+    facility: str | None = None
+    category: str | None = None
+    status: str | None = None
+    language: str | None = None
+    overdue: bool = False
+    needs_interpreter: bool = False
+    assigned_to_me: bool = False
+
+
+def _visible(user: StaffUser, query):
+    allowed = facility_ids(user)
+    return query if allowed is None else query.where(Case.facility_id.in_(allowed))
+
+
+# "The case is open", with the statuses written into the SQL rather than bound: SQLite uses the
+# partial index ix_cases_open_queue only for a query that repeats the index's IN list word for word.
+IS_OPEN = Case.status.in_(bindparam("open_statuses", OPEN, expanding=True, literal_execute=True))
+# The queue's order, most urgent first: emergency, medical, legal access, the rest (priority), then by
+# due time; the id makes the order total, so that pages neither repeat nor skip a case.
+QUEUE_ORDER = (Case.priority, Case.due_at, Case.id)
+PAGE_SIZE = 50
+# What a queue row shows, and no more: whole Case objects cost more to build than the page to render.
+QUEUE_COLUMNS = (Case.number, Case.facility_id, Case.priority, Case.is_emergency, Case.category, Case.language,
+                 Case.needs_interpreter, Case.status, Case.due_at)
+
+
+def _open_cases(user: StaffUser, filters: Filters, now: datetime, *columns):
+    query = _visible(user, select(*columns).where(IS_OPEN))
+    if filters.facility:
+        # The facility's id in a subquery rather than a join: a join lets SQLite's planner start from
+        # the facilities and sort every open case.
+        query = query.where(Case.facility_id == select(Facility.id).where(Facility.code == filters.facility)
+                            .scalar_subquery())
+    if filters.category:
+        query = query.where(Case.category == filters.category)
+    if filters.status:
+        query = query.where(Case.status == filters.status)
+    if filters.language:
+        query = query.where(Case.language == filters.language)
+    if filters.overdue:
+        query = query.where(Case.due_at < now)
+    if filters.needs_interpreter:
+        query = query.where(Case.needs_interpreter.is_(True))
+    if filters.assigned_to_me:
+        query = query.where(Case.assigned_to_id == user.id)
+    return query.order_by(*QUEUE_ORDER)
+
+
+def queue(session: Session, user: StaffUser, filters: Filters, *, now: datetime | None = None,
+          limit: int = 200) -> list[Case]:
+    """Open cases, most urgent first, as whole cases (for the export)."""
+    return list(session.scalars(_open_cases(user, filters, now or utcnow(), Case).limit(limit)))
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    rows: list  # of rows with the QUEUE_COLUMNS as attributes
+    number: int  # 1 for the first page
+    has_next: bool
+
+    @property
+    def first(self) -> int:
+        """The position in the queue of the page's first row (1 for the very first)."""
+        return (self.number - 1) * PAGE_SIZE + 1
+
+
+def queue_page(session: Session, user: StaffUser, filters: Filters, page: int = 1, *,
+               now: datetime | None = None) -> QueuePage:
+    """One page of the queue (PAGE_SIZE rows, only the columns it shows) and whether another follows."""
+    query = _open_cases(user, filters, now or utcnow(), *QUEUE_COLUMNS)
+    rows = session.execute(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).all()
+    return QueuePage(rows[:PAGE_SIZE], page, has_next=len(rows) > PAGE_SIZE)
+
+
+def counts(session: Session, user: StaffUser, *, now: datetime | None = None) -> dict[str, int]:
+    """The figures above the queue, in one pass over the open cases this person may see."""
+    now = now or utcnow()
+    query = _visible(user, select(
+        func.count(),
+        func.count().filter(Case.is_emergency.is_(True)),
+        func.count().filter(Case.due_at < now),
+        func.count().filter(Case.needs_interpreter.is_(True)),
+    ).select_from(Case).where(IS_OPEN))
+    return dict(zip(("open", "emergency", "overdue", "needs_interpreter"), session.execute(query).one()))
+
+
+# The status workflow. An outcome needs a short reason; a closed case can be reopened.
+TRANSITIONS = {
+    "new": ("acknowledged", "in_review", "withdrawn"),
+    "acknowledged": ("in_review", "facility_contacted", "withdrawn"),
+    "in_review": ("facility_contacted", "referred", "resolved", "not_substantiated", "withdrawn"),
+    "facility_contacted": ("in_review", "referred", "resolved", "not_substantiated", "withdrawn"),
+    "referred": ("in_review", "resolved", "not_substantiated", "withdrawn"),
+    "resolved": ("in_review",),
+    "not_substantiated": ("in_review",),
+    "withdrawn": ("in_review",),
+}
+OUTCOMES = cases.CLOSED  # the statuses that close a case, each needing a reason
+REFERRAL_OFFICES = ("Detention Oversight", "Policy and Standards", "External Relations")
+
+
+class NotAllowed(ValueError):
+    """The change is not one the workflow permits, or lacks its reason."""
+
+
+def move(session: Session, case: Case, status: str, *, staff: str, reason: str = "",
+         referred_to: str | None = None) -> CaseEvent:
+    if status not in TRANSITIONS.get(case.status, ()):
+        raise NotAllowed(f"a {case.status.replace('_', ' ')} case cannot become {status.replace('_', ' ')}")
+    reason = reason.strip()
+    if status in OUTCOMES and not reason:
+        raise NotAllowed("an outcome needs a short reason")
+    if status == "referred":
+        if referred_to not in REFERRAL_OFFICES:
+            raise NotAllowed("say which office the case is referred to")
+        reason = f"Referred to {referred_to}. {reason}".strip()
+    return cases.change_status(session, case, status, actor=staff, reason=reason or None)
+
+
+def _staff_event(session: Session, case: Case, kind: EventKind, body: str, staff: str) -> CaseEvent:
+    event = CaseEvent(kind=kind.value, actor=staff, body=body, language="en", visible_to_detainee=False)
+    case.events.append(event)
+    case.updated_at = utcnow()
+    session.flush()
+    audit.record(session, staff, f"case.{kind.value}_added", case=case, event_id=event.id)
+    return event
+
+
+def add_note(session: Session, case: Case, text: str, *, staff: str) -> CaseEvent:
+    """An internal note: never shown outside the console."""
+    if not text.strip():
+        raise NotAllowed("the note is empty")
+    return _staff_event(session, case, EventKind.NOTE, text.strip(), staff)
+
+
+def log_facility_contact(session: Session, case: Case, *, whom: str, how: str, said: str, staff: str) -> CaseEvent:
+    if not (whom.strip() and how.strip()):
+        raise NotAllowed("say whom you contacted and how")
+    body = f"Contacted: {whom.strip()}\nHow: {how.strip()}\nThe facility said: {said.strip() or '-'}"
+    return _staff_event(session, case, EventKind.FACILITY_CONTACT, body, staff)
+
+
+def assign(session: Session, case: Case, assignee: StaffUser, *, by: StaffUser) -> CaseEvent:
+    """Supervisors hand out the work, to case managers who work the case's facility."""
+    from kiosk.core.staff_accounts import may_see, sees_every_facility
+
+    if not sees_every_facility(by):
+        raise NotAllowed("only a supervisor assigns cases")
+    if not assignee.active or not may_see(assignee, case):
+        raise NotAllowed(f"{assignee.display_name} does not work this facility")
+    case.assigned_to_id = assignee.id
+    return _staff_event(session, case, EventKind.ASSIGNED, f"Assigned to {assignee.display_name}", f"staff:{by.id}")
+
+
+def change_due(session: Session, case: Case, due_at: datetime, reason: str, *, by: StaffUser) -> CaseEvent:
+    from kiosk.core.staff_accounts import sees_every_facility
+
+    if not sees_every_facility(by):
+        raise NotAllowed("only a supervisor changes a due time")
+    if not reason.strip():
+        raise NotAllowed("a new due time needs a reason")
+    old, case.due_at = case.due_at, due_at
+    return _staff_event(session, case, EventKind.DUE_CHANGED,
+                        f"Due {old:%Y-%m-%d %H:%M} -> {due_at:%Y-%m-%d %H:%M} UTC: {reason.strip()}", f"staff:{by.id}")
+
+
+def audit_entries(session: Session, *, actor: str = "", action: str = "", case_number: str = "",
+                  limit: int = 200) -> list:
+    from kiosk.core.models import AuditEntry
+
+    query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
+    if actor:
+        query = query.where(AuditEntry.actor == actor)
+    if action:
+        query = query.where(AuditEntry.action == action)
+    if case_number:
+        query = query.join(Case, Case.id == AuditEntry.case_id).where(Case.number == case_number)
+    return list(session.scalars(query))
+
+
+RELATED_WINDOW_DAYS = 30
+
+
+def related(session: Session, case: Case, *, now: datetime | None = None) -> list[tuple[str, int]]:
+    """The same problem elsewhere: cases of this category at other facilities in the last 30 days,
+    counted per facility (counts only, so nobody learns of cases they may not open)."""
+    from datetime import timedelta
+
+    since = (now or utcnow()) - timedelta(days=RELATED_WINDOW_DAYS)
+    rows = session.execute(
+        select(Facility.code, func.count(Case.id)).join(Facility, Facility.id == Case.facility_id)
+        .where(Case.category == case.category, Case.facility_id != case.facility_id, Case.created_at >= since)
+        .group_by(Facility.code).order_by(func.count(Case.id).desc(), Facility.code)
+    )
+    return [(code, count) for code, count in rows]

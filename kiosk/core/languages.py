@@ -1,0 +1,51 @@
+"""The languages the product speaks: which ones, how each is named, written and typed.
+
+The 14 languages of the National Detainee Handbook. Plain data, for every surface and the core;
+choosing one for a request is the web plumbing's business (kiosk/web/i18n.py).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Language:
+    code: str          # the catalog's locale identifier
+    native_name: str   # how speakers name it, in its own script
+    english_name: str
+    keyboard: str      # on-screen keyboard layout
+    rtl: bool = False
+
+    @property
+    def html_lang(self) -> str:
+        return self.code.replace("_", "-")
+
+
+# The 14 languages of the National Detainee Handbook, in the order the kiosk lists them.
+LANGUAGES: tuple[Language, ...] = (
+    Language("es", "Español", "Spanish", "latin"),
+    Language("en", "English", "English", "latin"),
+    Language("pt", "Português", "Portuguese", "latin"),
+    Language("ht", "Kreyòl ayisyen", "Haitian Creole", "latin"),
+    Language("zh_Hans", "中文", "Chinese (Simplified)", "latin"),
+    Language("pa", "ਪੰਜਾਬੀ", "Punjabi", "gurmukhi"),
+    Language("hi", "हिन्दी", "Hindi", "devanagari"),
+    Language("bn", "বাংলা", "Bengali", "bengali"),
+    Language("ar", "العربية", "Arabic", "arabic", rtl=True),
+    Language("fr", "Français", "French", "latin"),
+    Language("ru", "Русский", "Russian", "cyrillic"),
+    Language("ro", "Română", "Romanian", "latin"),
+    Language("tr", "Türkçe", "Turkish", "latin"),
+    Language("vi", "Tiếng Việt", "Vietnamese", "latin"),
+)
+BY_CODE = {language.code: language for language in LANGUAGES}
+DEFAULT = "en"
+
+
+def language(code: str | None) -> Language:
+    """The language for a code; anything unknown falls back to the default."""
+    return BY_CODE.get(code or "", BY_CODE[DEFAULT])
+
+
+def is_supported(code: str | None) -> bool:
+    return code in BY_CODE

@@ -1,0 +1,483 @@
+"""The domain, as database tables: facilities, kiosks, cases and who may see them.
+
+The core modules (cases, contacts, kiosks, audit) work on these models and know
+nothing about HTTP.
+"""
+from __future__ import annotations
+
+import enum
+from datetime import datetime, timezone
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """Stores UTC, always hands back an aware datetime (SQLite forgets the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+    type_annotation_map = {datetime: UTCDateTime}
+
+
+class Facility(Base):
+    __tablename__ = "facilities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64), default="America/New_York")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    housing_units: Mapped[list[HousingUnit]] = relationship(back_populates="facility", order_by="HousingUnit.name")
+    hotlines: Mapped[list[Hotline]] = relationship(back_populates="facility")
+
+
+class HousingUnit(Base):
+    __tablename__ = "housing_units"
+    __table_args__ = (UniqueConstraint("facility_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+
+    facility: Mapped[Facility] = relationship(back_populates="housing_units")
+
+
+class HotlineKind(str, enum.Enum):
+    EMERGENCY = "emergency"        # facility's own emergency line / staff desk
+    MEDICAL = "medical"
+    SEXUAL_ABUSE = "sexual_abuse"  # PREA reporting line
+    OMBUDSMAN = "ombudsman"
+
+
+class Hotline(Base):
+    """A number shown on the emergency screen; facility_id NULL means every facility."""
+
+    __tablename__ = "hotlines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    facility_id: Mapped[int | None] = mapped_column(ForeignKey("facilities.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    number: Mapped[str] = mapped_column(String(32))
+    free_call_code: Mapped[str | None] = mapped_column(String(16))  # speed-dial on the unit's phones
+
+    facility: Mapped[Facility | None] = relationship(back_populates="hotlines")
+
+
+class Kiosk(Base):
+    """A registered touchscreen. Only an enrolled device may file complaints."""
+
+    __tablename__ = "kiosks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    label: Mapped[str] = mapped_column(String(100))
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"), index=True)
+    housing_unit_id: Mapped[int] = mapped_column(ForeignKey("housing_units.id"))
+    # Both tokens are stored as SHA-256 digests: a database copy cannot enroll or impersonate.
+    enrollment_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    enrollment_expires_at: Mapped[datetime | None]
+    device_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    enrolled_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    facility: Mapped[Facility] = relationship()
+    housing_unit: Mapped[HousingUnit] = relationship()
+
+
+class Detainee(Base):
+    __tablename__ = "detainees"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    a_number: Mapped[str] = mapped_column(String(9), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CaseStatus(str, enum.Enum):
+    NEW = "new"
+    ACKNOWLEDGED = "acknowledged"
+    IN_REVIEW = "in_review"
+    FACILITY_CONTACTED = "facility_contacted"
+    REFERRED = "referred"
+    RESOLVED = "resolved"
+    NOT_SUBSTANTIATED = "not_substantiated"
+    WITHDRAWN = "withdrawn"
+
+
+class Case(Base):
+    __tablename__ = "cases"
+    # Shaped by the staff console's queries over 100,000 cases (bench/staff_pages.py, migration 0009).
+    __table_args__ = (
+        # The open cases in queue order, with what the counts above the queue read: the queue
+        # reads its first page without sorting, the counts never touch the table. Partial on
+        # both databases; SQLite uses it only when a query spells out the same IN list, which
+        # kiosk.core.casework does (the same statuses, in the order of casework.OPEN).
+        Index("ix_cases_open_queue", "priority", "due_at", "id", "is_emergency", "needs_interpreter", "status",
+              postgresql_where=text("status IN ('new', 'acknowledged', 'in_review', 'facility_contacted', "
+                                    "'referred')"),
+              sqlite_where=text("status IN ('new', 'acknowledged', 'in_review', 'facility_contacted', "
+                                "'referred')")),
+        # A case manager's queue and counts: their facilities' open cases, covered.
+        Index("ix_cases_facility_queue", "facility_id", "status", "priority", "due_at", "id", "is_emergency",
+              "needs_interpreter"),
+        # "The same problem elsewhere" (casework.related), covered (PostgreSQL needs the id it
+        # counts): SQLite reads it facility by facility, in the facilities' code order.
+        Index("ix_cases_category_facility_created", "category", "facility_id", "created_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(16), unique=True)
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"), index=True)
+    housing_unit_id: Mapped[int | None] = mapped_column(ForeignKey("housing_units.id"))
+    kiosk_id: Mapped[int | None] = mapped_column(ForeignKey("kiosks.id"))
+    detainee_id: Mapped[int | None] = mapped_column(ForeignKey("detainees.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(16), default="kiosk")
+    submitted_by: Mapped[str] = mapped_column(String(16), default="detainee")
+    # A third party's report: the number it came from, who they are to the detainee, and the
+    # detainee's name when the reporter did not know the A-number.
+    submitter_phone: Mapped[str | None] = mapped_column(String(20))
+    submitter_relationship: Mapped[str | None] = mapped_column(String(16))
+    detainee_name: Mapped[str | None] = mapped_column(String(200))
+    language: Mapped[str] = mapped_column(String(16))
+    category: Mapped[str] = mapped_column(String(32), index=True)
+    answers: Mapped[dict] = mapped_column(JSON, default=dict)
+    description: Mapped[str] = mapped_column(Text, default="")
+    is_emergency: Mapped[bool] = mapped_column(Boolean, default=False)
+    priority: Mapped[int] = mapped_column(Integer)
+    due_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(32), default=CaseStatus.NEW.value, index=True)
+    assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"), index=True)
+    # No installed language package could translate it: a human interpreter must read it.
+    needs_interpreter: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    pin_hash: Mapped[str | None] = mapped_column(String(200))
+    pin_failures: Mapped[int] = mapped_column(Integer, default=0)
+    pin_locked_until: Mapped[datetime | None]
+    # The review form's one-time token: a double tap on "send" finds the case it already made.
+    submission_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    facility: Mapped[Facility] = relationship()
+    housing_unit: Mapped[HousingUnit | None] = relationship()
+    detainee: Mapped[Detainee | None] = relationship()
+    assigned_to: Mapped[StaffUser | None] = relationship()
+    events: Mapped[list[CaseEvent]] = relationship(
+        back_populates="case", order_by="CaseEvent.id", cascade="all, delete-orphan"
+    )
+    trusted_contacts: Mapped[list[TrustedContact]] = relationship(
+        back_populates="case", order_by="TrustedContact.id"
+    )
+    share_codes: Mapped[list[ShareCode]] = relationship(back_populates="case", order_by="ShareCode.id")
+
+
+class EventKind(str, enum.Enum):
+    FILED = "filed"
+    STATUS_CHANGED = "status_changed"
+    DETAINEE_MESSAGE = "detainee_message"
+    REPLY = "reply"
+    CONTACT_ADDED = "contact_added"
+    CONTACT_REVOKED = "contact_revoked"
+    SHARE_CODE_CREATED = "share_code_created"
+    SHARE_CODE_REVOKED = "share_code_revoked"
+    NOTE = "note"                          # staff only
+    ASSIGNED = "assigned"                  # staff only
+    DUE_CHANGED = "due_changed"            # staff only
+    FACILITY_CONTACT = "facility_contact"  # staff only: whom, how, what the facility said
+    LINKED = "linked"                      # staff only: a manual link to another case
+    UNLINKED = "unlinked"                  # staff only
+
+
+class CaseEvent(Base):
+    """One line of a case's timeline: a status change, a message, an authorization."""
+
+    __tablename__ = "case_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(100))
+    status_from: Mapped[str | None] = mapped_column(String(32))
+    status_to: Mapped[str | None] = mapped_column(String(32))
+    body: Mapped[str | None] = mapped_column(Text)
+    language: Mapped[str | None] = mapped_column(String(16))
+    visible_to_detainee: Mapped[bool] = mapped_column(Boolean, default=True)
+    # A detainee's later message carries its form's one-time token: a double tap adds it once.
+    submission_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    case: Mapped[Case] = relationship(back_populates="events")
+
+
+class CaseLink(Base):
+    """A case manager's judgement that two cases are about the same problem.
+
+    Stored once per pair, the smaller case id first, so a link has one row whichever
+    side it was made from.
+    """
+
+    __tablename__ = "case_links"
+    __table_args__ = (UniqueConstraint("case_id", "linked_case_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    linked_case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TrustedContact(Base):
+    """A phone number the detainee authorized to follow one case by text."""
+
+    __tablename__ = "trusted_contacts"
+    __table_args__ = (UniqueConstraint("case_id", "phone"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    phone: Mapped[str] = mapped_column(String(20), index=True)
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+
+    case: Mapped[Case] = relationship(back_populates="trusted_contacts")
+
+
+class ShareCode(Base):
+    """A code the detainee chose to give out; whoever holds it may ask the case's status."""
+
+    __tablename__ = "share_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hint: Mapped[str] = mapped_column(String(4))  # last characters, so the detainee can tell codes apart
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+
+    case: Mapped[Case] = relationship(back_populates="share_codes")
+
+
+class StaffRole(str, enum.Enum):
+    CASE_MANAGER = "case_manager"
+    SUPERVISOR = "supervisor"
+    ADMINISTRATOR = "administrator"
+
+
+class StaffUser(Base):
+    __tablename__ = "staff_users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(32))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Login throttling lives here, so every web process sees the same count.
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    first_failed_at: Mapped[datetime | None]
+    locked_until: Mapped[datetime | None]
+    last_login_at: Mapped[datetime | None]
+
+    facilities: Mapped[list[Facility]] = relationship(secondary="staff_facilities")
+
+
+class StaffFacility(Base):
+    """Which facilities a case manager works; supervisors see all of them."""
+
+    __tablename__ = "staff_facilities"
+
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"), primary_key=True)
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"), primary_key=True)
+
+
+class AuditEntry(Base):
+    """Append-only: database triggers refuse UPDATE and DELETE on this table."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    facility_id: Mapped[int | None] = mapped_column(ForeignKey("facilities.id"))
+    remote_addr: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class TranslationStatus(str, enum.Enum):
+    PENDING = "pending"
+    DONE = "done"
+    UNAVAILABLE = "unavailable"  # no package for the pair, nor a pivot through English
+
+
+class Translation(Base):
+    """One text of a case in another language: the machine's, or a person's correction beside it.
+
+    ``event_id`` is NULL for the complaint's own words; otherwise the message it translates.
+    """
+
+    __tablename__ = "translations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("case_events.id"), index=True)
+    source_language: Mapped[str] = mapped_column(String(16))
+    target_language: Mapped[str] = mapped_column(String(16))
+    source_text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default=TranslationStatus.PENDING.value)
+    human: Mapped[bool] = mapped_column(Boolean, default=False)
+    # For machine translation: the package(s) and version(s) that made it; for a person: who.
+    made_by: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+
+    case: Mapped[Case] = relationship()
+
+
+class JobStatus(str, enum.Enum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"  # every attempt failed: visible, never silent
+
+
+class Job(Base):
+    """Slow work (translation, outbound SMS), stored in the transaction of the change that needs it."""
+
+    __tablename__ = "jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[dict] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(16), default=JobStatus.QUEUED.value, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    max_attempts: Mapped[int] = mapped_column(Integer, default=5)
+    run_after: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    lease_until: Mapped[datetime | None]
+    worker: Mapped[str | None] = mapped_column(String(100))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+
+
+class SmsSender(Base):
+    """A phone number that texts us: its language, its opt-out, its lockout."""
+
+    __tablename__ = "sms_senders"
+
+    phone: Mapped[str] = mapped_column(String(20), primary_key=True)
+    language: Mapped[str | None] = mapped_column(String(16))  # chosen with LANG
+    opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    locked_until: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class SmsInbound(Base):
+    """Every message Twilio delivered, once: a retried webhook gets the answer already given."""
+
+    __tablename__ = "sms_inbound"
+
+    message_sid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    phone: Mapped[str] = mapped_column(String(20), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    reply: Mapped[str | None] = mapped_column(Text)
+    # A STATUS or FOLLOW that named no case this number may see: five in an hour lock the number.
+    failed_lookup: Mapped[bool] = mapped_column(Boolean, default=False)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class CaseFollower(Base):
+    """A number that asked to be told by text whenever a case's status changes."""
+
+    __tablename__ = "case_followers"
+    __table_args__ = (UniqueConstraint("case_id", "phone"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    phone: Mapped[str] = mapped_column(String(20), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SmsOutbound(Base):
+    """A text we send, through a job; its delivery state only moves forward."""
+
+    __tablename__ = "sms_outbound"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(20), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    twilio_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    error_code: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class SmsConversation(Base):
+    """A NEW report in progress, one question at a time; it lapses after 24 hours."""
+
+    __tablename__ = "sms_conversations"
+
+    phone: Mapped[str] = mapped_column(String(20), primary_key=True)
+    step: Mapped[str] = mapped_column(String(32))
+    language: Mapped[str] = mapped_column(String(16))
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    expires_at: Mapped[datetime]
+
+
+class WebSession(Base):
+    """Server-side session data; the browser only holds a random id whose digest is the key."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    surface: Mapped[str] = mapped_column(String(16))
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
