@@ -2,48 +2,22 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from types import FunctionType
 
 from flask import Flask
-from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from kiosk.config import PROJECT_ROOT, Config
 from kiosk.core import languages
+from kiosk.core.credentials import SecretHasher
 from kiosk.core.db import Database
 from kiosk.web import db, i18n, security
-from kiosk.config import PROJECT_ROOT, Config
-from kiosk.core.credentials import SecretHasher
-from kiosk.web.templating import LocalizedEnvironment
 from kiosk.web.sessions import ServerSessionInterface, Surface
-
-csrf = CSRFProtect()
-
-
-class KioskFlask(Flask):
-    """Flask, asking once per function whether it is a coroutine.
-
-    Flask asks with inspect before it calls each hook and view, about ten times a
-    kiosk page. A plain function keeps its answer; anything else, such as a bound
-    method made for one call, is asked the usual way each time."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._sync_functions: set[FunctionType] = set()
-
-    def ensure_sync(self, func):
-        if type(func) is not FunctionType:
-            return super().ensure_sync(func)
-        if func not in self._sync_functions:
-            wrapped = super().ensure_sync(func)
-            if wrapped is not func:
-                return wrapped
-            self._sync_functions.add(func)
-        return func
+from kiosk.web.templating import LocalizedEnvironment
 
 
 def create_app(config: Config | None = None) -> Flask:
     config = config or Config.from_env()
-    app = KioskFlask(
+    app = Flask(
         __name__,
         instance_path=str(config.instance_path),
         template_folder=str(PROJECT_ROOT / "templates"),
@@ -58,7 +32,6 @@ def create_app(config: Config | None = None) -> Flask:
         BABEL_DEFAULT_LOCALE=languages.DEFAULT,
         WTF_CSRF_TIME_LIMIT=None,  # the token lives exactly as long as the server-side session
         WTF_CSRF_SSL_STRICT=False,  # same-site cookies already stop cross-site posts behind TLS proxies
-        WTF_CSRF_CHECK_DEFAULT=False,  # security.init_app checks instead, only the methods that change things
         WTF_I18N_ENABLED=False,  # our forms carry their own translated messages
         MAX_CONTENT_LENGTH=256 * 1024,
         SEND_FILE_MAX_AGE_DEFAULT=3600,
@@ -79,22 +52,20 @@ def create_app(config: Config | None = None) -> Flask:
         ],
         secure=config.cookie_secure,
     )
-    csrf.init_app(app)
+    security.init_app(app)
     i18n.init_app(app)
-    security.init_app(app, csrf)
 
     from kiosk import cli
-
-    from kiosk.web import health
     from kiosk.detainee import blueprint as detainee_blueprint
     from kiosk.staff import blueprint as staff_blueprint
+    from kiosk.web import health
     from sms import blueprint as sms_blueprint
 
     app.register_blueprint(health.blueprint)
     app.register_blueprint(detainee_blueprint, url_prefix="/kiosk")
     app.register_blueprint(staff_blueprint, url_prefix="/staff")
     app.register_blueprint(sms_blueprint, url_prefix="/sms")
-    csrf.exempt(sms_blueprint)  # Twilio signs its requests instead
+    security.csrf.exempt(sms_blueprint)  # Twilio signs its requests instead
     if config.development:
         from sms.simulator import blueprint as simulator_blueprint
 

@@ -143,20 +143,4 @@ def test_the_production_entry_point_builds_the_app_and_freezes_it_out_of_the_gc(
         env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     name, frozen = result.stdout.split()
-    assert name == "KioskFlask" and int(frozen) > 10_000
-
-
-def test_the_app_remembers_which_functions_are_plain_but_never_a_coroutine(app):
-    def plain():
-        return "plain"
-
-    async def coroutine():
-        return "coroutine"
-
-    assert app.ensure_sync(plain) is plain and app.ensure_sync(plain) is plain
-    assert plain in app._sync_functions
-    try:  # Flask wraps a coroutine function, or refuses it without the async extra
-        assert app.ensure_sync(coroutine) is not coroutine
-    except RuntimeError as refused:
-        assert "async" in str(refused)
-    assert coroutine not in app._sync_functions
+    assert name == "Flask" and int(frozen) > 10_000

@@ -1,10 +1,4 @@
-"""The kiosk's forms; their messages are in the detainee's language.
-
-CSRFProtect (kiosk/__init__.py) checks the token of every POST before a view
-runs, and templates write it with ``csrf_field()``; so the forms do not sign
-and check a token of their own again, which on a kiosk page was a tenth of
-the page's time.
-"""
+"""The kiosk's forms; their messages are in the detainee's language."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -14,11 +8,6 @@ from wtforms.validators import ValidationError
 
 from kiosk.core.cases import MAX_DESCRIPTION, clean_words
 from kiosk.core.identifiers import InvalidIdentifier, parse_a_number, parse_case_number, parse_phone, parse_pin
-
-
-class KioskForm(FlaskForm):
-    class Meta:
-        csrf = False  # checked once, for every POST, by CSRFProtect
 
 
 def _parsed_by(parser, message):
@@ -33,21 +22,21 @@ def _parsed_by(parser, message):
     return validate
 
 
-class ANumberForm(KioskForm):
+class ANumberForm(FlaskForm):
     a_number = StringField(validators=[_parsed_by(parse_a_number, _l("An A-number has 8 or 9 digits. Please try again."))])
 
 
-class PinForm(KioskForm):
+class PinForm(FlaskForm):
     pin = StringField(validators=[_parsed_by(parse_pin, _l("A PIN has 4, 5 or 6 digits. Please try again."))])
 
 
-class ChoiceForm(KioskForm):
+class ChoiceForm(FlaskForm):
     """A tap on one of several big buttons; the view checks the value is one it offered."""
 
     choice = StringField()
 
 
-class WordsForm(KioskForm):
+class WordsForm(FlaskForm):
     description = TextAreaField(filters=[lambda text: clean_words(text or "")])
 
     def validate_description(self, field):
@@ -56,18 +45,18 @@ class WordsForm(KioskForm):
             raise ValidationError(_l("Your text is too long. Please make it shorter."))
 
 
-class SendForm(KioskForm):
+class SendForm(FlaskForm):
     submission = HiddenField()
 
 
-class MessageForm(KioskForm):
+class MessageForm(FlaskForm):
     """A later message; the core checks length and emptiness (kiosk/cases.py)."""
 
     words = TextAreaField(filters=[lambda text: clean_words(text or "")])
     submission = HiddenField()
 
 
-class PhoneForm(KioskForm):
+class PhoneForm(FlaskForm):
     phone = StringField(validators=[_parsed_by(parse_phone, _l("This phone number is not right. Please check it."))])
 
 
@@ -79,7 +68,7 @@ def _parse_tracking_identifier(raw):
     return ("a_number", parse_a_number(digits))
 
 
-class TrackForm(KioskForm):
+class TrackForm(FlaskForm):
     identifier = StringField(
         validators=[_parsed_by(_parse_tracking_identifier, _l("This number is not right. Please check it."))]
     )

@@ -18,10 +18,10 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from kiosk.core import audit, facilities, hotlines, jobs, kiosks, staff_accounts
-from kiosk.app import csrf
 from kiosk.web.db import get_session
 from kiosk.core.models import Facility, Hotline, HousingUnit, Job, JobStatus, Kiosk, StaffRole, StaffUser, utcnow
 from kiosk.staff import blueprint
+from kiosk.web.security import csrf
 from kiosk.staff.views import ActionForm, _staff_actor, _text
 from kiosk.translation import packages
 
