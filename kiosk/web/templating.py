@@ -17,6 +17,11 @@ In the same pass, a call with literal arguments to a global marked ``@constant``
 (the address of a static file, an icon) is made once and its result written into
 the template: such a global depends on the app alone, never on the request.
 Overlays are only used inside a request, so these calls may build addresses.
+
+A name the template binds itself (``{% set %}``, a loop target, a macro or its
+argument, an import) is never folded anywhere in that template: there it may not
+mean the global. Only Jinja's public API is used: ``parse``, ``compile`` and
+``overlay``.
 """
 from __future__ import annotations
 
@@ -45,40 +50,59 @@ class LocalizedEnvironment(Environment):
     """Flask's environment, handing out templates of the request's language."""
 
     catalog = None  # set on the per-language overlays only
+    folds = True  # False on the overlay that renders templates as written
 
     def __init__(self, app, **options):
         super().__init__(app, **options)
         self.globals["_formatted"] = _formatted
-        self._overlays: dict[str, LocalizedEnvironment] = {}
+        self.overlays: dict[str, LocalizedEnvironment] = {}
 
     def get_template(self, name, parent=None, globals=None):
-        if self.catalog is None and has_request_context():
-            return self._for_language().get_template(name, parent, globals)
+        if self.catalog is None and self.folds and has_request_context():
+            return self.for_language().get_template(name, parent, globals)
         return super().get_template(name, parent, globals)
 
-    def _for_language(self) -> LocalizedEnvironment:
+    def for_language(self) -> LocalizedEnvironment:
+        """The overlay of the request's language, made on first use."""
         from kiosk.web import i18n  # i18n registers this environment's gettext, so it comes later
 
         code = i18n.current_locale()
-        overlay = self._overlays.get(code)
+        overlay = self.overlays.get(code)
         if overlay is None:
-            overlay = self.overlay()
+            overlay = self.overlay(cache_size=400)  # a cache of its own: none of the base's unfolded templates
             overlay.catalog = i18n.catalog(code)
-            self._overlays[code] = overlay
+            self.overlays[code] = overlay
         return overlay
 
-    def make_globals(self, d):
-        """A template's globals as a plain dict, not Jinja's ChainMap over the environment's: every
-        render copies them into its context, and copying a ChainMap goes through Python code for
-        each of the ~27 names. Safe because the app's globals are all registered before the first
-        request (Flask refuses setup after it), and overlays only load templates inside requests."""
-        if self.catalog is None:
-            return super().make_globals(d)
-        return {**self.globals, **(d or {})}
+    def as_written(self) -> LocalizedEnvironment:
+        """Templates exactly as written, every text translated at render time: what the folded
+        ones must render identically to (tests/test_templating.py)."""
+        overlay = self.overlays.get("as written")
+        if overlay is None:
+            overlay = self.overlays["as written"] = self.overlay(cache_size=400)
+            overlay.folds = False
+        return overlay
 
-    def _parse(self, source, name, filename):
-        tree = super()._parse(source, name, filename)
-        return tree if self.catalog is None else _Folder(self.catalog, self.globals).visit(tree)
+    def compile(self, source, name=None, filename=None, raw=False, defer_init=False):
+        if self.catalog is not None and isinstance(source, str):
+            tree = self.parse(source, name, filename)
+            source = _Folder(self.catalog, self.globals, bound_names(tree)).visit(tree)
+        return super().compile(source, name, filename, raw, defer_init)
+
+
+def bound_names(tree: nodes.Template) -> set[str]:
+    """Every name the template binds anywhere: assignments, loop targets, macros and their
+    arguments, imports. Over the whole template rather than per scope: never folding such a
+    name costs a lookup at render time, folding it wrongly would change the page."""
+    bound = {name.name for name in tree.find_all(nodes.Name) if name.ctx in ("store", "param")}
+    for node in tree.find_all((nodes.Macro, nodes.Import, nodes.FromImport)):
+        if isinstance(node, nodes.Macro):
+            bound.add(node.name)
+        elif isinstance(node, nodes.Import):
+            bound.add(node.target)
+        else:
+            bound.update(name if isinstance(name, str) else name[1] for name in node.names)
+    return bound
 
 
 def _literal(call: nodes.Call) -> bool:
@@ -89,15 +113,16 @@ def _literal(call: nodes.Call) -> bool:
 
 class _Folder(NodeTransformer):
     """Replaces ``_("literal", **variables)`` with its translation (formatted at render time if need
-    be), and a constant global called with literals by its result."""
+    be), and a constant global called with literals by its result, unless the template binds the name."""
 
-    def __init__(self, catalog, template_globals):
+    def __init__(self, catalog, template_globals, bound: set[str]):
         self.catalog = catalog
         self.globals = template_globals
+        self.bound = bound
 
     def visit_Call(self, call: nodes.Call) -> nodes.Node:
         call = self.generic_visit(call)
-        if not isinstance(call.node, nodes.Name):
+        if not isinstance(call.node, nodes.Name) or call.node.name in self.bound:
             return call
         if call.node.name in GETTEXT_NAMES:
             return self._translated(call)
