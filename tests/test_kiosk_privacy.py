@@ -151,8 +151,8 @@ def test_the_idle_timeout_is_configurable_and_shown(app, config, database, place
 
 
 def test_a_database_restart_between_two_taps_loses_nothing(kiosk, database):
-    """The session is read on a connection of its own (kiosk.core.db.HotRead); when the server has
-    dropped it, as a PostgreSQL restart does, the next tap still finds the person's draft."""
+    """When the server has dropped the pool's connections, as a PostgreSQL restart does, the next
+    tap still finds the person's draft (the pool checks a connection before lending it)."""
     if database.engine.dialect.name != "postgresql":
         pytest.skip("SQLite has no server to restart")
     start_a_draft(kiosk)
@@ -174,7 +174,7 @@ def test_the_app_closes_every_connection_it_opened(app, kiosk, database):
     start_a_draft(kiosk)
     before = open_connections(database)
     database.dispose()
-    assert open_connections(database) <= before - 2  # the pool's and the session reader's
+    assert open_connections(database) <= before - 1
 
 
 def test_still_here_keeps_the_session_alive(kiosk, database):
@@ -187,8 +187,8 @@ def test_still_here_keeps_the_session_alive(kiosk, database):
 
 
 def test_threads_that_end_take_their_session_connection_with_them(app, kiosk, database):
-    """The development server runs each request in a thread of its own; the session reader's
-    per-thread connections must not pile up."""
+    """The development server runs each request in a thread of its own; connections must not
+    pile up with the threads."""
     import gc
     import threading
 

@@ -64,7 +64,6 @@ class ServerSession(CallbackDict, SessionMixin):
 class ServerSessionInterface(SessionInterface):
     def __init__(self, database, surfaces: list[Surface], secure: bool):
         self.database = database
-        self._load = database.hot_read(_LOAD)  # nearly every request reads its session
         self.surfaces = surfaces
         self.secure = secure
         self._last_purge = 0.0
@@ -80,7 +79,8 @@ class ServerSessionInterface(SessionInterface):
         if not sid:
             return ServerSession()
         key = digest(sid)
-        row = self._load.first(key=key, surface=surface.name)
+        with self.database.engine.connect() as db:
+            row = db.execute(_LOAD, {"key": key, "surface": surface.name}).first()
         if row is None:
             return ServerSession()
         data, expires_at = row
