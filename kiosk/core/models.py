@@ -480,4 +480,6 @@ class WebSession(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     surface: Mapped[str] = mapped_column(String(16))
     data: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Bumped by every write of data: a request writes only if nobody wrote since it read (kiosk/web/sessions.py).
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     expires_at: Mapped[datetime] = mapped_column(index=True)

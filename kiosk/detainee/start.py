@@ -53,5 +53,5 @@ def timeout():
 
 @blueprint.get("/still-here")
 def still_here():
-    session.modified = True  # pushes the server-side expiry forward
+    session.keep_alive = True  # pushes the server-side expiry forward, changes nothing else
     return {"ok": True}
