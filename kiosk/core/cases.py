@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import case as sql_case
+from sqlalchemy import literal, null, or_, select, update
 from sqlalchemy.orm import Session
 
 from kiosk.core import audit, case_translations, jobs
@@ -156,31 +157,48 @@ def open_with_pin(
 ) -> TrackingResult:
     """Opens the cases whose PIN matches. Five wrong PINs in a row lock a case for 15 minutes.
 
-    An unknown number and a wrong PIN look the same to the person typing, and
-    take the same time, so the kiosk does not reveal which cases exist.
+    Each try is counted before the PIN is checked, in one UPDATE committed at once, so that
+    however many tries arrive together (several web processes), at most five are ever checked
+    against a case before it locks; a right PIN sets the count back to zero. An unknown number
+    and a wrong PIN look the same to the person typing, and take the same time, so the kiosk
+    does not reveal which cases exist.
     """
     now = now or utcnow()
-    unlocked = [c for c in candidates if not (c.pin_locked_until and c.pin_locked_until > now)]
-    if candidates and not unlocked:
-        return TrackingResult(locked_until=min(c.pin_locked_until for c in candidates))
-    if not unlocked:
-        hasher.verify(None, pin)
-        return TrackingResult()
-    opened = [c for c in unlocked if hasher.verify(c.pin_hash, pin)]
-    for case in opened:
-        case.pin_failures = 0
-        case.pin_locked_until = None
-        audit.record(session, actor, "case.tracked", case=case, remote_addr=remote_addr)
+    ids = [c.id for c in candidates]
+    counted = _count_pin_try(session, ids, now) if ids else {}
+    session.commit()  # the count stands before the slow check, whatever happens next
+    opened = [c for c in candidates if c.id in counted and hasher.verify(c.pin_hash, pin)]
+    if not counted:
+        hasher.verify(None, pin)  # the same time as a wrong PIN
     if opened:
+        session.execute(update(Case).where(Case.id.in_([c.id for c in opened]))
+                        .values(pin_failures=0, pin_locked_until=None).execution_options(synchronize_session=False))
+        for case in opened:
+            audit.record(session, actor, "case.tracked", case=case, remote_addr=remote_addr)
         return TrackingResult(opened=opened)
-    for case in unlocked:
-        case.pin_failures += 1
-        if case.pin_failures >= PIN_ATTEMPTS:
-            case.pin_failures = 0
-            case.pin_locked_until = now + PIN_LOCKOUT
+    for case in candidates:
+        if counted.get(case.id) is not None:  # this try was the fifth
             audit.record(session, actor, "case.pin_locked", case=case, remote_addr=remote_addr)
-    locked = [c.pin_locked_until for c in unlocked if c.pin_locked_until]
-    return TrackingResult(locked_until=min(locked) if len(locked) == len(unlocked) else None)
+    locks = session.execute(select(Case.pin_locked_until).where(Case.id.in_(ids))).scalars().all() if ids else []
+    if locks and all(until is not None and until > now for until in locks):
+        return TrackingResult(locked_until=min(locks))
+    return TrackingResult()
+
+
+def _count_pin_try(session: Session, case_ids: list[int], now: datetime) -> dict[int, datetime | None]:
+    """Counts one try against each case that is not locked, locking those at their fifth; returns
+    the cases counted, each with the lock this try set (None: not locked)."""
+    tries = Case.pin_failures + 1
+    fifth = tries >= PIN_ATTEMPTS
+    rows = session.execute(
+        update(Case)
+        .where(Case.id.in_(case_ids), or_(Case.pin_locked_until.is_(None), Case.pin_locked_until <= now))
+        .values(pin_failures=sql_case((fifth, 0), else_=tries),
+                pin_locked_until=sql_case((fifth, literal(now + PIN_LOCKOUT, Case.pin_locked_until.type)),
+                                          else_=null()))
+        .returning(Case.id, Case.pin_locked_until)
+        .execution_options(synchronize_session=False))
+    return {row.id: row.pin_locked_until for row in rows}
 
 
 def change_status(session: Session, case: Case, status: str, *, actor: str, reason: str | None = None,

@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import case as sql_case
+from sqlalchemy import literal, null, or_, select, update
 from sqlalchemy.orm import Session
 
 from kiosk.core import audit
@@ -52,25 +53,34 @@ def create(session: Session, hasher: SecretHasher, *, username: str, display_nam
 
 def sign_in(session: Session, hasher: SecretHasher, username: str, password: str, *,
             remote_addr: str | None, now: datetime | None = None) -> SignIn:
+    """Checks a password. Five failures within 15 minutes lock the account for 15 minutes.
+
+    Each try is counted before the password is checked, in one UPDATE committed at once, so
+    that however many tries arrive together (several web processes), at most five are ever
+    checked before the lock; a success sets the count back to zero.
+    """
     now = now or utcnow()
-    user = session.scalar(select(StaffUser).where(StaffUser.username == username[:64]))
+    username = username[:64]
     if len(password) > MAX_PASSWORD:
         password = ""  # never hashed; fails like any wrong password
-    if user is not None and user.locked_until and user.locked_until > now:
-        audit.record(session, f"staff:{user.id}", "staff.login_refused_locked", remote_addr=remote_addr)
-        return SignIn(None, user.locked_until)
-    valid = hasher.verify(user.password_hash if user else None, password) and user is not None and user.active
-    if not valid:
-        audit.record(session, f"staff:{user.id}" if user else f"unknown:{username[:64]}", "staff.login_failed",
-                     remote_addr=remote_addr)
-        if user is not None:
-            if user.first_failed_at is None or now - user.first_failed_at > FAILURE_WINDOW:
-                user.first_failed_at, user.failed_logins = now, 0
-            user.failed_logins += 1
-            if user.failed_logins >= FAILURES:
-                user.locked_until, user.failed_logins, user.first_failed_at = now + LOCKOUT, 0, None
-                audit.record(session, f"staff:{user.id}", "staff.locked", remote_addr=remote_addr)
-                return SignIn(None, user.locked_until)
+    counted = _count_try(session, username, now)
+    session.commit()  # the count stands before the slow check, whatever happens next
+    if counted is None:
+        user = session.scalar(select(StaffUser).where(StaffUser.username == username))
+        hasher.verify(None, password)  # an unknown name takes as long as a wrong password
+        if user is not None:  # locked
+            audit.record(session, f"staff:{user.id}", "staff.login_refused_locked", remote_addr=remote_addr)
+            return SignIn(None, user.locked_until)
+        audit.record(session, f"unknown:{username}", "staff.login_failed", remote_addr=remote_addr)
+        return SignIn(None)
+    user_id, locked_until = counted
+    user = session.get(StaffUser, user_id)
+    session.refresh(user)
+    if not (hasher.verify(user.password_hash, password) and user.active):
+        audit.record(session, f"staff:{user.id}", "staff.login_failed", remote_addr=remote_addr)
+        if locked_until is not None:  # this try was the fifth
+            audit.record(session, f"staff:{user.id}", "staff.locked", remote_addr=remote_addr)
+            return SignIn(None, locked_until)
         return SignIn(None)
     if hasher.needs_rehash(user.password_hash):
         user.password_hash = hasher.hash(password)
