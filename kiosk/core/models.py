@@ -315,6 +315,8 @@ class StaffUser(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(32))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Bumped whenever the account is deactivated or activated: a session signed in before is no longer valid.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Login throttling lives here, so every web process sees the same count.
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)

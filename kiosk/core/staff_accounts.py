@@ -89,6 +89,25 @@ def sign_in(session: Session, hasher: SecretHasher, username: str, password: str
     return SignIn(user)
 
 
+def _count_try(session: Session, username: str, now: datetime) -> tuple[int, datetime | None] | None:
+    """Counts one try against an account that is not locked, locking it at the fifth within the
+    window; returns its id and the lock this try set, or None for an unknown or locked account."""
+    new_window = or_(StaffUser.first_failed_at.is_(None), StaffUser.first_failed_at < now - FAILURE_WINDOW)
+    tries = sql_case((new_window, 1), else_=StaffUser.failed_logins + 1)
+    fifth = tries >= FAILURES
+    at = StaffUser.first_failed_at.type
+    row = session.execute(
+        update(StaffUser)
+        .where(StaffUser.username == username, or_(StaffUser.locked_until.is_(None), StaffUser.locked_until <= now))
+        .values(failed_logins=sql_case((fifth, 0), else_=tries),
+                first_failed_at=sql_case((fifth, null()), (new_window, literal(now, at)),
+                                         else_=StaffUser.first_failed_at),
+                locked_until=sql_case((fifth, literal(now + LOCKOUT, at)), else_=null()))
+        .returning(StaffUser.id, StaffUser.locked_until)
+        .execution_options(synchronize_session=False)).first()
+    return (row.id, row.locked_until) if row else None
+
+
 def sees_every_facility(user: StaffUser) -> bool:
     return user.role in (StaffRole.SUPERVISOR.value, StaffRole.ADMINISTRATOR.value)
 
@@ -104,6 +123,9 @@ def may_see(user: StaffUser, case: Case) -> bool:
 
 
 def set_active(session: Session, user: StaffUser, active: bool, *, actor: str) -> None:
-    """Deactivation takes effect at the account's next request: every request reads it again."""
+    """Deactivation takes effect at the account's next request: every request reads it again. Either
+    change also ends every session signed in before it, so reactivating an account does not bring
+    an old session (on a machine the person no longer uses) back to life."""
     user.active = active
+    user.session_generation = StaffUser.session_generation + 1
     audit.record(session, actor, "staff.activated" if active else "staff.deactivated", staff_id=user.id)

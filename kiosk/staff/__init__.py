@@ -27,8 +27,8 @@ def _require_staff():
     g.locale = "en"
     staff_id = session.get("staff_id")
     user = get_session().get(StaffUser, staff_id) if staff_id else None
-    if user is not None and not user.active:
-        session.clear_all_but_language()
+    if user is not None and not (user.active and user.session_generation == session.get("staff_generation")):
+        session.clear_all_but_language()  # deactivated, or (re)activated since this session signed in
         user = None
     g.staff = user
     if user is None and request.endpoint not in OPEN_ENDPOINTS:

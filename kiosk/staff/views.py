@@ -49,6 +49,7 @@ def sign_in():
         if result.user is not None:
             session.clear_all_but_language()  # a new session id at every sign-in
             session["staff_id"] = result.user.id
+            session["staff_generation"] = result.user.session_generation
             return redirect(_safe_next(request.args.get("next")))
         error = ("This account is locked after too many failed sign-ins. Try again in 15 minutes."
                  if result.locked_until else "Wrong username or password.")
