@@ -49,21 +49,33 @@ class Worker:
             by_kind = defaultdict(list)
             for job in claimed:
                 by_kind[job.kind].append(job)
-            for kind, batch in by_kind.items():
-                handler = jobs.HANDLERS.get(kind)
-                try:
-                    if handler is None:
-                        raise LookupError(f"no handler for job kind {kind!r}")
-                    handler(self, session, batch)
-                    session.commit()
-                except Exception as error:  # the jobs are retried with backoff; the error is kept on them
-                    session.rollback()
-                    log.exception("%d %s job(s) failed", len(batch), kind)
-                    for job in batch:
-                        jobs.fail(session, job, self.name, f"{error.__class__.__name__}: {error}",
-                                  permanent=handler is None)
-                    session.commit()
+            for batch in by_kind.values():
+                if not self._carry_out(session, batch):
+                    for job in batch:  # one bad job must not hold back the others claimed with it
+                        self._carry_out(session, [job])
         return len(claimed)
+
+    def _carry_out(self, session, batch: list[jobs.Claimed]) -> bool:
+        """Runs the kind's handler over the batch and commits; False when a batch of several failed
+        (nothing of it is kept: each job is then tried alone). A job failing alone is retried with
+        backoff, its error kept on it."""
+        kind = batch[0].kind
+        handler = jobs.HANDLERS.get(kind)
+        try:
+            if handler is None:
+                raise LookupError(f"no handler for job kind {kind!r}")
+            handler(self, session, batch)
+            session.commit()
+            return True
+        except Exception as error:
+            session.rollback()
+            if len(batch) > 1:
+                log.warning("a batch of %d %s jobs failed (%s); trying each alone", len(batch), kind, error)
+                return False
+            log.exception("%s job %d failed", kind, batch[0].id)
+            jobs.fail(session, batch[0], self.name, f"{error.__class__.__name__}: {error}", permanent=handler is None)
+            session.commit()
+            return True
 
     def run(self, stop: threading.Event) -> None:
         log.info("worker %s started", self.name)

@@ -55,27 +55,44 @@ class Claimed:
 
 def claim(session: Session, worker: str, *, kinds: tuple[str, ...] | None = None, limit: int = 16,
           lease: timedelta = LEASE, now: datetime | None = None) -> list[Claimed]:
-    """Takes up to ``limit`` due jobs (and any whose lease ran out) and commits the claim."""
+    """Takes due jobs and commits the claim.
+
+    A job whose lease ran out was running when its worker died, perhaps because of that very
+    job: it is taken alone, so that a job that kills its worker takes no other job down with it,
+    and after its last attempt it ends failed. Otherwise up to ``limit`` queued jobs are taken."""
     now = now or utcnow()
-    due = or_(
-        and_(Job.status == JobStatus.QUEUED.value, Job.run_after <= now),
-        and_(Job.status == JobStatus.RUNNING.value, Job.lease_until < now),
-    )
+    abandoned = and_(Job.status == JobStatus.RUNNING.value, Job.lease_until < now)
+    session.execute(
+        update(Job).where(abandoned, Job.attempts >= Job.max_attempts)
+        .values(status=JobStatus.FAILED.value, finished_at=now, lease_until=None, last_error=ABANDONED)
+        .execution_options(synchronize_session=False))
+    claimed = (_take(session, worker, abandoned, kinds, 1, now + lease)
+               or _take(session, worker, and_(Job.status == JobStatus.QUEUED.value, Job.run_after <= now), kinds,
+                        limit, now + lease))
+    session.commit()
+    return sorted(claimed, key=lambda job: job.id)
+
+
+ABANDONED = "its worker stopped during the last attempt (the lease ran out): see the worker's log"
+
+
+def _take(session: Session, worker: str, due, kinds, limit: int, lease_until: datetime) -> list[Claimed]:
+    """One UPDATE marking up to ``limit`` jobs running for this worker; on PostgreSQL it skips rows
+    another worker is taking (FOR UPDATE SKIP LOCKED), on SQLite writers take turns anyway."""
     candidates = select(Job.id).where(due)
     if kinds:
         candidates = candidates.where(Job.kind.in_(kinds))
     # A CTE holding FOR UPDATE is evaluated once; a plain IN (subquery) may be re-run by the planner.
     picked = candidates.order_by(Job.run_after, Job.id).limit(limit).with_for_update(skip_locked=True).cte("picked")
-    claimed = session.execute(
+    rows = session.execute(
         update(Job)
         .add_cte(picked)
         .where(Job.id.in_(select(picked.c.id)), due)
-        .values(status=JobStatus.RUNNING.value, worker=worker, lease_until=now + lease, attempts=Job.attempts + 1)
+        .values(status=JobStatus.RUNNING.value, worker=worker, lease_until=lease_until, attempts=Job.attempts + 1)
         .returning(Job.id, Job.kind, Job.payload, Job.attempts, Job.max_attempts)
         .execution_options(synchronize_session=False)
     ).all()
-    session.commit()
-    return sorted((Claimed(*row) for row in claimed), key=lambda job: job.id)
+    return [Claimed(*row) for row in rows]
 
 
 def _still_ours(job: Claimed, worker: str):
