@@ -1,0 +1,242 @@
+"""Requests that overlap, guesses that arrive together, workers that die: what a race may not break."""
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from kiosk.core import jobs, staff_accounts
+from kiosk.core.identifiers import case_number
+from kiosk.core.jobs import HANDLERS
+from kiosk.core.models import AuditEntry, Case, Job, utcnow
+from kiosk.core.triage import triage
+from kiosk.worker import Worker
+from tests.helpers import KioskClient
+
+PASSWORD = "a long enough password"
+
+
+# --- a kiosk session's overlapping requests ------------------------------------------------
+
+class Paused:
+    """Holds chosen requests right after their session was read, until released: the window in
+    which another request of the same session can write."""
+
+    def __init__(self, app, path: str):
+        self.interface, self.path = app.session_interface, path
+        self.opened, self.release = threading.Event(), threading.Event()
+        self._open = self.interface.open_session
+
+        def open_then_wait(app, request):
+            session = self._open(app, request)
+            if request.path == self.path:
+                self.opened.set()
+                assert self.release.wait(timeout=20)
+            return session
+
+        self.interface.open_session = open_then_wait
+
+    def run(self, client, path: str) -> threading.Thread:
+        thread = threading.Thread(target=client.get, args=(path,))
+        thread.start()
+        assert self.opened.wait(timeout=20)
+        return thread
+
+    def finish(self, thread: threading.Thread) -> None:
+        self.release.set()
+        thread.join(timeout=20)
+        self.interface.open_session = self._open
+
+
+def twin(app, kiosk: KioskClient) -> KioskClient:
+    """Another connection of the same browser: the same kiosk and the same session cookie."""
+    other = KioskClient(app.test_client())
+    for name in ("kiosk_device", "kiosk_session"):
+        if cookie := kiosk.client.get_cookie(name, path="/kiosk"):
+            other.client.set_cookie(name, cookie.value, path="/kiosk")
+    return other
+
+
+def reach_the_words(kiosk: KioskClient) -> None:
+    kiosk.choose_language("es")
+    kiosk.get("/kiosk/file", follow_redirects=True)
+    kiosk.post("/kiosk/file/who/anonymous")
+    kiosk.post("/kiosk/file/pin", {"pin": "2468"})
+    kiosk.post("/kiosk/file/pin-again", {"pin": "2468"})
+    kiosk.post("/kiosk/file/category", {"choice": "food"})
+    for key, value in {"urgent": "no", "since": "today", "raised_with_facility": "not_yet"}.items():
+        kiosk.post(f"/kiosk/file/question/{key}", {"choice": value})
+    kiosk.get("/kiosk/file/words")
+
+
+def test_the_idle_timers_keep_alive_never_undoes_the_words_just_sent(app, kiosk):
+    reach_the_words(kiosk)
+    paused = Paused(app, "/kiosk/still-here")
+    timer = paused.run(twin(app, kiosk), "/kiosk/still-here")  # read the session before the words
+    kiosk.post("/kiosk/file/words", {"description": "La comida llega fría."})
+    paused.finish(timer)  # ... and saves after them
+    page = kiosk.get("/kiosk/file/review")
+    assert page.status_code == 200 and "La comida llega fría." in page.text
+
+
+def test_a_filed_complaints_receipt_survives_a_request_that_overlapped_the_send(app, kiosk, database):
+    reach_the_words(kiosk)
+    kiosk.post("/kiosk/file/words", {"description": "La comida llega fría."})
+    kiosk.get("/kiosk/file/review")
+    paused = Paused(app, "/kiosk/still-here")
+    timer = paused.run(twin(app, kiosk), "/kiosk/still-here")
+    sent = kiosk.post("/kiosk/file/review", {"submission": kiosk.submission_token()})
+    paused.finish(timer)
+    with database.sessions() as session:
+        number = session.scalars(select(Case.number)).one()
+    assert sent.headers["Location"].endswith("/kiosk/receipt")
+    receipt = kiosk.get("/kiosk/receipt")
+    assert receipt.status_code == 200 and number in receipt.text
+
+
+# --- guesses that arrive together ----------------------------------------------------------
+
+class CountingChecks:
+    """Counts the checks of a guess against a real hash; each check waits (up to a few seconds)
+    for the others, so that guesses not held back by the lock all overlap."""
+
+    def __init__(self, app, monkeypatch, expected: int):
+        hasher = app.extensions["secret_hasher"]
+        self.checked, self._lock = 0, threading.Lock()
+        self._together = threading.Barrier(expected, timeout=3)
+        verify = hasher.verify
+
+        def counting(hashed, secret):
+            if hashed is not None:
+                with self._lock:
+                    self.checked += 1
+                try:
+                    self._together.wait()
+                except threading.BrokenBarrierError:
+                    pass  # fewer arrived: the lock held the rest back
+            return verify(hashed, secret)
+
+        monkeypatch.setattr(hasher, "verify", counting)
+
+
+def all_at_once(calls) -> None:
+    threads = [threading.Thread(target=call) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+
+def test_twenty_wrong_pins_at_once_are_checked_at_most_five_times(app, kiosk, database, place, monkeypatch):
+    decision = triage("food", {})
+    with database.transaction() as session:
+        session.add(Case(number=case_number(26, 4242), facility_id=place["facility_id"], language="es",
+                         category="food", answers={}, description="", is_emergency=False,
+                         priority=decision.priority, due_at=decision.due_at(utcnow()),
+                         pin_hash=app.extensions["secret_hasher"].hash("2468")))
+    guessers = []
+    for _ in range(20):
+        guesser = twin(app, kiosk)  # the same kiosk, a session of its own
+        guesser.get("/kiosk/track")
+        guesser.post("/kiosk/track", {"identifier": case_number(26, 4242)})
+        guesser.get("/kiosk/track/pin")
+        guessers.append(guesser)
+    checks = CountingChecks(app, monkeypatch, expected=20)
+    all_at_once([lambda g=g: g.post("/kiosk/track/pin", {"pin": "1111"}) for g in guessers])
+    assert checks.checked <= 5
+    with database.sessions() as session:
+        case = session.scalars(select(Case)).one()
+        assert case.pin_locked_until is not None and case.pin_locked_until > utcnow() + timedelta(minutes=14)
+        assert session.scalar(select(AuditEntry).where(AuditEntry.action == "case.pin_locked")) is not None
+
+
+def test_thirty_six_wrong_passwords_at_once_are_checked_at_most_five_times(app, database, place, monkeypatch):
+    with database.transaction() as session:
+        staff_accounts.create(session, app.extensions["secret_hasher"], username="chris", display_name="Chris",
+                              role="case_manager", password=PASSWORD, facility_codes=["TST"], actor="test")
+    guessers = []
+    for _ in range(36):
+        guesser = KioskClient(app.test_client())
+        guesser.get("/staff/sign-in")
+        guessers.append(guesser)
+    checks = CountingChecks(app, monkeypatch, expected=36)
+    all_at_once([lambda g=g: g.post("/staff/sign-in", {"username": "chris", "password": "wrong password!"})
+                 for g in guessers])
+    assert checks.checked <= 5
+    with database.sessions() as session:
+        chris = session.scalars(select(staff_accounts.StaffUser)).one()
+        assert chris.locked_until is not None and chris.locked_until > utcnow() + timedelta(minutes=14)
+
+
+def test_a_session_from_before_a_deactivation_stays_ended_after_reactivation(app, database, place):
+    with database.transaction() as session:
+        hasher = app.extensions["secret_hasher"]
+        for username, role in (("chris", "case_manager"), ("ada", "administrator")):
+            staff_accounts.create(session, hasher, username=username, display_name=username.title(), role=role,
+                                  password=PASSWORD, facility_codes=["TST"] if role == "case_manager" else [],
+                                  actor="test")
+    clients = {}
+    for username in ("chris", "ada"):
+        clients[username] = KioskClient(app.test_client())
+        clients[username].get("/staff/sign-in")
+        clients[username].post("/staff/sign-in", {"username": username, "password": PASSWORD})
+    assert clients["chris"].get("/staff/").status_code == 200
+    with database.sessions() as session:
+        chris_id = session.scalar(select(staff_accounts.StaffUser.id).where(staff_accounts.StaffUser.username == "chris"))
+    admin = clients["ada"]
+    admin.get("/staff/admin/accounts")
+    admin.post(f"/staff/admin/accounts/{chris_id}/deactivate")
+    admin.get("/staff/admin/accounts")
+    admin.post(f"/staff/admin/accounts/{chris_id}/activate")
+    stale = clients["chris"].get("/staff/")  # the first request since the deactivation
+    assert stale.status_code == 302 and "/staff/sign-in" in stale.headers["Location"]
+
+
+# --- workers that die --------------------------------------------------------------------
+
+def queue_jobs(database, payloads: list[dict], kind: str = "record", max_attempts: int = 5) -> None:
+    with database.transaction() as session:
+        for payload in payloads:
+            jobs.enqueue(session, kind, payload, max_attempts=max_attempts)
+
+
+def test_a_job_whose_worker_died_is_retried_alone_and_ends_failed_after_its_last_attempt(database):
+    queue_jobs(database, [{"n": n} for n in range(3)], max_attempts=2)
+    now = utcnow()
+    with database.sessions() as session:
+        assert len(jobs.claim(session, "dies", now=now)) == 3  # a worker takes three, then dies
+        later = now + jobs.LEASE + timedelta(seconds=1)
+        retried = jobs.claim(session, "next", now=later)
+        assert [job.attempts for job in retried] == [2]  # alone: it may be what killed the worker
+        much_later = later + jobs.LEASE + timedelta(seconds=1)  # the second worker dies too
+        again = jobs.claim(session, "third", now=much_later)
+        assert len(again) == 1 and again[0].id != retried[0].id and again[0].attempts == 2
+        failed = session.get(Job, retried[0].id)
+        session.refresh(failed)
+        assert failed.status == "failed" and failed.attempts == 2 and "lease ran out" in failed.last_error
+        assert jobs.claim(session, "fourth", now=much_later + jobs.LEASE * 3) != []  # the third job's turn
+
+
+@pytest.fixture
+def picky_handler():
+    """Finishes its jobs, unless one of them is marked bad: then the whole batch raises."""
+    def handler(worker, session, batch):
+        if any(job.payload.get("bad") for job in batch):
+            raise ValueError("a bad job")
+        for job in batch:
+            jobs.finish(session, job, worker.name)
+
+    HANDLERS["picky"] = handler
+    yield
+    del HANDLERS["picky"]
+
+
+def test_one_bad_job_does_not_hold_back_the_jobs_claimed_with_it(database, config, picky_handler):
+    queue_jobs(database, [{"n": 1}, {"n": 2, "bad": True}, {"n": 3}], kind="picky")
+    assert Worker(database, config, engine_factory=lambda: None, name="w").run_once() == 3
+    with database.sessions() as session:
+        states = {job.payload["n"]: (job.status, job.last_error) for job in session.scalars(select(Job))}
+    assert states[1] == ("done", None) and states[3] == ("done", None)
+    assert states[2] == ("queued", "ValueError: a bad job")  # retried later, with its own error
