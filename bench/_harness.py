@@ -248,10 +248,10 @@ def libpq_url(url: str) -> str:
 class PostgresSchema:
     """A fresh schema for one run, dropped at the end."""
 
-    def __init__(self, url: str, suffix: str = ""):
+    def __init__(self, url: str):
         require_loopback(url)
         self.url = url
-        self.name = f"kiosk_bench_{secrets.token_hex(5)}{suffix}"
+        self.name = f"kiosk_bench_{secrets.token_hex(5)}"
         self.created = False
 
     def create(self) -> str:
