@@ -1,7 +1,8 @@
-"""What the benches share: HTTP clients, gunicorn, throw-away databases, CPU readings, tables, main().
+"""What the benches share: HTTP clients, gunicorn, throw-away databases, the CPU meter, latency summaries,
+tables, main().
 
-Imported by bench/kiosk_pages.py, bench/sms_status.py and bench/staff_pages.py, which are run as
-`.venv/bin/python bench/<name>.py`; the product comes from the virtualenv (installed editable).
+Imported by every bench in bench/, each run as `.venv/bin/python bench/<name>.py` (so bench/ is on sys.path);
+the product comes from the virtualenv (installed editable).
 """
 from __future__ import annotations
 
@@ -308,35 +309,30 @@ def machine_cpu() -> tuple[float, float]:
     return sum(values) - idle, sum(values)
 
 
-def machine_cores() -> int:
-    return os.cpu_count() or 1
-
-
-def background_busy(seconds: float = 1.0) -> float:
-    """How busy the machine is (percent of all cores) with the bench idle: other people's work skews the figures."""
-    busy_before, total_before = machine_cpu()
-    time.sleep(seconds)
-    busy_after, total_after = machine_cpu()
-    return 100.0 * (busy_after - busy_before) / max(1, total_after - total_before)
-
-
 @dataclass
 class CpuSample:
+    """The CPU meter: two samples give the cores in use between them (cpu_use)."""
+
+    wall: float
     bench: float
     server: float
     machine_busy: float
     machine_total: float
 
     @classmethod
-    def take(cls, server_pid: int, client_pid: int | None = None) -> "CpuSample":
-        """client_pid: a load generator of its own (wrk), counted with this bench."""
+    def take(cls, server_pid: int | None = None, client_pid: int | None = None) -> "CpuSample":
+        """server_pid: a server's process tree; client_pid: a load generator of its own (wrk), counted with
+        this bench."""
         busy, total = machine_cpu()
         bench = time.process_time() + (cpu_seconds_of_tree(client_pid) if client_pid else 0.0)
-        return cls(bench, cpu_seconds_of_tree(server_pid), busy, total)
+        server = cpu_seconds_of_tree(server_pid) if server_pid else 0.0
+        return cls(time.perf_counter(), bench, server, busy, total)
 
 
-def cpu_use(before: CpuSample, after: CpuSample, seconds: float) -> dict[str, float]:
-    """Cores in use over a window: by the server, by this bench, and by everything else."""
+def cpu_use(before: CpuSample, after: CpuSample, seconds: float | None = None) -> dict[str, float]:
+    """Cores in use between two samples: by the server, by this bench, and by everything else.
+    seconds: the window the samples stand for (by default the time between them)."""
+    seconds = seconds or after.wall - before.wall
     machine_total = after.machine_total - before.machine_total
     busy_pct = 100.0 * (after.machine_busy - before.machine_busy) / machine_total if machine_total else 0.0
     cpu = {
@@ -345,8 +341,15 @@ def cpu_use(before: CpuSample, after: CpuSample, seconds: float) -> dict[str, fl
         "machine_busy_pct": busy_pct,
     }
     # Everything else that ran: the kernel, the database server, other people's jobs.
-    cpu["other_cores"] = max(0.0, busy_pct / 100 * machine_cores() - cpu["server_cores"] - cpu["bench_cores"])
+    cpu["other_cores"] = max(0.0, busy_pct / 100 * (os.cpu_count() or 1) - cpu["server_cores"] - cpu["bench_cores"])
     return cpu
+
+
+def background_busy(seconds: float = 1.0) -> float:
+    """How busy the machine is (percent of all cores) with the bench idle: other people's work skews the figures."""
+    before = CpuSample.take()
+    time.sleep(seconds)
+    return cpu_use(before, CpuSample.take())["machine_busy_pct"]
 
 
 # --------------------------------------------------------------------------- load

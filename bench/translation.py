@@ -63,6 +63,7 @@ from types import SimpleNamespace
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import _harness as h  # noqa: E402
 import ctranslate2  # noqa: E402
 import sentencepiece  # noqa: E402
 
@@ -87,15 +88,9 @@ COMPUTE_TYPE = PRODUCT["translation_compute_type"]
 MAX_BATCH_SIZE = 64
 MAX_DECODING_LENGTH = 2 * MAX_TOKENS
 
-NOISE_CORES = 0.2  # CPU of other processes above this during the timing: the figures are noisy
-
 OVERHEAD_TARGET = 1.10  # engine batched <= 1.10 x raw batched
 SPEEDUP_TARGET = 2.5  # engine batched >= 2.5 x faster than engine one at a time
 ISSUE_RAW_SPEEDUP = 2.9  # what the issue reports for raw CTranslate2
-
-
-def log(message: str) -> None:
-    print(f"... {message}", file=sys.stderr, flush=True)
 
 
 # --------------------------------------------------------------------------- inputs
@@ -138,7 +133,7 @@ def build_and_install(tmp: Path, eos_bias: float) -> packages.Package:
     started = time.perf_counter()
     archive = build_package(tmp / "build", SOURCE, TARGET, sentences=training_corpus(), eos_bias=eos_bias, **MODEL)
     package = packages.install(archive, tmp / "packages")
-    log(f"built and installed {package.label} in {time.perf_counter() - started:.1f} s"
+    h.log(f"built and installed {package.label} in {time.perf_counter() - started:.1f} s"
         f" ({package.size() / 1e6:.0f} MB)")
     shutil.rmtree(tmp / "build")
     return package
@@ -164,25 +159,6 @@ class Raw:
 # --------------------------------------------------------------------------- timing
 
 
-class CpuMeter:
-    """How many cores other processes kept busy meanwhile: machine busy time (/proc/stat)
-    minus this process's own CPU time, over the wall time."""
-
-    def __init__(self):
-        self.started = self._snapshot()
-
-    @staticmethod
-    def _snapshot() -> tuple[float, float, float]:
-        jiffies = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:9]]
-        busy = (sum(jiffies) - jiffies[3] - jiffies[4]) / os.sysconf("SC_CLK_TCK")  # minus idle, iowait
-        own = os.times()
-        return time.perf_counter(), busy, own.user + own.system
-
-    def other_cores(self) -> float:
-        (wall0, busy0, own0), (wall1, busy1, own1) = self.started, self._snapshot()
-        return max(0.0, (busy1 - busy0) - (own1 - own0)) / (wall1 - wall0)
-
-
 def timed_rounds(runs: dict[str, Callable[[], object]],
                  repeat: int) -> tuple[dict[str, list[float]], dict[str, object]]:
     """Wall time of each run in each of ``repeat`` rounds, the runs alternating within a round;
@@ -194,7 +170,7 @@ def timed_rounds(runs: dict[str, Callable[[], object]],
             started = time.perf_counter()
             outputs[name] = run()
             times[name].append(time.perf_counter() - started)
-            log(f"  round {round_ + 1}/{repeat}: {name} {times[name][-1]:.2f} s")
+            h.log(f"  round {round_ + 1}/{repeat}: {name} {times[name][-1]:.2f} s")
     return times, outputs
 
 
@@ -248,20 +224,20 @@ def measure_beam(package: packages.Package, raw: Raw, sentences: list[str], subs
     tokens, subset_tokens = raw.tokenize(sentences), raw.tokenize(subset)
     requests = [Request(s, SOURCE, TARGET) for s in sentences]
 
-    log(f"beam {beam}: warm-up")
+    h.log(f"beam {beam}: warm-up")
     engine.translate_many(requests[:MAX_BATCH_SIZE])
     raw.translate(tokens[:MAX_BATCH_SIZE], beam)
     for sentence in subset[:3]:
         engine.translate(sentence, SOURCE, TARGET)
 
-    log(f"beam {beam}: batched, {len(sentences)} sentences")
+    h.log(f"beam {beam}: batched, {len(sentences)} sentences")
     batched, out = timed_rounds({
         "raw": lambda: raw.translate(tokens, beam),
         "engine": lambda: engine.translate_many(requests),
     }, repeat)
     raw_out = out["raw"]
     engine_texts = [r.text for r in out["engine"]]
-    log(f"beam {beam}: one at a time, {len(subset)} sentences")
+    h.log(f"beam {beam}: one at a time, {len(subset)} sentences")
     alone, alone_out = timed_rounds({
         "raw": lambda: [raw.translate([t], beam)[0] for t in subset_tokens],
         "engine": lambda: [engine.translate(s, SOURCE, TARGET).text for s in subset],
@@ -338,10 +314,10 @@ def probe(code: str, request: dict) -> dict:
 
 
 def measure_memory(package: packages.Package, sentences: list[str], tmp: Path) -> dict:
-    log("memory: worker process")
+    h.log("memory: worker process")
     worker = probe(WORKER_PROBE, {"packages": str(package.path.parent), "beam": PRODUCT_BEAM,
                                   "compute_type": COMPUTE_TYPE, "sentences": sentences[:MAX_BATCH_SIZE]})
-    log("memory: web process")
+    h.log("memory: web process")
     from kiosk.core import migrate
 
     database_url = f"sqlite:///{tmp / 'web.sqlite3'}"
@@ -420,7 +396,7 @@ def table(figures: dict) -> list[str]:
 def notes(figures: dict) -> list[str]:
     n, noise = figures["sentences"], figures["other_cores"]
     lines = [f"- timing took {figures['timing_seconds']:.0f} s; other processes kept {noise:.2f} cores busy meanwhile"
-             + (f" (above {NOISE_CORES}: **the machine was busy, figures are noisy**)" if noise > NOISE_CORES else "")]
+             + (f" (above {h.NOISE_CORES}: **the machine was busy, figures are noisy**)" if noise > h.NOISE_CORES else "")]
     for b in figures["beams"]:
         spreads = ", ".join(f"{name.replace('_', ' ')} {max(t) / min(t) - 1:.0%}" for name, t in b["rounds_s"].items())
         lines.append(f"- beam {b['beam']}: slowest round over fastest, same work: {spreads}")
@@ -508,11 +484,11 @@ def run(args: argparse.Namespace, tmp: Path) -> dict:
         },
         "beams": [],
     }
-    started, meter = time.perf_counter(), CpuMeter()
+    started, cpu_before = time.perf_counter(), h.CpuSample.take()
     for beam in dict.fromkeys(int(b) for b in args.beams.split(",")):
         figures["beams"].append(measure_beam(package, raw, sentences, subset, beam, args.repeat, args.threads))
     figures["timing_seconds"] = time.perf_counter() - started
-    figures["other_cores"] = meter.other_cores()
+    figures["other_cores"] = h.cpu_use(cpu_before, h.CpuSample.take())["other_cores"]
     del raw
     figures["memory"] = measure_memory(package, sentences, tmp)
     figures["goals"] = goals(figures)
