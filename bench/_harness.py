@@ -360,50 +360,46 @@ def sleep_until(moment: float, clock: Callable[[], float] = time.perf_counter) -
         time.sleep(min(left, 0.5))
 
 
-Loop = Callable[[tuple[float, float], threading.Event], None]
-
-
-def run_window(server: Server, loops: list[Loop], warmup: float, seconds: float,
-               join_timeout: float = 30) -> tuple[CpuSample, CpuSample]:
-    """Runs each loop(window, stop) in a thread of its own: warm-up, then the measuring window, whose
-    CPU readings it returns once the loops have finished (none starts a request after the window)."""
-    begin = time.perf_counter()
-    window = (begin + warmup, begin + warmup + seconds)
-    stop = threading.Event()
-    threads = [threading.Thread(target=loop, args=(window, stop), daemon=True) for loop in loops]
-    for thread in threads:
-        thread.start()
-    try:
-        sleep_until(window[0])
-        before = CpuSample.take(server.process.pid)
-        sleep_until(window[1])
-        after = CpuSample.take(server.process.pid)
-        deadline = time.perf_counter() + join_timeout  # the last requests of the window finish
-        for thread in threads:
-            thread.join(timeout=max(0.0, deadline - time.perf_counter()))
-    finally:
-        stop.set()
-    return before, after
-
-
 @dataclass
 class Recorder:
-    """One client's measurements inside the window."""
+    """Requests' times (seconds) and statuses by key (a page, a kind of text), and what went wrong."""
 
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     statuses: Counter = field(default_factory=Counter)
-    errors: Counter = field(default_factory=Counter)  # (path, reason) -> count
-    connections: int = 0
+    errors: Counter = field(default_factory=Counter)  # (key, reason) -> count
+    connections: int = 0  # TCP connections opened
 
-    def record(self, path: str, seconds: float, response: Response) -> None:
-        self.latencies[path].append(seconds)
-        self.statuses[response.status] += 1
-        self.connections += response.new_connection
-        if not 200 <= response.status < 400:
-            self.errors[(path, f"HTTP {response.status}")] += 1
+    def record(self, key: str, seconds: float, status: int, problem: str | None = None) -> None:
+        self.latencies[key].append(seconds)
+        self.statuses[status] += 1
+        if problem:
+            self.errors[(key, problem)] += 1
 
-    def fail(self, path: str, error: Exception) -> None:
-        self.errors[(path, type(error).__name__)] += 1
+
+def http_problem(status: int) -> str | None:
+    """What is wrong with a response of this status, for a bench that takes any success or redirect."""
+    return None if 200 <= status < 400 else f"HTTP {status}"
+
+
+def request_loop(key: str, send: Callable[[], Response], check: Callable[[Response], str | None],
+                 window: tuple[float, float], stop: threading.Event) -> Recorder:
+    """One client without think time: send() after send() until the window ends; records the requests
+    begun inside it, under key, with what check() finds wrong with each answer."""
+    recorder = Recorder()
+    start_at, end_at = window
+    while not stop.is_set() and (began := time.perf_counter()) < end_at:
+        try:
+            response = send()
+        except (OSError, http.client.HTTPException) as error:
+            if began >= start_at:
+                recorder.errors[(key, type(error).__name__)] += 1
+            time.sleep(0.01)  # a server that refuses must not make this loop spin
+            continue
+        elapsed = time.perf_counter() - began
+        if began >= start_at:
+            recorder.record(key, elapsed, response.status, check(response))
+            recorder.connections += response.new_connection
+    return recorder
 
 
 def percentile(sorted_values: list[float], q: float) -> float:
@@ -414,10 +410,12 @@ def percentile(sorted_values: list[float], q: float) -> float:
     return sorted_values[rank - 1]
 
 
-def latency_summary(values: list[float]) -> dict:
-    ordered = sorted(values)
+def latency_summary(seconds: list[float]) -> dict:
+    """How many requests, and their p50, p99, mean and max in ms (NaN when there are none)."""
+    ordered = sorted(seconds)
     ms = 1000.0
     return {
+        "requests": len(ordered),
         "p50_ms": percentile(ordered, 50) * ms,
         "p99_ms": percentile(ordered, 99) * ms,
         "mean_ms": (sum(ordered) / len(ordered) * ms) if ordered else float("nan"),
@@ -437,30 +435,23 @@ class LoadResult:
     cpu: dict[str, float]
 
     @classmethod
-    def combine(cls, name, clients, seconds, recorders: list[Recorder], before: CpuSample, after: CpuSample):
-        latencies, statuses, errors, connections = defaultdict(list), Counter(), Counter(), 0
-        for recorder in recorders:
-            for path, values in recorder.latencies.items():
-                latencies[path].extend(values)
-            statuses.update(recorder.statuses)
-            errors.update(recorder.errors)
-            connections += recorder.connections
-        return cls(name, clients, seconds, dict(latencies), statuses, errors, connections,
-                   cpu_use(before, after, seconds))
+    def of(cls, name: str, clients: int, seconds: float, parts: list, cpu: dict[str, float]) -> "LoadResult":
+        """The requests of several Recorders (or LoadResults) as one result."""
+        latencies, statuses, errors = defaultdict(list), Counter(), Counter()
+        for part in parts:
+            for key, values in part.latencies.items():
+                latencies[key].extend(values)
+            statuses.update(part.statuses)
+            errors.update(part.errors)
+        return cls(name, clients, seconds, dict(latencies), statuses, errors,
+                   sum(part.connections for part in parts), cpu)
 
     @classmethod
     def pooled(cls, parts: list["LoadResult"]) -> "LoadResult":
         """Several measuring windows of one load as one: requests pooled, CPU averaged over their time."""
-        latencies, statuses, errors = defaultdict(list), Counter(), Counter()
-        for part in parts:
-            for path, values in part.latencies.items():
-                latencies[path].extend(values)
-            statuses.update(part.statuses)
-            errors.update(part.errors)
         seconds = sum(part.seconds for part in parts)
         cpu = {key: sum(part.cpu[key] * part.seconds for part in parts) / seconds for key in parts[0].cpu}
-        return cls(parts[0].name, parts[0].clients, seconds, dict(latencies), statuses, errors,
-                   sum(part.connections for part in parts), cpu)
+        return cls.of(parts[0].name, parts[0].clients, seconds, parts, cpu)
 
     @property
     def requests(self) -> int:
@@ -474,6 +465,11 @@ class LoadResult:
     def throughput(self) -> float:
         return self.requests / self.seconds
 
+    @property
+    def cpu_ms_per_request(self) -> float:
+        """gunicorn's CPU per request (on SQLite the database's work included: it runs in the workers)."""
+        return 1000 * self.cpu["server_cores"] / self.throughput if self.requests else float("nan")
+
     def overall(self) -> dict:
         return latency_summary([v for values in self.latencies.values() for v in values])
 
@@ -481,27 +477,45 @@ class LoadResult:
         out = {}
         for path, values in self.latencies.items():
             errors = sum(n for (p, _), n in self.errors.items() if p == path)
-            out[path] = {"requests": len(values), "errors": errors, **latency_summary(values)}
+            out[path] = {**latency_summary(values), "errors": errors}
         return out
 
     def as_json(self) -> dict:
         return {
-            "clients": self.clients, "seconds": self.seconds, "requests": self.requests,
-            "throughput_rps": self.throughput, **self.overall(), "errors": self.error_count,
+            "clients": self.clients, "seconds": self.seconds, "throughput_rps": self.throughput,
+            **self.overall(), "errors": self.error_count,
             "error_kinds": {f"{p} {why}": n for (p, why), n in self.errors.items()},
             "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
-            "tcp_connections_opened": self.connections, "cpu": self.cpu, "per_path": self.per_path(),
+            "tcp_connections_opened": self.connections, "cpu": self.cpu,
+            "gunicorn_cpu_ms_per_request": self.cpu_ms_per_request, "per_path": self.per_path(),
         }
 
 
-def run_load(name: str, server: Server, loops: list[Callable[[tuple[float, float], threading.Event, list], None]],
-             warmup: float, seconds: float, who: str = "clients") -> LoadResult:
-    """One Recorder per loop(window, stop, recorders), combined with the window's CPU readings."""
+def run_load(name: str, server: Server, loops: list[Callable[[tuple[float, float], threading.Event], Recorder]],
+             warmup: float, seconds: float, who: str = "clients", join_timeout: float = 30) -> LoadResult:
+    """Runs each loop(window, stop) in a thread of its own: a warm-up, then the measuring window. The result:
+    the loops' Recorders, once they have finished (none starts a request after the window), with the
+    window's CPU readings."""
     log(f"loading {name}: {len(loops)} {who}, {warmup:g} s warm-up + {seconds:g} s measured")
+    begin = time.perf_counter()
+    window = (begin + warmup, begin + warmup + seconds)
+    stop = threading.Event()
     recorders: list[Recorder] = []
-    before, after = run_window(server, [lambda window, stop, loop=loop: loop(window, stop, recorders)
-                                        for loop in loops], warmup, seconds)
-    return LoadResult.combine(name, len(loops), seconds, recorders, before, after)
+    threads = [threading.Thread(target=lambda loop=loop: recorders.append(loop(window, stop)), daemon=True)
+               for loop in loops]
+    for thread in threads:
+        thread.start()
+    try:
+        sleep_until(window[0])
+        before = CpuSample.take(server.process.pid)
+        sleep_until(window[1])
+        after = CpuSample.take(server.process.pid)
+        deadline = time.perf_counter() + join_timeout  # the last requests of the window finish
+        for thread in threads:
+            thread.join(timeout=max(0.0, deadline - time.perf_counter()))
+    finally:
+        stop.set()
+    return LoadResult.of(name, len(loops), seconds, recorders, cpu_use(before, after, seconds))
 
 
 # --------------------------------------------------------------------------- load with wrk
@@ -567,26 +581,23 @@ def wrk_load(name: str, server: Server, browsers: list[Browser], warmup: float, 
 
 def parse_wrk_output(name: str, clients: int, seconds: float, out: str, cpu: dict[str, float]) -> LoadResult:
     """The lines bench/wrk_browsers.lua's done() prints, after wrk's own summary."""
-    latencies, statuses, errors, closes = defaultdict(list), Counter(), Counter(), 0
+    recorder = Recorder()
     for line in out.splitlines():
         kind, _, rest = line.partition(" ")
         if kind == "request":
             path, status, took = rest.split()
-            latencies[path].append(float(took))
-            statuses[int(status)] += 1
-            if not 200 <= int(status) < 400:
-                errors[(path, f"HTTP {status}")] += 1
+            recorder.record(path, float(took), int(status), http_problem(int(status)))
         elif kind == "unfinished":
-            errors[(rest, "unanswered when wrk stopped")] += 1
+            recorder.errors[(rest, "unanswered when wrk stopped")] += 1
         elif kind == "closes":
-            closes += int(rest)
+            recorder.connections += int(rest)
         elif kind == "socket-errors":
             for what, count in zip(("connect", "read", "write", "timeout"), rest.split()):
                 if int(count):
-                    errors[("(socket)", f"{what} error")] += int(count)
-    if not latencies:
+                    recorder.errors[("(socket)", f"{what} error")] += int(count)
+    if not recorder.latencies:
         raise BenchError(f"wrk recorded no request for {name}:\n{out[-2000:]}")
-    return LoadResult(name, clients, seconds, dict(latencies), statuses, errors, closes, cpu)
+    return LoadResult.of(name, clients, seconds, [recorder], cpu)
 
 
 # --------------------------------------------------------------------------- report

@@ -52,13 +52,11 @@ CPU (its own CPU use is reported next to theirs).
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import secrets
 import sqlite3
 import sys
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -126,10 +124,11 @@ class Sender:
         self.sid_prefix = f"SM{run_tag}{index:08x}"  # SM + 32 hex digits, like Twilio's
         self.messages = count()
         self.turn = count()
+        self.text = texts[0] if texts else None  # the last one sent
         self.answered = 0  # 200s from the webhook, warm-up included: each one stored a message
 
-    def next_text(self) -> Text:
-        return self.texts[next(self.turn) % len(self.texts)]
+    def deliver_next(self, path: str) -> kb.Response:
+        return self.deliver(path, self.texts[next(self.turn) % len(self.texts)])
 
     def deliver(self, path: str, text: Text) -> kb.Response:
         """POSTs one new message (a fresh MessageSid) to path, signed for the webhook's public URL."""
@@ -137,7 +136,10 @@ class Sender:
                   "To": FROM_NUMBER, "Body": text.body}
         signature = self.validator.compute_signature(PUBLIC_URL + WEBHOOK, params)
         # Twilio keeps no cookies: the webhook is expected to set none (the jar would send them back).
-        return self.client.request("POST", path, params, headers={"X-Twilio-Signature": signature})
+        self.text = text
+        response = self.client.request("POST", path, params, headers={"X-Twilio-Signature": signature})
+        self.answered += path == WEBHOOK and response.status == 200
+        return response
 
     def close(self) -> None:
         self.client.close()
@@ -171,33 +173,15 @@ class Target:
 # --------------------------------------------------------------------------- load
 
 
-def sender_loop(sender: Sender, target: Target, window: tuple[float, float], stop: threading.Event,
-                recorders: list) -> None:
+def sender_loop(sender: Sender, target: Target, window: tuple[float, float], stop: threading.Event) -> kb.Recorder:
     """One sender delivering its texts until the window ends."""
-    recorder = kb.Recorder()
-    start_at, end_at = window
-    while not stop.is_set():
-        began = time.perf_counter()
-        if began >= end_at:
-            break
-        text = sender.next_text()
-        kind = text.kind if target.path == WEBHOOK else f"POST {target.path}"
-        try:
-            response = sender.deliver(target.path, text)
-        except (OSError, http.client.HTTPException) as error:
-            if began >= start_at:
-                recorder.fail(kind, error)
-            time.sleep(0.01)
-            continue
-        elapsed = time.perf_counter() - began
-        ok = target.answered(response, text)
-        if target.path == WEBHOOK and response.status == 200:
-            sender.answered += 1
-        if began >= start_at:
-            recorder.record(kind, elapsed, response)
-            if response.status == 200 and not ok:
-                recorder.errors[(kind, target.wrong_answer)] += 1
-    recorders.append(recorder)
+    def check(response: kb.Response) -> str | None:
+        if response.status != 200:
+            return f"HTTP {response.status}"
+        return None if target.answered(response, sender.text) else target.wrong_answer
+
+    key = sender.text.kind if target.path == WEBHOOK else f"POST {target.path}"  # a sender's texts are of one kind
+    return kb.request_loop(key, partial(sender.deliver_next, target.path), check, window, stop)
 
 
 def run_load(target: Target, senders: list[Sender], warmup: float, seconds: float) -> kb.LoadResult:

@@ -46,15 +46,12 @@ Path=/staff and every request goes there).
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import random
 import re
 import secrets
 import signal
-import statistics
 import sys
-import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -63,7 +60,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import _harness as h
-from _harness import NOISE_CORES, BenchError, Client, Server, log, markdown_table, percentile
+from _harness import NOISE_CORES, BenchError, Client, Server, log, markdown_table
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
@@ -422,90 +419,45 @@ def check_pages(client: Client, account: Account, other_number: str | None) -> N
 # --------------------------------------------------------------------------- load
 
 
-def summary(seconds: list[float]) -> dict:
-    ordered = sorted(seconds)
-    return {"requests": len(ordered), "p50_ms": percentile(ordered, 50) * 1000, "p99_ms": percentile(ordered, 99) * 1000,
-            "mean_ms": statistics.fmean(ordered) * 1000 if ordered else float("nan"),
-            "max_ms": ordered[-1] * 1000 if ordered else float("nan")}
-
-
 @dataclass
 class Phase:
-    """One page under load by one account's clients, then by one client alone."""
+    """One page under load by one account's clients, then by one client alone (the service time, without
+    queueing). Both results are named after the page."""
 
     role: str
-    page: str
-    clients: int
-    seconds: float
-    latencies: list[float]
-    errors: Counter
-    connections: int
-    cpu: dict
-    alone: list[float] = field(default_factory=list)
-    alone_errors: Counter = field(default_factory=Counter)
+    load: h.LoadResult
+    alone: h.LoadResult | None = None
 
     @property
-    def throughput(self) -> float:
-        return len(self.latencies) / self.seconds
+    def page(self) -> str:
+        return self.load.name
+
+    def one_client(self) -> dict:
+        return self.alone.overall() if self.alone else h.latency_summary([])
 
     @property
-    def cpu_ms_per_request(self) -> float:
-        """gunicorn's CPU per request (on SQLite the database's work included: it runs in the workers)."""
-        return 1000 * self.cpu["server_cores"] / self.throughput if self.latencies else float("nan")
+    def error_count(self) -> int:
+        return self.load.error_count + (self.alone.error_count if self.alone else 0)
 
     def as_json(self) -> dict:
-        return {"role": self.role, "page": self.page, "clients": self.clients, "seconds": self.seconds,
-                "throughput_rps": self.throughput, **summary(self.latencies),
-                "errors": sum(self.errors.values()), "error_kinds": dict(self.errors),
-                "tcp_connections_opened": self.connections, "cpu": self.cpu,
-                "gunicorn_cpu_ms_per_request": self.cpu_ms_per_request,
-                "one_client": {**summary(self.alone), "errors": sum(self.alone_errors.values())}}
-
-
-def client_loop(client: Client, next_path, expected: int, results: list, window: tuple[float, float],
-                stop: threading.Event | None = None) -> None:
-    latencies, errors, connections = [], Counter(), 0
-    start_at, end_at = window
-    while (began := time.perf_counter()) < end_at and not (stop and stop.is_set()):
-        try:
-            response = client.get(next_path())
-        except (OSError, http.client.HTTPException) as error:
-            if began >= start_at:
-                errors[type(error).__name__] += 1
-            time.sleep(0.01)
-            continue
-        if began >= start_at:
-            latencies.append(time.perf_counter() - began)
-            connections += response.new_connection
-            if response.status != expected:
-                errors[f"HTTP {response.status}"] += 1
-    results.append((latencies, errors, connections))
+        return {"role": self.role, "page": self.page, **self.load.as_json(),
+                "one_client": self.alone.as_json() if self.alone else None}
 
 
 def run_phase(server: Server, clients: list[Client], account: Account, page: Page, args) -> Phase:
-    log(f"{account.label}, {page.name}: {len(clients)} clients, {args.warmup:g} s warm-up + {args.seconds:g} s, "
-        f"then 1 client for {args.unloaded_seconds:g} s")
-    results: list = []
-    loops = []
-    for index, client in enumerate(clients):
-        rng = random.Random(f"{args.seed}-{account.role}-{page.name}-{index}")
-        loops.append(partial(client_loop, client, lambda rng=rng: page.path(rng, account), page.expected_status,
-                             results))
-    before, after = h.run_window(server, loops, args.warmup, args.seconds, join_timeout=60)
-    latencies, errors, connections = [], Counter(), 0
-    for client_latencies, client_errors, client_connections in results:
-        latencies += client_latencies
-        errors.update(client_errors)
-        connections += client_connections
-    cpu = h.cpu_use(before, after, args.seconds)
-    phase = Phase(account.role, page.name, len(clients), args.seconds, latencies, errors, connections, cpu)
-    if args.unloaded_seconds > 0:  # the same page, one request at a time: service time without queueing
-        alone: list = []
-        start = time.perf_counter()
+    def check(response: h.Response) -> str | None:
+        return None if response.status == page.expected_status else f"HTTP {response.status}"
+
+    def loop(client: Client, rng: random.Random):
+        return partial(h.request_loop, page.name, lambda: client.get(page.path(rng, account)), check)
+
+    who = f"clients signed in as the {account.label}"
+    loops = [loop(client, random.Random(f"{args.seed}-{account.role}-{page.name}-{index}"))
+             for index, client in enumerate(clients)]
+    phase = Phase(account.role, h.run_load(page.name, server, loops, args.warmup, args.seconds, who, join_timeout=60))
+    if args.unloaded_seconds > 0:
         rng = random.Random(f"{args.seed}-{account.role}-{page.name}-alone")
-        client_loop(clients[0], lambda: page.path(rng, account), page.expected_status, alone,
-                    (start, start + args.unloaded_seconds))
-        phase.alone, phase.alone_errors, _ = alone[0]
+        phase.alone = h.run_load(page.name, server, [loop(clients[0], rng)], 0, args.unloaded_seconds, who)
     return phase
 
 
@@ -549,15 +501,15 @@ def dataset_report(data: Dataset) -> str:
 def phase_table(phases: list[Phase], clients: int) -> str:
     rows = []
     for phase in phases:
-        loaded, alone = summary(phase.latencies), summary(phase.alone)
+        load, loaded, alone = phase.load, phase.load.overall(), phase.one_client()
         target = ""
         if phase.page in TARGET_PAGES:
             target = "PASS" if loaded["p99_ms"] < P99_TARGET_MS and alone["p99_ms"] < P99_TARGET_MS else "FAIL"
-        rows.append([phase.page, loaded["requests"], f"{phase.throughput:.1f}", ms(loaded["p50_ms"]),
-                     ms(loaded["p99_ms"]), ms(loaded["max_ms"]), sum(phase.errors.values()), alone["requests"],
-                     ms(alone["p50_ms"]), ms(alone["p99_ms"]), f"{phase.cpu['server_cores']:.2f}",
-                     f"{phase.cpu['bench_cores']:.2f}", f"{phase.cpu['other_cores']:.2f}",
-                     ms(phase.cpu_ms_per_request), target])
+        rows.append([phase.page, loaded["requests"], f"{load.throughput:.1f}", ms(loaded["p50_ms"]),
+                     ms(loaded["p99_ms"]), ms(loaded["max_ms"]), load.error_count, alone["requests"],
+                     ms(alone["p50_ms"]), ms(alone["p99_ms"]), f"{load.cpu['server_cores']:.2f}",
+                     f"{load.cpu['bench_cores']:.2f}", f"{load.cpu['other_cores']:.2f}",
+                     ms(load.cpu_ms_per_request), target])
     return markdown_table(["page", "requests", "req/s", "p50 ms", "p99 ms", "max ms", "errors", "1 client n",
                            "1 client p50", "1 client p99", "CPU gunicorn", "CPU bench", "CPU other",
                            "gunicorn CPU ms/req", f"p99 < {P99_TARGET_MS:g} ms"], rows)
@@ -566,15 +518,15 @@ def phase_table(phases: list[Phase], clients: int) -> str:
 def capacity_note(phases: list[Phase], clients: int, cores: int) -> str:
     """What the N-client target asks of the machine: a closed loop keeps N requests in the server at all times."""
     budget = cores * P99_TARGET_MS / clients
-    cheapest = min((p for p in phases if p.latencies), key=lambda p: p.cpu_ms_per_request, default=None)
+    cheapest = min((p.load for p in phases if p.load.requests), key=lambda r: r.cpu_ms_per_request, default=None)
     trivial = [p for p in phases if p.page in ("audit", "floor")]
     text = (f"Capacity: {clients} clients without think time keep {clients} requests in the server at all times; "
             f"on {cores} cores the mean latency is at least {clients} x (CPU per request) / {cores}, so a p99 under "
             f"{P99_TARGET_MS:g} ms needs pages costing well under {budget:.0f} ms of CPU each.")
     if trivial:
-        worst = max(trivial, key=lambda p: summary(p.latencies)["p99_ms"])
+        worst = max(trivial, key=lambda p: p.load.overall()["p99_ms"])
         text += (f" For scale: the {worst.page} page ({worst.role.replace('_', ' ')}) costs "
-                 f"{worst.cpu_ms_per_request:.1f} ms of CPU and has p99 {summary(worst.latencies)['p99_ms']:.0f} ms "
+                 f"{worst.load.cpu_ms_per_request:.1f} ms of CPU and has p99 {worst.load.overall()['p99_ms']:.0f} ms "
                  f"with {clients} clients.")
     elif cheapest is not None:
         text += f" The cheapest page measured costs {cheapest.cpu_ms_per_request:.1f} ms."
@@ -586,14 +538,14 @@ def targets(phases: list[Phase]) -> list[dict]:
     for phase in phases:
         if phase.page not in TARGET_PAGES:
             continue
-        loaded, alone = summary(phase.latencies), summary(phase.alone)
+        loaded, alone = phase.load.overall(), phase.one_client()
         who = phase.role.replace("_", " ")
-        goals.append({"target": f"{who}, {phase.page} page p99 < {P99_TARGET_MS:g} ms with {phase.clients} clients",
+        goals.append({"target": f"{who}, {phase.page} page p99 < {P99_TARGET_MS:g} ms with {phase.load.clients} clients",
                       "measured": f"{loaded['p99_ms']:.1f} ms", "pass": loaded["p99_ms"] < P99_TARGET_MS})
         if phase.alone:
             goals.append({"target": f"{who}, {phase.page} page p99 < {P99_TARGET_MS:g} ms, one client",
                           "measured": f"{alone['p99_ms']:.1f} ms", "pass": alone["p99_ms"] < P99_TARGET_MS})
-    errors = sum(sum(p.errors.values()) + sum(p.alone_errors.values()) for p in phases)
+    errors = sum(p.error_count for p in phases)
     goals.append({"target": "no errors", "measured": f"{errors} errors", "pass": errors == 0})
     return goals
 
@@ -684,7 +636,7 @@ def print_report(args, database: str, data: Dataset, phases: list[Phase], goals:
           f"{args.clients} clients, {args.seconds:g} s per page after {args.warmup:g} s warm-up, {args.cores} cores)\n")
     if busy > 25:
         print(f"> Warning: the machine was {busy:.0f}% busy before the load started.\n")
-    noisy = sorted({p.page for p in phases if p.cpu["other_cores"] > NOISE_CORES and database == "SQLite"})
+    noisy = sorted({p.page for p in phases if p.load.cpu["other_cores"] > NOISE_CORES and database == "SQLite"})
     if noisy:
         print(f"> Warning: other processes used the CPU during the {', '.join(noisy)} load (column 'CPU other'):"
               " the figures are low, run again on a quiet machine.\n")
