@@ -616,7 +616,11 @@ def markdown_table(headers: list[str], rows: list[list], right: set[int] | None 
 
 
 def fmt_ms(value: float) -> str:
-    return f"{value:.1f}"
+    return "-" if math.isnan(value) else f"{value:.1f}"  # NaN: nothing was measured
+
+
+def verdict(passed: bool) -> str:
+    return "PASS" if passed else "FAIL"
 
 
 def load_table(results: list[LoadResult]) -> str:
@@ -646,27 +650,55 @@ def load_targets(what: str, product: LoadResult, baseline: LoadResult, baseline_
     ]
 
 
+def path_table(result: LoadResult, heading: str, keys: list[str] | None = None) -> str:
+    """Latency by page (or kind of request), in the order of keys (by default sorted)."""
+    stats = result.per_path()
+    rows = [[key, s["requests"], fmt_ms(s["p50_ms"]), fmt_ms(s["p99_ms"]), fmt_ms(s["mean_ms"]), s["errors"]]
+            for key in keys or sorted(stats) if (s := stats.get(key))]
+    return markdown_table([heading, "requests", "p50 ms", "p99 ms", "mean ms", "errors"], rows)
+
+
 def targets_table(goals: list[dict]) -> str:
     return markdown_table(["target", "measured", "result"],
-                          [[g["target"], g["measured"], "PASS" if g["pass"] else "FAIL"] for g in goals], right=set())
+                          [[g["target"], g["measured"], verdict(g["pass"])] for g in goals], right=set())
 
 
-def print_verdicts(goals: list[dict], suffix: str = "") -> None:
+def print_verdicts(goals: list[dict]) -> None:
     for goal in goals:
-        print(f"{'PASS' if goal['pass'] else 'FAIL'}{suffix}: {goal['target']} — {goal['measured']}")
+        print(f"{verdict(goal['pass'])}: {goal['target']} — {goal['measured']}")
 
 
-def noise_warnings(setup: dict, product: LoadResult, hello: LoadResult) -> list[str]:
-    """Signs that something besides the bench used the CPU (hello and SQLite need no other process)."""
-    warnings = []
+def exit_code(strict: bool, goals: list[dict]) -> int:
+    return 1 if strict and not all(goal["pass"] for goal in goals) else 0
+
+
+def print_noise_warnings(setup: dict, results: list[LoadResult], baseline: LoadResult | None = None) -> None:
+    """Signs that something besides the bench used the CPU (the baseline, and anything on SQLite, need no
+    other process)."""
     if setup["background_busy_pct"] > 25:
-        warnings.append(f"the machine was {setup['background_busy_pct']:.0f}% busy before the load started.")
-    noisy = [r.name for r in (product, hello) if r.cpu["other_cores"] > NOISE_CORES
-             and (r is hello or setup["database"] == "SQLite")]
+        print(f"> Warning: the machine was {setup['background_busy_pct']:.0f}% busy before the load started.\n")
+    noisy = dict.fromkeys(r.name for r in results if r.cpu["other_cores"] > NOISE_CORES
+                          and (r is baseline or setup["database"] == "SQLite"))
     if noisy:
-        warnings.append(f"other processes used the CPU during the {' and '.join(noisy)} load "
-                        "(column 'CPU other'): the figures are low, run again on a quiet machine.")
-    return warnings
+        print(f"> Warning: other processes used the CPU during the {', '.join(noisy)} load (column 'CPU other'): "
+              "the figures are low, run again on a quiet machine.\n")
+
+
+def setup_of(args: argparse.Namespace, background_busy_pct: float, **more) -> dict:
+    """A load bench's settings, for its report and its JSON."""
+    return {"database": "PostgreSQL" if args.database_url else "SQLite",
+            "database_url": redacted(args.database_url or "sqlite"), "workers": args.workers,
+            "clients": args.clients, "seconds": args.seconds, "warmup": args.warmup, "cores": args.cores,
+            "python": sys.version.split()[0], "background_busy_pct": background_busy_pct, **more}
+
+
+def write_json(path: Path | None, figures: dict) -> None:
+    """--json: the figures, for whoever compares runs."""
+    if path is None:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(figures, indent=2) + "\n")
+    log(f"figures written to {path}")
 
 
 # --------------------------------------------------------------------------- main
@@ -676,10 +708,18 @@ def cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
+def argument_parser(doc: str) -> argparse.ArgumentParser:
+    """A bench's options: --help shows its docstring's first paragraph; --json and --strict for every bench."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("--json", type=Path, metavar="PATH", help="also write the figures to PATH as JSON")
+    parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    return parser
+
+
 def add_common_arguments(parser: argparse.ArgumentParser, *, clients: int, who: str = "clients", per: str = "app",
                          seconds: float = 10.0, schemas: str = "a schema of its own is made and dropped",
                          one_worker_per_core: bool = False) -> None:
-    """--clients, --seconds, --warmup, --workers, --database-url, --json, --strict; `per`: what one load is on.
+    """--clients, --seconds, --warmup, --workers, --database-url; `per`: what one load is on.
     Workers: one per core as deploy/gunicorn.conf.py has it, or gunicorn's usual 2 x cores + 1."""
     workers = cores() if one_worker_per_core else 2 * cores() + 1
     rule = "cores" if one_worker_per_core else "2 x cores + 1"
@@ -691,8 +731,6 @@ def add_common_arguments(parser: argparse.ArgumentParser, *, clients: int, who: 
                         help=f"gunicorn workers{both} (default {rule} = {workers})")
     parser.add_argument("--database-url", help="run on this PostgreSQL server (127.0.0.1 only) instead of SQLite, "
                         f"e.g. postgresql://postgres@127.0.0.1:5432/test; {schemas}")
-    parser.add_argument("--json", type=Path, metavar="PATH", help="also write the figures to PATH as JSON")
-    parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
 
 
 def check_common_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:

@@ -55,8 +55,8 @@ from pathlib import Path
 from urllib.parse import quote, urldefrag, urljoin, urlsplit
 
 import _harness as h
-from _harness import (HOST, BenchError, Browser, Client, LoadResult, Server, expect_ok, expect_redirect, fmt_ms,
-                      load_table, log, markdown_table, noise_warnings)
+from _harness import (HOST, BenchError, Browser, Client, LoadResult, Server, expect_ok, expect_redirect, load_table,
+                      log, markdown_table)
 from kiosk.web.sessions import REFRESH_EVERY
 
 KIOSK_LOOP = ["/kiosk/", "/kiosk/home", "/kiosk/track", "/kiosk/file", "/kiosk/file/who"]
@@ -291,21 +291,13 @@ def weigh_pages(port: int, device_token: str) -> tuple[list[PageWeight], set[str
 # --------------------------------------------------------------------------- report
 
 
-def path_table(result: LoadResult) -> str:
-    stats = result.per_path()
-    rows = [[path, stats[path]["requests"], fmt_ms(stats[path]["p50_ms"]), fmt_ms(stats[path]["p99_ms"]),
-             fmt_ms(stats[path]["mean_ms"]), stats[path]["errors"]]
-            for path in KIOSK_LOOP if path in stats]
-    return markdown_table(["kiosk page", "requests", "p50 ms", "p99 ms", "mean ms", "errors"], rows)
-
-
 def targets(kiosk: LoadResult, hello: LoadResult) -> list[dict]:
     return h.load_targets("kiosk", kiosk, hello, "hello", P99_TARGET_MS, THROUGHPUT_TARGET)
 
 
 def weight_table(pages: list[PageWeight]) -> str:
     rows = [[p.name, p.path, p.html, p.assets_total, p.total, f"{p.total / 1024:.1f}", p.total_gzip,
-             "PASS" if p.ok else "FAIL"] for p in pages]
+             h.verdict(p.ok)] for p in pages]
     return markdown_table(["page", "path", "HTML B", "assets B", "total B", "total KB", "gzip total B",
                            f"< {PAGE_BUDGET // 1024} KB"], rows, right={2, 3, 4, 5, 6})
 
@@ -326,15 +318,14 @@ def print_report(setup: dict, kiosk: LoadResult, hello: LoadResult, pages: list[
     if not setup["catalogs_compiled"]:
         print("> Warning: translations are not compiled (no translations/es/LC_MESSAGES/messages.mo);\n"
               "> the 'Spanish' pages render in English. `make bench` compiles them first.\n")
-    for warning in noise_warnings(setup, kiosk, hello):
-        print(f"> Warning: {warning}\n")
+    h.print_noise_warnings(setup, [kiosk, hello], baseline=hello)
     print(load_table([kiosk, hello]), "\n")
     print(f"CPU columns: cores in use (of {setup['cores']}) by the app's gunicorn, by this bench and wrk "
           "(mostly the kernel's work of a TCP connect and close per request), and by everything else (database "
           "server, other people's work). Gunicorn's sync workers close the connection after every response, hence "
           "one TCP connect per request; errors include wrk's socket errors over the whole run. Closed loop without think time: mean latency = "
           "clients / throughput (Little's law), so latency here is mostly time spent queueing for a worker.\n")
-    print(path_table(kiosk), "\n")
+    print(h.path_table(kiosk, "kiosk page", KIOSK_LOOP), "\n")
     print(h.targets_table(goals), "\n")
     print("### Page weight (first visit, empty cache, uncompressed as served)\n")
     print(weight_table(pages), "\n")
@@ -350,8 +341,7 @@ def print_report(setup: dict, kiosk: LoadResult, hello: LoadResult, pages: list[
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = h.argument_parser(__doc__)
     h.add_common_arguments(parser, clients=50, one_worker_per_core=True)
     parser.add_argument("--rounds", type=int, default=5,
                         help="turns each app takes; --seconds is shared among them (default 5)")
@@ -420,32 +410,17 @@ def run(args: argparse.Namespace, tmpdir: Path, cleanups: list) -> int:
     goals = targets(kiosk, hello)
     goals.append({"target": f"every page < {PAGE_BUDGET // 1024} KB",
                   "measured": f"heaviest {max(p.total for p in pages)} B", "pass": all(p.ok for p in pages)})
-    setup = {"database": "PostgreSQL" if args.database_url else "SQLite",
-             "database_url": h.redacted(args.database_url or "sqlite"), "workers": args.workers,
-             "clients": args.clients, "seconds": args.seconds, "rounds": args.rounds, "warmup": args.warmup, "cores": args.cores,
-             "catalogs_compiled": catalogs_compiled(), "python": sys.version.split()[0],
-             "background_busy_pct": busy_before}
+    setup = h.setup_of(args, busy_before, rounds=args.rounds, catalogs_compiled=catalogs_compiled())
     print_report(setup, kiosk, hello, pages, goals)
     if skipped:
         print(f"\nnot fetched (not on {HOST}): {', '.join(sorted(skipped))}")
-    if args.json:
-        write_json(args.json, setup, kiosk, hello, pages, goals)
-    return 1 if args.strict and not all(g["pass"] for g in goals) else 0
-
-
-def write_json(path: Path, setup: dict, kiosk: LoadResult, hello: LoadResult, pages: list[PageWeight],
-               goals: list[dict]) -> None:
-    figures = {
+    h.write_json(args.json, {
         "setup": setup,
         "load": {"kiosk": kiosk.as_json(), "hello": hello.as_json(),
                  "kiosk_to_hello_throughput": kiosk.throughput / hello.throughput if hello.throughput else None},
-        "pages": [p.as_json() for p in pages],
-        "page_budget_bytes": PAGE_BUDGET,
-        "targets": goals,
-    }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(figures, indent=2) + "\n")
-    log(f"figures written to {path}")
+        "pages": [p.as_json() for p in pages], "page_budget_bytes": PAGE_BUDGET, "targets": goals,
+    })
+    return h.exit_code(args.strict, goals)
 
 
 def main(argv: list[str] | None = None) -> int:

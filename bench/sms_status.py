@@ -267,13 +267,6 @@ def stored_messages(database_url: str) -> dict[str, int]:
 # --------------------------------------------------------------------------- report
 
 
-def kind_table(result: kb.LoadResult) -> str:
-    stats = result.per_path()
-    rows = [[kind, s["requests"], kb.fmt_ms(s["p50_ms"]), kb.fmt_ms(s["p99_ms"]), kb.fmt_ms(s["mean_ms"]),
-             s["errors"]] for kind, s in sorted(stats.items())]
-    return kb.markdown_table(["text", "requests", "p50 ms", "p99 ms", "mean ms", "errors"], rows)
-
-
 def targets(sms: kb.LoadResult, hello: kb.LoadResult, storage: dict) -> list[dict]:
     kept = (storage["stored"] == storage["expected"] and storage["failed_lookups"] == 0
             and storage["locked_numbers"] == 0)
@@ -289,42 +282,24 @@ def print_report(setup: dict, sms: kb.LoadResult, hello: kb.LoadResult, goals: l
     print(f"## SMS webhook benchmark ({setup['database']}, {setup['workers']} gunicorn sync workers, "
           f"{setup['clients']} senders, {setup['seconds']:g} s after {setup['warmup']:g} s warm-up, "
           f"{setup['cores']} cores)\n")
-    for warning in kb.noise_warnings(setup, sms, hello):
-        print(f"> Warning: {warning}\n")
+    kb.print_noise_warnings(setup, [sms, hello], baseline=hello)
     print(kb.load_table([sms, hello]), "\n")
     print(f"'sms': signed STATUS texts POSTed to {WEBHOOK}, each a new MessageSid; 'hello': the same signed forms "
           f"POSTed to a bare Flask app. CPU columns: cores in use (of {setup['cores']}) by the app's gunicorn, by "
           "this bench, and by everything else (kernel, database server, other people's work). Gunicorn's sync "
           "workers close the connection after every response, hence one TCP connect per request. Closed loop "
           "without think time: mean latency = senders / throughput (Little's law).\n")
-    print(kind_table(sms), "\n")
-    cpu_ms = {r.name: 1000 * r.cpu["server_cores"] / r.throughput for r in (sms, hello) if r.throughput}
-    if len(cpu_ms) == 2:
-        print(f"gunicorn CPU per request: sms {cpu_ms['sms']:.2f} ms, hello {cpu_ms['hello']:.2f} ms\n")
+    print(kb.path_table(sms, "text"), "\n")
+    print(f"gunicorn CPU per request: sms {sms.cpu_ms_per_request:.2f} ms, hello {hello.cpu_ms_per_request:.2f} ms\n")
     print(kb.targets_table(goals), "\n")
     kb.print_verdicts(goals)
-
-
-def write_json(path: Path, setup: dict, sms: kb.LoadResult, hello: kb.LoadResult, storage: dict,
-               goals: list[dict]) -> None:
-    figures = {
-        "setup": setup,
-        "load": {"sms": sms.as_json(), "hello": hello.as_json(),
-                 "sms_to_hello_throughput": sms.throughput / hello.throughput if hello.throughput else None},
-        "storage": storage,
-        "targets": goals,
-    }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(figures, indent=2) + "\n")
-    log(f"figures written to {path}")
 
 
 # --------------------------------------------------------------------------- main
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = kb.argument_parser(__doc__)
     kb.add_common_arguments(parser, clients=50, who="senders")
     args = parser.parse_args(argv)
     kb.check_common_arguments(parser, args)
@@ -363,15 +338,15 @@ def run(args: argparse.Namespace, tmpdir: Path, cleanups: list) -> int:
     hello, _ = drive(bare, args, cases, validator, run_tag)
 
     goals = targets(sms, hello, storage)
-    setup = {"database": "PostgreSQL" if args.database_url else "SQLite",
-             "database_url": kb.redacted(args.database_url or "sqlite"), "workers": args.workers,
-             "clients": args.clients, "seconds": args.seconds, "warmup": args.warmup, "cores": args.cores,
-             "python": sys.version.split()[0], "background_busy_pct": busy_before,
-             "public_url": PUBLIC_URL, "phones": [TRUSTED_PHONE, *CODE_PHONES]}
+    setup = kb.setup_of(args, busy_before, public_url=PUBLIC_URL, phones=[TRUSTED_PHONE, *CODE_PHONES])
     print_report(setup, sms, hello, goals)
-    if args.json:
-        write_json(args.json, setup, sms, hello, storage, goals)
-    return 1 if args.strict and not all(g["pass"] for g in goals) else 0
+    kb.write_json(args.json, {
+        "setup": setup,
+        "load": {"sms": sms.as_json(), "hello": hello.as_json(),
+                 "sms_to_hello_throughput": sms.throughput / hello.throughput if hello.throughput else None},
+        "storage": storage, "targets": goals,
+    })
+    return kb.exit_code(args.strict, goals)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -46,7 +46,6 @@ Path=/staff and every request goes there).
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import re
 import secrets
@@ -60,7 +59,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import _harness as h
-from _harness import NOISE_CORES, BenchError, Client, Server, log, markdown_table
+from _harness import BenchError, Client, Server, log, markdown_table
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
@@ -464,10 +463,6 @@ def run_phase(server: Server, clients: list[Client], account: Account, page: Pag
 # --------------------------------------------------------------------------- report
 
 
-def ms(value: float) -> str:
-    return "-" if value != value else f"{value:.1f}"  # NaN: nothing measured
-
-
 def pct(part: int, whole: int) -> str:
     return f"{100 * part / whole:.1f}%" if whole else "-"
 
@@ -504,12 +499,12 @@ def phase_table(phases: list[Phase], clients: int) -> str:
         load, loaded, alone = phase.load, phase.load.overall(), phase.one_client()
         target = ""
         if phase.page in TARGET_PAGES:
-            target = "PASS" if loaded["p99_ms"] < P99_TARGET_MS and alone["p99_ms"] < P99_TARGET_MS else "FAIL"
-        rows.append([phase.page, loaded["requests"], f"{load.throughput:.1f}", ms(loaded["p50_ms"]),
-                     ms(loaded["p99_ms"]), ms(loaded["max_ms"]), load.error_count, alone["requests"],
-                     ms(alone["p50_ms"]), ms(alone["p99_ms"]), f"{load.cpu['server_cores']:.2f}",
+            target = h.verdict(loaded["p99_ms"] < P99_TARGET_MS and alone["p99_ms"] < P99_TARGET_MS)
+        rows.append([phase.page, loaded["requests"], f"{load.throughput:.1f}", h.fmt_ms(loaded["p50_ms"]),
+                     h.fmt_ms(loaded["p99_ms"]), h.fmt_ms(loaded["max_ms"]), load.error_count, alone["requests"],
+                     h.fmt_ms(alone["p50_ms"]), h.fmt_ms(alone["p99_ms"]), f"{load.cpu['server_cores']:.2f}",
                      f"{load.cpu['bench_cores']:.2f}", f"{load.cpu['other_cores']:.2f}",
-                     ms(load.cpu_ms_per_request), target])
+                     h.fmt_ms(load.cpu_ms_per_request), target])
     return markdown_table(["page", "requests", "req/s", "p50 ms", "p99 ms", "max ms", "errors", "1 client n",
                            "1 client p50", "1 client p99", "CPU gunicorn", "CPU bench", "CPU other",
                            "gunicorn CPU ms/req", f"p99 < {P99_TARGET_MS:g} ms"], rows)
@@ -554,8 +549,7 @@ def targets(phases: list[Phase]) -> list[dict]:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = h.argument_parser(__doc__)
     parser.add_argument("--cases", type=int, default=100_000, help="cases to generate (default 100000)")
     parser.add_argument("--facilities", type=int, default=150, help="facilities (default 150)")
     h.add_common_arguments(parser, clients=20, who="clients per page", per="page", seconds=8.0,
@@ -616,30 +610,18 @@ def run(args, tmpdir: Path, cleanups: list) -> int:
     busy_before = h.background_busy()
     phases = measure(args, env, port, data, tmpdir, cleanups)
     goals = targets(phases)
-    setup = {"database": database, "database_url": h.redacted(args.database_url or "sqlite"),
-             "workers": args.workers, "clients": args.clients, "seconds": args.seconds, "warmup": args.warmup,
-             "unloaded_seconds": args.unloaded_seconds, "cores": args.cores, "seed": args.seed,
-             "python": sys.version.split()[0], "background_busy_pct": busy_before}
-    print_report(args, database, data, phases, goals, busy_before)
-    missed = not all(g["pass"] for g in goals)
-    if args.json:
-        figures = {"setup": setup, "data": dataset_json(data), "phases": [p.as_json() for p in phases],
-                   "targets": goals}
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(figures, indent=2) + "\n")
-        log(f"figures written to {args.json}")
-    return 1 if args.strict and missed else 0
+    setup = h.setup_of(args, busy_before, unloaded_seconds=args.unloaded_seconds, seed=args.seed)
+    print_report(args, setup, data, phases, goals)
+    h.write_json(args.json, {"setup": setup, "data": dataset_json(data), "phases": [p.as_json() for p in phases],
+                             "targets": goals})
+    return h.exit_code(args.strict, goals)
 
 
-def print_report(args, database: str, data: Dataset, phases: list[Phase], goals: list[dict], busy: float) -> None:
-    print(f"## Staff console benchmark ({database}, {args.cases:,} cases, {args.workers} gunicorn sync workers, "
-          f"{args.clients} clients, {args.seconds:g} s per page after {args.warmup:g} s warm-up, {args.cores} cores)\n")
-    if busy > 25:
-        print(f"> Warning: the machine was {busy:.0f}% busy before the load started.\n")
-    noisy = sorted({p.page for p in phases if p.load.cpu["other_cores"] > NOISE_CORES and database == "SQLite"})
-    if noisy:
-        print(f"> Warning: other processes used the CPU during the {', '.join(noisy)} load (column 'CPU other'):"
-              " the figures are low, run again on a quiet machine.\n")
+def print_report(args, setup: dict, data: Dataset, phases: list[Phase], goals: list[dict]) -> None:
+    print(f"## Staff console benchmark ({setup['database']}, {args.cases:,} cases, {args.workers} gunicorn sync "
+          f"workers, {args.clients} clients, {args.seconds:g} s per page after {args.warmup:g} s warm-up, "
+          f"{args.cores} cores)\n")
+    h.print_noise_warnings(setup, [p.load for p in phases])
     print(dataset_report(data), "\n")
     for account in data.accounts:
         mine = [p for p in phases if p.role == account.role]

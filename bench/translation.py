@@ -54,7 +54,6 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -123,7 +122,7 @@ def check_single_pieces(sentences: list[str]) -> None:
     for sentence in sentences:
         got = [(p.text, p.translate) for p in pieces(sentence, SOURCE)]
         if got != [(sentence, True)]:
-            raise SystemExit(f"benchmark sentence is split or protected by the engine: {sentence!r} -> {got}")
+            raise h.BenchError(f"benchmark sentence is split or protected by the engine: {sentence!r} -> {got}")
 
 
 # --------------------------------------------------------------------------- the package
@@ -309,7 +308,7 @@ def probe(code: str, request: dict) -> dict:
     result = subprocess.run([sys.executable, "-c", code], input=json.dumps(request), env=env, cwd=ROOT,
                             capture_output=True, text=True, timeout=300)
     if result.returncode != 0:
-        raise SystemExit(f"memory probe failed:\n{result.stderr[-2000:]}")
+        raise h.BenchError(f"memory probe failed:\n{result.stderr[-2000:]}")
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
@@ -324,7 +323,7 @@ def measure_memory(package: packages.Package, sentences: list[str], tmp: Path) -
     migrate.upgrade(database_url)
     web = probe(WEB_PROBE, {"database_url": database_url, "instance": str(tmp / "instance")})
     if web["status"] != 200:
-        raise SystemExit(f"/healthz answered {web['status']}: {web['body']}")
+        raise h.BenchError(f"/healthz answered {web['status']}: {web['body']}")
     return {"worker": worker, "web": web, "model_bin_bytes": (package.path / "model" / "model.bin").stat().st_size}
 
 
@@ -336,19 +335,18 @@ def goals(figures: dict) -> list[dict]:
     for beam in figures["beams"]:
         overhead = beam["engine_batched_s"] / beam["raw_batched_s"]
         speedup = beam["engine_alone_s"] / beam["engine_batched_s"]
-        rows.append({"beam": beam["beam"], "what": "engine batched vs raw batched", "value": overhead,
-                     "target": OVERHEAD_TARGET, "pass": overhead <= OVERHEAD_TARGET})
-        rows.append({"beam": beam["beam"], "what": "engine batched vs engine one at a time", "value": speedup,
-                     "target": SPEEDUP_TARGET, "pass": speedup >= SPEEDUP_TARGET})
+        rows.append({"target": f"beam {beam['beam']}: engine batched <= {OVERHEAD_TARGET:.2f} x raw batched",
+                     "measured": f"{overhead:.3f} x", "pass": overhead <= OVERHEAD_TARGET})
+        rows.append({"target": f"beam {beam['beam']}: engine batched >= {SPEEDUP_TARGET} x faster than one at a time",
+                     "measured": f"{speedup:.2f} x", "pass": speedup >= SPEEDUP_TARGET})
+    modules = figures["memory"]["web"]["translation_modules"]
+    rows.append({"target": "the web process imports no translation module",
+                 "measured": ", ".join(modules) or "none", "pass": not modules})
     return rows
 
 
-def verdict(ok: bool) -> str:
-    return "PASS" if ok else "**FAIL**"
-
-
 def ms(seconds: float) -> str:
-    return f"{seconds * 1000:.0f} ms"
+    return h.fmt_ms(seconds * 1000)
 
 
 def mb(kilobytes: int) -> str:
@@ -376,21 +374,20 @@ def table_rows(b: dict, n: int) -> list[tuple]:
         (f"beam {beam}: raw CTranslate2, batched ({n})", b["raw_batched_s"], "1.00 (reference)", "", ""),
         (f"beam {beam}: engine `translate_many`, batched ({n})", b["engine_batched_s"],
          f"{overhead:.3f} x raw (own work: +{own:.1%})", f"<= {OVERHEAD_TARGET:.2f} x raw",
-         verdict(overhead <= OVERHEAD_TARGET)),
+         h.verdict(overhead <= OVERHEAD_TARGET)),
         (f"beam {beam}: raw CTranslate2, one at a time ({scaled})", b["raw_alone_s"],
          f"batched {raw_speedup:.2f} x faster", f"(issue: ~{ISSUE_RAW_SPEEDUP} x)", ""),
         (f"beam {beam}: engine `translate`, one at a time ({scaled})", b["engine_alone_s"],
-         f"batched {speedup:.2f} x faster", f">= {SPEEDUP_TARGET} x", verdict(speedup >= SPEEDUP_TARGET)),
+         f"batched {speedup:.2f} x faster", f">= {SPEEDUP_TARGET} x", h.verdict(speedup >= SPEEDUP_TARGET)),
     ]
 
 
-def table(figures: dict) -> list[str]:
+def table(figures: dict) -> str:
     n = figures["sentences"]
-    lines = ["| measurement | seconds | sentences/s | ratio | target | result |", "|---|---:|---:|---:|---|---|"]
-    for b in figures["beams"]:
-        for label, seconds, ratio, target, result in table_rows(b, n):
-            lines.append(f"| {label} | {seconds:.2f} | {n / seconds:.1f} | {ratio} | {target} | {result} |")
-    return lines
+    rows = [[label, f"{seconds:.2f}", f"{n / seconds:.1f}", ratio, target, result]
+            for b in figures["beams"] for label, seconds, ratio, target, result in table_rows(b, n)]
+    return h.markdown_table(["measurement", "seconds", "sentences/s", "ratio", "target", "result"], rows,
+                            right={1, 2, 3})
 
 
 def notes(figures: dict) -> list[str]:
@@ -400,7 +397,6 @@ def notes(figures: dict) -> list[str]:
     for b in figures["beams"]:
         spreads = ", ".join(f"{name.replace('_', ' ')} {max(t) / min(t) - 1:.0%}" for name, t in b["rounds_s"].items())
         lines.append(f"- beam {b['beam']}: slowest round over fastest, same work: {spreads}")
-    for b in figures["beams"]:
         lines.append(f"- beam {b['beam']}: output {b['output_pieces_mean']:.1f} pieces on average"
                      f" ({b['output_pieces_min']}-{b['output_pieces_max']}); engine output differs from raw"
                      f" CTranslate2's in {b['engine_differs_from_raw']} of {n}; one at a time differs from batched"
@@ -414,11 +410,11 @@ def own_work(figures: dict) -> list[str]:
     for b in figures["beams"]:
         own = b["engine_own_work"]
         lines.append(
-            f"- beam {b['beam']}: {ms(own['batched_s'])} for {n} sentences batched"
+            f"- beam {b['beam']}: {ms(own['batched_s'])} ms for {n} sentences batched"
             f" = {own['batched_s'] / b['raw_batched_s']:.1%} of raw CTranslate2's {b['raw_batched_s']:.2f} s:"
             f" routing (a scan of the packages folder per request) {ms(own['route_s'])},"
             f" sentence split + identifier scan {ms(own['split_s'])}, tokenisation {ms(own['tokenize_s'])},"
-            f" decoding {ms(own['decode_s'])}; one at a time {own['alone_per_sentence_s'] * 1000:.2f} ms a sentence"
+            f" decoding {ms(own['decode_s'])} ms; one at a time {own['alone_per_sentence_s'] * 1000:.2f} ms a sentence"
             f" = {own['alone_per_sentence_s'] * n / b['raw_alone_s']:.1%} of raw's")
     return lines
 
@@ -433,12 +429,12 @@ def memory_lines(memory: dict) -> list[str]:
         f" (peak VmHWM {mb(worker['after_batch']['VmHWM'])})",
         f"- web process after create_app() and one /healthz: VmRSS {mb(web['after_healthz']['VmRSS'])};"
         f" translation modules imported: {', '.join(web['translation_modules']) or 'none'}"
-        f" ({verdict(not web['translation_modules'])}: ctranslate2 must stay out of the web process)",
+        f" ({h.verdict(not web['translation_modules'])}: ctranslate2 must stay out of the web process)",
     ]
 
 
 def markdown(figures: dict) -> str:
-    return "\n".join([setup_line(figures), "", *table(figures), "", *notes(figures), "", *own_work(figures),
+    return "\n".join([setup_line(figures), "", table(figures), "", *notes(figures), "", *own_work(figures),
                       "", *memory_lines(figures["memory"])])
 
 
@@ -446,8 +442,7 @@ def markdown(figures: dict) -> str:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = h.argument_parser(__doc__)
     parser.add_argument("--sentences", type=int, default=500, help="how many sentences (default 500)")
     parser.add_argument("--subset-every", type=int, default=10,
                         help="one-at-a-time runs take every Nth sentence (default 10: 50 of 500)")
@@ -457,8 +452,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="CTranslate2 intra_threads for the engine and raw alike (default 0, as the product:"
                              " all cores); 1 gives steadier timings")
     parser.add_argument("--eos-bias", type=float, default=-4.0, help="output length of the random model")
-    parser.add_argument("--json", type=Path, metavar="PATH", help="also write the figures to PATH as JSON")
-    parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     return parser.parse_args(argv)
 
 
@@ -470,7 +463,7 @@ def run(args: argparse.Namespace, tmp: Path) -> dict:
     raw = Raw(package, args.threads)
     input_pieces = [len(t) for t in raw.tokenize(sentences)]
     if max(input_pieces) > MAX_TOKENS:
-        raise SystemExit(f"a sentence has {max(input_pieces)} pieces: the engine would cut it")
+        raise h.BenchError(f"a sentence has {max(input_pieces)} pieces: the engine would cut it")
     words = [len(s.split()) for s in sentences]
     figures = {
         "sentences": len(sentences),
@@ -495,18 +488,19 @@ def run(args: argparse.Namespace, tmp: Path) -> dict:
     return figures
 
 
+def report(args: argparse.Namespace, tmp: Path) -> int:
+    figures = run(args, tmp)
+    print(markdown(figures), "\n")
+    h.print_verdicts(figures["goals"])
+    h.write_json(args.json, figures)
+    return h.exit_code(args.strict, figures["goals"])
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    tmp = Path(tempfile.mkdtemp(prefix="bench-translation-"))
-    try:
-        figures = run(args, tmp)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    print(markdown(figures))
-    if args.json:
-        args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
-    met = all(g["pass"] for g in figures["goals"]) and not figures["memory"]["web"]["translation_modules"]
-    return 1 if args.strict and not met else 0
+    rounds = args.repeat * len(args.beams.split(","))
+    return h.run_bench(lambda tmpdir, _cleanups: report(args, tmpdir), prefix="bench-translation-",
+                       time_limit=int(600 + rounds * args.sentences / 2))  # about 0.1 s a sentence a round here
 
 
 if __name__ == "__main__":
