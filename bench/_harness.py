@@ -138,11 +138,12 @@ def venv_tool(name: str) -> str:
 
 
 def clean_environ() -> dict[str, str]:
-    """The caller's environment minus any KIOSK_* setting that could change what is measured."""
-    return {key: value for key, value in os.environ.items() if not key.startswith("KIOSK_")}
+    """The caller's environment minus any KIOSK_* setting that could change what is measured, and minus the
+    caller's Twilio account: nothing but 127.0.0.1 is contacted."""
+    return {key: value for key, value in os.environ.items() if not key.startswith(("KIOSK_", "TWILIO_"))}
 
 
-def kiosk_environ(tmpdir: Path, port: int, database_url: str) -> dict[str, str]:
+def kiosk_environ(tmpdir: Path, database_url: str, public_url: str) -> dict[str, str]:
     env = clean_environ()
     env.update(
         KIOSK_ENV="production",
@@ -150,9 +151,16 @@ def kiosk_environ(tmpdir: Path, port: int, database_url: str) -> dict[str, str]:
         KIOSK_INSTANCE_PATH=str(tmpdir),
         KIOSK_DATABASE_URL=database_url,
         KIOSK_COOKIE_SECURE="0",
-        KIOSK_PUBLIC_URL=f"http://{HOST}:{port}",
+        KIOSK_PUBLIC_URL=public_url,
     )
     return env
+
+
+def demo_data(env: dict[str, str]) -> dict:
+    """Migrates the throw-away database and loads the demo data; what `kioskctl demo --json` describes."""
+    log("migrating and loading demo data")
+    kioskctl(env, "db", "upgrade")
+    return json.loads(kioskctl(env, "demo", "--json", "--force"))
 
 
 def kioskctl(env: dict[str, str], *args: str, timeout: float = 120) -> str:
@@ -179,7 +187,8 @@ class Server:
 
 
 def start_gunicorn(name: str, app_spec: str, chdir: Path, port: int, workers: int,
-                   env: dict[str, str], tmpdir: Path) -> Server:
+                   env: dict[str, str], tmpdir: Path, cleanups: list) -> Server:
+    """Serves app_spec (module:app, imported from chdir) under gunicorn; stopped at cleanup."""
     log_path = tmpdir / f"gunicorn-{name}.log"
     command = [
         venv_tool("gunicorn"), "--workers", str(workers), "--threads", "1",
@@ -189,7 +198,9 @@ def start_gunicorn(name: str, app_spec: str, chdir: Path, port: int, workers: in
         # A session of its own: Ctrl-C reaches only the bench, which then stops the server itself.
         process = subprocess.Popen(command, env=env, stdout=log_file, stderr=subprocess.STDOUT,
                                    stdin=subprocess.DEVNULL, start_new_session=True)
-    return Server(name, port, process, log_path)
+    server = Server(name, port, process, log_path)
+    cleanups.append(lambda: stop_server(server))
+    return server
 
 
 def wait_until_serving(server: Server, path: str, timeout: float = 60.0) -> None:
@@ -207,6 +218,21 @@ def wait_until_serving(server: Server, path: str, timeout: float = 60.0) -> None
             pass
         time.sleep(0.1)
     raise BenchError(f"{server.name} server did not answer 200 on {path} within {timeout:.0f} s:\n{server.log_tail()}")
+
+
+def start_with_baseline(args: argparse.Namespace, env: dict[str, str], port: int, baseline: str, tmpdir: Path,
+                        cleanups: list) -> tuple[Server, Server]:
+    """The product as in production (kiosk.wsgi:app) on port, and bench/hello_app.py's bare Flask app named
+    baseline on a port of its own, under the same gunicorn settings."""
+    hello_port = free_port()
+    log(f"starting gunicorn x2 ({args.workers} workers each) on ports {port} and {hello_port}")
+    product = start_gunicorn("kiosk", "kiosk.wsgi:app", ROOT, port, args.workers, env, tmpdir, cleanups)
+    hello_env = {**clean_environ(), "PYTHONDONTWRITEBYTECODE": "1"}  # no __pycache__ in bench/
+    hello = start_gunicorn("hello", f"hello_app:{baseline}", BENCH_DIR, hello_port, args.workers, hello_env, tmpdir,
+                           cleanups)
+    wait_until_serving(product, "/healthz")
+    wait_until_serving(hello, "/")
+    return product, hello
 
 
 def stop_server(server: Server) -> None:
@@ -272,13 +298,15 @@ class PostgresSchema:
             connection.execute(statement)
 
 
-def throw_away_database(args: argparse.Namespace, tmpdir: Path, cleanups: list) -> tuple[str, PostgresSchema | None]:
-    """(URL for the product, its PostgreSQL schema): a SQLite file in tmpdir, or a fresh schema (then dropped)."""
+def throw_away_database(args: argparse.Namespace, tmpdir: Path, cleanups: list) -> str:
+    """The product's database URL: a SQLite file in tmpdir, or a fresh PostgreSQL schema (dropped at cleanup)."""
     if not args.database_url:
-        return f"sqlite:///{tmpdir / 'bench.sqlite3'}", None
+        log("a throw-away SQLite database")
+        return f"sqlite:///{tmpdir / 'bench.sqlite3'}"
     schema = PostgresSchema(args.database_url)
     cleanups.append(schema.drop)
-    return schema.create(), schema
+    log(f"a throw-away PostgreSQL schema, {schema.name}")
+    return schema.create()
 
 
 # --------------------------------------------------------------------------- CPU
@@ -633,6 +661,12 @@ def load_table(results: list[LoadResult]) -> str:
     return markdown_table(
         ["app", "requests", "req/s", "p50 ms", "p99 ms", "mean ms", "max ms", "errors", "TCP connects",
          "CPU gunicorn", "CPU bench", "CPU other"], rows)
+
+
+def load_json(product: LoadResult, baseline: LoadResult) -> dict:
+    ratio = product.throughput / baseline.throughput if baseline.throughput else None
+    return {product.name: product.as_json(), baseline.name: baseline.as_json(),
+            f"{product.name}_to_{baseline.name}_throughput": ratio}
 
 
 def load_targets(what: str, product: LoadResult, baseline: LoadResult, baseline_name: str,

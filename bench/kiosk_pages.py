@@ -45,7 +45,6 @@ CPU use is reported next to theirs).
 from __future__ import annotations
 import argparse
 import gzip
-import json
 import re
 import sys
 import time
@@ -352,20 +351,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def start_servers(args: argparse.Namespace, env: dict[str, str], kiosk_port: int, tmpdir: Path,
-                  cleanups: list) -> tuple[Server, Server]:
-    log(f"starting gunicorn x2 ({args.workers} workers each) on ports {kiosk_port} and {args.hello_port}")
-    kiosk_server = h.start_gunicorn("kiosk", "kiosk.wsgi:app", h.ROOT, kiosk_port, args.workers, env, tmpdir)
-    cleanups.append(lambda: h.stop_server(kiosk_server))
-    hello_env = {**h.clean_environ(), "PYTHONDONTWRITEBYTECODE": "1"}
-    hello_server = h.start_gunicorn("hello", "hello_app:app", h.BENCH_DIR, args.hello_port, args.workers, hello_env,
-                                    tmpdir)
-    cleanups.append(lambda: h.stop_server(hello_server))
-    h.wait_until_serving(kiosk_server, "/healthz")
-    h.wait_until_serving(hello_server, "/")
-    return kiosk_server, hello_server
-
-
 def load_both(args: argparse.Namespace, kiosk_server: Server, hello_server: Server, device_token: str,
               tmpdir: Path) -> tuple[LoadResult, LoadResult, float]:
     """Kiosk and hello take turns, args.rounds times each: this machine's speed drifts by a third
@@ -395,14 +380,12 @@ def load_both(args: argparse.Namespace, kiosk_server: Server, hello_server: Serv
 
 
 def run(args: argparse.Namespace, tmpdir: Path, cleanups: list) -> int:
-    kiosk_port, args.hello_port = h.free_port(), h.free_port()
-    database_url, schema = h.throw_away_database(args, tmpdir, cleanups)
-    env = h.kiosk_environ(tmpdir, kiosk_port, database_url)
-    log(f"migrating and loading demo data ({f'PostgreSQL schema {schema.name}' if schema else 'SQLite'})")
-    h.kioskctl(env, "db", "upgrade")
-    demo = json.loads(h.kioskctl(env, "demo", "--json", "--force"))
+    kiosk_port = h.free_port()
+    database_url = h.throw_away_database(args, tmpdir, cleanups)
+    env = h.kiosk_environ(tmpdir, database_url, f"http://{HOST}:{kiosk_port}")
+    demo = h.demo_data(env)
 
-    kiosk_server, hello_server = start_servers(args, env, kiosk_port, tmpdir, cleanups)
+    kiosk_server, hello_server = h.start_with_baseline(args, env, kiosk_port, "app", tmpdir, cleanups)
     device_token = enroll_device(kiosk_port, demo["kiosk_enrollment_url"])
     pages, skipped = weigh_pages(kiosk_port, device_token)
     kiosk, hello, busy_before = load_both(args, kiosk_server, hello_server, device_token, tmpdir)
@@ -414,12 +397,8 @@ def run(args: argparse.Namespace, tmpdir: Path, cleanups: list) -> int:
     print_report(setup, kiosk, hello, pages, goals)
     if skipped:
         print(f"\nnot fetched (not on {HOST}): {', '.join(sorted(skipped))}")
-    h.write_json(args.json, {
-        "setup": setup,
-        "load": {"kiosk": kiosk.as_json(), "hello": hello.as_json(),
-                 "kiosk_to_hello_throughput": kiosk.throughput / hello.throughput if hello.throughput else None},
-        "pages": [p.as_json() for p in pages], "page_budget_bytes": PAGE_BUDGET, "targets": goals,
-    })
+    h.write_json(args.json, {"setup": setup, "load": h.load_json(kiosk, hello), "pages": [p.as_json() for p in pages],
+                             "page_budget_bytes": PAGE_BUDGET, "targets": goals})
     return h.exit_code(args.strict, goals)
 
 

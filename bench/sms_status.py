@@ -27,8 +27,7 @@ What it measures
   sms_inbound table must hold one row per answered message and no failed lookup.
 
   The same senders then POST the same signed forms to "/" of a bare Flask app
-  (written to the temporary directory: bench/hello_app.py answers GET only)
-  under identical gunicorn settings: the baseline. Every request of the
+  (form_app in bench/hello_app.py, which reads the form) under identical gunicorn settings: the baseline. Every request of the
   measuring window is timed (request + whole body read).
   Targets: webhook p99 < 100 ms, webhook throughput >= 0.5 x the bare app's,
   no errors.
@@ -52,7 +51,6 @@ CPU (its own CPU use is reported next to theirs).
 from __future__ import annotations
 
 import argparse
-import json
 import secrets
 import sqlite3
 import sys
@@ -77,17 +75,6 @@ CODE_PHONES = [f"+1512555020{n}" for n in range(1, 6)]  # strangers who were giv
 P99_TARGET_MS = 100.0
 THROUGHPUT_TARGET = 0.5
 
-HELLO_POST_APP = '''"""A bare Flask app that takes the webhook's form: the baseline of bench/sms_status.py."""
-from flask import Flask, request
-
-app = Flask(__name__)
-
-
-@app.route("/", methods=["GET", "POST"])
-def hello():
-    request.form  # read the body, as any form handler does
-    return "hello"
-'''
 
 
 # --------------------------------------------------------------------------- the texts
@@ -192,40 +179,6 @@ def run_load(target: Target, senders: list[Sender], warmup: float, seconds: floa
 # --------------------------------------------------------------------------- setup
 
 
-def sms_environ(tmpdir: Path, database_url: str, auth_token: str) -> dict[str, str]:
-    env = kb.clean_environ()
-    for key in [k for k in env if k.startswith("TWILIO_")]:  # the caller's Twilio account stays out of it
-        del env[key]
-    env.update(
-        KIOSK_ENV="production",
-        KIOSK_SECRET_KEY=secrets.token_hex(32),
-        KIOSK_INSTANCE_PATH=str(tmpdir),
-        KIOSK_DATABASE_URL=database_url,
-        KIOSK_PUBLIC_URL=PUBLIC_URL,
-        TWILIO_ACCOUNT_SID=ACCOUNT_SID,
-        TWILIO_AUTH_TOKEN=auth_token,
-        TWILIO_FROM_NUMBER=FROM_NUMBER,
-    )
-    return env
-
-
-def start_servers(args: argparse.Namespace, env: dict[str, str], tmpdir: Path,
-                  cleanups: list) -> tuple[kb.Server, kb.Server]:
-    sms_port, hello_port = kb.free_port(), kb.free_port()
-    log(f"starting gunicorn x2 ({args.workers} workers each) on ports {sms_port} and {hello_port}")
-    sms_server = kb.start_gunicorn("kiosk", "kiosk.wsgi:app", kb.ROOT, sms_port, args.workers, env, tmpdir)
-    cleanups.append(lambda: kb.stop_server(sms_server))
-    hello_dir = tmpdir / "hello"
-    hello_dir.mkdir()
-    (hello_dir / "hello_post.py").write_text(HELLO_POST_APP)
-    hello_env = {**kb.clean_environ(), "PYTHONDONTWRITEBYTECODE": "1"}
-    hello_server = kb.start_gunicorn("hello", "hello_post:app", hello_dir, hello_port, args.workers, hello_env, tmpdir)
-    cleanups.append(lambda: kb.stop_server(hello_server))
-    kb.wait_until_serving(sms_server, "/healthz")
-    kb.wait_until_serving(hello_server, "/")
-    return sms_server, hello_server
-
-
 def first_contact(port: int, cases: list[dict], validator: RequestValidator, run_tag: str) -> int:
     """Each phone number texts once, one after the other, and must get its answer; returns how many."""
     phones = {}
@@ -318,16 +271,15 @@ def drive(target: Target, args: argparse.Namespace, cases: list[dict], validator
 
 
 def run(args: argparse.Namespace, tmpdir: Path, cleanups: list) -> int:
-    database_url, schema = kb.throw_away_database(args, tmpdir, cleanups)
+    database_url = kb.throw_away_database(args, tmpdir, cleanups)
     auth_token = secrets.token_hex(16)
-    env = sms_environ(tmpdir, database_url, auth_token)
-    log(f"migrating and loading demo data ({f'PostgreSQL schema {schema.name}' if schema else 'SQLite'})")
-    kb.kioskctl(env, "db", "upgrade")
-    cases = json.loads(kb.kioskctl(env, "demo", "--json", "--force"))["cases"]
+    env = {**kb.kiosk_environ(tmpdir, database_url, PUBLIC_URL),
+           "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": auth_token, "TWILIO_FROM_NUMBER": FROM_NUMBER}
+    cases = kb.demo_data(env)["cases"]
     if not cases:
         raise BenchError("the demo data has no cases")
 
-    sms_server, hello_server = start_servers(args, env, tmpdir, cleanups)
+    sms_server, hello_server = kb.start_with_baseline(args, env, kb.free_port(), "form_app", tmpdir, cleanups)
     validator, run_tag = RequestValidator(auth_token), secrets.token_hex(4)
     primed = first_contact(sms_server.port, cases, validator, run_tag)
     busy_before = kb.background_busy()
@@ -340,12 +292,7 @@ def run(args: argparse.Namespace, tmpdir: Path, cleanups: list) -> int:
     goals = targets(sms, hello, storage)
     setup = kb.setup_of(args, busy_before, public_url=PUBLIC_URL, phones=[TRUSTED_PHONE, *CODE_PHONES])
     print_report(setup, sms, hello, goals)
-    kb.write_json(args.json, {
-        "setup": setup,
-        "load": {"sms": sms.as_json(), "hello": hello.as_json(),
-                 "sms_to_hello_throughput": sms.throughput / hello.throughput if hello.throughput else None},
-        "storage": storage, "targets": goals,
-    })
+    kb.write_json(args.json, {"setup": setup, "load": kb.load_json(sms, hello), "storage": storage, "targets": goals})
     return kb.exit_code(args.strict, goals)
 
 

@@ -381,8 +381,7 @@ def sign_in(port: int, account: Account) -> Client:
         raise BenchError(f"sign-in page: {form.status}, CSRF token {'found' if token else 'missing'}")
     done = client.post("/staff/sign-in", {"csrf_token": token.group(1), "username": account.username,
                                          "password": account.password})
-    if done.status != 302 or done.location != "/staff/":
-        raise BenchError(f"signing in as {account.username}: {done.status} {done.location!r}: {done.text[:300]!r}")
+    h.expect_redirect(done, "/staff/", f"signing in as {account.username}")
     if "staff_session" not in client.cookies:
         raise BenchError("signing in set no staff_session cookie")
     return client
@@ -568,8 +567,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def measure(args, env: dict[str, str], port: int, data: Dataset, tmpdir: Path, cleanups: list) -> list[Phase]:
     """Each account's clients sign in, the pages are checked, then loaded one after the other."""
     log(f"starting gunicorn ({args.workers} workers) on port {port}")
-    server = h.start_gunicorn("staff", "kiosk.wsgi:app", h.ROOT, port, args.workers, env, tmpdir)
-    cleanups.append(lambda: h.stop_server(server))
+    server = h.start_gunicorn("staff", "kiosk.wsgi:app", h.ROOT, port, args.workers, env, tmpdir, cleanups)
     phases = []
     try:
         h.wait_until_serving(server, "/healthz")
@@ -597,10 +595,9 @@ def measure(args, env: dict[str, str], port: int, data: Dataset, tmpdir: Path, c
 
 def run(args, tmpdir: Path, cleanups: list) -> int:
     port = h.free_port()
-    database_url, _schema = h.throw_away_database(args, tmpdir, cleanups)
-    database = "PostgreSQL" if args.database_url else "SQLite"
-    env = h.kiosk_environ(tmpdir, port, database_url)
-    log(f"migrating a throw-away {database} database")
+    database_url = h.throw_away_database(args, tmpdir, cleanups)
+    env = h.kiosk_environ(tmpdir, database_url, f"http://{h.HOST}:{port}")
+    log("migrating the database")
     h.kioskctl(env, "db", "upgrade", timeout=300)
     engine = make_engine(database_url)
     cleanups.append(engine.dispose)
