@@ -388,6 +388,15 @@ def sleep_until(moment: float, clock: Callable[[], float] = time.perf_counter) -
         time.sleep(min(left, 0.5))
 
 
+def cpu_in_window(window: tuple[float, float], server: Server, client_pid: int | None = None,
+                  clock: Callable[[], float] = time.perf_counter) -> dict[str, float]:
+    """Waits until the window has passed (on clock); the cores in use during it."""
+    sleep_until(window[0], clock)
+    before = CpuSample.take(server.process.pid, client_pid)
+    sleep_until(window[1], clock)
+    return cpu_use(before, CpuSample.take(server.process.pid, client_pid), window[1] - window[0])
+
+
 @dataclass
 class Recorder:
     """Requests' times (seconds) and statuses by key (a page, a kind of text), and what went wrong."""
@@ -534,16 +543,13 @@ def run_load(name: str, server: Server, loops: list[Callable[[tuple[float, float
     for thread in threads:
         thread.start()
     try:
-        sleep_until(window[0])
-        before = CpuSample.take(server.process.pid)
-        sleep_until(window[1])
-        after = CpuSample.take(server.process.pid)
+        cpu = cpu_in_window(window, server)
         deadline = time.perf_counter() + join_timeout  # the last requests of the window finish
         for thread in threads:
             thread.join(timeout=max(0.0, deadline - time.perf_counter()))
     finally:
         stop.set()
-    return LoadResult.of(name, len(loops), seconds, recorders, cpu_use(before, after, seconds))
+    return LoadResult.of(name, len(loops), seconds, recorders, cpu)
 
 
 # --------------------------------------------------------------------------- load with wrk
@@ -593,10 +599,7 @@ def wrk_load(name: str, server: Server, browsers: list[Browser], warmup: float, 
     process = subprocess.Popen(command, env={**os.environ, "BENCH_PLAN": str(plan)}, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
     try:
-        sleep_until(window[0], time.monotonic)  # wrk's Lua reads the same clock
-        before = CpuSample.take(server.process.pid, process.pid)
-        sleep_until(window[1], time.monotonic)
-        after = CpuSample.take(server.process.pid, process.pid)
+        cpu = cpu_in_window(window, server, process.pid, time.monotonic)  # wrk's Lua reads the same clock
         out, err = process.communicate(timeout=seconds + warmup + WRK_SLACK + 30)
     finally:
         if process.poll() is None:
@@ -604,7 +607,7 @@ def wrk_load(name: str, server: Server, browsers: list[Browser], warmup: float, 
             process.wait()
     if process.returncode != 0 or err.strip():
         raise BenchError(f"wrk failed ({process.returncode}): {err.strip()[-2000:]}")
-    return parse_wrk_output(name, len(browsers), seconds, out, cpu_use(before, after, seconds))
+    return parse_wrk_output(name, len(browsers), seconds, out, cpu)
 
 
 def parse_wrk_output(name: str, clients: int, seconds: float, out: str, cpu: dict[str, float]) -> LoadResult:
