@@ -32,8 +32,8 @@ What it measures
   of steps set by --eos-bias (see tests/argos_package.py). The default, -4, gives about 17
   pieces for inputs of about 20: what es -> en translation of these sentences would give.
 
-How to run
-  .venv/bin/python bench/translation.py              # about 4 minutes on 2 cores
+How to run (from the repository's root: PYTHONPATH=. lets it import tests/argos_package.py)
+  PYTHONPATH=. .venv/bin/python bench/translation.py              # about 4 minutes on 2 cores
   options: --repeat 3 --subset-every 10 --beams 4,1 --eos-bias -4 --threads 0
            --sentences 500 --json out.json --strict
 
@@ -59,18 +59,15 @@ from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+import _harness as h
+import ctranslate2
+import sentencepiece
 
-import _harness as h  # noqa: E402
-import ctranslate2  # noqa: E402
-import sentencepiece  # noqa: E402
-
-from kiosk.config import Config  # noqa: E402
-from kiosk.translation import packages  # noqa: E402
-from kiosk.translation.engine import MAX_TOKENS, Engine, Request  # noqa: E402
-from kiosk.translation.sentences import pieces  # noqa: E402
-from tests.argos_package import BUILTIN_SENTENCES, build_package, synthetic_sentences  # noqa: E402
+from kiosk.config import Config
+from kiosk.translation import packages
+from kiosk.translation.engine import MAX_TOKENS, Engine, Request
+from kiosk.translation.sentences import pieces
+from tests.argos_package import BUILTIN_SENTENCES, build_package, synthetic_sentences  # needs PYTHONPATH=.
 
 SOURCE, TARGET = "es", "en"
 MODEL = dict(layers=6, d_model=512, heads=8, ffn=2048, vocab_size=8000, extra_vocab_to=32000,
@@ -304,8 +301,8 @@ print(json.dumps({"status": response.status_code, "body": response.get_json(), "
 
 def probe(code: str, request: dict) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("KIOSK_", "ARGOS_"))}
-    env["PYTHONPATH"] = str(ROOT)
-    result = subprocess.run([sys.executable, "-c", code], input=json.dumps(request), env=env, cwd=ROOT,
+    env["PYTHONPATH"] = str(h.ROOT)
+    result = subprocess.run([sys.executable, "-c", code], input=json.dumps(request), env=env, cwd=h.ROOT,
                             capture_output=True, text=True, timeout=300)
     if result.returncode != 0:
         raise h.BenchError(f"memory probe failed:\n{result.stderr[-2000:]}")
