@@ -27,8 +27,9 @@ What it measures
   sms_inbound table must hold one row per answered message and no failed lookup.
 
   The same senders then POST the same signed forms to "/" of a bare Flask app
-  (form_app in bench/hello_app.py, which reads the form) under identical gunicorn settings: the baseline. Every request of the
-  measuring window is timed (request + whole body read).
+  (form_app in bench/hello_app.py, which reads the form) under identical
+  gunicorn settings: the baseline. Every request of the measuring window is
+  timed (request + whole body read).
   Targets: webhook p99 < 100 ms, webhook throughput >= 0.5 x the bare app's,
   no errors.
 
@@ -43,8 +44,7 @@ contacted: Twilio is never called (a STATUS is answered in the webhook's own
 response). The report is printed as Markdown tables (progress goes to stderr);
 the exit code is 0 unless --strict is given and a target is missed.
 
-The servers, the load loop's bookkeeping and the tables come from
-bench/_harness.py, shared with bench/kiosk_pages.py and bench/staff_pages.py. The load
+The servers, the load loop and the tables come from bench/_harness.py. The load
 generator runs on the same machine as the servers and competes with them for the
 CPU (its own CPU use is reported next to theirs).
 """
@@ -61,10 +61,9 @@ from functools import partial
 from itertools import count
 from pathlib import Path
 
-import _harness as kb
+import _harness as h
+from _harness import BenchError, log
 from twilio.request_validator import RequestValidator
-
-log, BenchError = kb.log, kb.BenchError
 
 PUBLIC_URL = "https://sms.bench.invalid"  # what "Twilio" signs; the requests go to 127.0.0.1
 WEBHOOK = "/sms/twilio"
@@ -74,7 +73,6 @@ TRUSTED_PHONE = "+15125550199"  # the demo's case 1 trusts it
 CODE_PHONES = [f"+1512555020{n}" for n in range(1, 6)]  # strangers who were given share codes
 P99_TARGET_MS = 100.0
 THROUGHPUT_TARGET = 0.5
-
 
 
 # --------------------------------------------------------------------------- the texts
@@ -105,7 +103,7 @@ class Sender:
     """One sender: a keep-alive connection that delivers texts as Twilio's signed webhook."""
 
     def __init__(self, port: int, index: int, texts: list[Text], validator: RequestValidator, run_tag: str):
-        self.client = kb.Client(port)
+        self.client = h.Client(port)
         self.texts = texts
         self.validator = validator
         self.sid_prefix = f"SM{run_tag}{index:08x}"  # SM + 32 hex digits, like Twilio's
@@ -114,10 +112,10 @@ class Sender:
         self.text = texts[0] if texts else None  # the last one sent
         self.answered = 0  # 200s from the webhook, warm-up included: each one stored a message
 
-    def deliver_next(self, path: str) -> kb.Response:
+    def deliver_next(self, path: str) -> h.Response:
         return self.deliver(path, self.texts[next(self.turn) % len(self.texts)])
 
-    def deliver(self, path: str, text: Text) -> kb.Response:
+    def deliver(self, path: str, text: Text) -> h.Response:
         """POSTs one new message (a fresh MessageSid) to path, signed for the webhook's public URL."""
         params = {"MessageSid": f"{self.sid_prefix}{next(self.messages):016x}", "From": text.phone,
                   "To": FROM_NUMBER, "Body": text.body}
@@ -132,48 +130,48 @@ class Sender:
         self.client.close()
 
 
-def reply_of(response: kb.Response) -> str | None:
+def reply_of(response: h.Response) -> str | None:
     text = response.text
     if "<Message>" not in text:
         return None
     return text.split("<Message>", 1)[1].split("</Message>", 1)[0]
 
 
-def webhook_answered(response: kb.Response, text: Text) -> bool:
+def webhook_answered(response: h.Response, text: Text) -> bool:
     reply = reply_of(response)
     return response.status == 200 and reply is not None and text.case_number in reply
 
 
-def hello_answered(response: kb.Response, _text: Text) -> bool:
+def hello_answered(response: h.Response, _text: Text) -> bool:
     return response.status == 200 and response.body == b"hello"
 
 
 @dataclass(frozen=True)
 class Target:
     name: str
-    server: kb.Server
+    server: h.Server
     path: str
-    answered: Callable[[kb.Response, Text], bool]
+    answered: Callable[[h.Response, Text], bool]
     wrong_answer: str  # the error counted when a 200 is not the expected answer
 
 
 # --------------------------------------------------------------------------- load
 
 
-def sender_loop(sender: Sender, target: Target, window: tuple[float, float], stop: threading.Event) -> kb.Recorder:
+def sender_loop(sender: Sender, target: Target, window: tuple[float, float], stop: threading.Event) -> h.Recorder:
     """One sender delivering its texts until the window ends."""
-    def check(response: kb.Response) -> str | None:
+    def check(response: h.Response) -> str | None:
         if response.status != 200:
             return f"HTTP {response.status}"
         return None if target.answered(response, sender.text) else target.wrong_answer
 
     key = sender.text.kind if target.path == WEBHOOK else f"POST {target.path}"  # a sender's texts are of one kind
-    return kb.request_loop(key, partial(sender.deliver_next, target.path), check, window, stop)
+    return h.request_loop(key, partial(sender.deliver_next, target.path), check, window, stop)
 
 
-def run_load(target: Target, senders: list[Sender], warmup: float, seconds: float) -> kb.LoadResult:
+def run_load(target: Target, senders: list[Sender], warmup: float, seconds: float) -> h.LoadResult:
     loops = [partial(sender_loop, sender, target) for sender in senders]
-    return kb.run_load(target.name, target.server, loops, warmup, seconds, who="senders")
+    return h.run_load(target.name, target.server, loops, warmup, seconds, who="senders")
 
 
 # --------------------------------------------------------------------------- setup
@@ -212,7 +210,7 @@ def stored_messages(database_url: str) -> dict[str, int]:
     else:
         import psycopg
 
-        with psycopg.connect(kb.libpq_url(database_url), connect_timeout=10) as connection:
+        with psycopg.connect(h.libpq_url(database_url), connect_timeout=10) as connection:
             stored, failed, locked = connection.execute(query).fetchone()
     return {"stored": stored, "failed_lookups": failed, "locked_numbers": locked}
 
@@ -220,10 +218,10 @@ def stored_messages(database_url: str) -> dict[str, int]:
 # --------------------------------------------------------------------------- report
 
 
-def targets(sms: kb.LoadResult, hello: kb.LoadResult, storage: dict) -> list[dict]:
+def targets(sms: h.LoadResult, hello: h.LoadResult, storage: dict) -> list[dict]:
     kept = (storage["stored"] == storage["expected"] and storage["failed_lookups"] == 0
             and storage["locked_numbers"] == 0)
-    return kb.load_targets("webhook", sms, hello, "bare app", P99_TARGET_MS, THROUGHPUT_TARGET) + [
+    return h.load_targets("webhook", sms, hello, "bare app", P99_TARGET_MS, THROUGHPUT_TARGET) + [
         {"target": "one stored message per answer, no failed lookup",
          "measured": f"{storage['stored']} stored / {storage['expected']} answered, "
                      f"{storage['failed_lookups']} failed lookups, {storage['locked_numbers']} numbers locked",
@@ -231,36 +229,36 @@ def targets(sms: kb.LoadResult, hello: kb.LoadResult, storage: dict) -> list[dic
     ]
 
 
-def print_report(setup: dict, sms: kb.LoadResult, hello: kb.LoadResult, goals: list[dict]) -> None:
+def print_report(setup: dict, sms: h.LoadResult, hello: h.LoadResult, goals: list[dict]) -> None:
     print(f"## SMS webhook benchmark ({setup['database']}, {setup['workers']} gunicorn sync workers, "
           f"{setup['clients']} senders, {setup['seconds']:g} s after {setup['warmup']:g} s warm-up, "
           f"{setup['cores']} cores)\n")
-    kb.print_noise_warnings(setup, [sms, hello], baseline=hello)
-    print(kb.load_table([sms, hello]), "\n")
+    h.print_noise_warnings(setup, [sms, hello], baseline=hello)
+    print(h.load_table([sms, hello]), "\n")
     print(f"'sms': signed STATUS texts POSTed to {WEBHOOK}, each a new MessageSid; 'hello': the same signed forms "
           f"POSTed to a bare Flask app. CPU columns: cores in use (of {setup['cores']}) by the app's gunicorn, by "
           "this bench, and by everything else (kernel, database server, other people's work). Gunicorn's sync "
           "workers close the connection after every response, hence one TCP connect per request. Closed loop "
           "without think time: mean latency = senders / throughput (Little's law).\n")
-    print(kb.path_table(sms, "text"), "\n")
+    print(h.path_table(sms, "text"), "\n")
     print(f"gunicorn CPU per request: sms {sms.cpu_ms_per_request:.2f} ms, hello {hello.cpu_ms_per_request:.2f} ms\n")
-    print(kb.targets_table(goals), "\n")
-    kb.print_verdicts(goals)
+    print(h.targets_table(goals), "\n")
+    h.print_verdicts(goals)
 
 
 # --------------------------------------------------------------------------- main
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = kb.argument_parser(__doc__)
-    kb.add_common_arguments(parser, clients=50, who="senders")
+    parser = h.argument_parser(__doc__)
+    h.add_common_arguments(parser, clients=50, who="senders")
     args = parser.parse_args(argv)
-    kb.check_common_arguments(parser, args)
+    h.check_common_arguments(parser, args)
     return args
 
 
 def drive(target: Target, args: argparse.Namespace, cases: list[dict], validator: RequestValidator,
-          run_tag: str) -> tuple[kb.LoadResult, int]:
+          run_tag: str) -> tuple[h.LoadResult, int]:
     """The load on one target, and how many webhook answers (warm-up included) were 200s."""
     senders = [Sender(target.server.port, i, texts_for(i, cases), validator, run_tag) for i in range(args.clients)]
     try:
@@ -271,18 +269,18 @@ def drive(target: Target, args: argparse.Namespace, cases: list[dict], validator
 
 
 def run(args: argparse.Namespace, tmpdir: Path, cleanups: list) -> int:
-    database_url = kb.throw_away_database(args, tmpdir, cleanups)
+    database_url = h.throw_away_database(args, tmpdir, cleanups)
     auth_token = secrets.token_hex(16)
-    env = {**kb.kiosk_environ(tmpdir, database_url, PUBLIC_URL),
+    env = {**h.kiosk_environ(tmpdir, database_url, PUBLIC_URL),
            "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": auth_token, "TWILIO_FROM_NUMBER": FROM_NUMBER}
-    cases = kb.demo_data(env)["cases"]
+    cases = h.demo_data(env)["cases"]
     if not cases:
         raise BenchError("the demo data has no cases")
 
-    sms_server, hello_server = kb.start_with_baseline(args, env, kb.free_port(), "form_app", tmpdir, cleanups)
+    sms_server, hello_server = h.start_with_baseline(args, env, h.free_port(), "form_app", tmpdir, cleanups)
     validator, run_tag = RequestValidator(auth_token), secrets.token_hex(4)
     primed = first_contact(sms_server.port, cases, validator, run_tag)
-    busy_before = kb.background_busy()
+    busy_before = h.background_busy()
     webhook = Target("sms", sms_server, WEBHOOK, webhook_answered, "no <Message> with the case number")
     sms, answered = drive(webhook, args, cases, validator, run_tag)
     storage = {**stored_messages(database_url), "expected": primed + answered}
@@ -290,16 +288,16 @@ def run(args: argparse.Namespace, tmpdir: Path, cleanups: list) -> int:
     hello, _ = drive(bare, args, cases, validator, run_tag)
 
     goals = targets(sms, hello, storage)
-    setup = kb.setup_of(args, busy_before, public_url=PUBLIC_URL, phones=[TRUSTED_PHONE, *CODE_PHONES])
+    setup = h.setup_of(args, busy_before, public_url=PUBLIC_URL, phones=[TRUSTED_PHONE, *CODE_PHONES])
     print_report(setup, sms, hello, goals)
-    kb.write_json(args.json, {"setup": setup, "load": kb.load_json(sms, hello), "storage": storage, "targets": goals})
-    return kb.exit_code(args.strict, goals)
+    h.write_json(args.json, {"setup": setup, "load": h.load_json(sms, hello), "storage": storage, "targets": goals})
+    return h.exit_code(args.strict, goals)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    return kb.run_bench(lambda tmpdir, cleanups: run(args, tmpdir, cleanups), prefix="sms-bench-",
-                        time_limit=int(90 + 2 * (args.warmup + args.seconds)))
+    return h.run_bench(lambda tmpdir, cleanups: run(args, tmpdir, cleanups), prefix="sms-bench-",
+                       time_limit=int(90 + 2 * (args.warmup + args.seconds)))
 
 
 if __name__ == "__main__":
