@@ -130,7 +130,7 @@ def build_and_install(tmp: Path, eos_bias: float) -> packages.Package:
     archive = build_package(tmp / "build", SOURCE, TARGET, sentences=training_corpus(), eos_bias=eos_bias, **MODEL)
     package = packages.install(archive, tmp / "packages")
     h.log(f"built and installed {package.label} in {time.perf_counter() - started:.1f} s"
-        f" ({package.size() / 1e6:.0f} MB)")
+          f" ({package.size() / 1e6:.0f} MB)")
     shutil.rmtree(tmp / "build")
     return package
 
@@ -175,7 +175,7 @@ class Replay:
     so that timing the engine with it measures the engine's own work only."""
 
     def __init__(self, tokens: list[list[str]], hypotheses: list[list[str]]):
-        self.answers = {tuple(t): SimpleNamespace(hypotheses=[h]) for t, h in zip(tokens, hypotheses)}
+        self.answers = {tuple(t): SimpleNamespace(hypotheses=[hyp]) for t, hyp in zip(tokens, hypotheses)}
 
     def translate_batch(self, chunks: list[list[str]], **options) -> list[SimpleNamespace]:
         return [self.answers[tuple(chunk)] for chunk in chunks]
@@ -210,7 +210,7 @@ def engine_own_work(engine: Engine, package: packages.Package, sentences: list[s
         "route_s": best_of(lambda: [engine.route(SOURCE, TARGET) for _ in sentences], repeat),
         "split_s": best_of(lambda: [pieces(s, SOURCE) for s in sentences], repeat),
         "tokenize_s": best_of(lambda: [loaded.encode(s) for s in sentences], repeat),
-        "decode_s": best_of(lambda: [loaded.tokenizer.decode(h) for h in hypotheses], repeat),
+        "decode_s": best_of(lambda: [loaded.tokenizer.decode(hyp) for hyp in hypotheses], repeat),
     }
 
 
@@ -252,11 +252,11 @@ def measure_beam(package: packages.Package, raw: Raw, sentences: list[str], subs
         "engine_batched_s": min(batched["engine"]),
         "raw_alone_s": min(alone["raw"]) * len(sentences) / len(subset),
         "engine_alone_s": min(alone["engine"]) * len(sentences) / len(subset),
-        "output_pieces_mean": statistics.mean(len(h) for h in raw_out),
-        "output_pieces_min": min(len(h) for h in raw_out),
-        "output_pieces_max": max(len(h) for h in raw_out),
+        "output_pieces_mean": statistics.mean(len(hyp) for hyp in raw_out),
+        "output_pieces_min": min(len(hyp) for hyp in raw_out),
+        "output_pieces_max": max(len(hyp) for hyp in raw_out),
         # Same batch, same order: the engine must give exactly what CTranslate2 gives.
-        "engine_differs_from_raw": sum(raw.tokenizer.decode(h) != t for h, t in zip(raw_out, engine_texts)),
+        "engine_differs_from_raw": sum(raw.tokenizer.decode(hyp) != t for hyp, t in zip(raw_out, engine_texts)),
         # int8 is not batch-invariant (tests/argos_package.py): some outputs change alone.
         "alone_differs_from_batched": sum(batched_by_sentence[s] != t for s, t in zip(subset, alone_out["engine"])),
     }
