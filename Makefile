@@ -73,7 +73,7 @@ test: setup check-strings
 
 bench: setup
 	$(BIN)/python bench/kiosk_pages.py
-	$(BIN)/python bench/translation.py
+	PYTHONPATH=. $(BIN)/python bench/translation.py
 
 clean:
 	rm -rf $(VENV) $(INSTANCE) translations/*/LC_MESSAGES/*.mo

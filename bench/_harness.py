@@ -1,7 +1,8 @@
-"""What the benches share: HTTP clients, gunicorn, throw-away databases, CPU readings, tables, main().
+"""What the benches share: HTTP clients, gunicorn, throw-away databases, the CPU meter, latency summaries,
+tables, main().
 
-Imported by bench/kiosk_pages.py, bench/sms_status.py and bench/staff_pages.py, which are run as
-`.venv/bin/python bench/<name>.py`; the product comes from the virtualenv (installed editable).
+Imported by every bench in bench/, each run as `.venv/bin/python bench/<name>.py` (so bench/ is on sys.path);
+the product comes from the virtualenv (installed editable).
 """
 from __future__ import annotations
 
@@ -137,11 +138,12 @@ def venv_tool(name: str) -> str:
 
 
 def clean_environ() -> dict[str, str]:
-    """The caller's environment minus any KIOSK_* setting that could change what is measured."""
-    return {key: value for key, value in os.environ.items() if not key.startswith("KIOSK_")}
+    """The caller's environment minus any KIOSK_* setting that could change what is measured, and minus the
+    caller's Twilio account: nothing but 127.0.0.1 is contacted."""
+    return {key: value for key, value in os.environ.items() if not key.startswith(("KIOSK_", "TWILIO_"))}
 
 
-def kiosk_environ(tmpdir: Path, port: int, database_url: str) -> dict[str, str]:
+def kiosk_environ(tmpdir: Path, database_url: str, public_url: str) -> dict[str, str]:
     env = clean_environ()
     env.update(
         KIOSK_ENV="production",
@@ -149,9 +151,16 @@ def kiosk_environ(tmpdir: Path, port: int, database_url: str) -> dict[str, str]:
         KIOSK_INSTANCE_PATH=str(tmpdir),
         KIOSK_DATABASE_URL=database_url,
         KIOSK_COOKIE_SECURE="0",
-        KIOSK_PUBLIC_URL=f"http://{HOST}:{port}",
+        KIOSK_PUBLIC_URL=public_url,
     )
     return env
+
+
+def demo_data(env: dict[str, str]) -> dict:
+    """Migrates the throw-away database and loads the demo data; what `kioskctl demo --json` describes."""
+    log("migrating and loading demo data")
+    kioskctl(env, "db", "upgrade")
+    return json.loads(kioskctl(env, "demo", "--json", "--force"))
 
 
 def kioskctl(env: dict[str, str], *args: str, timeout: float = 120) -> str:
@@ -178,7 +187,8 @@ class Server:
 
 
 def start_gunicorn(name: str, app_spec: str, chdir: Path, port: int, workers: int,
-                   env: dict[str, str], tmpdir: Path) -> Server:
+                   env: dict[str, str], tmpdir: Path, cleanups: list) -> Server:
+    """Serves app_spec (module:app, imported from chdir) under gunicorn; stopped at cleanup."""
     log_path = tmpdir / f"gunicorn-{name}.log"
     command = [
         venv_tool("gunicorn"), "--workers", str(workers), "--threads", "1",
@@ -188,7 +198,9 @@ def start_gunicorn(name: str, app_spec: str, chdir: Path, port: int, workers: in
         # A session of its own: Ctrl-C reaches only the bench, which then stops the server itself.
         process = subprocess.Popen(command, env=env, stdout=log_file, stderr=subprocess.STDOUT,
                                    stdin=subprocess.DEVNULL, start_new_session=True)
-    return Server(name, port, process, log_path)
+    server = Server(name, port, process, log_path)
+    cleanups.append(lambda: stop_server(server))
+    return server
 
 
 def wait_until_serving(server: Server, path: str, timeout: float = 60.0) -> None:
@@ -206,6 +218,21 @@ def wait_until_serving(server: Server, path: str, timeout: float = 60.0) -> None
             pass
         time.sleep(0.1)
     raise BenchError(f"{server.name} server did not answer 200 on {path} within {timeout:.0f} s:\n{server.log_tail()}")
+
+
+def start_with_baseline(args: argparse.Namespace, env: dict[str, str], port: int, baseline: str, tmpdir: Path,
+                        cleanups: list) -> tuple[Server, Server]:
+    """The product as in production (kiosk.wsgi:app) on port, and bench/hello_app.py's bare Flask app named
+    baseline on a port of its own, under the same gunicorn settings."""
+    hello_port = free_port()
+    log(f"starting gunicorn x2 ({args.workers} workers each) on ports {port} and {hello_port}")
+    product = start_gunicorn("kiosk", "kiosk.wsgi:app", ROOT, port, args.workers, env, tmpdir, cleanups)
+    hello_env = {**clean_environ(), "PYTHONDONTWRITEBYTECODE": "1"}  # no __pycache__ in bench/
+    hello = start_gunicorn("hello", f"hello_app:{baseline}", BENCH_DIR, hello_port, args.workers, hello_env, tmpdir,
+                           cleanups)
+    wait_until_serving(product, "/healthz")
+    wait_until_serving(hello, "/")
+    return product, hello
 
 
 def stop_server(server: Server) -> None:
@@ -248,10 +275,10 @@ def libpq_url(url: str) -> str:
 class PostgresSchema:
     """A fresh schema for one run, dropped at the end."""
 
-    def __init__(self, url: str, suffix: str = ""):
+    def __init__(self, url: str):
         require_loopback(url)
         self.url = url
-        self.name = f"kiosk_bench_{secrets.token_hex(5)}{suffix}"
+        self.name = f"kiosk_bench_{secrets.token_hex(5)}"
         self.created = False
 
     def create(self) -> str:
@@ -271,13 +298,15 @@ class PostgresSchema:
             connection.execute(statement)
 
 
-def throw_away_database(args: argparse.Namespace, tmpdir: Path, cleanups: list) -> tuple[str, PostgresSchema | None]:
-    """(URL for the product, its PostgreSQL schema): a SQLite file in tmpdir, or a fresh schema (then dropped)."""
+def throw_away_database(args: argparse.Namespace, tmpdir: Path, cleanups: list) -> str:
+    """The product's database URL: a SQLite file in tmpdir, or a fresh PostgreSQL schema (dropped at cleanup)."""
     if not args.database_url:
-        return f"sqlite:///{tmpdir / 'bench.sqlite3'}", None
+        log("a throw-away SQLite database")
+        return f"sqlite:///{tmpdir / 'bench.sqlite3'}"
     schema = PostgresSchema(args.database_url)
     cleanups.append(schema.drop)
-    return schema.create(), schema
+    log(f"a throw-away PostgreSQL schema, {schema.name}")
+    return schema.create()
 
 
 # --------------------------------------------------------------------------- CPU
@@ -308,35 +337,30 @@ def machine_cpu() -> tuple[float, float]:
     return sum(values) - idle, sum(values)
 
 
-def machine_cores() -> int:
-    return os.cpu_count() or 1
-
-
-def background_busy(seconds: float = 1.0) -> float:
-    """How busy the machine is (percent of all cores) with the bench idle: other people's work skews the figures."""
-    busy_before, total_before = machine_cpu()
-    time.sleep(seconds)
-    busy_after, total_after = machine_cpu()
-    return 100.0 * (busy_after - busy_before) / max(1, total_after - total_before)
-
-
 @dataclass
 class CpuSample:
+    """The CPU meter: two samples give the cores in use between them (cpu_use)."""
+
+    wall: float
     bench: float
     server: float
     machine_busy: float
     machine_total: float
 
     @classmethod
-    def take(cls, server_pid: int, client_pid: int | None = None) -> "CpuSample":
-        """client_pid: a load generator of its own (wrk), counted with this bench."""
+    def take(cls, server_pid: int | None = None, client_pid: int | None = None) -> "CpuSample":
+        """server_pid: a server's process tree; client_pid: a load generator of its own (wrk), counted with
+        this bench."""
         busy, total = machine_cpu()
         bench = time.process_time() + (cpu_seconds_of_tree(client_pid) if client_pid else 0.0)
-        return cls(bench, cpu_seconds_of_tree(server_pid), busy, total)
+        server = cpu_seconds_of_tree(server_pid) if server_pid else 0.0
+        return cls(time.perf_counter(), bench, server, busy, total)
 
 
-def cpu_use(before: CpuSample, after: CpuSample, seconds: float) -> dict[str, float]:
-    """Cores in use over a window: by the server, by this bench, and by everything else."""
+def cpu_use(before: CpuSample, after: CpuSample, seconds: float | None = None) -> dict[str, float]:
+    """Cores in use between two samples: by the server, by this bench, and by everything else.
+    seconds: the window the samples stand for (by default the time between them)."""
+    seconds = seconds or after.wall - before.wall
     machine_total = after.machine_total - before.machine_total
     busy_pct = 100.0 * (after.machine_busy - before.machine_busy) / machine_total if machine_total else 0.0
     cpu = {
@@ -345,8 +369,15 @@ def cpu_use(before: CpuSample, after: CpuSample, seconds: float) -> dict[str, fl
         "machine_busy_pct": busy_pct,
     }
     # Everything else that ran: the kernel, the database server, other people's jobs.
-    cpu["other_cores"] = max(0.0, busy_pct / 100 * machine_cores() - cpu["server_cores"] - cpu["bench_cores"])
+    cpu["other_cores"] = max(0.0, busy_pct / 100 * (os.cpu_count() or 1) - cpu["server_cores"] - cpu["bench_cores"])
     return cpu
+
+
+def background_busy(seconds: float = 1.0) -> float:
+    """How busy the machine is (percent of all cores) with the bench idle: other people's work skews the figures."""
+    before = CpuSample.take()
+    time.sleep(seconds)
+    return cpu_use(before, CpuSample.take())["machine_busy_pct"]
 
 
 # --------------------------------------------------------------------------- load
@@ -357,50 +388,55 @@ def sleep_until(moment: float, clock: Callable[[], float] = time.perf_counter) -
         time.sleep(min(left, 0.5))
 
 
-Loop = Callable[[tuple[float, float], threading.Event], None]
-
-
-def run_window(server: Server, loops: list[Loop], warmup: float, seconds: float,
-               join_timeout: float = 30) -> tuple[CpuSample, CpuSample]:
-    """Runs each loop(window, stop) in a thread of its own: warm-up, then the measuring window, whose
-    CPU readings it returns once the loops have finished (none starts a request after the window)."""
-    begin = time.perf_counter()
-    window = (begin + warmup, begin + warmup + seconds)
-    stop = threading.Event()
-    threads = [threading.Thread(target=loop, args=(window, stop), daemon=True) for loop in loops]
-    for thread in threads:
-        thread.start()
-    try:
-        sleep_until(window[0])
-        before = CpuSample.take(server.process.pid)
-        sleep_until(window[1])
-        after = CpuSample.take(server.process.pid)
-        deadline = time.perf_counter() + join_timeout  # the last requests of the window finish
-        for thread in threads:
-            thread.join(timeout=max(0.0, deadline - time.perf_counter()))
-    finally:
-        stop.set()
-    return before, after
+def cpu_in_window(window: tuple[float, float], server: Server, client_pid: int | None = None,
+                  clock: Callable[[], float] = time.perf_counter) -> dict[str, float]:
+    """Waits until the window has passed (on clock); the cores in use during it."""
+    sleep_until(window[0], clock)
+    before = CpuSample.take(server.process.pid, client_pid)
+    sleep_until(window[1], clock)
+    return cpu_use(before, CpuSample.take(server.process.pid, client_pid), window[1] - window[0])
 
 
 @dataclass
 class Recorder:
-    """One client's measurements inside the window."""
+    """Requests' times (seconds) and statuses by key (a page, a kind of text), and what went wrong."""
 
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     statuses: Counter = field(default_factory=Counter)
-    errors: Counter = field(default_factory=Counter)  # (path, reason) -> count
-    connections: int = 0
+    errors: Counter = field(default_factory=Counter)  # (key, reason) -> count
+    connections: int = 0  # TCP connections opened
 
-    def record(self, path: str, seconds: float, response: Response) -> None:
-        self.latencies[path].append(seconds)
-        self.statuses[response.status] += 1
-        self.connections += response.new_connection
-        if not 200 <= response.status < 400:
-            self.errors[(path, f"HTTP {response.status}")] += 1
+    def record(self, key: str, seconds: float, status: int, problem: str | None = None) -> None:
+        self.latencies[key].append(seconds)
+        self.statuses[status] += 1
+        if problem:
+            self.errors[(key, problem)] += 1
 
-    def fail(self, path: str, error: Exception) -> None:
-        self.errors[(path, type(error).__name__)] += 1
+
+def http_problem(status: int) -> str | None:
+    """What is wrong with a response of this status, for a bench that takes any success or redirect."""
+    return None if 200 <= status < 400 else f"HTTP {status}"
+
+
+def request_loop(key: str, send: Callable[[], Response], check: Callable[[Response], str | None],
+                 window: tuple[float, float], stop: threading.Event) -> Recorder:
+    """One client without think time: send() after send() until the window ends; records the requests
+    begun inside it, under key, with what check() finds wrong with each answer."""
+    recorder = Recorder()
+    start_at, end_at = window
+    while not stop.is_set() and (began := time.perf_counter()) < end_at:
+        try:
+            response = send()
+        except (OSError, http.client.HTTPException) as error:
+            if began >= start_at:
+                recorder.errors[(key, type(error).__name__)] += 1
+            time.sleep(0.01)  # a server that refuses must not make this loop spin
+            continue
+        elapsed = time.perf_counter() - began
+        if began >= start_at:
+            recorder.record(key, elapsed, response.status, check(response))
+            recorder.connections += response.new_connection
+    return recorder
 
 
 def percentile(sorted_values: list[float], q: float) -> float:
@@ -411,10 +447,12 @@ def percentile(sorted_values: list[float], q: float) -> float:
     return sorted_values[rank - 1]
 
 
-def latency_summary(values: list[float]) -> dict:
-    ordered = sorted(values)
+def latency_summary(seconds: list[float]) -> dict:
+    """How many requests, and their p50, p99, mean and max in ms (NaN when there are none)."""
+    ordered = sorted(seconds)
     ms = 1000.0
     return {
+        "requests": len(ordered),
         "p50_ms": percentile(ordered, 50) * ms,
         "p99_ms": percentile(ordered, 99) * ms,
         "mean_ms": (sum(ordered) / len(ordered) * ms) if ordered else float("nan"),
@@ -434,30 +472,23 @@ class LoadResult:
     cpu: dict[str, float]
 
     @classmethod
-    def combine(cls, name, clients, seconds, recorders: list[Recorder], before: CpuSample, after: CpuSample):
-        latencies, statuses, errors, connections = defaultdict(list), Counter(), Counter(), 0
-        for recorder in recorders:
-            for path, values in recorder.latencies.items():
-                latencies[path].extend(values)
-            statuses.update(recorder.statuses)
-            errors.update(recorder.errors)
-            connections += recorder.connections
-        return cls(name, clients, seconds, dict(latencies), statuses, errors, connections,
-                   cpu_use(before, after, seconds))
+    def of(cls, name: str, clients: int, seconds: float, parts: list, cpu: dict[str, float]) -> "LoadResult":
+        """The requests of several Recorders (or LoadResults) as one result."""
+        latencies, statuses, errors = defaultdict(list), Counter(), Counter()
+        for part in parts:
+            for key, values in part.latencies.items():
+                latencies[key].extend(values)
+            statuses.update(part.statuses)
+            errors.update(part.errors)
+        return cls(name, clients, seconds, dict(latencies), statuses, errors,
+                   sum(part.connections for part in parts), cpu)
 
     @classmethod
     def pooled(cls, parts: list["LoadResult"]) -> "LoadResult":
         """Several measuring windows of one load as one: requests pooled, CPU averaged over their time."""
-        latencies, statuses, errors = defaultdict(list), Counter(), Counter()
-        for part in parts:
-            for path, values in part.latencies.items():
-                latencies[path].extend(values)
-            statuses.update(part.statuses)
-            errors.update(part.errors)
         seconds = sum(part.seconds for part in parts)
         cpu = {key: sum(part.cpu[key] * part.seconds for part in parts) / seconds for key in parts[0].cpu}
-        return cls(parts[0].name, parts[0].clients, seconds, dict(latencies), statuses, errors,
-                   sum(part.connections for part in parts), cpu)
+        return cls.of(parts[0].name, parts[0].clients, seconds, parts, cpu)
 
     @property
     def requests(self) -> int:
@@ -471,6 +502,11 @@ class LoadResult:
     def throughput(self) -> float:
         return self.requests / self.seconds
 
+    @property
+    def cpu_ms_per_request(self) -> float:
+        """gunicorn's CPU per request (on SQLite the database's work included: it runs in the workers)."""
+        return 1000 * self.cpu["server_cores"] / self.throughput if self.requests else float("nan")
+
     def overall(self) -> dict:
         return latency_summary([v for values in self.latencies.values() for v in values])
 
@@ -478,27 +514,42 @@ class LoadResult:
         out = {}
         for path, values in self.latencies.items():
             errors = sum(n for (p, _), n in self.errors.items() if p == path)
-            out[path] = {"requests": len(values), "errors": errors, **latency_summary(values)}
+            out[path] = {**latency_summary(values), "errors": errors}
         return out
 
     def as_json(self) -> dict:
         return {
-            "clients": self.clients, "seconds": self.seconds, "requests": self.requests,
-            "throughput_rps": self.throughput, **self.overall(), "errors": self.error_count,
+            "clients": self.clients, "seconds": self.seconds, "throughput_rps": self.throughput,
+            **self.overall(), "errors": self.error_count,
             "error_kinds": {f"{p} {why}": n for (p, why), n in self.errors.items()},
             "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
-            "tcp_connections_opened": self.connections, "cpu": self.cpu, "per_path": self.per_path(),
+            "tcp_connections_opened": self.connections, "cpu": self.cpu,
+            "gunicorn_cpu_ms_per_request": self.cpu_ms_per_request, "per_path": self.per_path(),
         }
 
 
-def run_load(name: str, server: Server, loops: list[Callable[[tuple[float, float], threading.Event, list], None]],
-             warmup: float, seconds: float, who: str = "clients") -> LoadResult:
-    """One Recorder per loop(window, stop, recorders), combined with the window's CPU readings."""
+def run_load(name: str, server: Server, loops: list[Callable[[tuple[float, float], threading.Event], Recorder]],
+             warmup: float, seconds: float, who: str = "clients", join_timeout: float = 30) -> LoadResult:
+    """Runs each loop(window, stop) in a thread of its own: a warm-up, then the measuring window. The result:
+    the loops' Recorders, once they have finished (none starts a request after the window), with the
+    window's CPU readings."""
     log(f"loading {name}: {len(loops)} {who}, {warmup:g} s warm-up + {seconds:g} s measured")
+    begin = time.perf_counter()
+    window = (begin + warmup, begin + warmup + seconds)
+    stop = threading.Event()
     recorders: list[Recorder] = []
-    before, after = run_window(server, [lambda window, stop, loop=loop: loop(window, stop, recorders)
-                                        for loop in loops], warmup, seconds)
-    return LoadResult.combine(name, len(loops), seconds, recorders, before, after)
+    threads = [threading.Thread(target=lambda loop=loop: recorders.append(loop(window, stop)), daemon=True)
+               for loop in loops]
+    for thread in threads:
+        thread.start()
+    try:
+        cpu = cpu_in_window(window, server)
+        deadline = time.perf_counter() + join_timeout  # the last requests of the window finish
+        for thread in threads:
+            thread.join(timeout=max(0.0, deadline - time.perf_counter()))
+    finally:
+        stop.set()
+    return LoadResult.of(name, len(loops), seconds, recorders, cpu)
 
 
 # --------------------------------------------------------------------------- load with wrk
@@ -548,10 +599,7 @@ def wrk_load(name: str, server: Server, browsers: list[Browser], warmup: float, 
     process = subprocess.Popen(command, env={**os.environ, "BENCH_PLAN": str(plan)}, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
     try:
-        sleep_until(window[0], time.monotonic)  # wrk's Lua reads the same clock
-        before = CpuSample.take(server.process.pid, process.pid)
-        sleep_until(window[1], time.monotonic)
-        after = CpuSample.take(server.process.pid, process.pid)
+        cpu = cpu_in_window(window, server, process.pid, time.monotonic)  # wrk's Lua reads the same clock
         out, err = process.communicate(timeout=seconds + warmup + WRK_SLACK + 30)
     finally:
         if process.poll() is None:
@@ -559,31 +607,28 @@ def wrk_load(name: str, server: Server, browsers: list[Browser], warmup: float, 
             process.wait()
     if process.returncode != 0 or err.strip():
         raise BenchError(f"wrk failed ({process.returncode}): {err.strip()[-2000:]}")
-    return parse_wrk_output(name, len(browsers), seconds, out, cpu_use(before, after, seconds))
+    return parse_wrk_output(name, len(browsers), seconds, out, cpu)
 
 
 def parse_wrk_output(name: str, clients: int, seconds: float, out: str, cpu: dict[str, float]) -> LoadResult:
     """The lines bench/wrk_browsers.lua's done() prints, after wrk's own summary."""
-    latencies, statuses, errors, closes = defaultdict(list), Counter(), Counter(), 0
+    recorder = Recorder()
     for line in out.splitlines():
         kind, _, rest = line.partition(" ")
         if kind == "request":
             path, status, took = rest.split()
-            latencies[path].append(float(took))
-            statuses[int(status)] += 1
-            if not 200 <= int(status) < 400:
-                errors[(path, f"HTTP {status}")] += 1
+            recorder.record(path, float(took), int(status), http_problem(int(status)))
         elif kind == "unfinished":
-            errors[(rest, "unanswered when wrk stopped")] += 1
+            recorder.errors[(rest, "unanswered when wrk stopped")] += 1
         elif kind == "closes":
-            closes += int(rest)
+            recorder.connections += int(rest)
         elif kind == "socket-errors":
             for what, count in zip(("connect", "read", "write", "timeout"), rest.split()):
                 if int(count):
-                    errors[("(socket)", f"{what} error")] += int(count)
-    if not latencies:
+                    recorder.errors[("(socket)", f"{what} error")] += int(count)
+    if not recorder.latencies:
         raise BenchError(f"wrk recorded no request for {name}:\n{out[-2000:]}")
-    return LoadResult(name, clients, seconds, dict(latencies), statuses, errors, closes, cpu)
+    return LoadResult.of(name, clients, seconds, [recorder], cpu)
 
 
 # --------------------------------------------------------------------------- report
@@ -602,7 +647,11 @@ def markdown_table(headers: list[str], rows: list[list], right: set[int] | None 
 
 
 def fmt_ms(value: float) -> str:
-    return f"{value:.1f}"
+    return "-" if math.isnan(value) else f"{value:.1f}"  # NaN: nothing was measured
+
+
+def verdict(passed: bool) -> str:
+    return "PASS" if passed else "FAIL"
 
 
 def load_table(results: list[LoadResult]) -> str:
@@ -615,6 +664,12 @@ def load_table(results: list[LoadResult]) -> str:
     return markdown_table(
         ["app", "requests", "req/s", "p50 ms", "p99 ms", "mean ms", "max ms", "errors", "TCP connects",
          "CPU gunicorn", "CPU bench", "CPU other"], rows)
+
+
+def load_json(product: LoadResult, baseline: LoadResult) -> dict:
+    ratio = product.throughput / baseline.throughput if baseline.throughput else None
+    return {product.name: product.as_json(), baseline.name: baseline.as_json(),
+            f"{product.name}_to_{baseline.name}_throughput": ratio}
 
 
 def load_targets(what: str, product: LoadResult, baseline: LoadResult, baseline_name: str,
@@ -632,27 +687,55 @@ def load_targets(what: str, product: LoadResult, baseline: LoadResult, baseline_
     ]
 
 
+def path_table(result: LoadResult, heading: str, keys: list[str] | None = None) -> str:
+    """Latency by page (or kind of request), in the order of keys (by default sorted)."""
+    stats = result.per_path()
+    rows = [[key, s["requests"], fmt_ms(s["p50_ms"]), fmt_ms(s["p99_ms"]), fmt_ms(s["mean_ms"]), s["errors"]]
+            for key in keys or sorted(stats) if (s := stats.get(key))]
+    return markdown_table([heading, "requests", "p50 ms", "p99 ms", "mean ms", "errors"], rows)
+
+
 def targets_table(goals: list[dict]) -> str:
     return markdown_table(["target", "measured", "result"],
-                          [[g["target"], g["measured"], "PASS" if g["pass"] else "FAIL"] for g in goals], right=set())
+                          [[g["target"], g["measured"], verdict(g["pass"])] for g in goals], right=set())
 
 
-def print_verdicts(goals: list[dict], suffix: str = "") -> None:
+def print_verdicts(goals: list[dict]) -> None:
     for goal in goals:
-        print(f"{'PASS' if goal['pass'] else 'FAIL'}{suffix}: {goal['target']} — {goal['measured']}")
+        print(f"{verdict(goal['pass'])}: {goal['target']} — {goal['measured']}")
 
 
-def noise_warnings(setup: dict, product: LoadResult, hello: LoadResult) -> list[str]:
-    """Signs that something besides the bench used the CPU (hello and SQLite need no other process)."""
-    warnings = []
+def exit_code(strict: bool, goals: list[dict]) -> int:
+    return 1 if strict and not all(goal["pass"] for goal in goals) else 0
+
+
+def print_noise_warnings(setup: dict, results: list[LoadResult], baseline: LoadResult | None = None) -> None:
+    """Signs that something besides the bench used the CPU (the baseline, and anything on SQLite, need no
+    other process)."""
     if setup["background_busy_pct"] > 25:
-        warnings.append(f"the machine was {setup['background_busy_pct']:.0f}% busy before the load started.")
-    noisy = [r.name for r in (product, hello) if r.cpu["other_cores"] > NOISE_CORES
-             and (r is hello or setup["database"] == "SQLite")]
+        print(f"> Warning: the machine was {setup['background_busy_pct']:.0f}% busy before the load started.\n")
+    noisy = dict.fromkeys(r.name for r in results if r.cpu["other_cores"] > NOISE_CORES
+                          and (r is baseline or setup["database"] == "SQLite"))
     if noisy:
-        warnings.append(f"other processes used the CPU during the {' and '.join(noisy)} load "
-                        "(column 'CPU other'): the figures are low, run again on a quiet machine.")
-    return warnings
+        print(f"> Warning: other processes used the CPU during the {', '.join(noisy)} load (column 'CPU other'): "
+              "the figures are low, run again on a quiet machine.\n")
+
+
+def setup_of(args: argparse.Namespace, background_busy_pct: float, **more) -> dict:
+    """A load bench's settings, for its report and its JSON."""
+    return {"database": "PostgreSQL" if args.database_url else "SQLite",
+            "database_url": redacted(args.database_url or "sqlite"), "workers": args.workers,
+            "clients": args.clients, "seconds": args.seconds, "warmup": args.warmup, "cores": args.cores,
+            "python": sys.version.split()[0], "background_busy_pct": background_busy_pct, **more}
+
+
+def write_json(path: Path | None, figures: dict) -> None:
+    """--json: the figures, for whoever compares runs."""
+    if path is None:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(figures, indent=2) + "\n")
+    log(f"figures written to {path}")
 
 
 # --------------------------------------------------------------------------- main
@@ -662,10 +745,18 @@ def cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
+def argument_parser(doc: str) -> argparse.ArgumentParser:
+    """A bench's options: --help shows its docstring's first paragraph; --json and --strict for every bench."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("--json", type=Path, metavar="PATH", help="also write the figures to PATH as JSON")
+    parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    return parser
+
+
 def add_common_arguments(parser: argparse.ArgumentParser, *, clients: int, who: str = "clients", per: str = "app",
                          seconds: float = 10.0, schemas: str = "a schema of its own is made and dropped",
                          one_worker_per_core: bool = False) -> None:
-    """--clients, --seconds, --warmup, --workers, --database-url, --json, --strict; `per`: what one load is on.
+    """--clients, --seconds, --warmup, --workers, --database-url; `per`: what one load is on.
     Workers: one per core as deploy/gunicorn.conf.py has it, or gunicorn's usual 2 x cores + 1."""
     workers = cores() if one_worker_per_core else 2 * cores() + 1
     rule = "cores" if one_worker_per_core else "2 x cores + 1"
@@ -677,8 +768,6 @@ def add_common_arguments(parser: argparse.ArgumentParser, *, clients: int, who: 
                         help=f"gunicorn workers{both} (default {rule} = {workers})")
     parser.add_argument("--database-url", help="run on this PostgreSQL server (127.0.0.1 only) instead of SQLite, "
                         f"e.g. postgresql://postgres@127.0.0.1:5432/test; {schemas}")
-    parser.add_argument("--json", type=Path, metavar="PATH", help="also write the figures to PATH as JSON")
-    parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
 
 
 def check_common_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:

@@ -27,9 +27,9 @@ What it measures
   sms_inbound table must hold one row per answered message and no failed lookup.
 
   The same senders then POST the same signed forms to "/" of a bare Flask app
-  (written to the temporary directory: bench/hello_app.py answers GET only)
-  under identical gunicorn settings: the baseline. Every request of the
-  measuring window is timed (request + whole body read).
+  (form_app in bench/hello_app.py, which reads the form) under identical
+  gunicorn settings: the baseline. Every request of the measuring window is
+  timed (request + whole body read).
   Targets: webhook p99 < 100 ms, webhook throughput >= 0.5 x the bare app's,
   no errors.
 
@@ -44,31 +44,26 @@ contacted: Twilio is never called (a STATUS is answered in the webhook's own
 response). The report is printed as Markdown tables (progress goes to stderr);
 the exit code is 0 unless --strict is given and a target is missed.
 
-The servers, the load loop's bookkeeping and the tables come from
-bench/_harness.py, shared with bench/kiosk_pages.py and bench/staff_pages.py. The load
+The servers, the load loop and the tables come from bench/_harness.py. The load
 generator runs on the same machine as the servers and competes with them for the
 CPU (its own CPU use is reported next to theirs).
 """
 from __future__ import annotations
 
 import argparse
-import http.client
-import json
 import secrets
 import sqlite3
 import sys
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from itertools import count
 from pathlib import Path
 
-import _harness as kb
+import _harness as h
+from _harness import BenchError, log
 from twilio.request_validator import RequestValidator
-
-log, BenchError = kb.log, kb.BenchError
 
 PUBLIC_URL = "https://sms.bench.invalid"  # what "Twilio" signs; the requests go to 127.0.0.1
 WEBHOOK = "/sms/twilio"
@@ -78,18 +73,6 @@ TRUSTED_PHONE = "+15125550199"  # the demo's case 1 trusts it
 CODE_PHONES = [f"+1512555020{n}" for n in range(1, 6)]  # strangers who were given share codes
 P99_TARGET_MS = 100.0
 THROUGHPUT_TARGET = 0.5
-
-HELLO_POST_APP = '''"""A bare Flask app that takes the webhook's form: the baseline of bench/sms_status.py."""
-from flask import Flask, request
-
-app = Flask(__name__)
-
-
-@app.route("/", methods=["GET", "POST"])
-def hello():
-    request.form  # read the body, as any form handler does
-    return "hello"
-'''
 
 
 # --------------------------------------------------------------------------- the texts
@@ -120,126 +103,78 @@ class Sender:
     """One sender: a keep-alive connection that delivers texts as Twilio's signed webhook."""
 
     def __init__(self, port: int, index: int, texts: list[Text], validator: RequestValidator, run_tag: str):
-        self.client = kb.Client(port)
+        self.client = h.Client(port)
         self.texts = texts
         self.validator = validator
         self.sid_prefix = f"SM{run_tag}{index:08x}"  # SM + 32 hex digits, like Twilio's
         self.messages = count()
         self.turn = count()
+        self.text = texts[0] if texts else None  # the last one sent
         self.answered = 0  # 200s from the webhook, warm-up included: each one stored a message
 
-    def next_text(self) -> Text:
-        return self.texts[next(self.turn) % len(self.texts)]
+    def deliver_next(self, path: str) -> h.Response:
+        return self.deliver(path, self.texts[next(self.turn) % len(self.texts)])
 
-    def deliver(self, path: str, text: Text) -> kb.Response:
+    def deliver(self, path: str, text: Text) -> h.Response:
         """POSTs one new message (a fresh MessageSid) to path, signed for the webhook's public URL."""
         params = {"MessageSid": f"{self.sid_prefix}{next(self.messages):016x}", "From": text.phone,
                   "To": FROM_NUMBER, "Body": text.body}
         signature = self.validator.compute_signature(PUBLIC_URL + WEBHOOK, params)
         # Twilio keeps no cookies: the webhook is expected to set none (the jar would send them back).
-        return self.client.request("POST", path, params, headers={"X-Twilio-Signature": signature})
+        self.text = text
+        response = self.client.request("POST", path, params, headers={"X-Twilio-Signature": signature})
+        self.answered += path == WEBHOOK and response.status == 200
+        return response
 
     def close(self) -> None:
         self.client.close()
 
 
-def reply_of(response: kb.Response) -> str | None:
+def reply_of(response: h.Response) -> str | None:
     text = response.text
     if "<Message>" not in text:
         return None
     return text.split("<Message>", 1)[1].split("</Message>", 1)[0]
 
 
-def webhook_answered(response: kb.Response, text: Text) -> bool:
+def webhook_answered(response: h.Response, text: Text) -> bool:
     reply = reply_of(response)
     return response.status == 200 and reply is not None and text.case_number in reply
 
 
-def hello_answered(response: kb.Response, _text: Text) -> bool:
+def hello_answered(response: h.Response, _text: Text) -> bool:
     return response.status == 200 and response.body == b"hello"
 
 
 @dataclass(frozen=True)
 class Target:
     name: str
-    server: kb.Server
+    server: h.Server
     path: str
-    answered: Callable[[kb.Response, Text], bool]
+    answered: Callable[[h.Response, Text], bool]
     wrong_answer: str  # the error counted when a 200 is not the expected answer
 
 
 # --------------------------------------------------------------------------- load
 
 
-def sender_loop(sender: Sender, target: Target, window: tuple[float, float], stop: threading.Event,
-                recorders: list) -> None:
+def sender_loop(sender: Sender, target: Target, window: tuple[float, float], stop: threading.Event) -> h.Recorder:
     """One sender delivering its texts until the window ends."""
-    recorder = kb.Recorder()
-    start_at, end_at = window
-    while not stop.is_set():
-        began = time.perf_counter()
-        if began >= end_at:
-            break
-        text = sender.next_text()
-        kind = text.kind if target.path == WEBHOOK else f"POST {target.path}"
-        try:
-            response = sender.deliver(target.path, text)
-        except (OSError, http.client.HTTPException) as error:
-            if began >= start_at:
-                recorder.fail(kind, error)
-            time.sleep(0.01)
-            continue
-        elapsed = time.perf_counter() - began
-        ok = target.answered(response, text)
-        if target.path == WEBHOOK and response.status == 200:
-            sender.answered += 1
-        if began >= start_at:
-            recorder.record(kind, elapsed, response)
-            if response.status == 200 and not ok:
-                recorder.errors[(kind, target.wrong_answer)] += 1
-    recorders.append(recorder)
+    def check(response: h.Response) -> str | None:
+        if response.status != 200:
+            return f"HTTP {response.status}"
+        return None if target.answered(response, sender.text) else target.wrong_answer
+
+    key = sender.text.kind if target.path == WEBHOOK else f"POST {target.path}"  # a sender's texts are of one kind
+    return h.request_loop(key, partial(sender.deliver_next, target.path), check, window, stop)
 
 
-def run_load(target: Target, senders: list[Sender], warmup: float, seconds: float) -> kb.LoadResult:
+def run_load(target: Target, senders: list[Sender], warmup: float, seconds: float) -> h.LoadResult:
     loops = [partial(sender_loop, sender, target) for sender in senders]
-    return kb.run_load(target.name, target.server, loops, warmup, seconds, who="senders")
+    return h.run_load(target.name, target.server, loops, warmup, seconds, who="senders")
 
 
 # --------------------------------------------------------------------------- setup
-
-
-def sms_environ(tmpdir: Path, database_url: str, auth_token: str) -> dict[str, str]:
-    env = kb.clean_environ()
-    for key in [k for k in env if k.startswith("TWILIO_")]:  # the caller's Twilio account stays out of it
-        del env[key]
-    env.update(
-        KIOSK_ENV="production",
-        KIOSK_SECRET_KEY=secrets.token_hex(32),
-        KIOSK_INSTANCE_PATH=str(tmpdir),
-        KIOSK_DATABASE_URL=database_url,
-        KIOSK_PUBLIC_URL=PUBLIC_URL,
-        TWILIO_ACCOUNT_SID=ACCOUNT_SID,
-        TWILIO_AUTH_TOKEN=auth_token,
-        TWILIO_FROM_NUMBER=FROM_NUMBER,
-    )
-    return env
-
-
-def start_servers(args: argparse.Namespace, env: dict[str, str], tmpdir: Path,
-                  cleanups: list) -> tuple[kb.Server, kb.Server]:
-    sms_port, hello_port = kb.free_port(), kb.free_port()
-    log(f"starting gunicorn x2 ({args.workers} workers each) on ports {sms_port} and {hello_port}")
-    sms_server = kb.start_gunicorn("kiosk", "kiosk.wsgi:app", kb.ROOT, sms_port, args.workers, env, tmpdir)
-    cleanups.append(lambda: kb.stop_server(sms_server))
-    hello_dir = tmpdir / "hello"
-    hello_dir.mkdir()
-    (hello_dir / "hello_post.py").write_text(HELLO_POST_APP)
-    hello_env = {**kb.clean_environ(), "PYTHONDONTWRITEBYTECODE": "1"}
-    hello_server = kb.start_gunicorn("hello", "hello_post:app", hello_dir, hello_port, args.workers, hello_env, tmpdir)
-    cleanups.append(lambda: kb.stop_server(hello_server))
-    kb.wait_until_serving(sms_server, "/healthz")
-    kb.wait_until_serving(hello_server, "/")
-    return sms_server, hello_server
 
 
 def first_contact(port: int, cases: list[dict], validator: RequestValidator, run_tag: str) -> int:
@@ -275,7 +210,7 @@ def stored_messages(database_url: str) -> dict[str, int]:
     else:
         import psycopg
 
-        with psycopg.connect(kb.libpq_url(database_url), connect_timeout=10) as connection:
+        with psycopg.connect(h.libpq_url(database_url), connect_timeout=10) as connection:
             stored, failed, locked = connection.execute(query).fetchone()
     return {"stored": stored, "failed_lookups": failed, "locked_numbers": locked}
 
@@ -283,17 +218,10 @@ def stored_messages(database_url: str) -> dict[str, int]:
 # --------------------------------------------------------------------------- report
 
 
-def kind_table(result: kb.LoadResult) -> str:
-    stats = result.per_path()
-    rows = [[kind, s["requests"], kb.fmt_ms(s["p50_ms"]), kb.fmt_ms(s["p99_ms"]), kb.fmt_ms(s["mean_ms"]),
-             s["errors"]] for kind, s in sorted(stats.items())]
-    return kb.markdown_table(["text", "requests", "p50 ms", "p99 ms", "mean ms", "errors"], rows)
-
-
-def targets(sms: kb.LoadResult, hello: kb.LoadResult, storage: dict) -> list[dict]:
+def targets(sms: h.LoadResult, hello: h.LoadResult, storage: dict) -> list[dict]:
     kept = (storage["stored"] == storage["expected"] and storage["failed_lookups"] == 0
             and storage["locked_numbers"] == 0)
-    return kb.load_targets("webhook", sms, hello, "bare app", P99_TARGET_MS, THROUGHPUT_TARGET) + [
+    return h.load_targets("webhook", sms, hello, "bare app", P99_TARGET_MS, THROUGHPUT_TARGET) + [
         {"target": "one stored message per answer, no failed lookup",
          "measured": f"{storage['stored']} stored / {storage['expected']} answered, "
                      f"{storage['failed_lookups']} failed lookups, {storage['locked_numbers']} numbers locked",
@@ -301,54 +229,36 @@ def targets(sms: kb.LoadResult, hello: kb.LoadResult, storage: dict) -> list[dic
     ]
 
 
-def print_report(setup: dict, sms: kb.LoadResult, hello: kb.LoadResult, goals: list[dict]) -> None:
+def print_report(setup: dict, sms: h.LoadResult, hello: h.LoadResult, goals: list[dict]) -> None:
     print(f"## SMS webhook benchmark ({setup['database']}, {setup['workers']} gunicorn sync workers, "
           f"{setup['clients']} senders, {setup['seconds']:g} s after {setup['warmup']:g} s warm-up, "
           f"{setup['cores']} cores)\n")
-    for warning in kb.noise_warnings(setup, sms, hello):
-        print(f"> Warning: {warning}\n")
-    print(kb.load_table([sms, hello]), "\n")
+    h.print_noise_warnings(setup, [sms, hello], baseline=hello)
+    print(h.load_table([sms, hello]), "\n")
     print(f"'sms': signed STATUS texts POSTed to {WEBHOOK}, each a new MessageSid; 'hello': the same signed forms "
           f"POSTed to a bare Flask app. CPU columns: cores in use (of {setup['cores']}) by the app's gunicorn, by "
           "this bench, and by everything else (kernel, database server, other people's work). Gunicorn's sync "
           "workers close the connection after every response, hence one TCP connect per request. Closed loop "
           "without think time: mean latency = senders / throughput (Little's law).\n")
-    print(kind_table(sms), "\n")
-    cpu_ms = {r.name: 1000 * r.cpu["server_cores"] / r.throughput for r in (sms, hello) if r.throughput}
-    if len(cpu_ms) == 2:
-        print(f"gunicorn CPU per request: sms {cpu_ms['sms']:.2f} ms, hello {cpu_ms['hello']:.2f} ms\n")
-    print(kb.targets_table(goals), "\n")
-    kb.print_verdicts(goals)
-
-
-def write_json(path: Path, setup: dict, sms: kb.LoadResult, hello: kb.LoadResult, storage: dict,
-               goals: list[dict]) -> None:
-    figures = {
-        "setup": setup,
-        "load": {"sms": sms.as_json(), "hello": hello.as_json(),
-                 "sms_to_hello_throughput": sms.throughput / hello.throughput if hello.throughput else None},
-        "storage": storage,
-        "targets": goals,
-    }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(figures, indent=2) + "\n")
-    log(f"figures written to {path}")
+    print(h.path_table(sms, "text"), "\n")
+    print(f"gunicorn CPU per request: sms {sms.cpu_ms_per_request:.2f} ms, hello {hello.cpu_ms_per_request:.2f} ms\n")
+    print(h.targets_table(goals), "\n")
+    h.print_verdicts(goals)
 
 
 # --------------------------------------------------------------------------- main
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    kb.add_common_arguments(parser, clients=50, who="senders")
+    parser = h.argument_parser(__doc__)
+    h.add_common_arguments(parser, clients=50, who="senders")
     args = parser.parse_args(argv)
-    kb.check_common_arguments(parser, args)
+    h.check_common_arguments(parser, args)
     return args
 
 
 def drive(target: Target, args: argparse.Namespace, cases: list[dict], validator: RequestValidator,
-          run_tag: str) -> tuple[kb.LoadResult, int]:
+          run_tag: str) -> tuple[h.LoadResult, int]:
     """The load on one target, and how many webhook answers (warm-up included) were 200s."""
     senders = [Sender(target.server.port, i, texts_for(i, cases), validator, run_tag) for i in range(args.clients)]
     try:
@@ -359,19 +269,18 @@ def drive(target: Target, args: argparse.Namespace, cases: list[dict], validator
 
 
 def run(args: argparse.Namespace, tmpdir: Path, cleanups: list) -> int:
-    database_url, schema = kb.throw_away_database(args, tmpdir, cleanups)
+    database_url = h.throw_away_database(args, tmpdir, cleanups)
     auth_token = secrets.token_hex(16)
-    env = sms_environ(tmpdir, database_url, auth_token)
-    log(f"migrating and loading demo data ({f'PostgreSQL schema {schema.name}' if schema else 'SQLite'})")
-    kb.kioskctl(env, "db", "upgrade")
-    cases = json.loads(kb.kioskctl(env, "demo", "--json", "--force"))["cases"]
+    env = {**h.kiosk_environ(tmpdir, database_url, PUBLIC_URL),
+           "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": auth_token, "TWILIO_FROM_NUMBER": FROM_NUMBER}
+    cases = h.demo_data(env)["cases"]
     if not cases:
         raise BenchError("the demo data has no cases")
 
-    sms_server, hello_server = start_servers(args, env, tmpdir, cleanups)
+    sms_server, hello_server = h.start_with_baseline(args, env, h.free_port(), "form_app", tmpdir, cleanups)
     validator, run_tag = RequestValidator(auth_token), secrets.token_hex(4)
     primed = first_contact(sms_server.port, cases, validator, run_tag)
-    busy_before = kb.background_busy()
+    busy_before = h.background_busy()
     webhook = Target("sms", sms_server, WEBHOOK, webhook_answered, "no <Message> with the case number")
     sms, answered = drive(webhook, args, cases, validator, run_tag)
     storage = {**stored_messages(database_url), "expected": primed + answered}
@@ -379,21 +288,16 @@ def run(args: argparse.Namespace, tmpdir: Path, cleanups: list) -> int:
     hello, _ = drive(bare, args, cases, validator, run_tag)
 
     goals = targets(sms, hello, storage)
-    setup = {"database": "PostgreSQL" if args.database_url else "SQLite",
-             "database_url": kb.redacted(args.database_url or "sqlite"), "workers": args.workers,
-             "clients": args.clients, "seconds": args.seconds, "warmup": args.warmup, "cores": args.cores,
-             "python": sys.version.split()[0], "background_busy_pct": busy_before,
-             "public_url": PUBLIC_URL, "phones": [TRUSTED_PHONE, *CODE_PHONES]}
+    setup = h.setup_of(args, busy_before, public_url=PUBLIC_URL, phones=[TRUSTED_PHONE, *CODE_PHONES])
     print_report(setup, sms, hello, goals)
-    if args.json:
-        write_json(args.json, setup, sms, hello, storage, goals)
-    return 1 if args.strict and not all(g["pass"] for g in goals) else 0
+    h.write_json(args.json, {"setup": setup, "load": h.load_json(sms, hello), "storage": storage, "targets": goals})
+    return h.exit_code(args.strict, goals)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    return kb.run_bench(lambda tmpdir, cleanups: run(args, tmpdir, cleanups), prefix="sms-bench-",
-                        time_limit=int(90 + 2 * (args.warmup + args.seconds)))
+    return h.run_bench(lambda tmpdir, cleanups: run(args, tmpdir, cleanups), prefix="sms-bench-",
+                       time_limit=int(90 + 2 * (args.warmup + args.seconds)))
 
 
 if __name__ == "__main__":

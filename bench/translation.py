@@ -32,8 +32,8 @@ What it measures
   of steps set by --eos-bias (see tests/argos_package.py). The default, -4, gives about 17
   pieces for inputs of about 20: what es -> en translation of these sentences would give.
 
-How to run
-  .venv/bin/python bench/translation.py              # about 4 minutes on 2 cores
+How to run (from the repository's root: PYTHONPATH=. lets it import tests/argos_package.py)
+  PYTHONPATH=. .venv/bin/python bench/translation.py              # about 4 minutes on 2 cores
   options: --repeat 3 --subset-every 10 --beams 4,1 --eos-bias -4 --threads 0
            --sentences 500 --json out.json --strict
 
@@ -54,23 +54,20 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+import _harness as h
+import ctranslate2
+import sentencepiece
 
-import ctranslate2  # noqa: E402
-import sentencepiece  # noqa: E402
-
-from kiosk.config import Config  # noqa: E402
-from kiosk.translation import packages  # noqa: E402
-from kiosk.translation.engine import MAX_TOKENS, Engine, Request  # noqa: E402
-from kiosk.translation.sentences import pieces  # noqa: E402
-from tests.argos_package import BUILTIN_SENTENCES, build_package, synthetic_sentences  # noqa: E402
+from kiosk.config import Config
+from kiosk.translation import packages
+from kiosk.translation.engine import MAX_TOKENS, Engine, Request
+from kiosk.translation.sentences import pieces
+from tests.argos_package import BUILTIN_SENTENCES, build_package, synthetic_sentences  # needs PYTHONPATH=.
 
 SOURCE, TARGET = "es", "en"
 MODEL = dict(layers=6, d_model=512, heads=8, ffn=2048, vocab_size=8000, extra_vocab_to=32000,
@@ -87,15 +84,9 @@ COMPUTE_TYPE = PRODUCT["translation_compute_type"]
 MAX_BATCH_SIZE = 64
 MAX_DECODING_LENGTH = 2 * MAX_TOKENS
 
-NOISE_CORES = 0.2  # CPU of other processes above this during the timing: the figures are noisy
-
 OVERHEAD_TARGET = 1.10  # engine batched <= 1.10 x raw batched
 SPEEDUP_TARGET = 2.5  # engine batched >= 2.5 x faster than engine one at a time
 ISSUE_RAW_SPEEDUP = 2.9  # what the issue reports for raw CTranslate2
-
-
-def log(message: str) -> None:
-    print(f"... {message}", file=sys.stderr, flush=True)
 
 
 # --------------------------------------------------------------------------- inputs
@@ -128,7 +119,7 @@ def check_single_pieces(sentences: list[str]) -> None:
     for sentence in sentences:
         got = [(p.text, p.translate) for p in pieces(sentence, SOURCE)]
         if got != [(sentence, True)]:
-            raise SystemExit(f"benchmark sentence is split or protected by the engine: {sentence!r} -> {got}")
+            raise h.BenchError(f"benchmark sentence is split or protected by the engine: {sentence!r} -> {got}")
 
 
 # --------------------------------------------------------------------------- the package
@@ -138,8 +129,8 @@ def build_and_install(tmp: Path, eos_bias: float) -> packages.Package:
     started = time.perf_counter()
     archive = build_package(tmp / "build", SOURCE, TARGET, sentences=training_corpus(), eos_bias=eos_bias, **MODEL)
     package = packages.install(archive, tmp / "packages")
-    log(f"built and installed {package.label} in {time.perf_counter() - started:.1f} s"
-        f" ({package.size() / 1e6:.0f} MB)")
+    h.log(f"built and installed {package.label} in {time.perf_counter() - started:.1f} s"
+          f" ({package.size() / 1e6:.0f} MB)")
     shutil.rmtree(tmp / "build")
     return package
 
@@ -164,25 +155,6 @@ class Raw:
 # --------------------------------------------------------------------------- timing
 
 
-class CpuMeter:
-    """How many cores other processes kept busy meanwhile: machine busy time (/proc/stat)
-    minus this process's own CPU time, over the wall time."""
-
-    def __init__(self):
-        self.started = self._snapshot()
-
-    @staticmethod
-    def _snapshot() -> tuple[float, float, float]:
-        jiffies = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:9]]
-        busy = (sum(jiffies) - jiffies[3] - jiffies[4]) / os.sysconf("SC_CLK_TCK")  # minus idle, iowait
-        own = os.times()
-        return time.perf_counter(), busy, own.user + own.system
-
-    def other_cores(self) -> float:
-        (wall0, busy0, own0), (wall1, busy1, own1) = self.started, self._snapshot()
-        return max(0.0, (busy1 - busy0) - (own1 - own0)) / (wall1 - wall0)
-
-
 def timed_rounds(runs: dict[str, Callable[[], object]],
                  repeat: int) -> tuple[dict[str, list[float]], dict[str, object]]:
     """Wall time of each run in each of ``repeat`` rounds, the runs alternating within a round;
@@ -194,7 +166,7 @@ def timed_rounds(runs: dict[str, Callable[[], object]],
             started = time.perf_counter()
             outputs[name] = run()
             times[name].append(time.perf_counter() - started)
-            log(f"  round {round_ + 1}/{repeat}: {name} {times[name][-1]:.2f} s")
+            h.log(f"  round {round_ + 1}/{repeat}: {name} {times[name][-1]:.2f} s")
     return times, outputs
 
 
@@ -203,7 +175,7 @@ class Replay:
     so that timing the engine with it measures the engine's own work only."""
 
     def __init__(self, tokens: list[list[str]], hypotheses: list[list[str]]):
-        self.answers = {tuple(t): SimpleNamespace(hypotheses=[h]) for t, h in zip(tokens, hypotheses)}
+        self.answers = {tuple(t): SimpleNamespace(hypotheses=[hyp]) for t, hyp in zip(tokens, hypotheses)}
 
     def translate_batch(self, chunks: list[list[str]], **options) -> list[SimpleNamespace]:
         return [self.answers[tuple(chunk)] for chunk in chunks]
@@ -238,7 +210,7 @@ def engine_own_work(engine: Engine, package: packages.Package, sentences: list[s
         "route_s": best_of(lambda: [engine.route(SOURCE, TARGET) for _ in sentences], repeat),
         "split_s": best_of(lambda: [pieces(s, SOURCE) for s in sentences], repeat),
         "tokenize_s": best_of(lambda: [loaded.encode(s) for s in sentences], repeat),
-        "decode_s": best_of(lambda: [loaded.tokenizer.decode(h) for h in hypotheses], repeat),
+        "decode_s": best_of(lambda: [loaded.tokenizer.decode(hyp) for hyp in hypotheses], repeat),
     }
 
 
@@ -248,20 +220,20 @@ def measure_beam(package: packages.Package, raw: Raw, sentences: list[str], subs
     tokens, subset_tokens = raw.tokenize(sentences), raw.tokenize(subset)
     requests = [Request(s, SOURCE, TARGET) for s in sentences]
 
-    log(f"beam {beam}: warm-up")
+    h.log(f"beam {beam}: warm-up")
     engine.translate_many(requests[:MAX_BATCH_SIZE])
     raw.translate(tokens[:MAX_BATCH_SIZE], beam)
     for sentence in subset[:3]:
         engine.translate(sentence, SOURCE, TARGET)
 
-    log(f"beam {beam}: batched, {len(sentences)} sentences")
+    h.log(f"beam {beam}: batched, {len(sentences)} sentences")
     batched, out = timed_rounds({
         "raw": lambda: raw.translate(tokens, beam),
         "engine": lambda: engine.translate_many(requests),
     }, repeat)
     raw_out = out["raw"]
     engine_texts = [r.text for r in out["engine"]]
-    log(f"beam {beam}: one at a time, {len(subset)} sentences")
+    h.log(f"beam {beam}: one at a time, {len(subset)} sentences")
     alone, alone_out = timed_rounds({
         "raw": lambda: [raw.translate([t], beam)[0] for t in subset_tokens],
         "engine": lambda: [engine.translate(s, SOURCE, TARGET).text for s in subset],
@@ -280,11 +252,11 @@ def measure_beam(package: packages.Package, raw: Raw, sentences: list[str], subs
         "engine_batched_s": min(batched["engine"]),
         "raw_alone_s": min(alone["raw"]) * len(sentences) / len(subset),
         "engine_alone_s": min(alone["engine"]) * len(sentences) / len(subset),
-        "output_pieces_mean": statistics.mean(len(h) for h in raw_out),
-        "output_pieces_min": min(len(h) for h in raw_out),
-        "output_pieces_max": max(len(h) for h in raw_out),
+        "output_pieces_mean": statistics.mean(len(hyp) for hyp in raw_out),
+        "output_pieces_min": min(len(hyp) for hyp in raw_out),
+        "output_pieces_max": max(len(hyp) for hyp in raw_out),
         # Same batch, same order: the engine must give exactly what CTranslate2 gives.
-        "engine_differs_from_raw": sum(raw.tokenizer.decode(h) != t for h, t in zip(raw_out, engine_texts)),
+        "engine_differs_from_raw": sum(raw.tokenizer.decode(hyp) != t for hyp, t in zip(raw_out, engine_texts)),
         # int8 is not batch-invariant (tests/argos_package.py): some outputs change alone.
         "alone_differs_from_batched": sum(batched_by_sentence[s] != t for s, t in zip(subset, alone_out["engine"])),
     }
@@ -329,26 +301,26 @@ print(json.dumps({"status": response.status_code, "body": response.get_json(), "
 
 def probe(code: str, request: dict) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("KIOSK_", "ARGOS_"))}
-    env["PYTHONPATH"] = str(ROOT)
-    result = subprocess.run([sys.executable, "-c", code], input=json.dumps(request), env=env, cwd=ROOT,
+    env["PYTHONPATH"] = str(h.ROOT)
+    result = subprocess.run([sys.executable, "-c", code], input=json.dumps(request), env=env, cwd=h.ROOT,
                             capture_output=True, text=True, timeout=300)
     if result.returncode != 0:
-        raise SystemExit(f"memory probe failed:\n{result.stderr[-2000:]}")
+        raise h.BenchError(f"memory probe failed:\n{result.stderr[-2000:]}")
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def measure_memory(package: packages.Package, sentences: list[str], tmp: Path) -> dict:
-    log("memory: worker process")
+    h.log("memory: worker process")
     worker = probe(WORKER_PROBE, {"packages": str(package.path.parent), "beam": PRODUCT_BEAM,
                                   "compute_type": COMPUTE_TYPE, "sentences": sentences[:MAX_BATCH_SIZE]})
-    log("memory: web process")
+    h.log("memory: web process")
     from kiosk.core import migrate
 
     database_url = f"sqlite:///{tmp / 'web.sqlite3'}"
     migrate.upgrade(database_url)
     web = probe(WEB_PROBE, {"database_url": database_url, "instance": str(tmp / "instance")})
     if web["status"] != 200:
-        raise SystemExit(f"/healthz answered {web['status']}: {web['body']}")
+        raise h.BenchError(f"/healthz answered {web['status']}: {web['body']}")
     return {"worker": worker, "web": web, "model_bin_bytes": (package.path / "model" / "model.bin").stat().st_size}
 
 
@@ -360,19 +332,18 @@ def goals(figures: dict) -> list[dict]:
     for beam in figures["beams"]:
         overhead = beam["engine_batched_s"] / beam["raw_batched_s"]
         speedup = beam["engine_alone_s"] / beam["engine_batched_s"]
-        rows.append({"beam": beam["beam"], "what": "engine batched vs raw batched", "value": overhead,
-                     "target": OVERHEAD_TARGET, "pass": overhead <= OVERHEAD_TARGET})
-        rows.append({"beam": beam["beam"], "what": "engine batched vs engine one at a time", "value": speedup,
-                     "target": SPEEDUP_TARGET, "pass": speedup >= SPEEDUP_TARGET})
+        rows.append({"target": f"beam {beam['beam']}: engine batched <= {OVERHEAD_TARGET:.2f} x raw batched",
+                     "measured": f"{overhead:.3f} x", "pass": overhead <= OVERHEAD_TARGET})
+        rows.append({"target": f"beam {beam['beam']}: engine batched >= {SPEEDUP_TARGET} x faster than one at a time",
+                     "measured": f"{speedup:.2f} x", "pass": speedup >= SPEEDUP_TARGET})
+    modules = figures["memory"]["web"]["translation_modules"]
+    rows.append({"target": "the web process imports no translation module",
+                 "measured": ", ".join(modules) or "none", "pass": not modules})
     return rows
 
 
-def verdict(ok: bool) -> str:
-    return "PASS" if ok else "**FAIL**"
-
-
 def ms(seconds: float) -> str:
-    return f"{seconds * 1000:.0f} ms"
+    return h.fmt_ms(seconds * 1000)
 
 
 def mb(kilobytes: int) -> str:
@@ -400,31 +371,29 @@ def table_rows(b: dict, n: int) -> list[tuple]:
         (f"beam {beam}: raw CTranslate2, batched ({n})", b["raw_batched_s"], "1.00 (reference)", "", ""),
         (f"beam {beam}: engine `translate_many`, batched ({n})", b["engine_batched_s"],
          f"{overhead:.3f} x raw (own work: +{own:.1%})", f"<= {OVERHEAD_TARGET:.2f} x raw",
-         verdict(overhead <= OVERHEAD_TARGET)),
+         h.verdict(overhead <= OVERHEAD_TARGET)),
         (f"beam {beam}: raw CTranslate2, one at a time ({scaled})", b["raw_alone_s"],
          f"batched {raw_speedup:.2f} x faster", f"(issue: ~{ISSUE_RAW_SPEEDUP} x)", ""),
         (f"beam {beam}: engine `translate`, one at a time ({scaled})", b["engine_alone_s"],
-         f"batched {speedup:.2f} x faster", f">= {SPEEDUP_TARGET} x", verdict(speedup >= SPEEDUP_TARGET)),
+         f"batched {speedup:.2f} x faster", f">= {SPEEDUP_TARGET} x", h.verdict(speedup >= SPEEDUP_TARGET)),
     ]
 
 
-def table(figures: dict) -> list[str]:
+def table(figures: dict) -> str:
     n = figures["sentences"]
-    lines = ["| measurement | seconds | sentences/s | ratio | target | result |", "|---|---:|---:|---:|---|---|"]
-    for b in figures["beams"]:
-        for label, seconds, ratio, target, result in table_rows(b, n):
-            lines.append(f"| {label} | {seconds:.2f} | {n / seconds:.1f} | {ratio} | {target} | {result} |")
-    return lines
+    rows = [[label, f"{seconds:.2f}", f"{n / seconds:.1f}", ratio, target, result]
+            for b in figures["beams"] for label, seconds, ratio, target, result in table_rows(b, n)]
+    return h.markdown_table(["measurement", "seconds", "sentences/s", "ratio", "target", "result"], rows,
+                            right={1, 2, 3})
 
 
 def notes(figures: dict) -> list[str]:
     n, noise = figures["sentences"], figures["other_cores"]
     lines = [f"- timing took {figures['timing_seconds']:.0f} s; other processes kept {noise:.2f} cores busy meanwhile"
-             + (f" (above {NOISE_CORES}: **the machine was busy, figures are noisy**)" if noise > NOISE_CORES else "")]
+             + (f" (above {h.NOISE_CORES}: **the machine was busy, figures are noisy**)" if noise > h.NOISE_CORES else "")]
     for b in figures["beams"]:
         spreads = ", ".join(f"{name.replace('_', ' ')} {max(t) / min(t) - 1:.0%}" for name, t in b["rounds_s"].items())
         lines.append(f"- beam {b['beam']}: slowest round over fastest, same work: {spreads}")
-    for b in figures["beams"]:
         lines.append(f"- beam {b['beam']}: output {b['output_pieces_mean']:.1f} pieces on average"
                      f" ({b['output_pieces_min']}-{b['output_pieces_max']}); engine output differs from raw"
                      f" CTranslate2's in {b['engine_differs_from_raw']} of {n}; one at a time differs from batched"
@@ -438,11 +407,11 @@ def own_work(figures: dict) -> list[str]:
     for b in figures["beams"]:
         own = b["engine_own_work"]
         lines.append(
-            f"- beam {b['beam']}: {ms(own['batched_s'])} for {n} sentences batched"
+            f"- beam {b['beam']}: {ms(own['batched_s'])} ms for {n} sentences batched"
             f" = {own['batched_s'] / b['raw_batched_s']:.1%} of raw CTranslate2's {b['raw_batched_s']:.2f} s:"
             f" routing (a scan of the packages folder per request) {ms(own['route_s'])},"
             f" sentence split + identifier scan {ms(own['split_s'])}, tokenisation {ms(own['tokenize_s'])},"
-            f" decoding {ms(own['decode_s'])}; one at a time {own['alone_per_sentence_s'] * 1000:.2f} ms a sentence"
+            f" decoding {ms(own['decode_s'])} ms; one at a time {own['alone_per_sentence_s'] * 1000:.2f} ms a sentence"
             f" = {own['alone_per_sentence_s'] * n / b['raw_alone_s']:.1%} of raw's")
     return lines
 
@@ -457,12 +426,12 @@ def memory_lines(memory: dict) -> list[str]:
         f" (peak VmHWM {mb(worker['after_batch']['VmHWM'])})",
         f"- web process after create_app() and one /healthz: VmRSS {mb(web['after_healthz']['VmRSS'])};"
         f" translation modules imported: {', '.join(web['translation_modules']) or 'none'}"
-        f" ({verdict(not web['translation_modules'])}: ctranslate2 must stay out of the web process)",
+        f" ({h.verdict(not web['translation_modules'])}: ctranslate2 must stay out of the web process)",
     ]
 
 
 def markdown(figures: dict) -> str:
-    return "\n".join([setup_line(figures), "", *table(figures), "", *notes(figures), "", *own_work(figures),
+    return "\n".join([setup_line(figures), "", table(figures), "", *notes(figures), "", *own_work(figures),
                       "", *memory_lines(figures["memory"])])
 
 
@@ -470,8 +439,7 @@ def markdown(figures: dict) -> str:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = h.argument_parser(__doc__)
     parser.add_argument("--sentences", type=int, default=500, help="how many sentences (default 500)")
     parser.add_argument("--subset-every", type=int, default=10,
                         help="one-at-a-time runs take every Nth sentence (default 10: 50 of 500)")
@@ -481,8 +449,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="CTranslate2 intra_threads for the engine and raw alike (default 0, as the product:"
                              " all cores); 1 gives steadier timings")
     parser.add_argument("--eos-bias", type=float, default=-4.0, help="output length of the random model")
-    parser.add_argument("--json", type=Path, metavar="PATH", help="also write the figures to PATH as JSON")
-    parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     return parser.parse_args(argv)
 
 
@@ -494,7 +460,7 @@ def run(args: argparse.Namespace, tmp: Path) -> dict:
     raw = Raw(package, args.threads)
     input_pieces = [len(t) for t in raw.tokenize(sentences)]
     if max(input_pieces) > MAX_TOKENS:
-        raise SystemExit(f"a sentence has {max(input_pieces)} pieces: the engine would cut it")
+        raise h.BenchError(f"a sentence has {max(input_pieces)} pieces: the engine would cut it")
     words = [len(s.split()) for s in sentences]
     figures = {
         "sentences": len(sentences),
@@ -508,29 +474,30 @@ def run(args: argparse.Namespace, tmp: Path) -> dict:
         },
         "beams": [],
     }
-    started, meter = time.perf_counter(), CpuMeter()
+    started, cpu_before = time.perf_counter(), h.CpuSample.take()
     for beam in dict.fromkeys(int(b) for b in args.beams.split(",")):
         figures["beams"].append(measure_beam(package, raw, sentences, subset, beam, args.repeat, args.threads))
     figures["timing_seconds"] = time.perf_counter() - started
-    figures["other_cores"] = meter.other_cores()
+    figures["other_cores"] = h.cpu_use(cpu_before, h.CpuSample.take())["other_cores"]
     del raw
     figures["memory"] = measure_memory(package, sentences, tmp)
     figures["goals"] = goals(figures)
     return figures
 
 
+def report(args: argparse.Namespace, tmp: Path) -> int:
+    figures = run(args, tmp)
+    print(markdown(figures), "\n")
+    h.print_verdicts(figures["goals"])
+    h.write_json(args.json, figures)
+    return h.exit_code(args.strict, figures["goals"])
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    tmp = Path(tempfile.mkdtemp(prefix="bench-translation-"))
-    try:
-        figures = run(args, tmp)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    print(markdown(figures))
-    if args.json:
-        args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
-    met = all(g["pass"] for g in figures["goals"]) and not figures["memory"]["web"]["translation_modules"]
-    return 1 if args.strict and not met else 0
+    rounds = args.repeat * len(args.beams.split(","))
+    return h.run_bench(lambda tmpdir, _cleanups: report(args, tmpdir), prefix="bench-translation-",
+                       time_limit=int(600 + rounds * args.sentences / 2))  # about 0.1 s a sentence a round here
 
 
 if __name__ == "__main__":
