@@ -10,7 +10,7 @@ from kiosk.config import PROJECT_ROOT, Config
 from kiosk.core import languages
 from kiosk.core.credentials import SecretHasher
 from kiosk.core.db import Database
-from kiosk.web import db, i18n, security
+from kiosk.web import db, errors, i18n, inputs, security
 from kiosk.web.sessions import ServerSessionInterface, Surface
 from kiosk.web.templating import LocalizedEnvironment
 
@@ -53,6 +53,8 @@ def create_app(config: Config | None = None) -> Flask:
         secure=config.cookie_secure,
     )
     security.init_app(app)
+    inputs.init_app(app)
+    errors.init_app(app)
     i18n.init_app(app)
 
     from kiosk import cli

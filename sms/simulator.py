@@ -14,11 +14,13 @@ from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from kiosk.web.db import get_session
+from kiosk.web.inputs import refuse_nul
 from kiosk.core.identifiers import InvalidIdentifier, parse_phone
 from kiosk.core.models import SmsInbound, SmsOutbound
 from sms.webhook import respond
 
 blueprint = Blueprint("sms_simulator", __name__)
+blueprint.before_request(refuse_nul)
 
 
 class TextForm(FlaskForm):

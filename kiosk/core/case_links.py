@@ -119,9 +119,10 @@ def link(session: Session, case: Case, other: Case, reason: str, *, by: StaffUse
     return made
 
 
-def unlink(session: Session, case: Case, link_id: int, *, by: StaffUser, remote_addr: str | None = None) -> Case:
+def unlink(session: Session, case: Case, link_id: int | None, *, by: StaffUser,
+           remote_addr: str | None = None) -> Case:
     """Removes one of this case's links; returns the case it pointed to."""
-    found = session.get(CaseLink, link_id)
+    found = session.get(CaseLink, link_id) if link_id is not None else None
     if found is None or case.id not in (found.case_id, found.linked_case_id):
         raise LinkRefused("That link does not exist (any more).")
     other = session.get(Case, found.linked_case_id if found.case_id == case.id else found.case_id)

@@ -12,11 +12,14 @@ from flask import Blueprint, current_app, flash, g, redirect, render_template, r
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
+from werkzeug.exceptions import HTTPException
 
 from kiosk.core import kiosks
 from kiosk.web.db import get_session
 from kiosk.detainee.wording import HOTLINE_WORDS
 from kiosk.core.identifiers import format_a_number
+from kiosk.web.errors import shows_errors
+from kiosk.web.inputs import refuse_nul
 from kiosk.web.templating import constant
 
 DEVICE_COOKIE = "kiosk_device"
@@ -76,6 +79,9 @@ def _set_up(state):
 OPEN_ENDPOINTS = {"kiosk.enroll", "kiosk.static"}
 
 
+blueprint.before_request(refuse_nul)
+
+
 @blueprint.before_request
 def _require_enrolled_kiosk():
     if request.endpoint in OPEN_ENDPOINTS:
@@ -99,21 +105,18 @@ def _never_cache(response):
     return response
 
 
-@blueprint.errorhandler(CSRFError)
-def _stale_form(_error):
-    return render_template(
-        "kiosk/problem.html", message=_("This page was too old. Nothing was saved. Please start again.")
-    ), 400
-
-
-@blueprint.errorhandler(404)
-def _not_found(_error):
-    return render_template("kiosk/problem.html", message=_("This page does not exist.")), 404
-
-
-@blueprint.errorhandler(413)
-def _too_large(_error):
-    return render_template("kiosk/problem.html", message=_("Your text is too long. Please make it shorter.")), 413
+@shows_errors("/kiosk")
+def _problem(error: HTTPException):
+    """Every error on the kiosk: one sentence in the person's language and a way to start again."""
+    if isinstance(error, CSRFError):
+        message = _("This page was too old. Nothing was saved. Please start again.")
+    elif error.code == 404:
+        message = _("This page does not exist.")
+    elif error.code == 413:
+        message = _("Your text is too long. Please make it shorter.")
+    else:
+        message = _("Nothing was saved. Please try again.")
+    return render_template("kiosk/problem.html", message=message), error.code
 
 
 from kiosk.detainee import enrollment, filing, start, tracking  # noqa: E402,F401  (registers the views)

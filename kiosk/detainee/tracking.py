@@ -177,7 +177,7 @@ def add_contact(number: str):
     return _back_to(case)
 
 
-@blueprint.post("/case/<number>/contacts/<int:contact_id>/remove")
+@blueprint.post("/case/<number>/contacts/<id:contact_id>/remove")
 def remove_contact(number: str, contact_id: int):
     case = _open_case(number)
     if ChoiceForm().validate_on_submit() and contacts.revoke_trusted_contact(get_session(), case, contact_id, actor=_actor()):
@@ -199,7 +199,7 @@ def add_share_code(number: str):
     return _back_to(case)
 
 
-@blueprint.post("/case/<number>/share-codes/<int:share_id>/remove")
+@blueprint.post("/case/<number>/share-codes/<id:share_id>/remove")
 def remove_share_code(number: str, share_id: int):
     case = _open_case(number)
     if ChoiceForm().validate_on_submit() and contacts.revoke_share_code(get_session(), case, share_id, actor=_actor()):

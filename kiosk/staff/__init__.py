@@ -7,16 +7,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, g, redirect, request, session, url_for
+from flask import Blueprint, g, redirect, render_template, request, session, url_for
+from werkzeug.exceptions import HTTPException
 
 from kiosk.web.db import get_session
 from kiosk.core.models import StaffUser
+from kiosk.web.errors import shows_errors
+from kiosk.web.inputs import refuse_nul
 
 blueprint = Blueprint(
     "staff", __name__,
     static_folder=str(Path(__file__).resolve().parent.parent / "static"), static_url_path="/static",
 )
 OPEN_ENDPOINTS = {"staff.sign_in", "staff.static"}
+blueprint.before_request(refuse_nul)
 
 
 @blueprint.before_app_request
@@ -34,6 +38,26 @@ def _require_staff():
     if user is None and request.endpoint not in OPEN_ENDPOINTS:
         return redirect(url_for("staff.sign_in", next=request.full_path if request.method == "GET" else None))
     return None
+
+
+# What each error means to a case manager, and what to do next.
+PROBLEMS = {
+    400: ("Not saved", "This form is too old or did not come from this console, or it held something no form "
+                       "contains. Nothing was saved: open the page again and retry."),
+    403: ("Not allowed", "Your account may not open this page. If your work needs it, ask a supervisor; "
+                         "the refusal is in the audit log."),
+    404: ("Not found", "There is no such page or case. Check the address, or find the case from the queue."),
+    405: ("Not possible", "This address does not take that kind of request. Use the page's own buttons."),
+    413: ("Too large", "What you sent is larger than this console accepts. Nothing was saved."),
+    500: ("Something went wrong", "Nothing was saved. Try again; if it happens again, tell an administrator "
+                                  "what you were doing and when."),
+}
+
+
+@shows_errors("/staff")
+def _problem(error: HTTPException):
+    title, message = PROBLEMS.get(error.code, PROBLEMS[500] if (error.code or 500) >= 500 else PROBLEMS[400])
+    return render_template("staff/problem.html", title=title, message=message), error.code
 
 
 @blueprint.after_request

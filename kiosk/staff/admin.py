@@ -21,6 +21,7 @@ from kiosk.core import audit, facilities, hotlines, jobs, kiosks, staff_accounts
 from kiosk.web.db import get_session
 from kiosk.core.models import Facility, Hotline, HousingUnit, Job, JobStatus, Kiosk, StaffRole, StaffUser, utcnow
 from kiosk.staff import blueprint
+from kiosk.web.inputs import form_id
 from kiosk.web.security import csrf
 from kiosk.staff.views import ActionForm, _staff_actor, _text
 from kiosk.translation import packages
@@ -34,7 +35,7 @@ LANGUAGE_CODE = re.compile(r"[A-Za-z_-]{2,32}")  # as packages name pairs: es, z
 
 def _problem(status: int, message: str):
     """Stops the request with a page that says what is wrong."""
-    abort(make_response(render_template("staff/admin_problem.html", message=message), status))
+    abort(make_response(render_template("staff/problem.html", title="Not possible", message=message), status))
 
 
 def administrator_only(view):
@@ -90,10 +91,9 @@ def _save(change, done, back: str):
     return redirect(back)
 
 
-def _row(model, row_id):
-    """The row with this id, or None; an id no column can hold is simply not found (PostgreSQL
-    would refuse to compare it)."""
-    return get_session().get(model, row_id) if isinstance(row_id, int) and 0 < row_id < 2**31 else None
+def _row(model, row_id: int | None):
+    """The row with this id, or None (ids come from <id:...> routes or form_id: never out of range)."""
+    return get_session().get(model, row_id) if row_id is not None else None
 
 
 def _existing(model, row_id, what: str):
@@ -127,7 +127,7 @@ def accounts():
                            facilities=db.scalars(select(Facility).order_by(Facility.code)).all())
 
 
-@blueprint.post("/admin/accounts/<int:user_id>/<any(activate, deactivate):change>")
+@blueprint.post("/admin/accounts/<id:user_id>/<any(activate, deactivate):change>")
 @administrator_only
 def account_active(user_id: int, change: str):
     db = get_session()
@@ -162,7 +162,7 @@ def facility_list():
                            timezones=facilities.timezones())
 
 
-@blueprint.route("/admin/facilities/<int:facility_id>", methods=["GET", "POST"])
+@blueprint.route("/admin/facilities/<id:facility_id>", methods=["GET", "POST"])
 @administrator_only
 def facility_page(facility_id: int):
     db = get_session()
@@ -179,7 +179,7 @@ def facility_page(facility_id: int):
         kiosk_state=kiosks.state, now=utcnow())
 
 
-@blueprint.post("/admin/facilities/<int:facility_id>/units")
+@blueprint.post("/admin/facilities/<id:facility_id>/units")
 @administrator_only
 def add_unit(facility_id: int):
     facility = _facility(facility_id)
@@ -195,7 +195,7 @@ def _unit(facility: Facility, unit_id: int | None) -> HousingUnit | None:
     return unit if unit is not None and unit.facility_id == facility.id else None
 
 
-@blueprint.post("/admin/facilities/<int:facility_id>/units/<int:unit_id>")
+@blueprint.post("/admin/facilities/<id:facility_id>/units/<id:unit_id>")
 @administrator_only
 def rename_unit(facility_id: int, unit_id: int):
     facility = _facility(facility_id)
@@ -221,14 +221,14 @@ def _kiosk(kiosk_id: int) -> Kiosk:
     return _existing(Kiosk, kiosk_id, "kiosk")
 
 
-@blueprint.post("/admin/facilities/<int:facility_id>/kiosks")
+@blueprint.post("/admin/facilities/<id:facility_id>/kiosks")
 @administrator_only
 def register_kiosk(facility_id: int):
     facility = _facility(facility_id)
     _form_checked()
 
     def register(db):
-        unit = _unit(facility, request.form.get("unit", type=int))
+        unit = _unit(facility, form_id("unit"))
         if unit is None:
             raise ValueError(f"Choose one of {facility.code}'s housing units.")
         return kiosks.register(db, unit, _field("label") or f"{facility.code} {unit.name}", actor=_staff_actor(),
@@ -238,7 +238,7 @@ def register_kiosk(facility_id: int):
     return refused if refused is not None else _show_enrollment(*made)
 
 
-@blueprint.post("/admin/kiosks/<int:kiosk_id>/enrollment")
+@blueprint.post("/admin/kiosks/<id:kiosk_id>/enrollment")
 @administrator_only
 def enroll_kiosk_again(kiosk_id: int):
     kiosk = _kiosk(kiosk_id)
@@ -249,7 +249,7 @@ def enroll_kiosk_again(kiosk_id: int):
     return refused if refused is not None else _show_enrollment(kiosk, token)
 
 
-@blueprint.post("/admin/kiosks/<int:kiosk_id>/revoke")
+@blueprint.post("/admin/kiosks/<id:kiosk_id>/revoke")
 @administrator_only
 def revoke_kiosk(kiosk_id: int):
     kiosk = _kiosk(kiosk_id)
@@ -269,10 +269,9 @@ def revoke_kiosk(kiosk_id: int):
 
 def _hotline_facility() -> Facility | None:
     """The form's facility: empty means every facility."""
-    chosen = request.form.get("facility", "")
-    if not chosen:
+    if not request.form.get("facility"):
         return None
-    found = _row(Facility, int(chosen)) if chosen.isdigit() and len(chosen) < 10 else None
+    found = _row(Facility, form_id("facility"))
     if found is None:
         raise ValueError("Choose a facility from the list, or every facility.")
     return found
@@ -301,7 +300,7 @@ def _hotline(hotline_id: int) -> Hotline:
     return _existing(Hotline, hotline_id, "hotline")
 
 
-@blueprint.route("/admin/hotlines/<int:hotline_id>", methods=["GET", "POST"])
+@blueprint.route("/admin/hotlines/<id:hotline_id>", methods=["GET", "POST"])
 @administrator_only
 def hotline_page(hotline_id: int):
     db = get_session()
@@ -314,7 +313,7 @@ def hotline_page(hotline_id: int):
                            facilities=db.scalars(select(Facility).order_by(Facility.code)).all())
 
 
-@blueprint.post("/admin/hotlines/<int:hotline_id>/remove")
+@blueprint.post("/admin/hotlines/<id:hotline_id>/remove")
 @administrator_only
 def remove_hotline(hotline_id: int):
     hotline = _hotline(hotline_id)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import urlsplit
 from dataclasses import asdict
 from datetime import datetime, timezone
 
@@ -18,6 +19,7 @@ from kiosk.core.languages import BY_CODE
 from kiosk.core.identifiers import CASE_NUMBER_PATTERN
 from kiosk.core.models import Case, CaseStatus, Facility, StaffUser, Translation
 from kiosk.staff import blueprint
+from kiosk.web.inputs import form_id
 
 
 class SignInForm(FlaskForm):
@@ -34,7 +36,13 @@ def _staff_actor() -> str:
 
 
 def _safe_next(target: str | None) -> str:
-    return target if target and target.startswith("/staff/") and not target.startswith("//") else url_for("staff.queue")
+    """Where to go after signing in: a page of this console, or the queue. Anything else (another
+    site, a scheme, a line break that would split the Location header) is ignored."""
+    parts = urlsplit(target or "")
+    if (target and target.isprintable() and "\\" not in target and not parts.scheme and not parts.netloc
+            and parts.path.startswith("/staff/")):
+        return target
+    return url_for("staff.queue")
 
 
 @blueprint.route("/sign-in", methods=["GET", "POST"])
@@ -215,7 +223,7 @@ def reply(number: str):
     return _apply(number, _reply, "Reply saved. It is being translated; release it once you have checked it.")
 
 
-@blueprint.post("/case/<number>/reply/<int:event_id>/release")
+@blueprint.post("/case/<number>/reply/<id:event_id>/release")
 def release_reply(number: str, event_id: int):
     def release(db, case, staff):
         event = next((e for e in case.events if e.id == event_id and e.kind == "reply"), None)
@@ -226,7 +234,7 @@ def release_reply(number: str, event_id: int):
     return _apply(number, release, "Reply released: the detainee sees it on the kiosk.")
 
 
-@blueprint.post("/case/<number>/translation/<int:translation_id>/correct")
+@blueprint.post("/case/<number>/translation/<id:translation_id>/correct")
 def correct_translation(number: str, translation_id: int):
     def correct(db, case, staff):
         machine = db.get(Translation, translation_id)
@@ -240,7 +248,8 @@ def correct_translation(number: str, translation_id: int):
 @blueprint.post("/case/<number>/assign")
 def assign(number: str):
     def change(db, case, staff):
-        assignee = db.get(StaffUser, request.form.get("staff_id", type=int) or 0)
+        assignee_id = form_id("staff_id")
+        assignee = db.get(StaffUser, assignee_id) if assignee_id else None
         if assignee is None:
             raise casework.NotAllowed("choose a case manager")
         casework.assign(db, case, assignee, by=g.staff)
@@ -333,7 +342,7 @@ def link_case(number: str):
 @blueprint.post("/case/<number>/links/remove")
 def unlink_case(number: str):
     return _apply(number, lambda db, case, staff: case_links.unlink(
-        db, case, request.form.get("link", type=int) or 0, by=g.staff, remote_addr=request.remote_addr),
+        db, case, form_id("link"), by=g.staff, remote_addr=request.remote_addr),
         "Link removed.")
 
 
@@ -360,6 +369,9 @@ def export_queue():
     """The queue with its filters as a spreadsheet; a case manager's holds only their facilities."""
     problem = _export_filter_problem()
     if problem:
+        db = get_session()
+        audit.record(db, _staff_actor(), "queue.export_refused", remote_addr=request.remote_addr, reason=problem)
+        db.commit()
         flash(f"{problem} Nothing was exported.", "error")
         return redirect(url_for("staff.queue"))
     db = get_session()
@@ -375,9 +387,11 @@ def export_queue():
 
 @blueprint.get("/audit")
 def audit_log():
-    if not staff_accounts.sees_every_facility(g.staff):
-        abort(403)
     db = get_session()
+    if not staff_accounts.sees_every_facility(g.staff):
+        audit.record(db, _staff_actor(), "audit.view_refused", remote_addr=request.remote_addr)
+        db.commit()
+        abort(403)
     entries = casework.audit_entries(db, actor=request.args.get("actor", "")[:100],
                                      action=request.args.get("action", "")[:64],
                                      case_number=request.args.get("case", "")[:16])
