@@ -124,7 +124,7 @@ def test_a_send_with_a_made_up_submission_token_files_nothing(kiosk, database):
 
 HOSTILE = (
     "<script>alert('x')</script><img src=x onerror=alert(1)> "
-    "\u202eevil\u202c \u2066isolate\u2069 \x00\x07 control "
+    "\u202eevil\u202c \u2066isolate\u2069 \x07 control "
     + "A" * 3000
 )
 
@@ -133,9 +133,20 @@ def test_hostile_text_is_stored_exactly_and_shown_inert(kiosk, database):
     file_complaint(kiosk, words=HOSTILE)
     with database.sessions() as session:
         stored = session.scalars(select(Case.description)).one()
-    # Stored exactly as typed, but for control characters no keyboard types (and NUL, which PostgreSQL refuses).
-    assert stored == HOSTILE.replace("\x00", "").replace("\x07", "")
+    # Stored exactly as typed, but for control characters no keyboard types.
+    assert stored == HOSTILE.replace("\x07", "")
     assert "\u202eevil\u202c" in stored
+
+
+def test_a_nul_anywhere_is_refused_in_the_language_and_changes_nothing(kiosk, database):
+    """PostgreSQL text cannot hold a NUL: refused at the edge, the same on both databases."""
+    up_to_words(kiosk)
+    kiosk.post("/kiosk/file/words", {"description": "hola"})
+    page = kiosk.post("/kiosk/file/words", {"description": "ho\x00la"})
+    assert page.status_code == 400 and translated("es", "Nothing was saved. Please try again.") in kiosk.text
+    assert draft_of(database)["description"] == "hola"
+    assert kiosk.get("/kiosk/case/%00").status_code == 400
+    assert kiosk.get("/kiosk/file/review?x=%00").status_code == 400
 
 
 def test_hostile_text_is_escaped_on_the_review_screen(kiosk, database):

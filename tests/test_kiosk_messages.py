@@ -59,7 +59,7 @@ def test_empty_too_long_and_forged_messages_are_refused_in_the_language(kiosk, d
     file_complaint(kiosk, language="ht", a_number=None, pin="13579")
     case = filed_case(database)
     for words, message in (("  \n\t ", "Please write your message first."),
-                           ("\x00\x07", "Please write your message first."),
+                           ("\x07\x1b", "Please write your message first."),
                            ("a" * 5001, "Your text is too long. Please make it shorter.")):
         token = open_message_form(kiosk, case.number)
         response = kiosk.post(f"/kiosk/case/{case.number}/message", {"words": words, "submission": token})

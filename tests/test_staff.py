@@ -193,17 +193,22 @@ def test_notes_and_facility_contacts_stay_in_the_console(app, database, people):
         [("note", False), ("facility_contact", False)]
 
 
-def test_a_nul_character_in_a_form_is_dropped_and_the_rest_kept(app, database, people):
-    # PostgreSQL cannot store U+0000; a pasted one must not turn a note or a reply into a server error.
+def test_a_nul_character_anywhere_is_refused_with_the_consoles_page_and_writes_nothing(app, database, people):
+    # PostgreSQL cannot store U+0000: refused before any view runs, the same on SQLite.
     add_case(database, people["TST"], "26-0000-0206", "medical", ROUTINE)
     chris = signed_in(app, "chris")
     chris.get("/staff/case/26-0000-0206")
     for path, form in (("note", {"note": "Clinic\x00 called"}),
                        ("facility-contact", {"whom": "Nurse\x00 Diaz", "how": "phone", "said": "ok\x00"})):
         response = chris.post(f"/staff/case/26-0000-0206/{path}", form)
-        assert response.status_code == 302, path
+        assert response.status_code == 400 and "Nothing was saved" in chris.text, path
+    for address in ("/staff/?facility=%00", "/staff/audit?actor=%00", "/staff/case/%00"):
+        assert chris.get(address).status_code == 400 and "Nothing was saved" in chris.text
+    stranger = KioskClient(app.test_client())
+    stranger.get("/staff/sign-in")
+    assert stranger.post("/staff/sign-in", {"username": "a\x00b", "password": "x" * 12}).status_code == 400
     page = chris.get("/staff/case/26-0000-0206").get_data(as_text=True)
-    assert "Clinic called" in page and "Nurse Diaz" in page
+    assert "Clinic" not in page and "Nurse" not in page
 
 
 def test_a_case_manager_cannot_change_another_facilitys_case(app, database, people):
@@ -363,7 +368,7 @@ def test_the_queue_shows_fifty_cases_a_page_and_the_next_page_keeps_the_filters(
     assert "No open case matches." in overdue_mine and page_links(overdue_mine) == {}
 
 
-@pytest.mark.parametrize("page", ["abc", "-1", "0", "", "1e3", "2.5", "%00", "99999999999999999999999999"])
+@pytest.mark.parametrize("page", ["abc", "-1", "0", "", "1e3", "2.5", "%ff", "99999999999999999999999999"])
 def test_a_page_number_that_is_not_one_never_breaks_the_queue(app, database, people, page):
     numbers = add_cases(database, people["TST"], "food", 53, first_serial=300)
     response = signed_in(app, "chris").get(f"/staff/?page={page}")

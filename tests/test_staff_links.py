@@ -109,7 +109,7 @@ def test_a_link_across_facilities_hides_the_other_case_from_whoever_may_not_open
     ({"other": "", "reason": "x"}, "Write the other case number like 26-4831-0927."),
     ({"other": "26-0000-0019", "reason": "x"}, "Write the other case number like"),  # wrong check digit
     ({"other": "<script>alert(1)</script>", "reason": "x"}, "Write the other case number like"),
-    ({"other": "\x00" * 10, "reason": "x"}, "Write the other case number like"),
+    ({"other": "\x7f" * 10, "reason": "x"}, "Write the other case number like"),
     ({"other": "٢٦٠٠٠٠٠٠٢٦", "reason": "x"}, "Write the other case number like"),  # Arabic-Indic digits
     ({"other": "9" * 100_000, "reason": "x"}, "Write the other case number like"),
     ({"other": SECOND}, "Say in a few words why the cases belong together."),
@@ -126,7 +126,7 @@ def test_garbage_in_the_link_form_says_why_and_writes_nothing(app, database, cas
     assert audit_rows(database, "case.link") == []
 
 
-@pytest.mark.parametrize("value", ["", "abc", "-1", "1e9", "99999", "\x00", "9" * 5000])
+@pytest.mark.parametrize("value", ["", "abc", "-1", "1e9", "99999", "2147483648", "９", "9" * 5000])
 def test_garbage_in_the_unlink_form_says_why_and_writes_nothing(app, database, cases, value):
     chris = signed_in(app, "chris")
     chris.get(f"/staff/case/{FIRST}")
