@@ -2,6 +2,8 @@
 
 The schema is made by the real Alembic migrations, once per run and backend;
 each test then starts from empty tables. CSRF stays switched on everywhere.
+Fixtures more than one test module uses live here; helpers (factories, clients,
+actions) in tests/helpers.py.
 """
 from __future__ import annotations
 
@@ -18,11 +20,12 @@ from tests import network_guard
 network_guard.install()
 
 from kiosk.app import create_app  # noqa: E402
-from kiosk.core import kiosks, migrate  # noqa: E402
+from kiosk.core import migrate  # noqa: E402
 from kiosk.config import Config  # noqa: E402
 from kiosk.core.db import Database, make_engine  # noqa: E402
 from kiosk.core.models import Base, Facility, Hotline, HousingUnit  # noqa: E402
-from tests.helpers import KioskClient  # noqa: E402
+from tests.fake_twilio import FakeTwilio  # noqa: E402
+from tests.helpers import PUBLIC, TWILIO_TOKEN, BrowserClient, create_staff, enrolled_kiosk  # noqa: E402
 
 POSTGRES_URL = os.environ.get("KIOSK_TEST_DATABASE_URL")
 BACKENDS = ["sqlite", "postgresql"]
@@ -83,6 +86,7 @@ def config(database_url, tmp_path) -> Config:
         sms_number="+15555550100",
         argon2_time_cost=1,
         argon2_memory_cost=1024,
+        translation_beam_size=1,  # the tiny test models translate the same, faster
         testing=True,
     )
 
@@ -120,17 +124,40 @@ def place(database):
     return {"facility_id": facility.id, "unit_ids": [u.id for u in units]}
 
 
-def register_kiosk(database, unit_name="A-1") -> str:
-    with database.transaction() as session:
-        unit = kiosks.find_unit(session, "TST", unit_name)
-        _kiosk, token = kiosks.register(session, unit, f"kiosk {unit_name}", actor="test")
-    return token
+@pytest.fixture
+def kiosk(app, place) -> BrowserClient:
+    """A browser enrolled as the kiosk of housing unit A-1."""
+    return enrolled_kiosk(app)
 
 
 @pytest.fixture
-def kiosk(app, database, place) -> KioskClient:
-    """A browser enrolled as the kiosk of housing unit A-1."""
-    client = KioskClient(app.test_client())
-    response = client.get(f"/kiosk/enroll/{register_kiosk(database)}")
-    assert response.status_code == 302
-    return client
+def people(app, database, place):
+    """A second facility, and a case manager for each, a supervisor (all with helpers.PASSWORD)."""
+    with database.transaction() as session:
+        other = Facility(code="OTH", name="Other Facility", timezone="America/New_York")
+        session.add(other)
+        session.flush()
+        session.add(HousingUnit(facility_id=other.id, name="1"))
+    create_staff(app, "chris", "case_manager", ["TST"])
+    create_staff(app, "dana", "case_manager", ["OTH"])
+    create_staff(app, "sam", "supervisor")
+    return {"TST": place["facility_id"], "OTH": other.id}
+
+
+@pytest.fixture
+def twilio():
+    """Twilio's REST API, on loopback."""
+    fake = FakeTwilio()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def sms_app(config, twilio, place):
+    """The app with Twilio configured: signed webhooks in, texts out to the fake."""
+    app = create_app(config.with_changes(
+        public_url=PUBLIC, twilio_account_sid="AC" + "0" * 32, twilio_auth_token=TWILIO_TOKEN,
+        twilio_from_number="+15555550100", twilio_api_url=twilio.url,
+    ))
+    yield app
+    app.extensions["database"].dispose()

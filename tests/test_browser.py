@@ -14,8 +14,7 @@ from kiosk.app import create_app
 from kiosk.core import staff_accounts
 from kiosk.core.models import Case, utcnow
 from kiosk.core.triage import triage
-from tests.conftest import register_kiosk
-from tests.helpers import translated
+from tests.helpers import register_kiosk, translated
 
 pytestmark = pytest.mark.browser
 

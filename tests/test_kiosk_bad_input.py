@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from kiosk.core.models import Case
-from tests.helpers import translated
-from tests.test_kiosk_flow import count, draft_of, file_complaint, start_filing
+from tests.helpers import count, draft_of, file_complaint, start_filing, translated
 
 
 def up_to_words(kiosk, language="es"):

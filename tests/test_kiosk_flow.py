@@ -1,48 +1,10 @@
 """Filing a complaint on the kiosk, screen by screen, with the database checked after each step."""
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import func, select
 
-from kiosk.core.models import AuditEntry, Case, CaseEvent, Detainee, WebSession
-
-
-def count(database, model) -> int:
-    with database.sessions() as session:
-        return session.scalar(select(func.count()).select_from(model))
-
-
-def draft_of(database) -> dict:
-    """The server-side draft of the only kiosk session."""
-    with database.sessions() as session:
-        rows = session.scalars(select(WebSession)).all()
-    assert len(rows) == 1
-    return rows[0].data.get("draft", {})
-
-
-def start_filing(kiosk, language="en", a_number=None, pin="1234", category=None):
-    """Language, who, PIN twice and (optionally) the category: the screens before the questions."""
-    kiosk.choose_language(language)
-    kiosk.get("/kiosk/file", follow_redirects=True)
-    if a_number:
-        kiosk.post("/kiosk/file/who", {"a_number": a_number})
-    else:
-        kiosk.post("/kiosk/file/who/anonymous")
-    kiosk.post("/kiosk/file/pin", {"pin": pin})
-    kiosk.post("/kiosk/file/pin-again", {"pin": pin})
-    if category:
-        kiosk.post("/kiosk/file/category", {"choice": category})
-
-
-def file_complaint(kiosk, *, language="es", a_number="201234567", pin="2468", category="food",
-                   answers=None, words="La comida llega fría."):
-    answers = answers or {"urgent": "no", "since": "this_week", "raised_with_facility": "not_yet"}
-    start_filing(kiosk, language, a_number, pin, category)
-    for key, value in answers.items():
-        kiosk.post(f"/kiosk/file/question/{key}", {"choice": value})
-    kiosk.post("/kiosk/file/words", {"description": words})
-    kiosk.get("/kiosk/file/review")
-    return kiosk.post("/kiosk/file/review", {"submission": kiosk.submission_token()}, follow_redirects=True)
+from kiosk.core.models import AuditEntry, Case, Detainee
+from tests.helpers import count, draft_of, file_complaint, start_filing
 
 
 def test_spanish_complaint_step_by_step(kiosk, database):

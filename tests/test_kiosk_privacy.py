@@ -9,9 +9,7 @@ from sqlalchemy import select, text, update
 
 from kiosk.core.db import make_engine
 from kiosk.core.models import Kiosk, WebSession, utcnow
-from tests.conftest import register_kiosk
-from tests.helpers import KioskClient, translated
-from tests.test_kiosk_flow import draft_of
+from tests.helpers import draft_of, enrolled_kiosk, register_kiosk, translated
 
 
 def sessions(database) -> list[WebSession]:
@@ -141,8 +139,7 @@ def test_the_idle_timeout_is_configurable_and_shown(app, config, database, place
     from kiosk.app import create_app
 
     short = create_app(config.with_changes(kiosk_idle_timeout=timedelta(seconds=30)))
-    client = KioskClient(short.test_client())
-    client.get(f"/kiosk/enroll/{register_kiosk(database)}")
+    client = enrolled_kiosk(short)
     page = client.choose_language("en")
     assert 'data-idle-seconds="30"' in page.get_data(as_text=True)
     row = sessions(database)[0]

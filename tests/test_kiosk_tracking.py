@@ -7,30 +7,7 @@ from sqlalchemy import select, update
 
 from kiosk.core.credentials import digest
 from kiosk.core.models import AuditEntry, Case, CaseEvent, ShareCode, TrustedContact, utcnow
-from tests.helpers import translated
-from tests.test_kiosk_flow import file_complaint
-
-
-def filed_case(database) -> Case:
-    with database.sessions() as session:
-        return session.scalars(select(Case).order_by(Case.id.desc())).first()
-
-
-def track(kiosk, identifier, pin):
-    kiosk.get("/kiosk/finish")
-    kiosk.get("/kiosk/track")
-    kiosk.post("/kiosk/track", {"identifier": identifier})
-    return kiosk.post("/kiosk/track/pin", {"pin": pin}, follow_redirects=True)
-
-
-def add_reply(database, case_id, body):
-    with database.transaction() as session:
-        case = session.get(Case, case_id)
-        case.status = "in_review"
-        case.events.append(CaseEvent(kind="status_changed", actor="staff:1", status_from="new", status_to="in_review"))
-        case.events.append(CaseEvent(kind="reply", actor="staff:1", body=body, language=case.language))
-        case.events.append(CaseEvent(kind="status_changed", actor="staff:1", body="internal note",
-                                     visible_to_detainee=False))
+from tests.helpers import add_reply, file_complaint, filed_case, track, translated
 
 
 def test_tracking_by_a_number_shows_status_and_replies_in_the_language(kiosk, database):

@@ -1,7 +1,6 @@
 """The SMS channel: signed webhooks, commands in many languages, authorization, outbound texts."""
 from __future__ import annotations
 
-import itertools
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -9,74 +8,24 @@ from flask import Flask
 from sqlalchemy import func, select, update
 from twilio.request_validator import RequestValidator
 
-from kiosk.core import cases, contacts
 from kiosk.app import create_app
+from kiosk.core import cases, contacts
 from kiosk.core.models import (
-    AuditEntry, Case, CaseFollower, Facility, Job, ShareCode, SmsConversation, SmsInbound, SmsOutbound, SmsSender,
-    TrustedContact, utcnow,
+    AuditEntry, Case, Facility, Job, ShareCode, SmsConversation, SmsInbound, SmsOutbound, SmsSender, TrustedContact,
+    utcnow,
 )
-from kiosk.worker import Worker
 from sms import segments
 from sms.answers import LOOKUP_FAILURES
-from tests.fake_twilio import FakeTwilio
-from tests.helpers import translated
-from tests.test_kiosk_flow import file_complaint
-
-PUBLIC = "https://kiosk.example.org"  # what Twilio calls; the app sits behind a TLS proxy
-TOKEN = "f" * 32
-FAMILY = "+15125550123"
-STRANGER = "+15125550999"
-
-
-@pytest.fixture
-def twilio():
-    fake = FakeTwilio()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
-def sms_app(config, twilio, place):
-    app = create_app(config.with_changes(
-        public_url=PUBLIC, twilio_account_sid="AC" + "0" * 32, twilio_auth_token=TOKEN,
-        twilio_from_number="+15555550100", twilio_api_url=twilio.url,
-    ))
-    yield app
-    app.extensions["database"].dispose()
-
-
-MESSAGE_SIDS = itertools.count(1)
-
-
-class Phone:
-    """Texts the product the way Twilio delivers a message: a signed form post."""
-
-    def __init__(self, app, number):
-        self.client, self.number = app.test_client(), number
-
-    def post(self, path, params, signature=None):
-        signature = signature or RequestValidator(TOKEN).compute_signature(PUBLIC + path, params)
-        return self.client.post(path, data=params, headers={"X-Twilio-Signature": signature})
-
-    def text(self, body, sid=None):
-        params = {"MessageSid": sid or f"SM{next(MESSAGE_SIDS):032d}", "From": self.number,
-                  "To": "+15555550100", "Body": body}
-        response = self.post("/sms/twilio", params)
-        assert response.status_code == 200, response.status_code
-        text = response.get_data(as_text=True)
-        return text.split("<Message>")[1].split("</Message>")[0] if "<Message>" in text else None
-
+from tests.helpers import (
+    FAMILY, PUBLIC, STRANGER, TWILIO_TOKEN, BrowserClient, Phone, enrolled_kiosk, file_complaint, run_worker,
+    translated,
+)
 
 @pytest.fixture
 def case(sms_app):
     """A case in Spanish, trusting FAMILY's number, with a share code; returns (number, code)."""
     database = sms_app.extensions["database"]
-    from tests.conftest import register_kiosk
-    from tests.helpers import KioskClient
-
-    kiosk = KioskClient(sms_app.test_client())
-    kiosk.get(f"/kiosk/enroll/{register_kiosk(database)}")
-    file_complaint(kiosk, language="es", a_number="201234567", words="Me duele el pecho. Secreto.")
+    file_complaint(enrolled_kiosk(sms_app), language="es", a_number="201234567", words="Me duele el pecho. Secreto.")
     with database.transaction() as session:
         found = session.scalars(select(Case)).one()
         contacts.add_trusted_contact(session, found, FAMILY, actor="test")
@@ -84,21 +33,12 @@ def case(sms_app):
     return found.number, code
 
 
-def run_worker(app):
-    from kiosk.translation.engine import Engine
-
-    with app.app_context():  # no language package installed: the Spanish case just needs an interpreter
-        worker = Worker(app.extensions["database"], app.config["KIOSK"], name="test")
-        while worker.run_once():
-            pass
-
-
 def test_unsigned_wrongly_signed_and_wrong_url_requests_are_refused(sms_app, case):
     phone = Phone(sms_app, FAMILY)
     params = {"MessageSid": "SM1", "From": FAMILY, "Body": f"STATUS {case[0]}"}
     assert phone.client.post("/sms/twilio", data=params).status_code == 403
     assert phone.post("/sms/twilio", params, signature="bm90IGEgc2lnbmF0dXJl").status_code == 403
-    wrong_url = RequestValidator(TOKEN).compute_signature("http://localhost/sms/twilio", params)
+    wrong_url = RequestValidator(TWILIO_TOKEN).compute_signature("http://localhost/sms/twilio", params)
     assert phone.post("/sms/twilio", params, signature=wrong_url).status_code == 403
     with sms_app.extensions["database"].sessions() as session:
         assert session.scalar(select(func.count()).select_from(SmsInbound)) == 0
@@ -131,12 +71,7 @@ def test_a_retry_is_audited_once_and_retried_misses_never_lock_the_number(sms_ap
 def test_revoked_numbers_and_codes_and_another_cases_code_open_nothing(sms_app, case):
     number, code = case
     database = sms_app.extensions["database"]
-    from tests.conftest import register_kiosk
-    from tests.helpers import KioskClient
-
-    kiosk = KioskClient(sms_app.test_client())
-    kiosk.get(f"/kiosk/enroll/{register_kiosk(database)}")
-    file_complaint(kiosk, language="es", a_number="209876543", words="Otra queja.")
+    file_complaint(enrolled_kiosk(sms_app), language="es", a_number="209876543", words="Otra queja.")
     with database.transaction() as session:
         second = session.scalars(select(Case).where(Case.number != number)).one()
         second_code = contacts.create_share_code(session, second, actor="test")
@@ -403,9 +338,7 @@ def test_a_report_lapses_after_24_hours(sms_app):
 
 def test_the_simulator_exists_in_development_only(config, place):
     assert create_app(config).test_client().get("/dev/sms").status_code == 404
-    from tests.helpers import KioskClient
-
-    dev = KioskClient(create_app(config.with_changes(env="development")).test_client())
+    dev = BrowserClient(create_app(config.with_changes(env="development")).test_client())
     assert dev.get("/dev/sms").status_code == 200
     page = dev.post("/dev/sms", {"phone": "512 555 0123", "body": "HELP"}, follow_redirects=True)
     assert "STATUS" in page.get_data(as_text=True) and "+15125550123" in page.get_data(as_text=True)

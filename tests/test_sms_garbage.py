@@ -6,7 +6,7 @@ import logging
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.test_sms import FAMILY, Phone, sms_app, twilio  # noqa: F401  (fixtures)
+from tests.helpers import FAMILY, Phone
 
 ANY_TEXT = st.text(alphabet=st.characters(codec="utf-8"), max_size=300)  # NUL and controls included
 FIELDS = st.dictionaries(
@@ -19,7 +19,7 @@ FIELDS = st.dictionaries(
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(params=FIELDS)
-def test_signed_garbage_never_breaks_the_webhooks(sms_app, caplog, params):  # noqa: F811
+def test_signed_garbage_never_breaks_the_webhooks(sms_app, caplog, params):
     phone = Phone(sms_app, FAMILY)
     with caplog.at_level(logging.ERROR):
         for path in ("/sms/twilio", "/sms/twilio/status"):
@@ -30,7 +30,7 @@ def test_signed_garbage_never_breaks_the_webhooks(sms_app, caplog, params):  # n
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(body=st.text(max_size=2000))
-def test_any_body_from_any_number_gets_an_answer_or_silence(sms_app, body):  # noqa: F811
+def test_any_body_from_any_number_gets_an_answer_or_silence(sms_app, body):
     phone = Phone(sms_app, FAMILY)
     reply = phone.text(body)
     assert reply is None or len(reply) <= 2 * 153
