@@ -28,7 +28,22 @@ from tests.fake_twilio import FakeTwilio  # noqa: E402
 from tests.helpers import PUBLIC, TWILIO_TOKEN, BrowserClient, create_staff, enrolled_kiosk  # noqa: E402
 
 POSTGRES_URL = os.environ.get("KIOSK_TEST_DATABASE_URL")
-BACKENDS = ["sqlite", "postgresql"]
+# Every test that uses the database runs on SQLite, and on PostgreSQL when a server is given.
+# Without one, no PostgreSQL variant is collected: nothing is reported skipped that never could run.
+BACKENDS = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "postgresql_only: checks what only a PostgreSQL server does; no SQLite variant")
+
+
+def pytest_collection_modifyitems(config, items):
+    """A test marked postgresql_only keeps only its PostgreSQL variant (none without a server)."""
+    sqlite_variants = [item for item in items if item.get_closest_marker("postgresql_only")
+                       and item.callspec.params["database_url"] != "postgresql"]
+    if sqlite_variants:
+        config.hook.pytest_deselected(items=sqlite_variants)
+        items[:] = [item for item in items if item not in sqlite_variants]
 
 
 def _with_search_path(url: str, schema: str) -> str:
@@ -46,8 +61,6 @@ def migrated_sqlite(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def migrated_postgres():
     """A schema of our own, so parallel runs on the shared server never meet."""
-    if not POSTGRES_URL:
-        pytest.skip("KIOSK_TEST_DATABASE_URL is not set: PostgreSQL tests skipped")
     schema = f"kiosk_test_{uuid.uuid4().hex[:10]}"
     admin = make_engine(POSTGRES_URL)
     with admin.begin() as connection:

@@ -147,11 +147,10 @@ def test_the_idle_timeout_is_configurable_and_shown(app, config, database, place
     short.extensions["database"].dispose()
 
 
+@pytest.mark.postgresql_only  # SQLite has no server to restart
 def test_a_database_restart_between_two_taps_loses_nothing(kiosk, database):
     """The session is read on a connection of its own (kiosk.core.db.HotRead); when the server has
     dropped it, as a PostgreSQL restart does, the next tap still finds the person's draft."""
-    if database.engine.dialect.name != "postgresql":
-        pytest.skip("SQLite has no server to restart")
     start_a_draft(kiosk)
     with database.engine.connect() as connection:
         ended = connection.execute(text(
@@ -165,9 +164,8 @@ def test_a_database_restart_between_two_taps_loses_nothing(kiosk, database):
     assert draft_of(database)["a_number"] == "201234567"
 
 
+@pytest.mark.postgresql_only  # SQLite connections are files, not server sessions
 def test_the_app_closes_every_connection_it_opened(app, kiosk, database):
-    if database.engine.dialect.name != "postgresql":
-        pytest.skip("SQLite connections are files, not server sessions")
     start_a_draft(kiosk)
     before = open_connections(database)
     database.dispose()
