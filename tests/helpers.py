@@ -11,6 +11,7 @@ import re
 from datetime import timedelta
 from functools import lru_cache
 from html import escape
+from xml.etree import ElementTree
 
 from babel.messages.pofile import read_po
 from sqlalchemy import func, select
@@ -283,10 +284,19 @@ class Phone:
         return self.client.post(path, data=params, headers={"X-Twilio-Signature": signature})
 
     def text(self, body, sid=None) -> str | None:
-        """Sends a text; returns the reply, or None when there is none."""
+        """Sends a text; returns the reply as the phone shows it (read from the TwiML as Twilio
+        reads it), or None when there is none."""
         params = {"MessageSid": sid or f"SM{next(_MESSAGE_SIDS):032d}", "From": self.number,
                   "To": "+15555550100", "Body": body}
         response = self.post("/sms/twilio", params)
         assert response.status_code == 200, response.status_code
-        text = response.get_data(as_text=True)
-        return text.split("<Message>")[1].split("</Message>")[0] if "<Message>" in text else None
+        twiml = ElementTree.fromstring(response.get_data())
+        assert twiml.tag == "Response" and len(twiml) <= 1 and all(child.tag == "Message" for child in twiml)
+        return twiml[0].text if len(twiml) else None
+
+
+def fits_two_segments(text: str) -> bool:
+    """Whether a text goes out in at most two SMS segments, counted in its encoding: GSM-7 when
+    every character is in the GSM alphabet (2 x 153 septets), otherwise UCS-2 (2 x 67 UTF-16 code units)."""
+    gsm7 = all(ch in segments.GSM7_BASIC or ch in segments.GSM7_EXTENDED for ch in text)
+    return segments.segments(text, "gsm7" if gsm7 else "ucs2") <= 2
