@@ -21,7 +21,6 @@ from kiosk.core import kiosks, staff_accounts
 from kiosk.core.identifiers import case_number
 from kiosk.core.models import AuditEntry, Case, CaseEvent, StaffUser, WebSession, utcnow
 from kiosk.core.triage import triage
-from kiosk.worker import Worker
 from sms import segments
 
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
@@ -256,6 +255,8 @@ def signed_in(app, username, password=PASSWORD) -> BrowserClient:
 
 def run_worker(app) -> int:
     """Carries out every job that is due, as `kioskctl worker --once` does; returns how many it claimed."""
+    from kiosk.worker import Worker  # here, so that a test of a web process can use these helpers
+
     worker = Worker(app.extensions["database"], app.config["KIOSK"], name="test")
     done = 0
     with app.app_context():

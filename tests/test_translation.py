@@ -6,6 +6,7 @@ tiny and built in the test run; the network guard refuses anything off loopback.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -21,7 +22,9 @@ from kiosk.core.models import Case, CaseEvent, Job, Translation
 from kiosk.translation import packages
 from kiosk.translation.engine import Engine, Request
 from tests.argos_package import build_package
-from tests.helpers import create_staff, file_complaint, open_message_form, run_worker, signed_in
+from tests.helpers import (
+    create_staff, file_complaint, filed_case, open_message_form, register_kiosk, run_worker, signed_in,
+)
 
 
 @pytest.fixture(scope="session")
@@ -51,14 +54,15 @@ def listing(runner) -> str:
 
 # --- installing, listing, removing ------------------------------------------------
 
-def test_install_list_translate_and_remove(runner, archives, packages_dir):
+def test_install_list_translate_and_remove(runner, archives, config):
     result = install(runner, archives["es_en"])
     assert result.exit_code == 0, result.output
     assert "installed translate-es_en 1.0" in result.output
     assert "es -> en  1.0" in listing(runner)
     translated = runner.invoke(args=["translate", "text", "--from", "es", "--to", "en"], input="Hola. ¿Cómo está?")
-    assert translated.exit_code == 0 and translated.output.strip()
-    assert "translate-es_en 1.0" in translated.output  # stderr names the package
+    assert translated.exit_code == 0, translated.output
+    assert translated.stdout == Engine.from_config(config).translate("Hola. ¿Cómo está?", "es", "en").text
+    assert translated.stderr.strip() == "[translate-es_en 1.0]"  # stderr names the package
     removed = runner.invoke(args=["translate", "remove", "es", "en"])
     assert removed.exit_code == 0 and "removed translate-es_en 1.0" in removed.output
     assert "no language packages" in listing(runner)
@@ -217,27 +221,34 @@ def test_one_translator_per_pair_and_idle_ones_are_unloaded(engine):
     assert engine.unload_idle() == [("es", "en")] and engine.loaded_pairs() == []
 
 
-def test_web_processes_never_import_ctranslate2(app, tmp_path):
-    """A whole kiosk request cycle, filing included, in a fresh interpreter."""
+def test_web_processes_never_import_ctranslate2(config, database, place, tmp_path):
+    """A whole kiosk request cycle, filing included, in a fresh interpreter on this test's database."""
     script = f"""
 import sys
+from pathlib import Path
 from tests import network_guard
 network_guard.install()
 from kiosk.app import create_app
-from kiosk.core import migrate
 from kiosk.config import Config
-url = "sqlite:///{tmp_path}/web.sqlite3"
-migrate.upgrade(url)
-app = create_app(Config(secret_key="k" * 40, database_url=url, instance_path=__import__("pathlib").Path("{tmp_path}"),
+from tests.helpers import BrowserClient, file_complaint, track
+app = create_app(Config(secret_key="k" * 40, database_url={config.database_url!r}, instance_path=Path({str(tmp_path)!r}),
                         cookie_secure=False, argon2_time_cost=1, argon2_memory_cost=1024))
-app.test_client().get("/healthz")
-app.test_client().get("/kiosk/")
+assert app.test_client().get("/healthz").status_code == 200
+kiosk = BrowserClient(app.test_client())
+assert kiosk.get("/kiosk/enroll/{register_kiosk(database)}").status_code == 302
+receipt = file_complaint(kiosk, language="es", a_number="201234567", pin="2468", words="Tengo frío.")
+assert receipt.request.path == "/kiosk/receipt", receipt.request.path
+kiosk.choose_language("es")
+assert track(kiosk, "201234567", "2468").request.path.startswith("/kiosk/case/")
 assert "ctranslate2" not in sys.modules and "sentencepiece" not in sys.modules, "model code in a web process"
 print("clean")
 """
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                             cwd=Path(__file__).resolve().parent.parent)
     assert result.returncode == 0 and "clean" in result.stdout, result.stderr
+    with database.sessions() as session:  # filed, and its translation left to a worker
+        assert session.scalars(select(Case.description)).all() == ["Tengo frío."]
+        assert session.scalars(select(Job.kind)).all() == ["translate"]
 
 
 # --- translate on write, through durable jobs --------------------------------------
@@ -310,11 +321,14 @@ def test_a_reply_reaches_the_kiosk_only_translated_and_released(app, kiosk, data
 
 def test_the_interpreter_list_names_cases_no_package_can_read(app, kiosk, database, engine, runner):
     file_complaint(kiosk, language="ar", a_number=None, words="الهاتف لا يعمل.")
+    arabic = filed_case(database).number
+    kiosk.get("/kiosk/finish")
+    file_complaint(kiosk, language="es", words="Tengo frío.")  # a package reads this one
+    spanish = filed_case(database).number
     run_worker(app)
-    with database.sessions() as session:
-        number = session.scalar(select(Case.number))
     listed = runner.invoke(args=["translate", "interpreter-list"]).output
-    assert number in listed and "ar" in listed
+    assert re.fullmatch(rf"{arabic}  ar       TST    due \S+ \S+ UTC\n", listed), listed
+    assert spanish not in listed
 
 
 def test_installing_a_package_translates_what_waited_for_an_interpreter(app, kiosk, database, runner, archives):
