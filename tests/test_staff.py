@@ -13,8 +13,10 @@ from kiosk.core.casework import OPEN
 from kiosk.core.identifiers import case_number
 from kiosk.core.models import AuditEntry, Case, StaffUser, Translation, utcnow
 from tests.helpers import (
-    PASSWORD, ROUTINE, BrowserClient, add_case, add_cases, create_staff, run_worker, signed_in, staff_id,
+    PASSWORD, ROUTINE, BrowserClient, add_case, add_cases, audit_rows, create_staff, run_worker, signed_in, staff_id,
 )
+
+LOCKED = "This account is locked after too many failed sign-ins. Try again in 15 minutes."
 
 
 def test_everything_but_sign_in_needs_an_account(app, people):
@@ -71,11 +73,12 @@ def test_hostile_words_render_inert_and_intact(app, database, people):
 def test_five_failed_sign_ins_lock_the_account_for_fifteen_minutes(app, database, people):
     client = BrowserClient(app.test_client())
     client.get("/staff/sign-in")
-    for _ in range(5):
-        client.post("/staff/sign-in", {"username": "chris", "password": "wrong password!"})
-    assert "locked" in client.text
+    pages = [client.post("/staff/sign-in", {"username": "chris", "password": "wrong password!"}).get_data(as_text=True)
+             for _ in range(5)]
+    assert ["Wrong username or password." in page for page in pages] == [True] * 4 + [False]
+    assert LOCKED in pages[-1]
     refused = client.post("/staff/sign-in", {"username": "chris", "password": PASSWORD})
-    assert refused.status_code == 200 and "locked" in client.text
+    assert refused.status_code == 200 and LOCKED in client.text
     with database.sessions() as session:
         assert session.scalar(select(AuditEntry).where(AuditEntry.action == "staff.locked")) is not None
     with database.transaction() as session:
@@ -83,11 +86,24 @@ def test_five_failed_sign_ins_lock_the_account_for_fifteen_minutes(app, database
     assert client.post("/staff/sign-in", {"username": "chris", "password": PASSWORD}).status_code == 302
 
 
-def test_an_overlong_password_is_refused_without_hashing_it(app, people):
+def test_an_overlong_password_is_refused_without_hashing_it(app, people, monkeypatch):
+    hasher, hashed = app.extensions["secret_hasher"], []
+
+    def spy(original):
+        def call(*args):
+            hashed.append(args[-1])  # the secret
+            return original(*args)
+        return call
+
+    monkeypatch.setattr(hasher, "hash", spy(hasher.hash))
+    monkeypatch.setattr(hasher, "verify", spy(hasher.verify))
     client = BrowserClient(app.test_client())
     client.get("/staff/sign-in")
     response = client.post("/staff/sign-in", {"username": "chris", "password": "p" * 100_000})
-    assert response.status_code in (200, 413) and "/staff/" not in response.headers.get("Location", "")
+    assert response.status_code == 200
+    assert "Enter your username and password (at most 256 characters)." in client.text
+    assert all(len(secret) <= 256 for secret in hashed)  # argon2 never saw it
+    assert client.get("/staff/").headers["Location"].startswith("/staff/sign-in")
 
 
 def test_a_deactivated_account_stops_at_its_next_request(app, database, people):
@@ -99,19 +115,23 @@ def test_a_deactivated_account_stops_at_its_next_request(app, database, people):
     assert response.status_code == 302 and "/staff/sign-in" in response.headers["Location"]
 
 
-def test_sign_out_ends_the_session(app, people):
+def test_sign_out_ends_the_session(app, database, people):
     chris = signed_in(app, "chris")
     chris.get("/staff/")
     chris.post("/staff/sign-out")
-    assert chris.get("/staff/").status_code == 302
+    response = chris.get("/staff/")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/staff/sign-in")
+    assert audit_rows(database, "staff.logout") == [(f"staff:{staff_id(database, 'chris')}", "staff.logout", None)]
 
 
-def test_kioskctl_creates_staff(runner, database, place):
+def test_kioskctl_creates_staff(app, runner, database, place):
     result = runner.invoke(args=["staff", "create", "alex", "--name", "Alex Doe", "--role", "case_manager",
                                  "--facility", "TST", "--password", PASSWORD])
     assert result.exit_code == 0, result.output
+    assert signed_in(app, "alex").get("/staff/").status_code == 200  # the account works
     short = runner.invoke(args=["staff", "create", "bo", "--name", "Bo", "--role", "supervisor", "--password", "short"])
     assert short.exit_code != 0 and "12 to 256" in short.output
+    assert staff_id(database, "bo") is None
 
 
 def case_row(database, number):

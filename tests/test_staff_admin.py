@@ -144,19 +144,23 @@ def test_a_facility_change_is_checked_like_a_new_one(database, people, ada):
 
 
 def test_unknown_ids_in_the_address_say_so(database, people, ada):
-    ada.get("/staff/admin/facilities")
-    for path in ("/staff/admin/facilities/999999", "/staff/admin/facilities/99999999999999999999",
-                 "/staff/admin/hotlines/424242"):
+    for path, message in (("/staff/admin/facilities/999999", "There is no facility number 999999."),
+                          ("/staff/admin/facilities/99999999999999999999",
+                           "There is no facility number 99999999999999999999."),
+                          ("/staff/admin/hotlines/424242", "There is no hotline number 424242.")):
         assert ada.get(path).status_code == 404, path
-        assert "There is no" in ada.text
+        assert message in ada.text, path
     ada.get("/staff/admin/facilities")
     with database.sessions() as session:
         other_unit = session.scalar(select(HousingUnit.id).where(HousingUnit.facility_id == people["OTH"]))
-    for path in ("/staff/admin/facilities/999999/units", "/staff/admin/kiosks/999999/revoke",
-                 "/staff/admin/kiosks/999999/enrollment", "/staff/admin/hotlines/999999/remove",
-                 f"/staff/admin/facilities/{people['TST']}/units/{other_unit}"):
+    for path, message in (("/staff/admin/facilities/999999/units", "There is no facility number 999999."),
+                          ("/staff/admin/kiosks/999999/revoke", "There is no kiosk number 999999."),
+                          ("/staff/admin/kiosks/999999/enrollment", "There is no kiosk number 999999."),
+                          ("/staff/admin/hotlines/999999/remove", "There is no hotline number 999999."),
+                          (f"/staff/admin/facilities/{people['TST']}/units/{other_unit}",
+                           f"TST has no housing unit number {other_unit}.")):
         response = ada.post(path, {"name": "Z-9"})
-        assert response.status_code == 404 and ("There is no" in ada.text or "has no housing unit" in ada.text), path
+        assert response.status_code == 404 and message in ada.text, path
     assert count(database, HousingUnit) == 3
 
 
@@ -501,7 +505,8 @@ def test_garbage_everywhere_never_gives_a_server_error(database, people, place, 
             response = ada.post(path, form)
             assert response.status_code < 500, (path, form, response.status_code)
     for path in ("/staff/admin/facilities/-1", "/staff/admin/facilities/abc", "/staff/admin/hotlines/0",
-                 "/staff/admin/nothing", "/staff/admin/kiosks/1/revoke"):
-        assert ada.get(path).status_code in (404, 405), path
+                 "/staff/admin/nothing"):
+        assert ada.get(path).status_code == 404, path
+    assert ada.get("/staff/admin/kiosks/1/revoke").status_code == 405  # a change is a POST, never a link
     assert count(database, Facility) == 2 and count(database, HousingUnit) == 3 and count(database, Kiosk) == 0
     assert count(database, Hotline) == 2
