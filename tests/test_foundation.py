@@ -29,6 +29,7 @@ def test_healthz_answers_503_when_the_database_is_down(config):
     down = config.with_changes(database_url="postgresql://postgres@127.0.0.1:1/none")
     response = create_app(down).test_client().get("/healthz")
     assert response.status_code == 503
+    assert response.json["database"] == "unreachable"
 
 
 def test_a_missing_secret_key_stops_start_up_with_a_clear_message(tmp_path):

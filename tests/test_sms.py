@@ -266,16 +266,18 @@ def test_delivery_status_only_moves_forward(sms_app, case, twilio):
         assert session.scalar(select(SmsOutbound.status)) == "delivered"
 
 
-@pytest.mark.parametrize("text, encoding, parts", [
-    ("Estado: “Recibido” — próxima respuesta…", "gsm7", 1),
-    ("a" * 160, "gsm7", 1), ("a" * 161, "gsm7", 2),
-    ("حالة الشكوى", "ucs2", 1), ("状" * 71, "ucs2", 2),
-])
-def test_segments(text, encoding, parts):
+@pytest.mark.parametrize("text, sent, encoding, parts", [
+    ("Estado: “Recibido” — próxima respuesta…", 'Estado: "Recibido" - proxima respuesta...', "gsm7", 1),
+    ("Çà et là: {ñ} € ~", "Çà et là: {ñ} € ~", "gsm7", 1),  # GSM-7 has these, some as two septets
+    ("a" * 160, "a" * 160, "gsm7", 1), ("a" * 161, "a" * 161, "gsm7", 2),
+    ("€" * 80, "€" * 80, "gsm7", 1), ("€" * 81, "€" * 81, "gsm7", 2),  # two septets each
+    ("حالة الشكوى", "حالة الشكوى", "ucs2", 1), ("状" * 70, "状" * 70, "ucs2", 1), ("状" * 71, "状" * 71, "ucs2", 2),
+    ("😀" * 35, "😀" * 35, "ucs2", 1), ("😀" * 36, "😀" * 36, "ucs2", 2),  # two UTF-16 code units each
+], ids=["accents-and-quotes", "gsm-extension", "160", "161", "80-euros", "81-euros", "arabic", "70-hanzi",
+        "71-hanzi", "35-emoji", "36-emoji"])
+def test_segments(text, sent, encoding, parts):
     prepared, found = segments.prepare(text)
-    assert found == encoding and segments.segments(prepared, found) == parts
-    if encoding == "gsm7":
-        assert prepared.isascii() or all(ch in segments.GSM7_BASIC for ch in prepared)
+    assert (prepared, found) == (sent, encoding) and segments.segments(prepared, found) == parts
 
 
 def test_long_replies_are_cut_to_two_segments():
