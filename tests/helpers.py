@@ -149,6 +149,12 @@ def register_kiosk(database, unit_name="A-1") -> str:
     return token
 
 
+def is_a_working_kiosk(client) -> bool:
+    """Whether a browser is shown the kiosk's first screen, not 'This kiosk is not set up'."""
+    page = client.get("/kiosk/")
+    return page.status_code == 200 and "Choose your language" in page.get_data(as_text=True)
+
+
 def enrolled_kiosk(app, unit_name="A-1") -> BrowserClient:
     """A browser enrolled as the kiosk of a housing unit of the test facility."""
     client = BrowserClient(app.test_client())

@@ -191,8 +191,9 @@ def test_followers_are_told_once_per_status_change(sms_app, case, twilio):
     run_worker(sms_app)
     assert run_worker(sms_app) == 0
     assert [m["To"] for m in twilio.messages] == [FAMILY]
+    in_review = catalog_text("es", "A case manager is checking it")
     assert twilio.messages[0]["Body"] == texted("es", "Complaint %(number)s has a new status: %(status)s.",
-                                                number=number, status=catalog_text("es", "A case manager is checking it"))
+                                                number=number, status=in_review)
     assert twilio.messages[0]["StatusCallback"] == f"{PUBLIC}/sms/twilio/status"
     assert Phone(sms_app, FAMILY).text(f"DEJAR DE SEGUIR {number}") == \
         texted("es", "You will no longer get texts about complaint %(number)s.", number=number)

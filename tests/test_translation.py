@@ -231,8 +231,9 @@ network_guard.install()
 from kiosk.app import create_app
 from kiosk.config import Config
 from tests.helpers import BrowserClient, file_complaint, track
-app = create_app(Config(secret_key="k" * 40, database_url={config.database_url!r}, instance_path=Path({str(tmp_path)!r}),
-                        cookie_secure=False, argon2_time_cost=1, argon2_memory_cost=1024))
+app = create_app(Config(secret_key="k" * 40, database_url={config.database_url!r},
+                        instance_path=Path({str(tmp_path)!r}), cookie_secure=False, argon2_time_cost=1,
+                        argon2_memory_cost=1024))
 assert app.test_client().get("/healthz").status_code == 200
 kiosk = BrowserClient(app.test_client())
 assert kiosk.get("/kiosk/enroll/{register_kiosk(database)}").status_code == 302
