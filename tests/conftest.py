@@ -2,6 +2,8 @@
 
 The schema is made by the real Alembic migrations, once per run and backend;
 each test then starts from empty tables. CSRF stays switched on everywhere.
+Fixtures more than one test module uses live here; helpers (factories, clients,
+actions) in tests/helpers.py.
 """
 from __future__ import annotations
 
@@ -18,14 +20,30 @@ from tests import network_guard
 network_guard.install()
 
 from kiosk.app import create_app  # noqa: E402
-from kiosk.core import kiosks, migrate  # noqa: E402
+from kiosk.core import migrate  # noqa: E402
 from kiosk.config import Config  # noqa: E402
 from kiosk.core.db import Database, make_engine  # noqa: E402
 from kiosk.core.models import Base, Facility, Hotline, HousingUnit  # noqa: E402
-from tests.helpers import KioskClient  # noqa: E402
+from tests.fake_twilio import FakeTwilio  # noqa: E402
+from tests.helpers import PUBLIC, TWILIO_TOKEN, BrowserClient, create_staff, enrolled_kiosk  # noqa: E402
 
 POSTGRES_URL = os.environ.get("KIOSK_TEST_DATABASE_URL")
-BACKENDS = ["sqlite", "postgresql"]
+# Every test that uses the database runs on SQLite, and on PostgreSQL when a server is given.
+# Without one, no PostgreSQL variant is collected: nothing is reported skipped that never could run.
+BACKENDS = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "postgresql_only: checks what only a PostgreSQL server does; no SQLite variant")
+
+
+def pytest_collection_modifyitems(config, items):
+    """A test marked postgresql_only keeps only its PostgreSQL variant (none without a server)."""
+    sqlite_variants = [item for item in items if item.get_closest_marker("postgresql_only")
+                       and item.callspec.params["database_url"] != "postgresql"]
+    if sqlite_variants:
+        config.hook.pytest_deselected(items=sqlite_variants)
+        items[:] = [item for item in items if item not in sqlite_variants]
 
 
 def _with_search_path(url: str, schema: str) -> str:
@@ -43,8 +61,6 @@ def migrated_sqlite(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def migrated_postgres():
     """A schema of our own, so parallel runs on the shared server never meet."""
-    if not POSTGRES_URL:
-        pytest.skip("KIOSK_TEST_DATABASE_URL is not set: PostgreSQL tests skipped")
     schema = f"kiosk_test_{uuid.uuid4().hex[:10]}"
     admin = make_engine(POSTGRES_URL)
     with admin.begin() as connection:
@@ -83,6 +99,7 @@ def config(database_url, tmp_path) -> Config:
         sms_number="+15555550100",
         argon2_time_cost=1,
         argon2_memory_cost=1024,
+        translation_beam_size=1,  # the tiny test models translate the same, faster
         testing=True,
     )
 
@@ -120,17 +137,40 @@ def place(database):
     return {"facility_id": facility.id, "unit_ids": [u.id for u in units]}
 
 
-def register_kiosk(database, unit_name="A-1") -> str:
-    with database.transaction() as session:
-        unit = kiosks.find_unit(session, "TST", unit_name)
-        _kiosk, token = kiosks.register(session, unit, f"kiosk {unit_name}", actor="test")
-    return token
+@pytest.fixture
+def kiosk(app, place) -> BrowserClient:
+    """A browser enrolled as the kiosk of housing unit A-1."""
+    return enrolled_kiosk(app)
 
 
 @pytest.fixture
-def kiosk(app, database, place) -> KioskClient:
-    """A browser enrolled as the kiosk of housing unit A-1."""
-    client = KioskClient(app.test_client())
-    response = client.get(f"/kiosk/enroll/{register_kiosk(database)}")
-    assert response.status_code == 302
-    return client
+def people(app, database, place):
+    """A second facility, and a case manager for each, a supervisor (all with helpers.PASSWORD)."""
+    with database.transaction() as session:
+        other = Facility(code="OTH", name="Other Facility", timezone="America/New_York")
+        session.add(other)
+        session.flush()
+        session.add(HousingUnit(facility_id=other.id, name="1"))
+    create_staff(app, "chris", "case_manager", ["TST"])
+    create_staff(app, "dana", "case_manager", ["OTH"])
+    create_staff(app, "sam", "supervisor")
+    return {"TST": place["facility_id"], "OTH": other.id}
+
+
+@pytest.fixture
+def twilio():
+    """Twilio's REST API, on loopback."""
+    fake = FakeTwilio()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def sms_app(config, twilio, place):
+    """The app with Twilio configured: signed webhooks in, texts out to the fake."""
+    app = create_app(config.with_changes(
+        public_url=PUBLIC, twilio_account_sid="AC" + "0" * 32, twilio_auth_token=TWILIO_TOKEN,
+        twilio_from_number="+15555550100", twilio_api_url=twilio.url,
+    ))
+    yield app
+    app.extensions["database"].dispose()

@@ -16,13 +16,11 @@ from sqlalchemy import select
 
 from kiosk.app import create_app
 from kiosk.config import Config
-from kiosk.core import staff_accounts
 from kiosk.core.identifiers import case_number
 from kiosk.core.models import AuditEntry, Case, utcnow
 from kiosk.core.triage import triage
-from tests.helpers import KioskClient
+from tests.helpers import PASSWORD, BrowserClient, create_staff, signed_in
 
-PASSWORD = "a long enough password"
 NUMBER = case_number(26, 777)
 
 # Every name a form or a query of the kiosk or the console reads, with a value it would accept: each
@@ -63,19 +61,14 @@ def world(app, database, kiosk, place):
         session.add(Case(number=NUMBER, facility_id=place["facility_id"], language="es", category="medical",
                          answers={}, description="Me duele.", is_emergency=False, priority=decision.priority,
                          due_at=decision.due_at(utcnow()), pin_hash=app.extensions["secret_hasher"].hash("2468")))
-        hasher = app.extensions["secret_hasher"]
-        staff_accounts.create(session, hasher, username="ada", display_name="Ada", role="administrator",
-                              password=PASSWORD, actor="test")
-        staff_accounts.create(session, hasher, username="chris", display_name="Chris", role="case_manager",
-                              password=PASSWORD, facility_codes=["TST"], actor="test")
+    create_staff(app, "ada", "administrator")
+    create_staff(app, "chris", "case_manager", ["TST"])
     kiosk.choose_language("es")
     kiosk.get("/kiosk/track")
     kiosk.post("/kiosk/track", {"identifier": NUMBER})
     kiosk.get("/kiosk/track/pin")
     kiosk.post("/kiosk/track/pin", {"pin": "2468"})
-    admin = KioskClient(app.test_client())
-    admin.get("/staff/sign-in")
-    admin.post("/staff/sign-in", {"username": "ada", "password": PASSWORD})
+    admin = signed_in(app, "ada")
     admin.get("/staff/")
     kiosk.get(f"/kiosk/case/{NUMBER}")
     return {"/kiosk": kiosk, "/staff": admin}
@@ -134,16 +127,14 @@ def test_ids_too_large_for_their_column_are_not_found(app, world, database):
 @pytest.mark.parametrize("next_page", ["/staff/%0d%0aX", "/staff/\\\\evil.example", "//evil.example/staff/",
                                        "https://evil.example/staff/", "/staff/%09"])
 def test_a_next_address_that_is_not_a_plain_console_page_leads_to_the_queue(app, world, next_page):
-    client = KioskClient(app.test_client())
+    client = BrowserClient(app.test_client())
     client.get(f"/staff/sign-in?next={next_page}")
     response = client.post(f"/staff/sign-in?next={next_page}", {"username": "chris", "password": PASSWORD})
     assert response.status_code == 302 and response.headers["Location"] == "/staff/"
 
 
 def test_refusals_are_audited(app, world, database):
-    chris = KioskClient(app.test_client())
-    chris.get("/staff/sign-in")
-    chris.post("/staff/sign-in", {"username": "chris", "password": PASSWORD})
+    chris = signed_in(app, "chris")
     assert chris.get("/staff/audit").status_code == 403
     chris.get("/staff/export.csv?facility=NOPE", follow_redirects=True)
     assert "Nothing was exported." in chris.text

@@ -40,9 +40,9 @@ def test_case_numbers_catch_a_mistyped_or_swapped_digit():
         with pytest.raises(InvalidIdentifier):
             parse_case_number(wrong)
     swapped = digits[:3] + digits[4] + digits[3] + digits[5:]
-    if swapped != digits:
-        with pytest.raises(InvalidIdentifier):
-            parse_case_number(swapped)
+    assert swapped != digits  # two different digits, or the swap would prove nothing
+    with pytest.raises(InvalidIdentifier):
+        parse_case_number(swapped)
     assert parse_case_number(new_case_number(2026))
 
 

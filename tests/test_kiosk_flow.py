@@ -1,81 +1,52 @@
 """Filing a complaint on the kiosk, screen by screen, with the database checked after each step."""
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import func, select
 
-from kiosk.core.models import AuditEntry, Case, CaseEvent, Detainee, WebSession
-
-
-def count(database, model) -> int:
-    with database.sessions() as session:
-        return session.scalar(select(func.count()).select_from(model))
-
-
-def draft_of(database) -> dict:
-    """The server-side draft of the only kiosk session."""
-    with database.sessions() as session:
-        rows = session.scalars(select(WebSession)).all()
-    assert len(rows) == 1
-    return rows[0].data.get("draft", {})
-
-
-def start_filing(kiosk, language="en", a_number=None, pin="1234", category=None):
-    """Language, who, PIN twice and (optionally) the category: the screens before the questions."""
-    kiosk.choose_language(language)
-    kiosk.get("/kiosk/file", follow_redirects=True)
-    if a_number:
-        kiosk.post("/kiosk/file/who", {"a_number": a_number})
-    else:
-        kiosk.post("/kiosk/file/who/anonymous")
-    kiosk.post("/kiosk/file/pin", {"pin": pin})
-    kiosk.post("/kiosk/file/pin-again", {"pin": pin})
-    if category:
-        kiosk.post("/kiosk/file/category", {"choice": category})
-
-
-def file_complaint(kiosk, *, language="es", a_number="201234567", pin="2468", category="food",
-                   answers=None, words="La comida llega fría."):
-    answers = answers or {"urgent": "no", "since": "this_week", "raised_with_facility": "not_yet"}
-    start_filing(kiosk, language, a_number, pin, category)
-    for key, value in answers.items():
-        kiosk.post(f"/kiosk/file/question/{key}", {"choice": value})
-    kiosk.post("/kiosk/file/words", {"description": words})
-    kiosk.get("/kiosk/file/review")
-    return kiosk.post("/kiosk/file/review", {"submission": kiosk.submission_token()}, follow_redirects=True)
+from kiosk.core.models import AuditEntry, Case, Detainee
+from tests.helpers import count, draft_of, file_complaint, start_filing, translated
 
 
 def test_spanish_complaint_step_by_step(kiosk, database):
+    """Each tap shows the next screen, in Spanish, and keeps the answer in the server-side draft."""
     page = kiosk.choose_language("es")
+    assert page.request.path == "/kiosk/home"
     assert '<html lang="es" dir="ltr">' in page.text
-    assert "Hacer una queja" in page.text or "¿Qué quiere hacer?" in page.text or page.status_code == 200
+    assert translated("es", "What do you want to do?") in page.text
+    assert translated("es", "Make a complaint") in page.text
 
     kiosk.get("/kiosk/file", follow_redirects=True)
     assert kiosk.last.request.path == "/kiosk/file/who"
 
-    kiosk.post("/kiosk/file/who", {"a_number": "20123456 7"})
+    page = kiosk.post("/kiosk/file/who", {"a_number": "20123456 7"}, follow_redirects=True)
+    assert page.request.path == "/kiosk/file/pin"
     assert draft_of(database)["a_number"] == "201234567"
 
-    kiosk.post("/kiosk/file/pin", {"pin": "2468"})
+    page = kiosk.post("/kiosk/file/pin", {"pin": "2468"}, follow_redirects=True)
+    assert page.request.path == "/kiosk/file/pin-again"
     draft = draft_of(database)
     assert "2468" not in str(draft) and draft["pin_hash"].startswith("$argon2id$")
 
-    kiosk.post("/kiosk/file/pin-again", {"pin": "2468"})
+    page = kiosk.post("/kiosk/file/pin-again", {"pin": "2468"}, follow_redirects=True)
+    assert page.request.path == "/kiosk/file/category"
     assert draft_of(database)["pin_confirmed"] is True
 
     page = kiosk.post("/kiosk/file/category", {"choice": "legal_access"}, follow_redirects=True)
     assert draft_of(database)["category"] == "legal_access"
     assert page.request.path == "/kiosk/file/question/urgent"
 
+    screens = {"urgent": "/kiosk/file/question/since", "since": "/kiosk/file/question/raised_with_facility",
+               "raised_with_facility": "/kiosk/file/words"}
     for key, value in {"urgent": "no", "since": "this_week", "raised_with_facility": "grievance_filed"}.items():
-        kiosk.post(f"/kiosk/file/question/{key}", {"choice": value})
+        page = kiosk.post(f"/kiosk/file/question/{key}", {"choice": value}, follow_redirects=True)
+        assert page.request.path == screens[key]
         assert draft_of(database)["answers"][key] == value
 
     words = "El teléfono de la unidad no funciona.\nNo puedo llamar a mi abogado."
-    kiosk.post("/kiosk/file/words", {"description": words})
+    review = kiosk.post("/kiosk/file/words", {"description": words}, follow_redirects=True)
+    assert review.request.path == "/kiosk/file/review"
     assert draft_of(database)["description"] == words
-
-    review = kiosk.get("/kiosk/file/review")
+    assert translated("es", "Check and send") in review.text
     assert "El teléfono de la unidad no funciona." in review.text
     assert count(database, Case) == 0
 
@@ -94,6 +65,7 @@ def test_spanish_complaint_step_by_step(kiosk, database):
         assert (case.due_at - case.created_at).days == 5
         assert [e.kind for e in case.events] == ["filed"]
         assert session.scalar(select(AuditEntry).where(AuditEntry.action == "case.filed")).case_id == case.id
+    assert translated("es", "Your complaint was sent") in receipt.text
     assert case.number in receipt.text
     assert draft_of(database) == {}
 
@@ -123,6 +95,7 @@ def test_medical_emergency_shows_help_at_once_and_is_flagged(kiosk, database):
     kiosk.post("/kiosk/file/words", {"description": ""})
     kiosk.get("/kiosk/file/review")
     receipt = kiosk.post("/kiosk/file/review", {"submission": kiosk.submission_token()}, follow_redirects=True)
+    assert receipt.request.path == "/kiosk/receipt"
     assert "+1 512-555-0110" in receipt.text
     with database.sessions() as session:
         case = session.scalars(select(Case)).one()

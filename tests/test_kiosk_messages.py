@@ -1,20 +1,10 @@
 """A detainee adds to a complaint later, from the kiosk, in their own words."""
 from __future__ import annotations
 
-import re
-
 from sqlalchemy import select, update
 
 from kiosk.core.models import AuditEntry, Case, CaseEvent, Job, Translation
-from tests.helpers import translated
-from tests.test_kiosk_flow import file_complaint
-from tests.test_kiosk_tracking import add_reply, filed_case, track
-
-
-def open_message_form(kiosk, number):
-    page = kiosk.get(f"/kiosk/case/{number}/message")
-    assert page.status_code == 200
-    return re.search(r'name="submission" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+from tests.helpers import add_reply, file_complaint, filed_case, open_message_form, track, translated
 
 
 def messages(database, case_id):

@@ -7,15 +7,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from kiosk.core import jobs, staff_accounts
+from kiosk.core import jobs
 from kiosk.core.identifiers import case_number
 from kiosk.core.jobs import HANDLERS
-from kiosk.core.models import AuditEntry, Case, Job, utcnow
+from kiosk.core.models import AuditEntry, Case, Job, StaffUser, utcnow
 from kiosk.core.triage import triage
 from kiosk.worker import Worker
-from tests.helpers import KioskClient
-
-PASSWORD = "a long enough password"
+from tests.helpers import BrowserClient, create_staff, signed_in, staff_id, start_filing
 
 
 # --- a kiosk session's overlapping requests ------------------------------------------------
@@ -50,22 +48,17 @@ class Paused:
         self.interface.open_session = self._open
 
 
-def twin(app, kiosk: KioskClient) -> KioskClient:
+def twin(app, kiosk: BrowserClient) -> BrowserClient:
     """Another connection of the same browser: the same kiosk and the same session cookie."""
-    other = KioskClient(app.test_client())
+    other = BrowserClient(app.test_client())
     for name in ("kiosk_device", "kiosk_session"):
         if cookie := kiosk.client.get_cookie(name, path="/kiosk"):
             other.client.set_cookie(name, cookie.value, path="/kiosk")
     return other
 
 
-def reach_the_words(kiosk: KioskClient) -> None:
-    kiosk.choose_language("es")
-    kiosk.get("/kiosk/file", follow_redirects=True)
-    kiosk.post("/kiosk/file/who/anonymous")
-    kiosk.post("/kiosk/file/pin", {"pin": "2468"})
-    kiosk.post("/kiosk/file/pin-again", {"pin": "2468"})
-    kiosk.post("/kiosk/file/category", {"choice": "food"})
+def reach_the_words(kiosk: BrowserClient) -> None:
+    start_filing(kiosk, "es", category="food")
     for key, value in {"urgent": "no", "since": "today", "raised_with_facility": "not_yet"}.items():
         kiosk.post(f"/kiosk/file/question/{key}", {"choice": value})
     kiosk.get("/kiosk/file/words")
@@ -153,12 +146,10 @@ def test_twenty_wrong_pins_at_once_are_checked_at_most_five_times(app, kiosk, da
 
 
 def test_thirty_six_wrong_passwords_at_once_are_checked_at_most_five_times(app, database, place, monkeypatch):
-    with database.transaction() as session:
-        staff_accounts.create(session, app.extensions["secret_hasher"], username="chris", display_name="Chris",
-                              role="case_manager", password=PASSWORD, facility_codes=["TST"], actor="test")
+    create_staff(app, "chris", "case_manager", ["TST"])
     guessers = []
     for _ in range(36):
-        guesser = KioskClient(app.test_client())
+        guesser = BrowserClient(app.test_client())
         guesser.get("/staff/sign-in")
         guessers.append(guesser)
     checks = CountingChecks(app, monkeypatch, expected=36)
@@ -166,31 +157,20 @@ def test_thirty_six_wrong_passwords_at_once_are_checked_at_most_five_times(app, 
                  for g in guessers])
     assert checks.checked <= 5
     with database.sessions() as session:
-        chris = session.scalars(select(staff_accounts.StaffUser)).one()
+        chris = session.scalars(select(StaffUser)).one()
         assert chris.locked_until is not None and chris.locked_until > utcnow() + timedelta(minutes=14)
 
 
-def test_a_session_from_before_a_deactivation_stays_ended_after_reactivation(app, database, place):
-    with database.transaction() as session:
-        hasher = app.extensions["secret_hasher"]
-        for username, role in (("chris", "case_manager"), ("ada", "administrator")):
-            staff_accounts.create(session, hasher, username=username, display_name=username.title(), role=role,
-                                  password=PASSWORD, facility_codes=["TST"] if role == "case_manager" else [],
-                                  actor="test")
-    clients = {}
-    for username in ("chris", "ada"):
-        clients[username] = KioskClient(app.test_client())
-        clients[username].get("/staff/sign-in")
-        clients[username].post("/staff/sign-in", {"username": username, "password": PASSWORD})
-    assert clients["chris"].get("/staff/").status_code == 200
-    with database.sessions() as session:
-        chris_id = session.scalar(select(staff_accounts.StaffUser.id).where(staff_accounts.StaffUser.username == "chris"))
-    admin = clients["ada"]
+def test_a_session_from_before_a_deactivation_stays_ended_after_reactivation(app, database, people):
+    create_staff(app, "ada", "administrator")
+    chris, admin = signed_in(app, "chris"), signed_in(app, "ada")
+    assert chris.get("/staff/").status_code == 200
+    chris_id = staff_id(database, "chris")
     admin.get("/staff/admin/accounts")
     admin.post(f"/staff/admin/accounts/{chris_id}/deactivate")
     admin.get("/staff/admin/accounts")
     admin.post(f"/staff/admin/accounts/{chris_id}/activate")
-    stale = clients["chris"].get("/staff/")  # the first request since the deactivation
+    stale = chris.get("/staff/")  # the first request since the deactivation
     assert stale.status_code == 302 and "/staff/sign-in" in stale.headers["Location"]
 
 

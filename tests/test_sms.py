@@ -1,7 +1,7 @@
 """The SMS channel: signed webhooks, commands in many languages, authorization, outbound texts."""
 from __future__ import annotations
 
-import itertools
+import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -9,74 +9,33 @@ from flask import Flask
 from sqlalchemy import func, select, update
 from twilio.request_validator import RequestValidator
 
-from kiosk.core import cases, contacts
 from kiosk.app import create_app
+from kiosk.core import cases, contacts
+from kiosk.core.languages import LANGUAGES
 from kiosk.core.models import (
-    AuditEntry, Case, CaseFollower, Facility, Job, ShareCode, SmsConversation, SmsInbound, SmsOutbound, SmsSender,
-    TrustedContact, utcnow,
+    AuditEntry, Case, Facility, Job, ShareCode, SmsConversation, SmsInbound, SmsOutbound, SmsSender, TrustedContact,
+    utcnow,
 )
-from kiosk.worker import Worker
 from sms import segments
 from sms.answers import LOOKUP_FAILURES
-from tests.fake_twilio import FakeTwilio
-from tests.helpers import translated
-from tests.test_kiosk_flow import file_complaint
+from tests.helpers import (
+    FAMILY, PUBLIC, STRANGER, TWILIO_TOKEN, BrowserClient, Phone, catalog_text, enrolled_kiosk, file_complaint,
+    fits_two_segments, run_worker, texted,
+)
 
-PUBLIC = "https://kiosk.example.org"  # what Twilio calls; the app sits behind a TLS proxy
-TOKEN = "f" * 32
-FAMILY = "+15125550123"
-STRANGER = "+15125550999"
-
-
-@pytest.fixture
-def twilio():
-    fake = FakeTwilio()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
-def sms_app(config, twilio, place):
-    app = create_app(config.with_changes(
-        public_url=PUBLIC, twilio_account_sid="AC" + "0" * 32, twilio_auth_token=TOKEN,
-        twilio_from_number="+15555550100", twilio_api_url=twilio.url,
-    ))
-    yield app
-    app.extensions["database"].dispose()
-
-
-MESSAGE_SIDS = itertools.count(1)
-
-
-class Phone:
-    """Texts the product the way Twilio delivers a message: a signed form post."""
-
-    def __init__(self, app, number):
-        self.client, self.number = app.test_client(), number
-
-    def post(self, path, params, signature=None):
-        signature = signature or RequestValidator(TOKEN).compute_signature(PUBLIC + path, params)
-        return self.client.post(path, data=params, headers={"X-Twilio-Signature": signature})
-
-    def text(self, body, sid=None):
-        params = {"MessageSid": sid or f"SM{next(MESSAGE_SIDS):032d}", "From": self.number,
-                  "To": "+15555550100", "Body": body}
-        response = self.post("/sms/twilio", params)
-        assert response.status_code == 200, response.status_code
-        text = response.get_data(as_text=True)
-        return text.split("<Message>")[1].split("</Message>")[0] if "<Message>" in text else None
-
+USAGE = ("Send STATUS and the complaint number (and the share code) to see its status. "
+         "FOLLOW to get updates. LANG to change language. NEW to report a problem.")
+NOT_FOUND = "We found no complaint you may follow with that number and code. Check them and try again."
+LOCKED = "Too many tries. Please try again in one hour."
+LANGUAGE_SET = "Answers will now come in %(language)s."
+ASK_CATEGORY = ("What is it about? 1 health, 2 lawyer or phone, 3 danger or abuse, 4 living conditions, 5 food, "
+                "6 belongings, 7 mail or visits, 8 staff, 9 religion, 10 disability, 11 other")
 
 @pytest.fixture
 def case(sms_app):
     """A case in Spanish, trusting FAMILY's number, with a share code; returns (number, code)."""
     database = sms_app.extensions["database"]
-    from tests.conftest import register_kiosk
-    from tests.helpers import KioskClient
-
-    kiosk = KioskClient(sms_app.test_client())
-    kiosk.get(f"/kiosk/enroll/{register_kiosk(database)}")
-    file_complaint(kiosk, language="es", a_number="201234567", words="Me duele el pecho. Secreto.")
+    file_complaint(enrolled_kiosk(sms_app), language="es", a_number="201234567", words="Me duele el pecho. Secreto.")
     with database.transaction() as session:
         found = session.scalars(select(Case)).one()
         contacts.add_trusted_contact(session, found, FAMILY, actor="test")
@@ -84,21 +43,12 @@ def case(sms_app):
     return found.number, code
 
 
-def run_worker(app):
-    from kiosk.translation.engine import Engine
-
-    with app.app_context():  # no language package installed: the Spanish case just needs an interpreter
-        worker = Worker(app.extensions["database"], app.config["KIOSK"], name="test")
-        while worker.run_once():
-            pass
-
-
 def test_unsigned_wrongly_signed_and_wrong_url_requests_are_refused(sms_app, case):
     phone = Phone(sms_app, FAMILY)
     params = {"MessageSid": "SM1", "From": FAMILY, "Body": f"STATUS {case[0]}"}
     assert phone.client.post("/sms/twilio", data=params).status_code == 403
     assert phone.post("/sms/twilio", params, signature="bm90IGEgc2lnbmF0dXJl").status_code == 403
-    wrong_url = RequestValidator(TOKEN).compute_signature("http://localhost/sms/twilio", params)
+    wrong_url = RequestValidator(TWILIO_TOKEN).compute_signature("http://localhost/sms/twilio", params)
     assert phone.post("/sms/twilio", params, signature=wrong_url).status_code == 403
     with sms_app.extensions["database"].sessions() as session:
         assert session.scalar(select(func.count()).select_from(SmsInbound)) == 0
@@ -108,7 +58,7 @@ def test_a_retried_webhook_is_processed_once_and_gets_the_same_answer(sms_app, c
     phone = Phone(sms_app, STRANGER)
     first = phone.text(f"STATUS {case[0]} 00000000", sid="SMretried")
     second = phone.text(f"STATUS {case[0]} 00000000", sid="SMretried")
-    assert first == second
+    assert first == second == texted("en", NOT_FOUND)
     with sms_app.extensions["database"].sessions() as session:
         assert session.scalar(select(func.count()).select_from(SmsInbound)) == 1
 
@@ -116,9 +66,10 @@ def test_a_retried_webhook_is_processed_once_and_gets_the_same_answer(sms_app, c
 def test_a_retry_is_audited_once_and_retried_misses_never_lock_the_number(sms_app, case):
     number, _code = case
     family, stranger = Phone(sms_app, FAMILY), Phone(sms_app, STRANGER)
-    assert family.text(f"STATUS {number}", sid="SMseen") == family.text(f"STATUS {number}", sid="SMseen")
+    seen = family.text(f"STATUS {number}", sid="SMseen")
+    assert number in seen and family.text(f"STATUS {number}", sid="SMseen") == seen
     misses = [stranger.text(f"STATUS {number} 12345678", sid="SMmissed") for _ in range(LOOKUP_FAILURES + 1)]
-    assert len(set(misses)) == 1 and "hour" not in misses[0]  # one miss, however often Twilio retries it
+    assert misses == [texted("en", NOT_FOUND)] * (LOOKUP_FAILURES + 1)  # one miss, however often Twilio retries it
     with sms_app.extensions["database"].sessions() as session:
         entries = session.execute(select(AuditEntry.actor, AuditEntry.action, AuditEntry.case_id)
                                   .where(AuditEntry.actor.startswith("sms:"))).all()
@@ -131,12 +82,7 @@ def test_a_retry_is_audited_once_and_retried_misses_never_lock_the_number(sms_ap
 def test_revoked_numbers_and_codes_and_another_cases_code_open_nothing(sms_app, case):
     number, code = case
     database = sms_app.extensions["database"]
-    from tests.conftest import register_kiosk
-    from tests.helpers import KioskClient
-
-    kiosk = KioskClient(sms_app.test_client())
-    kiosk.get(f"/kiosk/enroll/{register_kiosk(database)}")
-    file_complaint(kiosk, language="es", a_number="209876543", words="Otra queja.")
+    file_complaint(enrolled_kiosk(sms_app), language="es", a_number="209876543", words="Otra queja.")
     with database.transaction() as session:
         second = session.scalars(select(Case).where(Case.number != number)).one()
         second_code = contacts.create_share_code(session, second, actor="test")
@@ -183,8 +129,7 @@ def test_twiml_is_what_twilios_own_builder_writes(text):
 def test_status_from_a_trusted_number_answers_in_the_command_language(sms_app, case, command, language):
     reply = Phone(sms_app, FAMILY).text(f"  {command}:  {case[0]} ")
     assert case[0] in reply
-    with sms_app.app_context():
-        assert segments.prepare(translated(language, "Received"))[0] in reply
+    assert segments.prepare(catalog_text(language, "Received"))[0] in reply
     assert "Secreto" not in reply and "201234567" not in reply and "201-234-567" not in reply
 
 
@@ -200,16 +145,15 @@ def test_a_wrong_code_and_an_unknown_case_get_the_same_answer(sms_app, case):
     wrong_code = phone.text(f"STATUS {number} 12345678")
     no_code = phone.text(f"STATUS {number}")
     unknown = phone.text("STATUS 26-0000-0008")
-    assert wrong_code == no_code == unknown
-    assert number not in wrong_code
+    assert wrong_code == no_code == unknown == texted("en", NOT_FOUND)
 
 
 def test_five_misses_in_an_hour_lock_the_number_for_an_hour(sms_app, case):
     number, code = case
     phone = Phone(sms_app, STRANGER)
     replies = [phone.text(f"STATUS {number} 1111111{n}") for n in range(5)]
-    assert replies[-1] != replies[0] and "hour" in replies[-1]
-    assert "hour" in phone.text(f"STATUS {number} {code}")  # even the right code, for now
+    assert replies == [texted("en", NOT_FOUND)] * 4 + [texted("en", LOCKED)]
+    assert phone.text(f"STATUS {number} {code}") == texted("en", LOCKED)  # even the right code, for now
     database = sms_app.extensions["database"]
     with database.transaction() as session:
         session.execute(update(SmsSender).values(locked_until=utcnow() - timedelta(seconds=1)))
@@ -219,18 +163,22 @@ def test_five_misses_in_an_hour_lock_the_number_for_an_hour(sms_app, case):
 
 def test_lang_sets_the_language_of_every_later_answer(sms_app, case):
     phone = Phone(sms_app, FAMILY)
-    assert "العربية" in phone.text("LANG arabic")
+    assert phone.text("LANG arabic") == texted("ar", LANGUAGE_SET, language="العربية")
     reply = phone.text(f"STATUS {case[0]}")
-    with sms_app.app_context():
-        assert translated("ar", "Received") in reply
-    assert "Kreyòl" in phone.text("idioma kreyol ayisyen") or "Krey" in phone.text("LANG ht")
+    assert case[0] in reply and catalog_text("ar", "Received") in reply
+    assert phone.text(f"FOLLOW {case[0]}") == texted("ar", "You will get a text when complaint %(number)s changes. "
+                                                         "Send UNFOLLOW %(number)s to stop.", number=case[0])
+    # By the language's own name, from a Spanish command word, and by its code.
+    assert phone.text("idioma kreyol ayisyen") == texted("ht", LANGUAGE_SET, language="Kreyòl ayisyen")
+    assert phone.text("HELP") == texted("ht", USAGE)
+    assert phone.text("LANG zh") == texted("zh_Hans", LANGUAGE_SET, language="中文")
 
 
 def test_help_and_garbage_get_usage_in_the_language(sms_app):
     phone = Phone(sms_app, STRANGER)
-    assert "STATUS" in phone.text("HELP")
-    assert "STATUS" in phone.text("¿qué?")
-    assert phone.text("AYUDA") != phone.text("HELP")  # Spanish, then English
+    assert phone.text("HELP") == texted("en", USAGE)
+    assert phone.text("¿qué?") == texted("en", USAGE)  # no command word: the default language
+    assert phone.text("AYUDA") == texted("es", USAGE)
 
 
 def test_followers_are_told_once_per_status_change(sms_app, case, twilio):
@@ -241,11 +189,14 @@ def test_followers_are_told_once_per_status_change(sms_app, case, twilio):
         found = session.scalars(select(Case)).one()
         cases.change_status(session, found, "in_review", actor="staff:1")
     run_worker(sms_app)
-    run_worker(sms_app)
+    assert run_worker(sms_app) == 0
     assert [m["To"] for m in twilio.messages] == [FAMILY]
-    assert number in twilio.messages[0]["Body"] and "Secreto" not in twilio.messages[0]["Body"]
+    in_review = catalog_text("es", "A case manager is checking it")
+    assert twilio.messages[0]["Body"] == texted("es", "Complaint %(number)s has a new status: %(status)s.",
+                                                number=number, status=in_review)
     assert twilio.messages[0]["StatusCallback"] == f"{PUBLIC}/sms/twilio/status"
-    Phone(sms_app, FAMILY).text(f"DEJAR DE SEGUIR {number}")
+    assert Phone(sms_app, FAMILY).text(f"DEJAR DE SEGUIR {number}") == \
+        texted("es", "You will no longer get texts about complaint %(number)s.", number=number)
     with database.transaction() as session:
         cases.change_status(session, session.scalars(select(Case)).one(), "resolved", actor="staff:1")
     run_worker(sms_app)
@@ -263,7 +214,7 @@ def test_stop_silences_every_outbound_text_and_start_resumes(sms_app, case, twil
         cases.change_status(session, session.scalars(select(Case)).one(), "in_review", actor="staff:1")
     run_worker(sms_app)
     assert twilio.messages == []
-    assert phone.text("START") is not None
+    assert phone.text("START") == texted("en", "You will get texts from us again. Send HELP for help.")
     assert number in phone.text(f"STATUS {number}")
 
 
@@ -316,16 +267,18 @@ def test_delivery_status_only_moves_forward(sms_app, case, twilio):
         assert session.scalar(select(SmsOutbound.status)) == "delivered"
 
 
-@pytest.mark.parametrize("text, encoding, parts", [
-    ("Estado: “Recibido” — próxima respuesta…", "gsm7", 1),
-    ("a" * 160, "gsm7", 1), ("a" * 161, "gsm7", 2),
-    ("حالة الشكوى", "ucs2", 1), ("状" * 71, "ucs2", 2),
-])
-def test_segments(text, encoding, parts):
+@pytest.mark.parametrize("text, sent, encoding, parts", [
+    ("Estado: “Recibido” — próxima respuesta…", 'Estado: "Recibido" - proxima respuesta...', "gsm7", 1),
+    ("Çà et là: {ñ} € ~", "Çà et là: {ñ} € ~", "gsm7", 1),  # GSM-7 has these, some as two septets
+    ("a" * 160, "a" * 160, "gsm7", 1), ("a" * 161, "a" * 161, "gsm7", 2),
+    ("€" * 80, "€" * 80, "gsm7", 1), ("€" * 81, "€" * 81, "gsm7", 2),  # two septets each
+    ("حالة الشكوى", "حالة الشكوى", "ucs2", 1), ("状" * 70, "状" * 70, "ucs2", 1), ("状" * 71, "状" * 71, "ucs2", 2),
+    ("😀" * 35, "😀" * 35, "ucs2", 1), ("😀" * 36, "😀" * 36, "ucs2", 2),  # two UTF-16 code units each
+], ids=["accents-and-quotes", "gsm-extension", "160", "161", "80-euros", "81-euros", "arabic", "70-hanzi",
+        "71-hanzi", "35-emoji", "36-emoji"])
+def test_segments(text, sent, encoding, parts):
     prepared, found = segments.prepare(text)
-    assert found == encoding and segments.segments(prepared, found) == parts
-    if encoding == "gsm7":
-        assert prepared.isascii() or all(ch in segments.GSM7_BASIC for ch in prepared)
+    assert (prepared, found) == (sent, encoding) and segments.segments(prepared, found) == parts
 
 
 def test_long_replies_are_cut_to_two_segments():
@@ -334,21 +287,48 @@ def test_long_replies_are_cut_to_two_segments():
         assert segments.segments(prepared, encoding) <= 2 and prepared.endswith("...")
 
 
+NON_LATIN = {"ar", "bn", "hi", "pa", "ru", "zh_Hans"}  # written in a script GSM-7 lacks: sent as UCS-2
+
+
+@pytest.mark.parametrize("language", LANGUAGES, ids=lambda language: language.code)
+def test_every_reply_in_every_language_fits_two_segments_whole(sms_app, case, language):
+    """Two segments are 2 x 153 GSM-7 characters, but only 2 x 67 UTF-16 code units in UCS-2."""
+    number, code = case
+    phone = Phone(sms_app, STRANGER)
+    replies = [phone.text(body) for body in (
+        f"LANG {language.code}", "HELP", f"STATUS {number} {code}", f"FOLLOW {number} {code}",
+        f"UNFOLLOW {number}", "STATUS 26-0000-0008", "NEW", "1", "Nowhere at all", "CANCEL")]
+    for reply in replies:
+        assert fits_two_segments(reply), reply
+        assert not reply.endswith("..."), reply  # said whole, not cut to fit
+        gsm7 = all(ch in segments.GSM7_BASIC or ch in segments.GSM7_EXTENDED for ch in reply)
+        assert gsm7 == (language.code not in NON_LATIN), reply
+    assert number in replies[2] and number in replies[3]
+
+
 def test_new_walks_a_reporter_through_a_report_in_spanish(sms_app, case):
     phone = Phone(sms_app, STRANGER)
-    assert "Español" in phone.text("NUEVO")
-    assert phone.text("1")                          # keep Spanish
-    assert phone.text("Test Detention")             # the facility, by name
-    assert phone.text("A 209-876-543")              # the detainee's A-number
-    assert phone.text("2")                          # a lawyer
-    assert phone.text("1")                          # health
-    phone.text("No le dan su medicina.")
-    phone.text("Desde el lunes.")
+    conversation = [
+        ("NUEVO", texted("es", "Report a problem for a detained person. Reply 1 to write in %(language)s, or the name "
+                               "of another language.", language="Español")),
+        ("1", texted("es", "Which detention facility is the person in? Reply with its name or code.")),  # Spanish
+        ("Test Detention", texted("es", "Reply with the person's A-number. If you do not know it, reply with the "
+                                        "person's full name.")),  # the facility, by name
+        ("A 209-876-543", texted("es", "Who are you to the person? Reply 1 family, 2 lawyer, 3 friend, 4 other.")),
+        ("2", texted("es", ASK_CATEGORY)),  # a lawyer
+        ("1", texted("es", "Describe the problem. You can send several texts. Send DONE when you have finished.")),
+        ("No le dan su medicina.", texted("es", "Received. Send more, or DONE.")),
+        ("Desde el lunes.", texted("es", "Received. Send more, or DONE.")),
+    ]
+    for body, question in conversation:
+        assert phone.text(body) == question, body
     reply = phone.text("LISTO")
     database = sms_app.extensions["database"]
     with database.sessions() as session:
         filed = session.scalars(select(Case).where(Case.channel == "sms")).one()
-        assert filed.number in reply
+        [code] = re.findall(r"\b\d{8}\b", reply)
+        assert reply == texted("es", "Thank you. Complaint %(number)s was filed. Its share code is %(code)s. "
+                                     "Send STATUS %(number)s to follow it.", number=filed.number, code=code)
         assert (filed.submitted_by, filed.submitter_phone, filed.submitter_relationship) == \
             ("third_party", STRANGER, "lawyer")
         assert filed.category == "medical" and filed.language == "es" and filed.facility.code == "TST"
@@ -356,6 +336,7 @@ def test_new_walks_a_reporter_through_a_report_in_spanish(sms_app, case):
         assert filed.description == "No le dan su medicina.\nDesde el lunes."
         assert session.scalar(select(func.count()).select_from(SmsConversation)) == 0
     assert filed.number in phone.text(f"ESTADO {filed.number}")  # the reporter may follow it
+    assert filed.number in Phone(sms_app, "+15125550444").text(f"ESTADO {filed.number} {code}")  # and share it
 
 
 def test_new_offers_a_numbered_list_when_several_facilities_match(sms_app):
@@ -365,8 +346,8 @@ def test_new_offers_a_numbered_list_when_several_facilities_match(sms_app):
     phone = Phone(sms_app, STRANGER)
     phone.text("NEW")
     phone.text("1")
-    listing = phone.text("test")
-    assert "1 Test" in listing and "2 Test" in listing and "(TS2)" in listing
+    assert phone.text("test") == texted("en", "Reply with the number of the facility: %(choices)s",
+                                        choices="1 Test Detention Center (TST), 2 Test Processing Center (TS2)")
     assert "A-number" in phone.text("2")
     phone.text("Maria Lopez")
     phone.text("1")
@@ -383,7 +364,7 @@ def test_cancel_ends_a_report_and_files_nothing(sms_app):
     phone.text("NEW")
     phone.text("1")
     phone.text("Test Detention")
-    assert "cancelled" in phone.text("CANCEL")
+    assert phone.text("CANCEL") == texted("en", "Your report was cancelled. Nothing was sent.")
     with sms_app.extensions["database"].sessions() as session:
         assert session.scalar(select(func.count()).select_from(SmsConversation)) == 0
         assert session.scalar(select(func.count()).select_from(Case)) == 0
@@ -396,16 +377,15 @@ def test_a_report_lapses_after_24_hours(sms_app):
     database = sms_app.extensions["database"]
     with database.transaction() as session:
         session.execute(update(SmsConversation).values(expires_at=utcnow() - timedelta(seconds=1)))
-    assert "24" in phone.text("Test Detention")
+    assert phone.text("Test Detention") == texted(
+        "en", "Your report was not finished within 24 hours and was deleted. Send NEW to start again.")
     with database.sessions() as session:
         assert session.scalar(select(func.count()).select_from(SmsConversation)) == 0
 
 
 def test_the_simulator_exists_in_development_only(config, place):
     assert create_app(config).test_client().get("/dev/sms").status_code == 404
-    from tests.helpers import KioskClient
-
-    dev = KioskClient(create_app(config.with_changes(env="development")).test_client())
+    dev = BrowserClient(create_app(config.with_changes(env="development")).test_client())
     assert dev.get("/dev/sms").status_code == 200
     page = dev.post("/dev/sms", {"phone": "512 555 0123", "body": "HELP"}, follow_redirects=True)
     assert "STATUS" in page.get_data(as_text=True) and "+15125550123" in page.get_data(as_text=True)

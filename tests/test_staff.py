@@ -9,50 +9,14 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import select, update
 
-from kiosk.core import staff_accounts
 from kiosk.core.casework import OPEN
 from kiosk.core.identifiers import case_number
-from kiosk.core.models import AuditEntry, Case, Facility, HousingUnit, StaffUser, Translation, utcnow
-from kiosk.core.triage import triage
-from tests.helpers import KioskClient
+from kiosk.core.models import AuditEntry, Case, StaffUser, Translation, utcnow
+from tests.helpers import (
+    PASSWORD, ROUTINE, BrowserClient, add_case, add_cases, audit_rows, create_staff, run_worker, signed_in, staff_id,
+)
 
-PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture
-def people(app, database, place):
-    """A second facility, and a case manager for each, a supervisor."""
-    with database.transaction() as session:
-        other = Facility(code="OTH", name="Other Facility", timezone="America/New_York")
-        session.add(other)
-        session.flush()
-        session.add(HousingUnit(facility_id=other.id, name="1"))
-        hasher = app.extensions["secret_hasher"]
-        for username, role, codes in (("chris", "case_manager", ["TST"]), ("dana", "case_manager", ["OTH"]),
-                                      ("sam", "supervisor", [])):
-            staff_accounts.create(session, hasher, username=username, display_name=username.title(), role=role,
-                                  password=PASSWORD, facility_codes=codes, actor="test")
-    return {"TST": place["facility_id"], "OTH": other.id}
-
-
-def add_case(database, facility_id, number, category, answers, words="words", hours_ago=1):
-    decision = triage(category, answers)
-    filed = utcnow() - timedelta(hours=hours_ago)
-    with database.transaction() as session:
-        session.add(Case(number=number, facility_id=facility_id, language="es", category=category, answers=answers,
-                         description=words, is_emergency=decision.is_emergency, priority=decision.priority,
-                         due_at=decision.due_at(filed), created_at=filed, updated_at=filed))
-
-
-def signed_in(app, username):
-    client = KioskClient(app.test_client())
-    client.get("/staff/sign-in")
-    response = client.post("/staff/sign-in", {"username": username, "password": PASSWORD})
-    assert response.status_code == 302, client.text
-    return client
-
-
-ROUTINE = {"urgent": "no", "since": "today", "raised_with_facility": "not_yet"}
+LOCKED = "This account is locked after too many failed sign-ins. Try again in 15 minutes."
 
 
 def test_everything_but_sign_in_needs_an_account(app, people):
@@ -107,13 +71,14 @@ def test_hostile_words_render_inert_and_intact(app, database, people):
 
 
 def test_five_failed_sign_ins_lock_the_account_for_fifteen_minutes(app, database, people):
-    client = KioskClient(app.test_client())
+    client = BrowserClient(app.test_client())
     client.get("/staff/sign-in")
-    for _ in range(5):
-        client.post("/staff/sign-in", {"username": "chris", "password": "wrong password!"})
-    assert "locked" in client.text
+    pages = [client.post("/staff/sign-in", {"username": "chris", "password": "wrong password!"}).get_data(as_text=True)
+             for _ in range(5)]
+    assert ["Wrong username or password." in page for page in pages] == [True] * 4 + [False]
+    assert LOCKED in pages[-1]
     refused = client.post("/staff/sign-in", {"username": "chris", "password": PASSWORD})
-    assert refused.status_code == 200 and "locked" in client.text
+    assert refused.status_code == 200 and LOCKED in client.text
     with database.sessions() as session:
         assert session.scalar(select(AuditEntry).where(AuditEntry.action == "staff.locked")) is not None
     with database.transaction() as session:
@@ -121,11 +86,24 @@ def test_five_failed_sign_ins_lock_the_account_for_fifteen_minutes(app, database
     assert client.post("/staff/sign-in", {"username": "chris", "password": PASSWORD}).status_code == 302
 
 
-def test_an_overlong_password_is_refused_without_hashing_it(app, people):
-    client = KioskClient(app.test_client())
+def test_an_overlong_password_is_refused_without_hashing_it(app, people, monkeypatch):
+    hasher, hashed = app.extensions["secret_hasher"], []
+
+    def spy(original):
+        def call(*args):
+            hashed.append(args[-1])  # the secret
+            return original(*args)
+        return call
+
+    monkeypatch.setattr(hasher, "hash", spy(hasher.hash))
+    monkeypatch.setattr(hasher, "verify", spy(hasher.verify))
+    client = BrowserClient(app.test_client())
     client.get("/staff/sign-in")
     response = client.post("/staff/sign-in", {"username": "chris", "password": "p" * 100_000})
-    assert response.status_code in (200, 413) and "/staff/" not in response.headers.get("Location", "")
+    assert response.status_code == 200
+    assert "Enter your username and password (at most 256 characters)." in client.text
+    assert all(len(secret) <= 256 for secret in hashed)  # argon2 never saw it
+    assert client.get("/staff/").headers["Location"].startswith("/staff/sign-in")
 
 
 def test_a_deactivated_account_stops_at_its_next_request(app, database, people):
@@ -137,19 +115,23 @@ def test_a_deactivated_account_stops_at_its_next_request(app, database, people):
     assert response.status_code == 302 and "/staff/sign-in" in response.headers["Location"]
 
 
-def test_sign_out_ends_the_session(app, people):
+def test_sign_out_ends_the_session(app, database, people):
     chris = signed_in(app, "chris")
     chris.get("/staff/")
     chris.post("/staff/sign-out")
-    assert chris.get("/staff/").status_code == 302
+    response = chris.get("/staff/")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/staff/sign-in")
+    assert audit_rows(database, "staff.logout") == [(f"staff:{staff_id(database, 'chris')}", "staff.logout", None)]
 
 
-def test_kioskctl_creates_staff(runner, database, place):
+def test_kioskctl_creates_staff(app, runner, database, place):
     result = runner.invoke(args=["staff", "create", "alex", "--name", "Alex Doe", "--role", "case_manager",
                                  "--facility", "TST", "--password", PASSWORD])
     assert result.exit_code == 0, result.output
+    assert signed_in(app, "alex").get("/staff/").status_code == 200  # the account works
     short = runner.invoke(args=["staff", "create", "bo", "--name", "Bo", "--role", "supervisor", "--password", "short"])
     assert short.exit_code != 0 and "12 to 256" in short.output
+    assert staff_id(database, "bo") is None
 
 
 def case_row(database, number):
@@ -204,7 +186,7 @@ def test_a_nul_character_anywhere_is_refused_with_the_consoles_page_and_writes_n
         assert response.status_code == 400 and "Nothing was saved" in chris.text, path
     for address in ("/staff/?facility=%00", "/staff/audit?actor=%00", "/staff/case/%00"):
         assert chris.get(address).status_code == 400 and "Nothing was saved" in chris.text
-    stranger = KioskClient(app.test_client())
+    stranger = BrowserClient(app.test_client())
     stranger.get("/staff/sign-in")
     assert stranger.post("/staff/sign-in", {"username": "a\x00b", "password": "x" * 12}).status_code == 400
     page = chris.get("/staff/case/26-0000-0206").get_data(as_text=True)
@@ -222,17 +204,12 @@ def test_a_case_manager_cannot_change_another_facilitys_case(app, database, peop
 
 def test_a_reply_with_no_language_package_goes_out_through_an_interpreter(app, database, people):
     from kiosk.core import case_translations
-    from kiosk.translation.engine import Engine
-    from kiosk.worker import Worker
 
     add_case(database, people["TST"], "26-0000-0024", "medical", ROUTINE)
     chris = signed_in(app, "chris")
     chris.get("/staff/case/26-0000-0024")
     chris.post("/staff/case/26-0000-0024/reply", {"reply": "A doctor will see you today."})
-    with app.app_context():  # no package installed: the worker marks the reply for an interpreter
-        worker = Worker(database, app.config["KIOSK"], name="t")
-        while worker.run_once():
-            pass
+    run_worker(app)  # no package installed: the worker marks the reply for an interpreter
     page = chris.get("/staff/case/26-0000-0024").get_data(as_text=True)
     assert "an interpreter must translate it" in page and "Release to the detainee" not in page
     with database.sessions() as session:
@@ -245,11 +222,6 @@ def test_a_reply_with_no_language_package_goes_out_through_an_interpreter(app, d
         reply = next(e for e in found.events if e.kind == "reply")
         assert reply.visible_to_detainee
         assert case_translations.text_for_detainee(session, found, reply) == "Un médico la verá hoy."
-
-
-def staff_id(database, username):
-    with database.sessions() as session:
-        return session.scalar(select(StaffUser.id).where(StaffUser.username == username))
 
 
 def test_supervisors_assign_to_case_managers_of_the_facility(app, database, people):
@@ -303,9 +275,7 @@ def test_the_same_problem_at_other_facilities_is_counted(app, database, people):
 
 
 def test_an_administrator_creates_and_deactivates_accounts(app, database, people):
-    with database.transaction() as session:
-        staff_accounts.create(session, app.extensions["secret_hasher"], username="ada", display_name="Ada",
-                              role="administrator", password=PASSWORD, actor="test")
+    create_staff(app, "ada", "administrator", display_name="Ada")
     assert signed_in(app, "chris").get("/staff/admin/accounts").status_code == 403
     ada = signed_in(app, "ada")
     ada.get("/staff/admin/accounts")
@@ -327,19 +297,6 @@ def test_an_administrator_creates_and_deactivates_accounts(app, database, people
 # --------------------------------------------------------------------------- queue pages
 
 PAGE_LINK = re.compile(r'<a rel="(prev|next)" href="([^"]+)"')
-
-
-def add_cases(database, facility_id, category, count, first_serial):
-    """Many routine cases at once; each filed an hour later than the one before, so the queue's order is theirs."""
-    decision = triage(category, ROUTINE)
-    start = utcnow() - timedelta(hours=count + 1)
-    numbers = [case_number(2026, first_serial + i) for i in range(count)]
-    with database.transaction() as session:
-        session.add_all([Case(number=number, facility_id=facility_id, language="es", category=category,
-                              answers=ROUTINE, description="words", is_emergency=False, priority=decision.priority,
-                              due_at=decision.due_at(start + timedelta(hours=i)), created_at=start, updated_at=start)
-                         for i, number in enumerate(numbers)])
-    return numbers
 
 
 def page_links(page: str) -> dict[str, dict[str, list[str]]]:

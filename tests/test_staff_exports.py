@@ -12,9 +12,9 @@ from sqlalchemy import select
 
 from kiosk.core.identifiers import case_number
 from kiosk.core.models import AuditEntry, Case, Translation, utcnow
-from tests.test_kiosk_flow import file_complaint
-from tests.test_kiosk_tracking import filed_case, track
-from tests.test_staff import ROUTINE, add_case, people, signed_in, staff_id  # noqa: F401  (people: a fixture)
+from tests.helpers import (
+    ROUTINE, add_case, audit_rows, exported_json, file_complaint, filed_case, signed_in, staff_id, track,
+)
 
 OURS, THEIRS, UNKNOWN = case_number(26, 1), case_number(26, 2), case_number(26, 3)
 HOSTILE = ("<script>alert(1)</script>\u202eevil <b>bold</b> \u0645\u0631\u062d\u0628\u0627 \x7f"
@@ -31,20 +31,6 @@ def machine_translation(database, number, text, package="translate-es_en 1.9"):
         session.add(made)
         session.flush()
         return made.id
-
-
-def audit_rows(database, action_prefix="") -> list[tuple[str, str, str | None]]:
-    with database.sessions() as session:
-        rows = session.execute(select(AuditEntry.actor, AuditEntry.action, Case.number)
-                               .outerjoin(Case, Case.id == AuditEntry.case_id)
-                               .where(AuditEntry.action.like(f"{action_prefix}%")).order_by(AuditEntry.id))
-        return [tuple(row) for row in rows]
-
-
-def exported_json(client, number) -> dict:
-    response = client.get(f"/staff/case/{number}/export.json")
-    assert response.status_code == 200, response.get_data(as_text=True)
-    return json.loads(response.get_data(as_text=True))
 
 
 def exported_csv(client, query="") -> list[dict]:

@@ -9,8 +9,7 @@ from sqlalchemy import func, select
 
 from kiosk.core.identifiers import case_number
 from kiosk.core.models import AuditEntry, Case, CaseEvent, CaseLink
-from tests.test_staff import ROUTINE, add_case, people, signed_in, staff_id  # noqa: F401  (people: a fixture)
-from tests.test_staff_exports import audit_rows, exported_json
+from tests.helpers import ROUTINE, add_case, audit_rows, exported_json, signed_in, staff_id
 
 FIRST, SECOND, THEIRS, UNKNOWN = (case_number(26, n) for n in (1, 2, 3, 4))
 

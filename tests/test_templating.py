@@ -15,14 +15,13 @@ from jinja2 import meta
 from sqlalchemy import select
 
 from kiosk.app import create_app
-from kiosk.core import kiosks, staff_accounts
+from kiosk.core import kiosks
 from kiosk.core.identifiers import case_number
 from kiosk.core.languages import LANGUAGES
 from kiosk.core.models import Case
-from tests.helpers import KioskClient
+from tests.helpers import BrowserClient, create_staff, register_kiosk, signed_in
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-PASSWORD = "a long enough password"
 # What Flask's own context processor adds; a new request context adds them again.
 PER_REQUEST = ("g", "request", "session", "config")
 # What a view left on g for the template (the signed-in account, the kiosk), not the request's own.
@@ -48,11 +47,9 @@ def rendered(app):
 
 
 def _kiosk_pages(app, database) -> None:
-    client = KioskClient(app.test_client())
+    client = BrowserClient(app.test_client())
     client.get("/kiosk/")  # not enrolled: not_set_up.html
-    with database.transaction() as session:
-        _kiosk, token = kiosks.register(session, kiosks.find_unit(session, "TST", "A-1"), "kiosk A-1", actor="test")
-    client.get(f"/kiosk/enroll/{token}")
+    client.get(f"/kiosk/enroll/{register_kiosk(database)}")
     client.get("/kiosk/")
     client.choose_language("es")
     for answers in ({"safety_kind": "violence", "urgent": "yes"}, {"safety_kind": "other_danger", "urgent": "no"}):
@@ -80,14 +77,11 @@ def _kiosk_pages(app, database) -> None:
 
 
 def _staff_pages(app, database) -> None:
-    with database.transaction() as session:
-        staff_accounts.create(session, app.extensions["secret_hasher"], username="ada", display_name="Ada Admin",
-                              role="administrator", password=PASSWORD, actor="test")
+    create_staff(app, "ada", "administrator")
+    with database.sessions() as session:
         number = session.scalars(select(Case.number)).first()
         facility_id = session.scalar(select(Case.facility_id))
-    client = KioskClient(app.test_client())
-    client.get("/staff/sign-in")
-    client.post("/staff/sign-in", {"username": "ada", "password": PASSWORD})
+    client = signed_in(app, "ada")
     for path in ("/staff/", f"/staff/case/{number}", f"/staff/case/{number}/translation",
                  f"/staff/case/{number}/audit", f"/staff/case/{number}/print", "/staff/audit",
                  "/staff/admin/accounts", "/staff/admin/facilities", f"/staff/admin/facilities/{facility_id}",

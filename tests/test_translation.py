@@ -5,8 +5,8 @@ tiny and built in the test run; the network guard refuses anything off loopback.
 """
 from __future__ import annotations
 
-import io
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -21,9 +21,10 @@ from kiosk.core import case_translations
 from kiosk.core.models import Case, CaseEvent, Job, Translation
 from kiosk.translation import packages
 from kiosk.translation.engine import Engine, Request
-from kiosk.worker import Worker
 from tests.argos_package import build_package
-from tests.test_kiosk_flow import file_complaint
+from tests.helpers import (
+    create_staff, file_complaint, filed_case, open_message_form, register_kiosk, run_worker, signed_in,
+)
 
 
 @pytest.fixture(scope="session")
@@ -53,14 +54,15 @@ def listing(runner) -> str:
 
 # --- installing, listing, removing ------------------------------------------------
 
-def test_install_list_translate_and_remove(runner, archives, packages_dir):
+def test_install_list_translate_and_remove(runner, archives, config):
     result = install(runner, archives["es_en"])
     assert result.exit_code == 0, result.output
     assert "installed translate-es_en 1.0" in result.output
     assert "es -> en  1.0" in listing(runner)
     translated = runner.invoke(args=["translate", "text", "--from", "es", "--to", "en"], input="Hola. ¿Cómo está?")
-    assert translated.exit_code == 0 and translated.output.strip()
-    assert "translate-es_en 1.0" in translated.output  # stderr names the package
+    assert translated.exit_code == 0, translated.output
+    assert translated.stdout == Engine.from_config(config).translate("Hola. ¿Cómo está?", "es", "en").text
+    assert translated.stderr.strip() == "[translate-es_en 1.0]"  # stderr names the package
     removed = runner.invoke(args=["translate", "remove", "es", "en"])
     assert removed.exit_code == 0 and "removed translate-es_en 1.0" in removed.output
     assert "no language packages" in listing(runner)
@@ -170,9 +172,10 @@ def test_download_without_a_network_fails_quickly_and_clearly(runner, monkeypatc
 # --- the engine -------------------------------------------------------------------
 
 @pytest.fixture
-def engine(runner, archives, packages_dir) -> Engine:
+def engine(runner, archives, config) -> Engine:
+    """The engine a worker builds, with three packages installed."""
     install(runner, archives["es_en"], archives["en_fr"], archives["en_es"])
-    return Engine(packages_dir, beam_size=1)
+    return Engine.from_config(config)
 
 
 def test_a_text_translates_like_its_sentences_one_by_one(engine):
@@ -218,47 +221,47 @@ def test_one_translator_per_pair_and_idle_ones_are_unloaded(engine):
     assert engine.unload_idle() == [("es", "en")] and engine.loaded_pairs() == []
 
 
-def test_web_processes_never_import_ctranslate2(app, tmp_path):
-    """A whole kiosk request cycle, filing included, in a fresh interpreter."""
+def test_web_processes_never_import_ctranslate2(config, database, place, tmp_path):
+    """A whole kiosk request cycle, filing included, in a fresh interpreter on this test's database."""
     script = f"""
 import sys
-from tests.conftest import *  # noqa
+from pathlib import Path
+from tests import network_guard
+network_guard.install()
 from kiosk.app import create_app
-from kiosk.core import migrate
 from kiosk.config import Config
-url = "sqlite:///{tmp_path}/web.sqlite3"
-migrate.upgrade(url)
-app = create_app(Config(secret_key="k" * 40, database_url=url, instance_path=__import__("pathlib").Path("{tmp_path}"),
-                        cookie_secure=False, argon2_time_cost=1, argon2_memory_cost=1024))
-app.test_client().get("/healthz")
-app.test_client().get("/kiosk/")
+from tests.helpers import BrowserClient, file_complaint, track
+app = create_app(Config(secret_key="k" * 40, database_url={config.database_url!r},
+                        instance_path=Path({str(tmp_path)!r}), cookie_secure=False, argon2_time_cost=1,
+                        argon2_memory_cost=1024))
+assert app.test_client().get("/healthz").status_code == 200
+kiosk = BrowserClient(app.test_client())
+assert kiosk.get("/kiosk/enroll/{register_kiosk(database)}").status_code == 302
+receipt = file_complaint(kiosk, language="es", a_number="201234567", pin="2468", words="Tengo frío.")
+assert receipt.request.path == "/kiosk/receipt", receipt.request.path
+kiosk.choose_language("es")
+assert track(kiosk, "201234567", "2468").request.path.startswith("/kiosk/case/")
 assert "ctranslate2" not in sys.modules and "sentencepiece" not in sys.modules, "model code in a web process"
 print("clean")
 """
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                             cwd=Path(__file__).resolve().parent.parent)
     assert result.returncode == 0 and "clean" in result.stdout, result.stderr
+    with database.sessions() as session:  # filed, and its translation left to a worker
+        assert session.scalars(select(Case.description)).all() == ["Tengo frío."]
+        assert session.scalars(select(Job.kind)).all() == ["translate"]
 
 
 # --- translate on write, through durable jobs --------------------------------------
 
-def run_worker(app, packages_dir) -> int:
-    worker = Worker(app.extensions["database"], app.config["KIOSK"], engine_factory=lambda: Engine(packages_dir, beam_size=1),
-                    name="test-worker")
-    done = 0
-    while claimed := worker.run_once():
-        done += claimed
-    return done
-
-
-def test_a_kiosk_complaint_is_stored_in_english_by_the_worker(app, kiosk, database, engine, packages_dir):
+def test_a_kiosk_complaint_is_stored_in_english_by_the_worker(app, kiosk, database, engine):
     file_complaint(kiosk, language="es", words="Tengo dolor. Mi caso es urgente.")
     with database.sessions() as session:
         case = session.scalars(select(Case)).one()
         pending = session.scalars(select(Translation)).one()
         assert (pending.status, pending.target_language, pending.text) == ("pending", "en", None)
         assert session.scalars(select(Job.kind)).all() == ["translate"]  # stored with the case
-    assert run_worker(app, packages_dir) == 1
+    assert run_worker(app) == 1
     with database.sessions() as session:
         translation = session.scalars(select(Translation)).one()
         assert translation.status == "done" and translation.text
@@ -268,9 +271,9 @@ def test_a_kiosk_complaint_is_stored_in_english_by_the_worker(app, kiosk, databa
         assert not session.get(Case, case.id).needs_interpreter
 
 
-def test_a_language_without_a_package_marks_the_case_for_an_interpreter(app, kiosk, database, engine, packages_dir):
+def test_a_language_without_a_package_marks_the_case_for_an_interpreter(app, kiosk, database, engine):
     file_complaint(kiosk, language="ar", a_number=None, words="الهاتف لا يعمل.")
-    run_worker(app, packages_dir)
+    run_worker(app)
     with database.sessions() as session:
         case = session.scalars(select(Case)).one()
         assert case.needs_interpreter and case.description == "الهاتف لا يعمل."
@@ -278,9 +281,9 @@ def test_a_language_without_a_package_marks_the_case_for_an_interpreter(app, kio
         assert session.scalars(select(Job.status)).all() == ["done"]  # not an error
 
 
-def test_a_correction_is_stored_beside_the_machine_translation(app, kiosk, database, engine, packages_dir):
+def test_a_correction_is_stored_beside_the_machine_translation(app, kiosk, database, engine):
     file_complaint(kiosk, language="es", words="Tengo frío.")
-    run_worker(app, packages_dir)
+    run_worker(app)
     with database.transaction() as session:
         machine = session.scalars(select(Translation)).one()
         case_translations.correct(session, machine, "I am cold.", staff="staff:1")
@@ -291,7 +294,7 @@ def test_a_correction_is_stored_beside_the_machine_translation(app, kiosk, datab
         assert shown.human and shown.text == "I am cold."
 
 
-def test_a_reply_reaches_the_kiosk_only_translated_and_released(app, kiosk, database, engine, packages_dir):
+def test_a_reply_reaches_the_kiosk_only_translated_and_released(app, kiosk, database, engine):
     file_complaint(kiosk, language="es", a_number="201234567", pin="2468", words="Tengo frío.")
     with database.transaction() as session:
         case = session.scalars(select(Case)).one()
@@ -299,7 +302,7 @@ def test_a_reply_reaches_the_kiosk_only_translated_and_released(app, kiosk, data
         reply_id = reply.id
         with pytest.raises(case_translations.NotReady):
             case_translations.release_reply(session, reply, staff="staff:1")
-    run_worker(app, packages_dir)  # the reply into Spanish, then back into English
+    run_worker(app)  # the reply into Spanish, then back into English
     with database.transaction() as session:
         reply = session.get(CaseEvent, reply_id)
         forward = case_translations.latest(session, reply.case_id, "es", reply.id)
@@ -317,44 +320,40 @@ def test_a_reply_reaches_the_kiosk_only_translated_and_released(app, kiosk, data
     assert escape(shown) in page and "blankets" not in page
 
 
-def test_the_interpreter_list_names_cases_no_package_can_read(app, kiosk, database, engine, packages_dir, runner):
+def test_the_interpreter_list_names_cases_no_package_can_read(app, kiosk, database, engine, runner):
     file_complaint(kiosk, language="ar", a_number=None, words="الهاتف لا يعمل.")
-    run_worker(app, packages_dir)
-    with database.sessions() as session:
-        number = session.scalar(select(Case.number))
+    arabic = filed_case(database).number
+    kiosk.get("/kiosk/finish")
+    file_complaint(kiosk, language="es", words="Tengo frío.")  # a package reads this one
+    spanish = filed_case(database).number
+    run_worker(app)
     listed = runner.invoke(args=["translate", "interpreter-list"]).output
-    assert number in listed and "ar" in listed
+    assert re.fullmatch(rf"{arabic}  ar       TST    due \S+ \S+ UTC\n", listed), listed
+    assert spanish not in listed
 
 
-def test_installing_a_package_translates_what_waited_for_an_interpreter(app, kiosk, database, runner, archives,
-                                                                          packages_dir):
+def test_installing_a_package_translates_what_waited_for_an_interpreter(app, kiosk, database, runner, archives):
     file_complaint(kiosk, language="es", words="Tengo frío.")
-    run_worker(app, packages_dir)  # no package yet
+    run_worker(app)  # no package yet
     with database.sessions() as session:
         assert session.scalars(select(Case.needs_interpreter)).one()
     result = install(runner, archives["es_en"])
     assert result.exit_code == 0 and "1 text(s) no package could translate are queued again" in result.output
-    run_worker(app, packages_dir)
+    run_worker(app)
     with database.sessions() as session:
         translation = session.scalars(select(Translation)).one()
         assert translation.status == "done" and translation.text and translation.made_by == "translate-es_en 1.0"
         assert not session.scalars(select(Case.needs_interpreter)).one()
 
 
-def test_a_later_message_from_the_detainee_reaches_staff_in_english(app, kiosk, database, engine, packages_dir):
-    from kiosk.core import staff_accounts
-    from tests.test_kiosk_messages import open_message_form
-    from tests.test_staff import PASSWORD, signed_in
-
+def test_a_later_message_from_the_detainee_reaches_staff_in_english(app, kiosk, database, engine):
     file_complaint(kiosk, language="es", words="Tengo frío.")
     with database.sessions() as session:
         case = session.scalars(select(Case)).one()
     token = open_message_form(kiosk, case.number)
     kiosk.post(f"/kiosk/case/{case.number}/message", {"words": "Todavía no tengo manta.", "submission": token})
-    run_worker(app, packages_dir)
-    with database.transaction() as session:
-        staff_accounts.create(session, app.extensions["secret_hasher"], username="sam", display_name="Sam",
-                              role="supervisor", password=PASSWORD, facility_codes=[], actor="test")
+    run_worker(app)
+    create_staff(app, "sam", "supervisor")
     page = signed_in(app, "sam").get(f"/staff/case/{case.number}").get_data(as_text=True)
     english = engine.translate("Todavía no tengo manta.", "es", "en").text
     assert "Todavía no tengo manta." in page
