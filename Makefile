@@ -10,12 +10,13 @@ LOCK := requirements.lock
 # .venv holds exactly the lock: a new lock (or pyproject.toml) makes it anew.
 STAMP := $(VENV)/.installed-$(shell cat $(LOCK) pyproject.toml | sha1sum | cut -c1-12)
 POT := translations/messages.pot
-# uv writes the lock (make lock); it lives in a venv of its own.
+# uv writes the lock (make lock, make test-lowest); it lives in a venv of its own.
 UV_VERSION := 0.13.9
 UV := .venv-uv/bin/uv
 UV_STAMP := .venv-uv/.installed-$(UV_VERSION)
+LOWEST := .venv-lowest
 
-.PHONY: run test setup catalogs extract-strings check-strings update-catalogs db demo bench clean lock
+.PHONY: run test setup catalogs extract-strings check-strings update-catalogs db demo bench clean lock test-lowest
 
 setup: $(STAMP) catalogs
 
@@ -38,6 +39,18 @@ $(UV_STAMP):
 # stay where the ranges allow: LOCK_ARGS="--upgrade-package flask" or "--upgrade" moves them.
 lock: $(UV_STAMP)
 	UV=$(UV) $(PYTHON) tools/lock.py lock $(LOCK_ARGS)
+
+# The suite against the lowest version of every direct dependency that pyproject.toml
+# admits (needs a network; not part of make test). On SQLite, and on PostgreSQL too
+# with LOWEST_DATABASE_URL=postgresql://...
+test-lowest: $(UV_STAMP)
+	rm -rf $(LOWEST)
+	$(PYTHON) -m venv $(LOWEST)
+	UV=$(UV) $(PYTHON) tools/lock.py lowest $(LOWEST)/requirements.txt
+	$(LOWEST)/bin/python -m pip install --quiet --require-hashes -r $(LOWEST)/requirements.txt
+	$(LOWEST)/bin/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(LOWEST)/bin/pybabel compile --directory translations --domain messages 2>&1 | grep -v '^compiling' || true
+	KIOSK_TEST_DATABASE_URL="$(LOWEST_DATABASE_URL)" $(LOWEST)/bin/python -m pytest $(PYTEST_ARGS)
 
 # Compiled catalogs are build output, never committed. No --use-fuzzy: a fuzzy
 # translation is not a translation.
@@ -96,4 +109,4 @@ bench: setup
 	$(BIN)/python bench/translation.py
 
 clean:
-	rm -rf $(VENV) .venv-uv $(INSTANCE) translations/*/LC_MESSAGES/*.mo
+	rm -rf $(VENV) $(LOWEST) .venv-uv $(INSTANCE) translations/*/LC_MESSAGES/*.mo

@@ -1,6 +1,7 @@
-"""Writes requirements.lock from pyproject.toml with uv (`make lock`).
+"""Writes requirements.lock from pyproject.toml with uv (`make lock`, `make test-lowest`).
 
     python3 tools/lock.py lock [UV ARGS...]     requirements.lock: what `make run` and `make test` install
+    python3 tools/lock.py lowest OUT            the lowest version of each direct dependency (test-lowest)
     python3 tools/lock.py digest                the digest of pyproject.toml's requirements
 
 The lock holds pyproject.toml's runtime dependencies, the `test` extra and the build
@@ -70,9 +71,15 @@ def lock(extra_args: list[str]) -> None:
     LOCK.write_text(header + LOCK.read_text(encoding="utf-8"), encoding="utf-8")
 
 
+def lowest(output: Path) -> None:
+    _compile(output, ["--resolution", "lowest-direct", "--custom-compile-command", "make test-lowest"])
+
+
 def main(argv: list[str]) -> int:
     if argv[:1] == ["lock"]:
         lock(argv[1:])
+    elif argv[:1] == ["lowest"] and len(argv) == 2:
+        lowest(Path(argv[1]).resolve())
     elif argv == ["digest"]:
         print(digest())
     else:
