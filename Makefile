@@ -6,18 +6,51 @@ PORT ?= 8000
 VENV := .venv
 BIN := $(VENV)/bin
 INSTANCE := instance
-STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+LOCK := requirements.lock
+# .venv holds exactly the lock: a new lock (or pyproject.toml) makes it anew.
+STAMP := $(VENV)/.installed-$(shell cat $(LOCK) pyproject.toml | sha1sum | cut -c1-12)
 POT := translations/messages.pot
+# uv writes the lock (make lock, make test-lowest); it lives in a venv of its own.
+UV_VERSION := 0.13.9
+UV := .venv-uv/bin/uv
+UV_STAMP := .venv-uv/.installed-$(UV_VERSION)
+LOWEST := .venv-lowest
 
-.PHONY: run test setup catalogs extract-strings check-strings update-catalogs db demo bench clean
+.PHONY: run test setup catalogs extract-strings check-strings update-catalogs db demo bench clean lock test-lowest
 
 setup: $(STAMP) catalogs
 
-$(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
-	rm -f $(VENV)/.installed-* && touch $@
+# Everything from the lock, hash-checked, then our own package alone: its build
+# backend (setuptools) is in the lock too, so nothing unpinned is fetched.
+$(STAMP): $(LOCK) pyproject.toml
+	rm -rf $(VENV)
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $@
+
+$(UV_STAMP):
+	rm -rf .venv-uv
+	$(PYTHON) -m venv .venv-uv
+	.venv-uv/bin/python -m pip install --quiet 'uv==$(UV_VERSION)'
+	touch $@
+
+# Resolves pyproject.toml's ranges anew from PyPI (needs a network). Existing pins
+# stay where the ranges allow: LOCK_ARGS="--upgrade-package flask" or "--upgrade" moves them.
+lock: $(UV_STAMP)
+	UV=$(UV) $(PYTHON) tools/lock.py lock $(LOCK_ARGS)
+
+# The suite against the lowest version of every direct dependency that pyproject.toml
+# admits (needs a network; not part of make test). On SQLite, and on PostgreSQL too
+# with LOWEST_DATABASE_URL=postgresql://...
+test-lowest: $(UV_STAMP)
+	rm -rf $(LOWEST)
+	$(PYTHON) -m venv $(LOWEST)
+	UV=$(UV) $(PYTHON) tools/lock.py lowest $(LOWEST)/requirements.txt
+	$(LOWEST)/bin/python -m pip install --quiet --require-hashes -r $(LOWEST)/requirements.txt
+	$(LOWEST)/bin/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(LOWEST)/bin/pybabel compile --directory translations --domain messages 2>&1 | grep -v '^compiling' || true
+	KIOSK_TEST_DATABASE_URL="$(LOWEST_DATABASE_URL)" $(LOWEST)/bin/python -m pytest $(PYTEST_ARGS)
 
 # Compiled catalogs are build output, never committed. No --use-fuzzy: a fuzzy
 # translation is not a translation.
@@ -76,4 +109,4 @@ bench: setup
 	PYTHONPATH=. $(BIN)/python bench/translation.py
 
 clean:
-	rm -rf $(VENV) $(INSTANCE) translations/*/LC_MESSAGES/*.mo
+	rm -rf $(VENV) $(LOWEST) .venv-uv $(INSTANCE) translations/*/LC_MESSAGES/*.mo
