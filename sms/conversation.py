@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from kiosk.core import cases, contacts
+from kiosk.core import cases, contacts, text
 from kiosk.core.categories import CATEGORIES
 from kiosk.core.languages import BY_CODE
 from kiosk.core.identifiers import InvalidIdentifier, format_share_code, parse_a_number
@@ -22,6 +22,7 @@ from sms import commands, wording
 
 LIFETIME = timedelta(hours=24)
 MAX_FACILITY_CHOICES = 5
+MAX_NAME = 200  # Case.detainee_name
 
 
 def start(session: Session, phone: str, language: str, now: datetime) -> str:
@@ -30,14 +31,14 @@ def start(session: Session, phone: str, language: str, now: datetime) -> str:
     return wording.in_language(language, lambda: wording.ask_language(BY_CODE[language].native_name))
 
 
-def _number(text: str, count: int) -> int | None:
+def _number(answer: str, count: int) -> int | None:
     """A choice from a numbered list, 1-based; None unless it is one of them."""
-    digits = "".join(ch for ch in commands.normalize(text) if ch.isascii() and ch.isdigit())
-    return int(digits) if digits and 1 <= int(digits) <= count else None
+    digits = "".join(ch for ch in commands.normalize(answer) if ch.isascii() and ch.isdigit())
+    return int(digits) if digits and len(digits) <= 3 and 1 <= int(digits) <= count else None
 
 
-def _facilities(session: Session, text: str) -> list[Facility]:
-    wanted = text.strip()
+def _facilities(session: Session, answer: str) -> list[Facility]:
+    wanted = answer.strip()
     if not wanted:
         return []
     exact = session.scalars(select(Facility).where(Facility.code == wanted.upper())).all()
@@ -53,11 +54,11 @@ def step(session: Session, conversation: SmsConversation, command: commands.Comm
     """Takes the answer to the current question and asks the next one."""
     data = dict(conversation.data)
     say = lambda make: wording.in_language(conversation.language, make)  # noqa: E731
-    text = (body or "").strip()
+    words = (body or "").strip()
 
     if conversation.step == "language":
-        chosen = None if _number(text, 1) else language_named(text)
-        if chosen is None and not _number(text, 1):
+        chosen = None if _number(words, 1) else language_named(words)
+        if chosen is None and not _number(words, 1):
             return say(lambda: wording.ask_language(BY_CODE[conversation.language].native_name))
         conversation.language = chosen or conversation.language
         conversation.step = "facility"
@@ -65,11 +66,11 @@ def step(session: Session, conversation: SmsConversation, command: commands.Comm
 
     if conversation.step in ("facility", "facility_choice"):
         offered = data.get("offered", [])
-        picked = _number(text, len(offered)) if conversation.step == "facility_choice" else None
+        picked = _number(words, len(offered)) if conversation.step == "facility_choice" else None
         if picked:
             data["facility_id"] = offered[picked - 1]
         else:
-            found = _facilities(session, text)
+            found = _facilities(session, words)
             if not found:
                 return say(wording.no_facility)
             if len(found) > 1:
@@ -82,20 +83,20 @@ def step(session: Session, conversation: SmsConversation, command: commands.Comm
         return say(wording.ask_detainee)
 
     if conversation.step == "detainee":
-        if any(ch.isdigit() for ch in text):
+        if any(ch.isdigit() for ch in words):
             try:
-                data["a_number"] = parse_a_number(text)
+                data["a_number"] = parse_a_number(words)
             except InvalidIdentifier:
                 return say(wording.bad_a_number)
-        elif sum(ch.isalpha() for ch in text) >= 2:
-            data["detainee_name"] = text[:200]
+        elif sum(ch.isalpha() for ch in words) >= 2 and len(words) <= MAX_NAME:
+            data["detainee_name"] = text.clean(words, limit=MAX_NAME, one_line=True)
         else:
             return say(wording.ask_detainee)
         conversation.data, conversation.step = data, "relationship"
         return say(wording.ask_relationship)
 
     if conversation.step == "relationship":
-        picked = _number(text, len(cases.RELATIONSHIPS))
+        picked = _number(words, len(cases.RELATIONSHIPS))
         if not picked:
             return say(wording.ask_relationship)
         data["relationship"] = cases.RELATIONSHIPS[picked - 1]
@@ -103,7 +104,7 @@ def step(session: Session, conversation: SmsConversation, command: commands.Comm
         return say(wording.ask_category)
 
     if conversation.step == "category":
-        picked = _number(text, len(CATEGORIES))
+        picked = _number(words, len(CATEGORIES))
         if not picked:
             return say(wording.ask_category)
         data["category"] = CATEGORIES[picked - 1].code
@@ -115,7 +116,10 @@ def step(session: Session, conversation: SmsConversation, command: commands.Comm
         if not data.get("description", "").strip():
             return say(wording.ask_description)
         return _file(session, conversation, data)
-    data["description"] = (data.get("description", "") + "\n" + text).strip()[: cases.MAX_DESCRIPTION]
+    described = (data.get("description", "") + "\n" + words).strip()
+    if len(described) > cases.MAX_DESCRIPTION:  # refused, not cut: what was sent before stays
+        return say(wording.description_too_long)
+    data["description"] = described
     conversation.data = data
     return say(wording.more_description)
 

@@ -15,13 +15,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from twilio.request_validator import RequestValidator
 
-from kiosk.core.cases import clean_words
+from kiosk.core import text
 from kiosk.web.db import get_database, get_session
 from kiosk.web.i18n import when
 from kiosk.core.models import SmsInbound, SmsOutbound
 from sms import answers, blueprint, segments
 
-MAX_BODY = 1600  # Twilio's own limit for one message
 SID = re.compile(r"[A-Za-z0-9]{1,64}")
 SENDER = re.compile(r"[A-Za-z0-9+:._-]{1,20}")  # +15125550123, or a channel address such as whatsapp:+1…
 _STORED_REPLY = select(SmsInbound.reply).where(SmsInbound.message_sid == bindparam("sid"))
@@ -39,9 +38,9 @@ def signed() -> bool:
     return RequestValidator(config.twilio_auth_token).validate(url, request.form, signature)
 
 
-def twiml(text: str | None) -> Response:
+def twiml(reply: str | None) -> Response:
     """The reply as TwiML, byte for byte what twilio's MessagingResponse writes, at a fraction of its cost."""
-    body = f"<Response><Message>{escape(text)}</Message></Response>" if text else "<Response />"
+    body = f"<Response><Message>{escape(reply)}</Message></Response>" if reply else "<Response />"
     return Response('<?xml version="1.0" encoding="UTF-8"?>' + body, mimetype="application/xml")
 
 
@@ -54,17 +53,17 @@ def respond(sid: str, phone: str, body: str) -> str | None:
     the first time is returned.
     """
     for attempt in (1, 2):
-        text = answers.Text(sid, phone, clean_words(body)[:MAX_BODY])
+        message = answers.Text(sid, phone, text.clean(body, limit=None))  # Twilio bounds a message itself
         # Core on a plain connection: a Session's own bookkeeping was 5 % of a STATUS. The few
         # commands that use ORM objects write through the same transaction (rollback_only: the
         # session never commits; the connection does, once).
         with get_database().engine.connect() as connection, \
                 Session(bind=connection, join_transaction_mode="rollback_only") as session:
             try:
-                reply = answers.answer(connection, session, text, when)
+                reply = answers.answer(connection, session, message, when)
                 reply = segments.fit(reply) if reply else None
                 session.flush()
-                answers.store(connection, text, reply)  # decided first: the writes come last, together
+                answers.store(connection, message, reply)  # decided first: the writes come last, together
                 connection.commit()
                 return reply
             except IntegrityError:  # the same message, or the same new sender, twice at once

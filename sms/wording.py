@@ -124,6 +124,11 @@ def more_description() -> str:
     return _("Received. Send more, or DONE.")
 
 
+def description_too_long() -> str:
+    return _("That is more than a report can hold; this last text was not added. Send DONE to send what you "
+             "wrote, or CANCEL.")
+
+
 def reported(number: str, code: str) -> str:
     return _("Thank you. Complaint %(number)s was filed. Its share code is %(code)s. "
              "Send STATUS %(number)s to follow it.", number=number, code=code)

@@ -339,6 +339,19 @@ def test_new_walks_a_reporter_through_a_report_in_spanish(sms_app, case):
     assert filed.number in Phone(sms_app, "+15125550444").text(f"ESTADO {filed.number} {code}")  # and share it
 
 
+def test_a_description_longer_than_a_report_holds_is_refused_not_cut(sms_app, case):
+    phone = Phone(sms_app, STRANGER)
+    for body in ("NUEVO", "1", "Test Detention", "A 209-876-543", "2", "1", "a" * 1500, "b" * 1500, "c" * 1500):
+        phone.text(body)
+    refused = phone.text("d" * 1500)  # 6,003 characters in all: more than a case's 5,000
+    assert refused == texted("es", "That is more than a report can hold; this last text was not added. Send DONE to "
+                                   "send what you wrote, or CANCEL.")
+    phone.text("LISTO")
+    with sms_app.extensions["database"].sessions() as session:
+        filed = session.scalars(select(Case).where(Case.channel == "sms")).one()
+    assert filed.description == "\n".join(("a" * 1500, "b" * 1500, "c" * 1500))  # whole, without the last
+
+
 def test_new_offers_a_numbered_list_when_several_facilities_match(sms_app):
     database = sms_app.extensions["database"]
     with database.transaction() as session:

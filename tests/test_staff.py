@@ -230,7 +230,7 @@ def test_supervisors_assign_to_case_managers_of_the_facility(app, database, peop
     sam = signed_in(app, "sam")
     sam.get("/staff/case/26-0000-0024")
     sam.post("/staff/case/26-0000-0024/assign", {"staff_id": staff_id(database, "dana")}, follow_redirects=True)
-    assert "does not work this facility" in sam.text
+    assert "does not work at this facility." in sam.text
     sam.post("/staff/case/26-0000-0024/assign", {"staff_id": staff_id(database, "chris")})
     assert case_row(database, "26-0000-0024")[0].assigned_to_id == staff_id(database, "chris")
     mine = signed_in(app, "chris").get("/staff/?mine=1").get_data(as_text=True)
@@ -238,7 +238,7 @@ def test_supervisors_assign_to_case_managers_of_the_facility(app, database, peop
     chris = signed_in(app, "chris")
     chris.get("/staff/case/26-0000-0016")
     chris.post("/staff/case/26-0000-0016/assign", {"staff_id": staff_id(database, "chris")}, follow_redirects=True)
-    assert "only a supervisor" in chris.text and case_row(database, "26-0000-0016")[0].assigned_to_id is None
+    assert "Only a supervisor assigns cases." in chris.text and case_row(database, "26-0000-0016")[0].assigned_to_id is None
 
 
 def test_a_supervisor_changes_a_due_time_with_a_reason(app, database, people):
@@ -246,9 +246,9 @@ def test_a_supervisor_changes_a_due_time_with_a_reason(app, database, people):
     sam = signed_in(app, "sam")
     sam.get("/staff/case/26-0000-0024")
     sam.post("/staff/case/26-0000-0024/due", {"due_at": "2026-12-01 17:00", "reason": ""}, follow_redirects=True)
-    assert "needs a reason" in sam.text
+    assert "Write the reason for the new due time." in sam.text
     sam.post("/staff/case/26-0000-0024/due", {"due_at": "not a date", "reason": "x"}, follow_redirects=True)
-    assert "write the due time like" in sam.text
+    assert "Write the due time like 2026-11-30 17:00." in sam.text
     sam.post("/staff/case/26-0000-0024/due", {"due_at": "2026-12-01 17:00", "reason": "Facility asked for time."})
     found, events = case_row(database, "26-0000-0024")
     assert found.due_at.strftime("%Y-%m-%d %H:%M") == "2026-12-01 17:00"

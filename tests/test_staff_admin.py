@@ -116,7 +116,7 @@ def test_an_administrator_creates_and_changes_a_facility(app, database, people, 
     ({"code": "R", "name": "New", "timezone": "America/Chicago"}, "A facility code is 2 to 10 letters or digits"),
     ({"code": "RB-P", "name": "New", "timezone": "America/Chicago"}, "A facility code is 2 to 10 letters or digits"),
     ({"code": "tst", "name": "New", "timezone": "America/Chicago"}, "A facility with code TST exists already."),
-    ({"code": "NEW", "name": "", "timezone": "America/Chicago"}, "Give the facility&#39;s name."),
+    ({"code": "NEW", "name": "", "timezone": "America/Chicago"}, "Write the facility&#39;s name."),
     ({"code": "NEW", "name": "N" * 10_000, "timezone": "America/Chicago"}, "has at most 200 characters"),
     ({"code": "NEW", "name": "New", "timezone": "Mars/Olympus_Mons"}, "is not a time zone"),
     ({"code": "NEW", "name": "New", "timezone": ""}, "is not a time zone"),
@@ -174,7 +174,7 @@ def test_housing_units_are_added_and_renamed_uniquely_per_facility(database, peo
     assert "TST has a housing unit called A-1 already." in ada.text
     ada.post(f"/staff/admin/facilities/{people['OTH']}/units", {"name": "A-1"}, follow_redirects=True)
     assert "Housing unit A-1 added." in ada.text  # the same name at another facility is fine
-    for bad, message in (("", "Give the housing unit&#39;s name."), ("u" * 10_000, "at most 64 characters")):
+    for bad, message in (("", "Write the housing unit&#39;s name."), ("u" * 10_000, "at most 64 characters")):
         ada.post(f"/staff/admin/facilities/{tst}/units", {"name": bad}, follow_redirects=True)
         assert message in ada.text
     with database.sessions() as session:
@@ -318,7 +318,7 @@ def test_hotlines_are_added_changed_and_removed_and_the_kiosk_shows_them(databas
 
 
 @pytest.mark.parametrize("form, message", [
-    ({"kind": "medical", "number": ""}, "Give the phone number."),
+    ({"kind": "medical", "number": ""}, "Write the phone number."),
     ({"kind": "medical", "number": "call the nurse"}, "A phone number has 3 to 15 digits"),
     ({"kind": "medical", "number": "12"}, "A phone number has 3 to 15 digits"),
     ({"kind": "medical", "number": "+1 (512) 555-0110"}, "A phone number has 3 to 15 digits"),

@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from kiosk.core import audit
+from kiosk.core import audit, text
 from kiosk.core.casework import NotAllowed
 from kiosk.core.identifiers import InvalidIdentifier, parse_case_number
 from kiosk.core.models import Case, CaseEvent, CaseLink, EventKind, StaffUser, utcnow
@@ -53,14 +53,12 @@ class LinkedCase:
 
 
 def _clean_reason(raw: str) -> str:
-    reason = raw.strip()
-    if not reason:
-        raise LinkRefused("Say in a few words why the cases belong together.")
-    if len(reason) > MAX_REASON:
-        raise LinkRefused(f"The reason has at most {MAX_REASON} characters.")
-    if any(ord(c) < 32 and c not in "\t\n\r" for c in reason):  # pasted terminal codes and the like; NUL never arrives here
-        raise LinkRefused("The reason contains invisible control characters. Type it again in plain words.")
-    return reason
+    try:
+        return text.clean(raw, limit=MAX_REASON, what="reason", required=True)
+    except text.TextRefused as refused:
+        if refused.reason == "empty":
+            raise LinkRefused("Say in a few words why the cases belong together.") from None
+        raise LinkRefused(str(refused)) from None
 
 
 def _pair(a: Case, b: Case) -> tuple[int, int]:
@@ -85,7 +83,7 @@ def find_other(session: Session, case: Case, raw_number: str, by: StaffUser, *,
     """The case a link should point to. A malformed number says so; an unknown one and one the
     person may not open raise the same NoSuchCase (the latter audited as a refusal)."""
     try:
-        number = parse_case_number(raw_number[:40])
+        number = parse_case_number(raw_number)
     except InvalidIdentifier:
         raise LinkRefused("Write the other case number like 26-4831-0927.") from None
     other = session.scalar(select(Case).where(Case.number == number))

@@ -9,19 +9,19 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kiosk.core import audit, jobs
+from kiosk.core import audit, jobs, text
 from kiosk.core.models import Case, CaseEvent, EventKind, Translation, TranslationStatus, utcnow
 
 STAFF_LANGUAGE = "en"
 
 
-def queue(session: Session, case: Case, text: str, source: str, target: str,
+def queue(session: Session, case: Case, words: str, source: str, target: str,
           event: CaseEvent | None = None) -> Translation | None:
-    """Queues a machine translation of ``text``; nothing when there is nothing to translate."""
-    if source == target or not text.strip():
+    """Queues a machine translation of ``words``; nothing when there is nothing to translate."""
+    if source == target or not words.strip():
         return None
     translation = Translation(case_id=case.id, event_id=event.id if event else None, source_language=source,
-                              target_language=target, source_text=text)
+                              target_language=target, source_text=words)
     session.add(translation)
     session.flush()
     jobs.enqueue(session, jobs.JobKind.TRANSLATE, {"translation_id": translation.id})
@@ -78,11 +78,15 @@ def messages_in_english(session: Session, case: Case) -> dict[int, Translation]:
     return {row.event_id: row for row in rows}  # the last one wins: a person's, else the newest
 
 
-def correct(session: Session, machine: Translation, text: str, *, staff: str) -> Translation:
+MAX_TEXT = 5000
+
+
+def correct(session: Session, machine: Translation, words: str, *, staff: str) -> Translation:
     """A person's translation, stored beside the machine's (which is kept)."""
+    words = text.clean(words, limit=MAX_TEXT, what="translation", required=True)
     human = Translation(
         case_id=machine.case_id, event_id=machine.event_id, source_language=machine.source_language,
-        target_language=machine.target_language, source_text=machine.source_text, text=text,
+        target_language=machine.target_language, source_text=machine.source_text, text=words,
         status=TranslationStatus.DONE.value, human=True, made_by=staff, finished_at=utcnow(),
     )
     session.add(human)
@@ -92,13 +96,14 @@ def correct(session: Session, machine: Translation, text: str, *, staff: str) ->
     return human
 
 
-def draft_reply(session: Session, case: Case, text: str, *, staff: str) -> CaseEvent:
+def draft_reply(session: Session, case: Case, words: str, *, staff: str) -> CaseEvent:
     """A reply in English, held back from the detainee until translated and released."""
-    reply = CaseEvent(kind=EventKind.REPLY.value, actor=staff, body=text, language=STAFF_LANGUAGE,
+    words = text.clean(words, limit=MAX_TEXT, what="reply", required=True)
+    reply = CaseEvent(kind=EventKind.REPLY.value, actor=staff, body=words, language=STAFF_LANGUAGE,
                       visible_to_detainee=False)
     case.events.append(reply)
     session.flush()
-    queue(session, case, text, STAFF_LANGUAGE, case.language, reply)  # nothing queued for an English reader
+    queue(session, case, words, STAFF_LANGUAGE, case.language, reply)  # nothing queued for an English reader
     audit.record(session, staff, "case.reply_drafted", case=case, event_id=reply.id)
     return reply
 
@@ -116,8 +121,11 @@ def back_translation(session: Session, reply: CaseEvent) -> Translation | None:
     )
 
 
-class NotReady(Exception):
+class NotReady(ValueError):
     """The reply has no translation in the detainee's language yet."""
+
+    def __init__(self):
+        super().__init__("The reply has no translation yet: release it once it has one.")
 
 
 def release_reply(session: Session, reply: CaseEvent, *, staff: str) -> None:

@@ -12,7 +12,7 @@ from sqlalchemy import case as sql_case
 from sqlalchemy import literal, null, or_, select, update
 from sqlalchemy.orm import Session
 
-from kiosk.core import audit, case_translations, jobs
+from kiosk.core import audit, case_translations, jobs, text
 from kiosk.core.categories import CATEGORY_CODES, valid_answers
 from kiosk.core.credentials import SecretHasher
 from kiosk.core.identifiers import new_case_number
@@ -23,16 +23,6 @@ from kiosk.core.triage import triage
 MAX_DESCRIPTION = 5000
 PIN_ATTEMPTS = 5
 PIN_LOCKOUT = timedelta(minutes=15)
-
-
-# C0 control characters cannot be typed on any keyboard and NUL cannot be stored
-# in PostgreSQL text; tab and newline are kept. Everything else, bidirectional
-# marks included, is kept exactly as typed and isolated when shown.
-_DROPPED_CONTROLS = {code: None for code in range(32) if chr(code) not in "\t\n"}
-
-
-def clean_words(text: str) -> str:
-    return text.replace("\r\n", "\n").translate(_DROPPED_CONTROLS)
 
 
 class IncompleteComplaint(ValueError):
@@ -130,7 +120,7 @@ def file_for_detainee(session: Session, *, phone: str, relationship: str, facili
         raise IncompleteComplaint("category, relationship or detainee missing")
     return _open(
         session, actor=f"sms:{phone}", channel="sms", now=now or utcnow(), a_number=a_number, category=category,
-        answers={}, language=language, description=clean_words(description)[:MAX_DESCRIPTION],
+        answers={}, language=language, description=text.clean(description, limit=MAX_DESCRIPTION, what="description"),
         facility_id=facility_id, submitted_by="third_party", submitter_phone=phone,
         submitter_relationship=relationship, detainee_name=detainee_name,
     )
@@ -228,7 +218,7 @@ class MessageRefused(ValueError):
         self.reason = reason  # "empty", "too_long" or "closed"
 
 
-def add_detainee_message(session: Session, case: Case, text: str, *, actor: str, token: str) -> CaseEvent:
+def add_detainee_message(session: Session, case: Case, words: str, *, actor: str, token: str) -> CaseEvent:
     """Something the detainee adds later (often an answer to a case manager's reply), in their words.
 
     Stored as typed, translated into English for staff by the worker, once per form token:
@@ -238,19 +228,18 @@ def add_detainee_message(session: Session, case: Case, text: str, *, actor: str,
         if sent.case_id != case.id:
             raise MessageRefused("empty")  # a token from another case's form: nothing to add here
         return sent
-    text = clean_words(text).strip()
     if case.status in CLOSED:
         raise MessageRefused("closed")
-    if not text:
-        raise MessageRefused("empty")
-    if len(text) > MAX_DESCRIPTION:
-        raise MessageRefused("too_long")
-    event = CaseEvent(kind=EventKind.DETAINEE_MESSAGE.value, actor=actor, body=text, language=case.language,
+    try:
+        words = text.clean(words, limit=MAX_DESCRIPTION, what="message", required=True)
+    except text.TextRefused as refused:
+        raise MessageRefused(refused.reason) from None
+    event = CaseEvent(kind=EventKind.DETAINEE_MESSAGE.value, actor=actor, body=words, language=case.language,
                       submission_token=token or None)
     case.events.append(event)
     case.updated_at = utcnow()
     session.flush()
-    case_translations.queue(session, case, text, case.language, case_translations.STAFF_LANGUAGE, event)
+    case_translations.queue(session, case, words, case.language, case_translations.STAFF_LANGUAGE, event)
     audit.record(session, actor, "case.message_added", case=case, event_id=event.id)
     return event
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
-from kiosk.core import audit, cases
+from kiosk.core import audit, cases, text
 from kiosk.core.models import Case, CaseEvent, CaseStatus, EventKind, Facility, StaffUser, utcnow
 from kiosk.core.staff_accounts import facility_ids
 
@@ -116,6 +116,8 @@ TRANSITIONS = {
 }
 OUTCOMES = cases.CLOSED  # the statuses that close a case, each needing a reason
 REFERRAL_OFFICES = ("Detention Oversight", "Policy and Standards", "External Relations")
+MAX_REASON = 2000
+MAX_TEXT = 5000  # a note, a facility's answer
 
 
 class NotAllowed(ValueError):
@@ -125,13 +127,13 @@ class NotAllowed(ValueError):
 def move(session: Session, case: Case, status: str, *, staff: str, reason: str = "",
          referred_to: str | None = None) -> CaseEvent:
     if status not in TRANSITIONS.get(case.status, ()):
-        raise NotAllowed(f"a {case.status.replace('_', ' ')} case cannot become {status.replace('_', ' ')}")
-    reason = reason.strip()
+        raise NotAllowed(f"A case that is {case.status.replace('_', ' ')} cannot become {status.replace('_', ' ')[:40]}.")
+    reason = text.clean(reason, limit=MAX_REASON, what="reason")
     if status in OUTCOMES and not reason:
-        raise NotAllowed("an outcome needs a short reason")
+        raise NotAllowed("An outcome needs a short reason.")
     if status == "referred":
         if referred_to not in REFERRAL_OFFICES:
-            raise NotAllowed("say which office the case is referred to")
+            raise NotAllowed("Say which office the case is referred to.")
         reason = f"Referred to {referred_to}. {reason}".strip()
     return cases.change_status(session, case, status, actor=staff, reason=reason or None)
 
@@ -145,17 +147,17 @@ def _staff_event(session: Session, case: Case, kind: EventKind, body: str, staff
     return event
 
 
-def add_note(session: Session, case: Case, text: str, *, staff: str) -> CaseEvent:
+def add_note(session: Session, case: Case, note: str, *, staff: str) -> CaseEvent:
     """An internal note: never shown outside the console."""
-    if not text.strip():
-        raise NotAllowed("the note is empty")
-    return _staff_event(session, case, EventKind.NOTE, text.strip(), staff)
+    note = text.clean(note, limit=MAX_TEXT, what="note", required=True)
+    return _staff_event(session, case, EventKind.NOTE, note, staff)
 
 
 def log_facility_contact(session: Session, case: Case, *, whom: str, how: str, said: str, staff: str) -> CaseEvent:
-    if not (whom.strip() and how.strip()):
-        raise NotAllowed("say whom you contacted and how")
-    body = f"Contacted: {whom.strip()}\nHow: {how.strip()}\nThe facility said: {said.strip() or '-'}"
+    whom = text.clean(whom, limit=200, what="name of whom you contacted", one_line=True, required=True)
+    how = text.clean(how, limit=100, what="way you contacted them", one_line=True, required=True)
+    said = text.clean(said, limit=MAX_TEXT, what="facility's answer")
+    body = f"Contacted: {whom}\nHow: {how}\nThe facility said: {said or '-'}"
     return _staff_event(session, case, EventKind.FACILITY_CONTACT, body, staff)
 
 
@@ -164,9 +166,9 @@ def assign(session: Session, case: Case, assignee: StaffUser, *, by: StaffUser) 
     from kiosk.core.staff_accounts import may_see, sees_every_facility
 
     if not sees_every_facility(by):
-        raise NotAllowed("only a supervisor assigns cases")
+        raise NotAllowed("Only a supervisor assigns cases.")
     if not assignee.active or not may_see(assignee, case):
-        raise NotAllowed(f"{assignee.display_name} does not work this facility")
+        raise NotAllowed(f"{assignee.display_name} does not work at this facility.")
     case.assigned_to_id = assignee.id
     return _staff_event(session, case, EventKind.ASSIGNED, f"Assigned to {assignee.display_name}", f"staff:{by.id}")
 
@@ -175,12 +177,11 @@ def change_due(session: Session, case: Case, due_at: datetime, reason: str, *, b
     from kiosk.core.staff_accounts import sees_every_facility
 
     if not sees_every_facility(by):
-        raise NotAllowed("only a supervisor changes a due time")
-    if not reason.strip():
-        raise NotAllowed("a new due time needs a reason")
+        raise NotAllowed("Only a supervisor changes a due time.")
+    reason = text.clean(reason, limit=MAX_REASON, what="reason for the new due time", required=True)
     old, case.due_at = case.due_at, due_at
     return _staff_event(session, case, EventKind.DUE_CHANGED,
-                        f"Due {old:%Y-%m-%d %H:%M} -> {due_at:%Y-%m-%d %H:%M} UTC: {reason.strip()}", f"staff:{by.id}")
+                        f"Due {old:%Y-%m-%d %H:%M} -> {due_at:%Y-%m-%d %H:%M} UTC: {reason}", f"staff:{by.id}")
 
 
 def audit_entries(session: Session, *, actor: str = "", action: str = "", case_number: str = "",

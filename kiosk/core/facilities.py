@@ -7,14 +7,13 @@ is meant for the person who typed it) and every change lands in the audit log.
 from __future__ import annotations
 
 import re
-import unicodedata
 import zoneinfo
 from functools import lru_cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kiosk.core import audit
+from kiosk.core import audit, text
 from kiosk.core.models import Facility, HousingUnit
 
 CODE = re.compile(r"[A-Z0-9]{2,10}")
@@ -35,15 +34,9 @@ def _code(code: str) -> str:
     return code
 
 
-def _text(value: str, what: str, limit: int) -> str:
-    value = " ".join(value.split())  # no stray spaces, tabs or line breaks in a name shown everywhere
-    if not value:
-        raise ValueError(f"Give the {what}.")
-    if len(value) > limit:
-        raise ValueError(f"The {what} has at most {limit} characters.")
-    if any(unicodedata.category(c) == "Cc" for c in value):  # PostgreSQL refuses NUL; none belongs in a name
-        raise ValueError(f"The {what} has a control character in it: type it again.")
-    return value
+def _name(value: str, what: str, limit: int) -> str:
+    """A name shown everywhere: one line, single spaces."""
+    return text.clean(value, limit=limit, what=what, one_line=True, required=True)
 
 
 def _timezone(name: str) -> str:
@@ -55,7 +48,7 @@ def _timezone(name: str) -> str:
 
 def create(session: Session, *, code: str, name: str, timezone: str, actor: str,
            remote_addr: str | None = None) -> Facility:
-    code, name, timezone = _code(code), _text(name, "facility's name", MAX_NAME), _timezone(timezone)
+    code, name, timezone = _code(code), _name(name, "facility's name", MAX_NAME), _timezone(timezone)
     if session.scalar(select(Facility.id).where(Facility.code == code)) is not None:
         raise ValueError(f"A facility with code {code} exists already.")
     facility = Facility(code=code, name=name, timezone=timezone)
@@ -69,7 +62,7 @@ def create(session: Session, *, code: str, name: str, timezone: str, actor: str,
 def change(session: Session, facility: Facility, *, name: str, timezone: str, actor: str,
            remote_addr: str | None = None) -> None:
     """Renames a facility or moves its time zone; its code never changes (cases are filed under it)."""
-    name, timezone = _text(name, "facility's name", MAX_NAME), _timezone(timezone)
+    name, timezone = _name(name, "facility's name", MAX_NAME), _timezone(timezone)
     before = {"name": facility.name, "timezone": facility.timezone}
     facility.name, facility.timezone = name, timezone
     audit.record(session, actor, "facility.changed", facility_id=facility.id, remote_addr=remote_addr,
@@ -77,7 +70,7 @@ def change(session: Session, facility: Facility, *, name: str, timezone: str, ac
 
 
 def _free_unit_name(session: Session, facility: Facility, name: str) -> str:
-    name = _text(name, "housing unit's name", MAX_UNIT_NAME)
+    name = _name(name, "housing unit's name", MAX_UNIT_NAME)
     taken = session.scalar(select(HousingUnit.id).where(HousingUnit.facility_id == facility.id,
                                                         HousingUnit.name == name))
     if taken is not None:
@@ -97,7 +90,7 @@ def add_unit(session: Session, facility: Facility, name: str, *, actor: str,
 
 def rename_unit(session: Session, unit: HousingUnit, name: str, *, actor: str,
                 remote_addr: str | None = None) -> None:
-    if " ".join(name.split()) == unit.name:
+    if text.clean(name, limit=None, one_line=True) == unit.name:
         return
     new_name = _free_unit_name(session, unit.facility, name)
     audit.record(session, actor, "housing_unit.renamed", facility_id=unit.facility_id, remote_addr=remote_addr,

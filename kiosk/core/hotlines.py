@@ -10,7 +10,7 @@ import re
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from kiosk.core import audit
+from kiosk.core import audit, text
 from kiosk.core.models import Facility, Hotline, HotlineKind
 
 ORDER = [kind.value for kind in HotlineKind]
@@ -39,14 +39,12 @@ def _checked(kind: str, number: str, free_call_code: str) -> tuple[str, str, str
     """The fields as stored, or a ValueError saying what to fix."""
     if kind not in KIND_NAMES:
         raise ValueError("Choose what kind of line this is.")
-    number = " ".join(number.split())
-    if not number:
-        raise ValueError("Give the phone number.")
+    number = text.clean(number, limit=None, what="phone number", one_line=True, required=True)
     digits = sum(c.isdigit() for c in number)
     if len(number) > MAX_NUMBER or not NUMBER.fullmatch(number) or not NUMBER_DIGITS[0] <= digits <= NUMBER_DIGITS[1]:
         raise ValueError(f"A phone number has {NUMBER_DIGITS[0]} to {NUMBER_DIGITS[1]} digits, with spaces or "
                          "dashes between them and perhaps a + in front, like +1 512-555-0110.")
-    free_call_code = free_call_code.strip()
+    free_call_code = text.clean(free_call_code, limit=None, one_line=True)
     if free_call_code and not FREE_CALL_CODE.fullmatch(free_call_code):
         raise ValueError("A free-call code has 1 to 16 digits (or * and #), like 7702.")
     return kind, number, free_call_code or None

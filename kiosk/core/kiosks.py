@@ -7,14 +7,13 @@ token in a cookie. Every case filed there records that facility and unit.
 from __future__ import annotations
 
 import time
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from kiosk.core import audit
+from kiosk.core import audit, text
 from kiosk.core.credentials import digest, new_token
 from kiosk.core.models import Facility, HousingUnit, Kiosk, utcnow
 
@@ -44,13 +43,7 @@ def enrollment_url(public_url: str, token: str) -> str:
 
 def register(session: Session, unit: HousingUnit, label: str, actor: str,
              remote_addr: str | None = None) -> tuple[Kiosk, str]:
-    label = " ".join(label.split())
-    if not label:
-        raise ValueError("Give the kiosk a label.")
-    if len(label) > MAX_LABEL:
-        raise ValueError(f"A kiosk's label has at most {MAX_LABEL} characters.")
-    if any(unicodedata.category(c) == "Cc" for c in label):
-        raise ValueError("The kiosk's label has a control character in it: type it again.")
+    label = text.clean(label, limit=MAX_LABEL, what="kiosk's label", one_line=True, required=True)
     kiosk = Kiosk(label=label, facility_id=unit.facility_id, housing_unit_id=unit.id)
     session.add(kiosk)
     session.flush()

@@ -14,7 +14,7 @@ from sqlalchemy import case as sql_case
 from sqlalchemy import literal, null, or_, select, update
 from sqlalchemy.orm import Session
 
-from kiosk.core import audit
+from kiosk.core import audit, text
 from kiosk.core.credentials import SecretHasher
 from kiosk.core.models import Case, Facility, StaffFacility, StaffRole, StaffUser, utcnow
 
@@ -33,19 +33,21 @@ class SignIn:
 
 def create(session: Session, hasher: SecretHasher, *, username: str, display_name: str, role: str,
            password: str, facility_codes: list[str] = (), actor: str) -> StaffUser:
+    username = text.clean(username, limit=64, what="username", one_line=True, required=True)
+    display_name = text.clean(display_name, limit=200, what="name", one_line=True) or username
     if role not in {r.value for r in StaffRole}:
-        raise ValueError(f"unknown role {role!r}")
-    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
-        raise ValueError(f"a password has {MIN_PASSWORD} to {MAX_PASSWORD} characters")
+        raise ValueError("Choose the account's role.")
+    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:  # a password is never cleaned: every character counts
+        raise ValueError(f"A password has {MIN_PASSWORD} to {MAX_PASSWORD} characters.")
     if session.scalar(select(StaffUser.id).where(StaffUser.username == username)):
-        raise ValueError(f"{username!r} exists already")
+        raise ValueError(f"The username {username} is taken already.")
     user = StaffUser(username=username, display_name=display_name, role=role, password_hash=hasher.hash(password))
     session.add(user)
     session.flush()
     for code in facility_codes:
         facility = session.scalar(select(Facility).where(Facility.code == code))
         if facility is None:
-            raise ValueError(f"no facility {code!r}")
+            raise ValueError(f"There is no facility {code[:16]}.")
         session.add(StaffFacility(staff_id=user.id, facility_id=facility.id))
     audit.record(session, actor, "staff.created", staff_id=user.id, role=role)
     return user

@@ -6,7 +6,8 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
-from kiosk.core.cases import MAX_DESCRIPTION, clean_words
+from kiosk.core import text
+from kiosk.core.cases import MAX_DESCRIPTION
 from kiosk.core.identifiers import InvalidIdentifier, parse_a_number, parse_case_number, parse_phone, parse_pin
 
 
@@ -37,12 +38,13 @@ class ChoiceForm(FlaskForm):
 
 
 class WordsForm(FlaskForm):
-    description = TextAreaField(filters=[lambda text: clean_words(text or "")])
+    description = TextAreaField()
 
     def validate_description(self, field):
-        text = field.data or ""
-        if len(text) > MAX_DESCRIPTION:
-            raise ValidationError(_l("Your text is too long. Please make it shorter."))
+        try:
+            field.data = text.clean(field.data, limit=MAX_DESCRIPTION, what="complaint")
+        except text.TextRefused:
+            raise ValidationError(_l("Your text is too long. Please make it shorter.")) from None
 
 
 class SendForm(FlaskForm):
@@ -50,9 +52,9 @@ class SendForm(FlaskForm):
 
 
 class MessageForm(FlaskForm):
-    """A later message; the core checks length and emptiness (kiosk/cases.py)."""
+    """A later message; the core cleans it and checks length and emptiness (kiosk/core/cases.py)."""
 
-    words = TextAreaField(filters=[lambda text: clean_words(text or "")])
+    words = TextAreaField()
     submission = HiddenField()
 
 

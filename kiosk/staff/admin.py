@@ -14,16 +14,15 @@ from pathlib import Path
 
 from flask import abort, current_app, flash, g, make_response, redirect, render_template, request, url_for
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from kiosk.core import audit, facilities, hotlines, jobs, kiosks, staff_accounts
+from kiosk.core import text, audit, facilities, hotlines, jobs, kiosks, staff_accounts
 from kiosk.web.db import get_session
 from kiosk.core.models import Facility, Hotline, HousingUnit, Job, JobStatus, Kiosk, StaffRole, StaffUser, utcnow
 from kiosk.staff import blueprint
 from kiosk.web.inputs import form_id
 from kiosk.web.security import csrf
-from kiosk.staff.views import ActionForm, _staff_actor, _text
+from kiosk.staff.changes import actor, in_one_transaction, save
 from kiosk.translation import packages
 
 # Argos packages are 80-300 MB; the rest of the console keeps the app's 256 KB limit.
@@ -43,7 +42,7 @@ def administrator_only(view):
     def checked(*args, **kwargs):
         if g.staff.role != StaffRole.ADMINISTRATOR.value:
             db = get_session()
-            audit.record(db, _staff_actor(), "admin.refused", remote_addr=request.remote_addr, path=request.path[:200])
+            audit.record(db, actor(), "admin.refused", remote_addr=request.remote_addr, path=request.path[:200])
             db.commit()
             _problem(403, "Only an administrator can open this page.")
         return view(*args, **kwargs)
@@ -51,44 +50,9 @@ def administrator_only(view):
     return checked
 
 
-def _form_checked() -> None:
-    if not ActionForm().validate_on_submit():
-        _problem(400, "This form is too old or did not come from this console. Nothing was saved: "
-                      "open the page again and retry.")
-
-
 def _field(name: str) -> str:
     # Not cut short: the core says "at most N characters" rather than silently storing part of it.
     return request.form.get(name, "")
-
-
-def _in_one_transaction(change, back: str):
-    """Runs one change in one transaction: (its result, None), or, when it is refused, (None, a
-    redirect to ``back``) after saying why. A refused change writes nothing."""
-    db = get_session()
-    try:
-        result = change(db)
-        db.commit()
-    except ValueError as refused:
-        db.rollback()
-        flash(str(refused), "error")
-    except IntegrityError:  # another administrator made the same name at the same moment
-        db.rollback()
-        flash("That name was taken a moment ago by another change. Nothing was saved.", "error")
-    else:
-        return result, None
-    return None, redirect(back)
-
-
-def _save(change, done, back: str):
-    """One change in one transaction, then back to ``back`` saying how it went.
-
-    ``done`` is the sentence for success, or a function of the change's result giving it."""
-    result, refused = _in_one_transaction(change, back)
-    if refused is not None:
-        return refused
-    flash(done(result) if callable(done) else done)
-    return redirect(back)
 
 
 def _row(model, row_id: int | None):
@@ -115,12 +79,10 @@ def _facility(facility_id: int) -> Facility:
 def accounts():
     db = get_session()
     if request.method == "POST":
-        _form_checked()
-        return _save(lambda db: staff_accounts.create(
-            db, current_app.extensions["secret_hasher"], username=_text("username", 64).strip(),
-            display_name=_text("display_name", 200).strip() or _text("username", 64).strip(),
-            role=_text("role", 32), password=_text("password", 1000),
-            facility_codes=request.form.getlist("facility")[:200], actor=_staff_actor()),
+            return save(lambda db: staff_accounts.create(
+            db, current_app.extensions["secret_hasher"], username=_field("username"),
+            display_name=_field("display_name"), role=_field("role"), password=_field("password"),
+            facility_codes=request.form.getlist("facility"), actor=actor()),
             "Account created.", url_for("staff.accounts"))
     return render_template("staff/admin_accounts.html",
                            users=db.scalars(select(StaffUser).order_by(StaffUser.username)).all(),
@@ -132,10 +94,9 @@ def accounts():
 def account_active(user_id: int, change: str):
     db = get_session()
     user = _existing(StaffUser, user_id, "staff account")
-    _form_checked()
     if user.id == g.staff.id:
         _problem(400, "You cannot deactivate your own account.")  # nobody locks themselves out by mistake
-    staff_accounts.set_active(db, user, change == "activate", actor=_staff_actor())
+    staff_accounts.set_active(db, user, change == "activate", actor=actor())
     db.commit()
     flash(f"{user.username} {change}d.")
     return redirect(url_for("staff.accounts"))
@@ -148,9 +109,8 @@ def account_active(user_id: int, change: str):
 def facility_list():
     db = get_session()
     if request.method == "POST":
-        _form_checked()
-        return _save(lambda db: facilities.create(
-            db, code=_field("code"), name=_field("name"), timezone=_field("timezone"), actor=_staff_actor(),
+            return save(lambda db: facilities.create(
+            db, code=_field("code"), name=_field("name"), timezone=_field("timezone"), actor=actor(),
             remote_addr=request.remote_addr), lambda made: f"Facility {made.code} created.",
             url_for("staff.facility_list"))
     found = db.scalars(select(Facility).order_by(Facility.code)).all()
@@ -169,9 +129,8 @@ def facility_page(facility_id: int):
     facility = _facility(facility_id)
     back = url_for("staff.facility_page", facility_id=facility.id)
     if request.method == "POST":
-        _form_checked()
-        return _save(lambda db: facilities.change(
-            db, facility, name=_field("name"), timezone=_field("timezone"), actor=_staff_actor(),
+            return save(lambda db: facilities.change(
+            db, facility, name=_field("name"), timezone=_field("timezone"), actor=actor(),
             remote_addr=request.remote_addr), f"Facility {facility.code} saved.", back)
     return render_template(
         "staff/admin_facility.html", facility=facility, timezones=facilities.timezones(),
@@ -183,8 +142,7 @@ def facility_page(facility_id: int):
 @administrator_only
 def add_unit(facility_id: int):
     facility = _facility(facility_id)
-    _form_checked()
-    return _save(lambda db: facilities.add_unit(db, facility, _field("name"), actor=_staff_actor(),
+    return save(lambda db: facilities.add_unit(db, facility, _field("name"), actor=actor(),
                                                 remote_addr=request.remote_addr),
                  lambda unit: f"Housing unit {unit.name} added.",
                  url_for("staff.facility_page", facility_id=facility.id))
@@ -202,8 +160,7 @@ def rename_unit(facility_id: int, unit_id: int):
     unit = _unit(facility, unit_id)
     if unit is None:
         _problem(404, f"{facility.code} has no housing unit number {unit_id}.")
-    _form_checked()
-    return _save(lambda db: facilities.rename_unit(db, unit, _field("name"), actor=_staff_actor(),
+    return save(lambda db: facilities.rename_unit(db, unit, _field("name"), actor=actor(),
                                                    remote_addr=request.remote_addr),
                  "Housing unit renamed.", url_for("staff.facility_page", facility_id=facility.id))
 
@@ -225,39 +182,41 @@ def _kiosk(kiosk_id: int) -> Kiosk:
 @administrator_only
 def register_kiosk(facility_id: int):
     facility = _facility(facility_id)
-    _form_checked()
 
     def register(db):
         unit = _unit(facility, form_id("unit"))
         if unit is None:
             raise ValueError(f"Choose one of {facility.code}'s housing units.")
-        return kiosks.register(db, unit, _field("label") or f"{facility.code} {unit.name}", actor=_staff_actor(),
+        return kiosks.register(db, unit, _field("label") or f"{facility.code} {unit.name}", actor=actor(),
                                remote_addr=request.remote_addr)
 
-    made, refused = _in_one_transaction(register, url_for("staff.facility_page", facility_id=facility.id))
-    return refused if refused is not None else _show_enrollment(*made)
+    made, refused = in_one_transaction(register)
+    if refused is not None:
+        flash(refused, "error")
+        return redirect(url_for("staff.facility_page", facility_id=facility.id))
+    return _show_enrollment(*made)
 
 
 @blueprint.post("/admin/kiosks/<id:kiosk_id>/enrollment")
 @administrator_only
 def enroll_kiosk_again(kiosk_id: int):
     kiosk = _kiosk(kiosk_id)
-    _form_checked()
-    token, refused = _in_one_transaction(
-        lambda db: kiosks.issue_enrollment(db, kiosk, actor=_staff_actor(), remote_addr=request.remote_addr),
-        url_for("staff.facility_page", facility_id=kiosk.facility_id))
-    return refused if refused is not None else _show_enrollment(kiosk, token)
+    token, refused = in_one_transaction(
+        lambda db: kiosks.issue_enrollment(db, kiosk, actor=actor(), remote_addr=request.remote_addr))
+    if refused is not None:
+        flash(refused, "error")
+        return redirect(url_for("staff.facility_page", facility_id=kiosk.facility_id))
+    return _show_enrollment(kiosk, token)
 
 
 @blueprint.post("/admin/kiosks/<id:kiosk_id>/revoke")
 @administrator_only
 def revoke_kiosk(kiosk_id: int):
     kiosk = _kiosk(kiosk_id)
-    _form_checked()
     # Each web process remembers devices for a few seconds (kiosks.DeviceCache): this one forgets
     # at once, the others' entries run out by themselves.
     devices = current_app.extensions["kiosk_devices"]
-    response = _save(lambda db: kiosks.revoke(db, kiosk, actor=_staff_actor(), remote_addr=request.remote_addr),
+    response = save(lambda db: kiosks.revoke(db, kiosk, actor=actor(), remote_addr=request.remote_addr),
                      f"Kiosk {kiosk.label} revoked: it stops working at once here, and within "
                      f"{devices.ttl:.0f} seconds on every other web server.",
                      url_for("staff.facility_page", facility_id=kiosk.facility_id))
@@ -279,7 +238,7 @@ def _hotline_facility() -> Facility | None:
 
 def _hotline_fields() -> dict:
     return {"kind": _field("kind"), "number": _field("number"), "free_call_code": _field("free_call_code"),
-            "actor": _staff_actor(), "remote_addr": request.remote_addr}
+            "actor": actor(), "remote_addr": request.remote_addr}
 
 
 @blueprint.route("/admin/hotlines", methods=["GET", "POST"])
@@ -287,8 +246,7 @@ def _hotline_fields() -> dict:
 def hotline_list():
     db = get_session()
     if request.method == "POST":
-        _form_checked()
-        return _save(lambda db: hotlines.add(db, _hotline_facility(), **_hotline_fields()),
+            return save(lambda db: hotlines.add(db, _hotline_facility(), **_hotline_fields()),
                      lambda made: f"Number {made.number} added.", url_for("staff.hotline_list"))
     every = db.scalars(select(Hotline).outerjoin(Facility).order_by(Facility.code.nulls_first(), Hotline.kind,
                                                                     Hotline.id)).all()
@@ -306,8 +264,7 @@ def hotline_page(hotline_id: int):
     db = get_session()
     hotline = _hotline(hotline_id)
     if request.method == "POST":
-        _form_checked()
-        return _save(lambda db: hotlines.change(db, hotline, _hotline_facility(), **_hotline_fields()),
+            return save(lambda db: hotlines.change(db, hotline, _hotline_facility(), **_hotline_fields()),
                      "Number saved.", url_for("staff.hotline_list"))
     return render_template("staff/admin_hotline.html", hotline=hotline, kinds=hotlines.KIND_NAMES,
                            facilities=db.scalars(select(Facility).order_by(Facility.code)).all())
@@ -317,8 +274,7 @@ def hotline_page(hotline_id: int):
 @administrator_only
 def remove_hotline(hotline_id: int):
     hotline = _hotline(hotline_id)
-    _form_checked()
-    return _save(lambda db: hotlines.remove(db, hotline, actor=_staff_actor(), remote_addr=request.remote_addr),
+    return save(lambda db: hotlines.remove(db, hotline, actor=actor(), remote_addr=request.remote_addr),
                  f"Number {hotline.number} removed.", url_for("staff.hotline_list"))
 
 
@@ -353,14 +309,14 @@ def package_list():
                            limit_mb=MAX_PACKAGE_UPLOAD // 1024**2)
 
 
-@csrf.exempt  # the app-wide check would read the body under the 256 KB limit; ActionForm checks the token
+@csrf.exempt  # checked below: the app-wide check would read the body under the app's 256 KB limit
 @blueprint.post("/admin/packages")
 @administrator_only
 def upload_package():
     back = redirect(url_for("staff.package_list"))
     request.max_content_length = MAX_PACKAGE_UPLOAD + 64 * 1024  # and room for the form's own fields
     try:
-        _form_checked()
+        csrf.protect()
         upload = request.files.get("package")
     except RequestEntityTooLarge:
         flash(f"That file is larger than {MAX_PACKAGE_UPLOAD // 1024**2} MB. Nothing was saved: "
@@ -369,7 +325,7 @@ def upload_package():
     if upload is None or not upload.filename:
         flash("Choose an .argosmodel file to upload.", "error")
         return back
-    filename = "".join(c for c in upload.filename if c.isprintable())[:200] or "(no name)"
+    filename = text.clean(upload.filename, limit=None, one_line=True) or "(no name)"
     spool = Path(current_app.instance_path) / UPLOADS_FOLDER
     spool.mkdir(parents=True, exist_ok=True)
     saved = spool / f"{secrets.token_hex(16)}.argosmodel"  # never the sender's name in a path
@@ -378,9 +334,9 @@ def upload_package():
         packages.check_archive(saved)
         db = get_session()
         job = jobs.enqueue(db, jobs.JobKind.INSTALL_PACKAGE, {"upload": str(saved), "filename": filename,
-                                                      "requested_by": _staff_actor()}, max_attempts=3)
+                                                      "requested_by": actor()}, max_attempts=3)
         db.flush()
-        audit.record(db, _staff_actor(), "package.uploaded", remote_addr=request.remote_addr, job_id=job.id,
+        audit.record(db, actor(), "package.uploaded", remote_addr=request.remote_addr, job_id=job.id,
                      filename=filename, size=saved.stat().st_size)
         db.commit()
     except packages.PackageError as refused:
@@ -398,14 +354,13 @@ def upload_package():
 @blueprint.post("/admin/packages/<from_code>/<to_code>/remove")
 @administrator_only
 def remove_package(from_code: str, to_code: str):
-    _form_checked()
     db = get_session()
     removed = packages.remove(_packages_dir(), from_code, to_code)
     if not removed:
         pair = f"{from_code} → {to_code}" if LANGUAGE_CODE.fullmatch(from_code + to_code) else "that pair"
         flash(f"No package is installed for {pair}.", "error")
     else:
-        audit.record(db, _staff_actor(), "package.removed", remote_addr=request.remote_addr,
+        audit.record(db, actor(), "package.removed", remote_addr=request.remote_addr,
                      pair=f"{from_code}-{to_code}", packages=[p.label for p in removed])
         db.commit()
         flash(f"Removed {', '.join(p.label for p in removed)}. Cases in that language now wait for "

@@ -17,22 +17,15 @@ from kiosk.core.categories import CATEGORIES, answers_in_english, category_label
 from kiosk.web.db import get_session
 from kiosk.core.languages import BY_CODE
 from kiosk.core.identifiers import CASE_NUMBER_PATTERN
-from kiosk.core.models import Case, CaseStatus, Facility, StaffUser, Translation
+from kiosk.core.models import Case, EventKind, Facility, StaffUser, Translation
 from kiosk.staff import blueprint
+from kiosk.staff.changes import actor, save
 from kiosk.web.inputs import form_id
 
 
 class SignInForm(FlaskForm):
     username = StringField("Username", validators=[DataRequired(), Length(max=64)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=staff_accounts.MAX_PASSWORD)])
-
-
-class ActionForm(FlaskForm):
-    """A button that changes something: only its CSRF token."""
-
-
-def _staff_actor() -> str:
-    return f"staff:{g.staff.id}"
 
 
 def _safe_next(target: str | None) -> str:
@@ -68,11 +61,10 @@ def sign_in():
 
 @blueprint.post("/sign-out")
 def sign_out():
-    if ActionForm().validate_on_submit():
-        db = get_session()
-        audit.record(db, _staff_actor(), "staff.logout", remote_addr=request.remote_addr)
-        db.commit()
-        session.clear_all_but_language()
+    db = get_session()
+    audit.record(db, actor(), "staff.logout", remote_addr=request.remote_addr)
+    db.commit()
+    session.clear_all_but_language()
     return redirect(url_for("staff.sign_in"))
 
 
@@ -151,7 +143,7 @@ def _visible_case(number: str, *, refused: str) -> Case:
     if found is None:
         abort(404)
     if not staff_accounts.may_see(g.staff, found):
-        audit.record(db, _staff_actor(), refused, case=found, remote_addr=request.remote_addr)
+        audit.record(db, actor(), refused, case=found, remote_addr=request.remote_addr)
         db.commit()
         abort(403)
     return found
@@ -161,88 +153,67 @@ def _case_seen(number: str, *, seen: str, refused: str, **detail) -> Case:
     """The case, if this person may see it, with this view of it audited and committed."""
     db = get_session()
     found = _visible_case(number, refused=refused)
-    audit.record(db, _staff_actor(), seen, case=found, remote_addr=request.remote_addr, **detail)
+    audit.record(db, actor(), seen, case=found, remote_addr=request.remote_addr, **detail)
     db.commit()
     return found
 
 
-def _case_to_change(number: str) -> Case:
+def _change(number: str, change, done: str):
+    """One change to a case this person may see, in one transaction; back to the case saying how it went."""
     found = _visible_case(number, refused="case.change_refused")
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    return found
+    return save(lambda db: change(db, found, actor()), done, url_for("staff.case", number=number))
 
 
-def _text(name: str, limit: int = 5000) -> str:
-    # A NUL can be typed into no form, but PostgreSQL refuses to store one: drop it, keep the rest.
-    return (request.form.get(name) or "").replace("\x00", "")[:limit]
-
-
-def _apply(number: str, change, done: str):
-    """Runs one change to a case in one transaction; a refused change says why and writes nothing."""
-    db = get_session()
-    found = _case_to_change(number)
-    try:
-        change(db, found, _staff_actor())
-        db.commit()
-        flash(done)
-    except (casework.NotAllowed, case_translations.NotReady) as error:
-        db.rollback()
-        flash(str(error) or "The reply has no translation yet.", "error")
-    return redirect(url_for("staff.case", number=number))
+def _field(name: str) -> str:
+    return request.form.get(name, "")
 
 
 @blueprint.post("/case/<number>/status")
 def change_status(number: str):
-    return _apply(number, lambda db, case, staff: casework.move(
-        db, case, _text("status", 32), staff=staff, reason=_text("reason", 2000),
-        referred_to=_text("referred_to", 64) or None), "Status changed.")
+    return _change(number, lambda db, case, staff: casework.move(
+        db, case, _field("status"), staff=staff, reason=_field("reason"),
+        referred_to=_field("referred_to") or None), "Status changed.")
 
 
 @blueprint.post("/case/<number>/note")
 def add_note(number: str):
-    return _apply(number, lambda db, case, staff: casework.add_note(db, case, _text("note"), staff=staff),
-                  "Note added.")
+    return _change(number, lambda db, case, staff: casework.add_note(db, case, _field("note"), staff=staff),
+                   "Note added.")
 
 
 @blueprint.post("/case/<number>/facility-contact")
 def facility_contact(number: str):
-    return _apply(number, lambda db, case, staff: casework.log_facility_contact(
-        db, case, whom=_text("whom", 200), how=_text("how", 100), said=_text("said"), staff=staff),
+    return _change(number, lambda db, case, staff: casework.log_facility_contact(
+        db, case, whom=_field("whom"), how=_field("how"), said=_field("said"), staff=staff),
         "Facility contact recorded.")
-
-
-def _reply(db, case, staff):
-    if not _text("reply").strip():
-        raise casework.NotAllowed("the reply is empty")
-    case_translations.draft_reply(db, case, _text("reply").strip(), staff=staff)
 
 
 @blueprint.post("/case/<number>/reply")
 def reply(number: str):
-    return _apply(number, _reply, "Reply saved. It is being translated; release it once you have checked it.")
+    return _change(number, lambda db, case, staff: case_translations.draft_reply(db, case, _field("reply"), staff=staff),
+                   "Reply saved. It is being translated; release it once you have checked it.")
 
 
 @blueprint.post("/case/<number>/reply/<id:event_id>/release")
 def release_reply(number: str, event_id: int):
     def release(db, case, staff):
-        event = next((e for e in case.events if e.id == event_id and e.kind == "reply"), None)
+        event = next((e for e in case.events if e.id == event_id and e.kind == EventKind.REPLY), None)
         if event is None:
-            raise casework.NotAllowed("no such reply")
+            raise casework.NotAllowed("There is no such reply on this case.")
         case_translations.release_reply(db, event, staff=staff)
 
-    return _apply(number, release, "Reply released: the detainee sees it on the kiosk.")
+    return _change(number, release, "Reply released: the detainee sees it on the kiosk.")
 
 
 @blueprint.post("/case/<number>/translation/<id:translation_id>/correct")
 def correct_translation(number: str, translation_id: int):
     def correct(db, case, staff):
         machine = db.get(Translation, translation_id)
-        if machine is None or machine.case_id != case.id or not _text("text").strip():
-            raise casework.NotAllowed("nothing to correct")
-        case_translations.correct(db, machine, _text("text").strip(), staff=staff)
+        if machine is None or machine.case_id != case.id:
+            raise casework.NotAllowed("There is no such translation on this case.")
+        case_translations.correct(db, machine, _field("text"), staff=staff)
 
-    return _apply(number, correct, "Correction saved beside the machine translation.")
+    return _change(number, correct, "Correction saved beside the machine translation.")
 
 
 @blueprint.post("/case/<number>/assign")
@@ -251,22 +222,22 @@ def assign(number: str):
         assignee_id = form_id("staff_id")
         assignee = db.get(StaffUser, assignee_id) if assignee_id else None
         if assignee is None:
-            raise casework.NotAllowed("choose a case manager")
+            raise casework.NotAllowed("Choose a case manager.")
         casework.assign(db, case, assignee, by=g.staff)
 
-    return _apply(number, change, "Case assigned.")
+    return _change(number, change, "Case assigned.")
 
 
 @blueprint.post("/case/<number>/due")
 def change_due(number: str):
     def change(db, case, staff):
         try:
-            due = datetime.fromisoformat(_text("due_at", 32)).replace(tzinfo=timezone.utc)
+            due = datetime.fromisoformat(_field("due_at").strip()).replace(tzinfo=timezone.utc)
         except ValueError:
-            raise casework.NotAllowed("write the due time like 2026-11-30 17:00") from None
-        casework.change_due(db, case, due, _text("reason", 2000), by=g.staff)
+            raise casework.NotAllowed("Write the due time like 2026-11-30 17:00.") from None
+        casework.change_due(db, case, due, _field("reason"), by=g.staff)
 
-    return _apply(number, change, "Due time changed.")
+    return _change(number, change, "Due time changed.")
 
 
 def _download(body: str, mimetype: str, filename: str) -> Response:
@@ -320,10 +291,10 @@ def case_audit(number: str):
 @blueprint.post("/case/<number>/links")
 def link_case(number: str):
     db = get_session()
-    found = _case_to_change(number)
+    found = _visible_case(number, refused="case.change_refused")
     try:
-        other = case_links.find_other(db, found, _text("other", 40), g.staff, remote_addr=request.remote_addr)
-        case_links.link(db, found, other, _text("reason", 2000), by=g.staff, remote_addr=request.remote_addr)
+        other = case_links.find_other(db, found, _field("other"), g.staff, remote_addr=request.remote_addr)
+        case_links.link(db, found, other, _field("reason"), by=g.staff, remote_addr=request.remote_addr)
         db.commit()
         flash(f"Linked with case {other.number}.")
     except case_links.NoSuchCase as refusal:
@@ -341,7 +312,7 @@ def link_case(number: str):
 
 @blueprint.post("/case/<number>/links/remove")
 def unlink_case(number: str):
-    return _apply(number, lambda db, case, staff: case_links.unlink(
+    return _change(number, lambda db, case, staff: case_links.unlink(
         db, case, form_id("link"), by=g.staff, remote_addr=request.remote_addr),
         "Link removed.")
 
@@ -370,7 +341,7 @@ def export_queue():
     problem = _export_filter_problem()
     if problem:
         db = get_session()
-        audit.record(db, _staff_actor(), "queue.export_refused", remote_addr=request.remote_addr, reason=problem)
+        audit.record(db, actor(), "queue.export_refused", remote_addr=request.remote_addr, reason=problem)
         db.commit()
         flash(f"{problem} Nothing was exported.", "error")
         return redirect(url_for("staff.queue"))
@@ -379,7 +350,7 @@ def export_queue():
     now = casework.utcnow()
     found = casework.queue(db, g.staff, filters, now=now, limit=exports.QUEUE_LIMIT)
     body = exports.queue_csv(db, found, now=now)
-    audit.record(db, _staff_actor(), "queue.exported", remote_addr=request.remote_addr, rows=len(found),
+    audit.record(db, actor(), "queue.exported", remote_addr=request.remote_addr, rows=len(found),
                  filters=asdict(filters))
     db.commit()
     return _download(body, "text/csv", f"queue-{now:%Y%m%d-%H%M}.csv")
@@ -389,12 +360,12 @@ def export_queue():
 def audit_log():
     db = get_session()
     if not staff_accounts.sees_every_facility(g.staff):
-        audit.record(db, _staff_actor(), "audit.view_refused", remote_addr=request.remote_addr)
+        audit.record(db, actor(), "audit.view_refused", remote_addr=request.remote_addr)
         db.commit()
         abort(403)
     entries = casework.audit_entries(db, actor=request.args.get("actor", "")[:100],
                                      action=request.args.get("action", "")[:64],
                                      case_number=request.args.get("case", "")[:16])
-    audit.record(db, _staff_actor(), "audit.viewed", remote_addr=request.remote_addr)
+    audit.record(db, actor(), "audit.viewed", remote_addr=request.remote_addr)
     db.commit()
     return render_template("staff/audit.html", entries=entries, args=request.args)
