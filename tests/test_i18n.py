@@ -10,7 +10,7 @@ import pytest
 from babel.messages.pofile import read_po
 
 from kiosk.core.languages import LANGUAGES
-from tests.helpers import translated
+from tests.helpers import file_complaint, translated
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "translations"
@@ -123,3 +123,14 @@ def test_constant_globals_written_out_at_compile_time_render_as_they_would_at_re
         rendered = folded.render(name="file")
         assert rendered == as_called.render(name="file")
     assert 'href="/kiosk/static/icons.svg#i-back"' in rendered and "/kiosk/language/ar" in rendered
+
+
+def test_numbers_keep_their_order_on_an_arabic_receipt(kiosk):
+    """Phone numbers and codes are isolated left-to-right inside right-to-left sentences: the text
+    number reads (555) 555-0100, not 15555550100+."""
+    receipt = file_complaint(kiosk, language="ar", category="medical",
+                             answers={"urgent": "yes", "since": "today", "raised_with_facility": "not_yet"})
+    page = receipt.get_data(as_text=True)
+    assert '<html lang="ar" dir="rtl">' in page
+    assert '<bdi dir="ltr">(555) 555-0100</bdi>' in page  # the SMS number, as US numbers are written
+    assert '<bdi dir="ltr">+1 512-555-0110</bdi>' in page  # the facility's emergency line

@@ -6,7 +6,8 @@ from datetime import timedelta
 import pytest
 
 from kiosk.core.identifiers import (
-    InvalidIdentifier, case_number, new_case_number, parse_a_number, parse_case_number, parse_phone, parse_pin,
+    InvalidIdentifier, case_number, format_phone, new_case_number, parse_a_number, parse_case_number, parse_phone,
+    parse_pin,
 )
 from kiosk.core.triage import triage
 
@@ -46,16 +47,27 @@ def test_case_numbers_catch_a_mistyped_or_swapped_digit():
     assert parse_case_number(new_case_number(2026))
 
 
-@pytest.mark.parametrize("raw, expected", [
-    ("512 555 0199", "+15125550199"), ("+52 55 1234 5678", "+525512345678"), ("0052 55 1234 5678", "+525512345678"),
-    ("1-512-555-0199", "+15125550199"),
+# Families and lawyers text from the United States and from home: Mexico, Guatemala, Honduras,
+# Haiti, India ... A number without a country code is a US number; "+", "00" and "011" start others.
+@pytest.mark.parametrize("raw, expected, shown", [
+    ("512 555 0199", "+15125550199", "(512) 555-0199"),
+    ("1-512-555-0199", "+15125550199", "(512) 555-0199"),
+    ("+52 55 1234 5678", "+525512345678", "+52 55 1234 5678"),      # Mexico City
+    ("0052 55 1234 5678", "+525512345678", "+52 55 1234 5678"),
+    ("011 502 2345 6789", "+50223456789", "+502 2345 6789"),         # Guatemala, dialled from the US
+    ("+504 9876-5432", "+50498765432", "+504 9876-5432"),            # Honduras, a mobile
+    ("+509 34 12 3456", "+50934123456", "+509 34 12 3456"),          # Haiti
+    ("+91 98765 43210", "+919876543210", "+91 98765 43210"),         # India
 ])
-def test_phone_numbers(raw, expected):
+def test_phone_numbers_of_any_country_are_stored_in_e164_and_shown_as_their_country_writes_them(raw, expected,
+                                                                                                  shown):
     assert parse_phone(raw) == expected
+    assert format_phone(expected) == shown
 
 
-@pytest.mark.parametrize("raw", ["", "12345", "+0123456789", "call me", "+1 512 555 0199 0000 0000"])
-def test_bad_phone_numbers(raw):
+@pytest.mark.parametrize("raw", ["", "12345", "+0123456789", "call me", "+1 512 555 0199 0000 0000",
+                                 "+999 1234 5678", "+1 555 0100", "+52 1", "9" * 5000, "+١٢٣"])
+def test_numbers_no_country_has_are_refused(raw):
     with pytest.raises(InvalidIdentifier):
         parse_phone(raw)
 

@@ -78,7 +78,7 @@ def test_arabic_complaint_renders_right_to_left_and_is_stored(kiosk, database):
     assert receipt.request.path == "/kiosk/receipt"
     assert 'dir="rtl"' in receipt.text
     # Inside right-to-left sentences, numbers keep their order ("+1555…", not "…1555+").
-    assert '<bdi dir="ltr">+15555550100</bdi>' in receipt.text
+    assert '<bdi dir="ltr">(555) 555-0100</bdi>' in receipt.text
     with database.sessions() as session:
         case = session.scalars(select(Case)).one()
         assert case.language == "ar" and case.detainee_id is None and case.description == words

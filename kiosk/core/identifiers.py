@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 import secrets
 
+import phonenumbers
+
 _NOT_DIGITS = re.compile(r"[\s\-().]")
 
 
@@ -42,21 +44,38 @@ def parse_pin(raw: str | None) -> str:
     return value
 
 
+# The country the facilities are in: a number typed without a country code is read as one of its numbers.
+HOME_REGION = "US"
+
+
 def parse_phone(raw: str | None) -> str:
-    """A phone number in E.164 (+15551234567); bare 10-digit numbers are taken as US numbers."""
+    """A phone number of any country, in E.164 (+525512345678). Written without a country code it is
+    read as a number of HOME_REGION; "+", "00" and "011" all start an international one. A number
+    no country has (+999…, too short, too long) is refused."""
     value = (raw or "").strip()
-    international = value.startswith("+") or value.startswith("00")
-    digits = _digits(value.lstrip("+"))
     if value.startswith("00"):
-        digits = digits[2:]
-    if not international:
-        if len(digits) == 10:
-            digits = "1" + digits
-        elif not (len(digits) == 11 and digits.startswith("1")):
-            raise InvalidIdentifier(raw)
-    if not 8 <= len(digits) <= 15 or digits.startswith("0"):
+        value = "+" + value[2:]
+    if len(value) > 40:
         raise InvalidIdentifier(raw)
-    return "+" + digits
+    try:
+        number = phonenumbers.parse(value, HOME_REGION)
+    except phonenumbers.NumberParseException:
+        raise InvalidIdentifier(raw) from None
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidIdentifier(raw)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def format_phone(e164: str) -> str:
+    """A stored number as people of its country write it: (512) 555-0123 at home, +52 55 1234 5678
+    for another country. Anything that is not a number is shown as it is."""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    home = number.country_code == phonenumbers.country_code_for_region(HOME_REGION)  # dialled the same way
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL if home
+                                      else phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
 def masked_phone(phone: str) -> str:
