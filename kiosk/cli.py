@@ -14,7 +14,7 @@ from kiosk.core import case_translations, facilities, kiosks, migrate
 from kiosk.app import create_app
 from kiosk.config import ConfigError
 from kiosk.web.db import get_database
-from kiosk.core.models import Facility, Kiosk
+from kiosk.core.models import Facility, JobStatus, Kiosk, StaffRole
 
 
 def _create_app():
@@ -339,7 +339,7 @@ def jobs_status():
 
     with get_database().sessions() as session:
         counts = jobs.counts(session)
-    click.echo("  ".join(f"{status}: {counts.get(status, 0)}" for status in ("queued", "running", "done", "failed")))
+    click.echo("  ".join(f"{status}: {counts.get(status, 0)}" for status in JobStatus))
 
 
 @jobs_group.command("failed")
@@ -374,7 +374,7 @@ def staff():
 @staff.command("create")
 @click.argument("username")
 @click.option("--name", "display_name", required=True, help="the person's full name")
-@click.option("--role", type=click.Choice(["case_manager", "supervisor", "administrator"]), required=True)
+@click.option("--role", type=click.Choice([role.value for role in StaffRole]), required=True)
 @click.option("--facility", "facility_codes", multiple=True, help="facility code a case manager works (repeat)")
 @click.password_option(help="12 to 256 characters; asked for when not given")
 @with_appcontext

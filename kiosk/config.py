@@ -52,7 +52,6 @@ class Config:
     kiosk_idle_timeout: timedelta = timedelta(seconds=90)
     # The number family and lawyers text (shown on the receipt); optional.
     sms_number: str | None = None
-    default_locale: str = "en"
     # argon2id cost for PINs and passwords; tests lower it to stay fast.
     argon2_time_cost: int = 3
     argon2_memory_cost: int = 65536

@@ -15,8 +15,8 @@ from kiosk.core.credentials import SecretHasher, digest
 from kiosk.core.db import Database
 from kiosk.core.identifiers import case_number
 from kiosk.core.models import (
-    Case, CaseEvent, Detainee, EventKind, Facility, Hotline, HousingUnit, Kiosk, ShareCode,
-    StaffFacility, StaffUser, TrustedContact, utcnow,
+    Case, CaseEvent, CaseStatus, Channel, Detainee, EventKind, Facility, Hotline, HotlineKind, HousingUnit, Kiosk, ShareCode,
+    StaffFacility, StaffRole, StaffUser, Submitter, TrustedContact, utcnow,
 )
 from kiosk.core.triage import triage
 
@@ -27,19 +27,19 @@ FACILITIES = [
 ]
 
 HOTLINES = [
-    (None, "ombudsman", "+1 202-555-0143", "7701"),
-    (None, "sexual_abuse", "+1 202-555-0186", "7702"),
-    ("RBP", "emergency", "+1 512-555-0110", "0"),
-    ("RBP", "medical", "+1 512-555-0111", "2"),
-    ("PHD", "emergency", "+1 717-555-0120", "0"),
-    ("DGS", "emergency", "+1 520-555-0130", "0"),
+    (None, HotlineKind.OMBUDSMAN, "+1 202-555-0143", "7701"),
+    (None, HotlineKind.SEXUAL_ABUSE, "+1 202-555-0186", "7702"),
+    ("RBP", HotlineKind.EMERGENCY, "+1 512-555-0110", "0"),
+    ("RBP", HotlineKind.MEDICAL, "+1 512-555-0111", "2"),
+    ("PHD", HotlineKind.EMERGENCY, "+1 717-555-0120", "0"),
+    ("DGS", HotlineKind.EMERGENCY, "+1 520-555-0130", "0"),
 ]
 
 STAFF = [
-    ("admin", "Ada Administrator", "administrator", "demo-admin-password", []),
-    ("supervisor", "Sam Supervisor", "supervisor", "demo-supervisor-password", []),
-    ("casemanager", "Chris Case Manager", "case_manager", "demo-casemanager-password", ["RBP"]),
-    ("casemanager2", "Dana Case Manager", "case_manager", "demo-casemanager2-password", ["PHD", "DGS"]),
+    ("admin", "Ada Administrator", StaffRole.ADMINISTRATOR, "demo-admin-password", []),
+    ("supervisor", "Sam Supervisor", StaffRole.SUPERVISOR, "demo-supervisor-password", []),
+    ("casemanager", "Chris Case Manager", StaffRole.CASE_MANAGER, "demo-casemanager-password", ["RBP"]),
+    ("casemanager2", "Dana Case Manager", StaffRole.CASE_MANAGER, "demo-casemanager2-password", ["PHD", "DGS"]),
 ]
 
 # (serial, facility, unit, language, category, answers, A-number, PIN, share code, words, status, reply)
@@ -49,27 +49,27 @@ CASES = [
      "201234567", "2468", "40170001",
      "Tengo dolor en el pecho desde anoche. Pedí ver al médico y no me llevaron. "
      "Necesito mi medicina para la presión.",
-     "in_review", "Hemos hablado con el servicio médico del centro. Un médico la verá hoy."),
+     CaseStatus.IN_REVIEW, "Hemos hablado con el servicio médico del centro. Un médico la verá hoy."),
     (1002, "RBP", "A-2", "ar", "legal_access",
      {"urgent": "no", "since": "this_week", "raised_with_facility": "grievance_filed"},
      None, "1357", "40170002",
      "الهاتف في الوحدة لا يعمل منذ أسبوع ولا أستطيع الاتصال بمحاميّ.",
-     "new", None),
+     CaseStatus.NEW, None),
     (1003, "PHD", "1", "ht", "living_conditions",
      {"urgent": "no", "since": "this_month", "raised_with_facility": "not_yet"},
      "209876543", "8642", "40170003",
      "Twalèt yo bouche depi plizyè jou epi li fè frèt anpil lannwit.",
-     "facility_contacted", None),
+     CaseStatus.FACILITY_CONTACTED, None),
     (1004, "DGS", "North", "zh_Hans", "food",
      {"urgent": "no", "since": "longer", "raised_with_facility": "told_staff"},
      "098765432", "9753", "40170004",
      "我对花生过敏，但是饭菜里经常有花生。我已经告诉了工作人员。",
-     "acknowledged", None),
+     CaseStatus.ACKNOWLEDGED, None),
     (1005, "RBP", "B-1", "pa", "property",
      {"urgent": "no", "since": "this_month", "raised_with_facility": "told_staff"},
      "187654321", "5555", "40170005",
      "ਮੇਰੇ ਕਾਗਜ਼ ਅਤੇ ਮੇਰੀ ਘੜੀ ਦਾਖਲੇ ਵੇਲੇ ਲੈ ਲਏ ਗਏ ਸਨ ਅਤੇ ਵਾਪਸ ਨਹੀਂ ਕੀਤੇ ਗਏ।",
-     "new", None),
+     CaseStatus.NEW, None),
 ]
 
 
@@ -132,18 +132,18 @@ def _demo_case(session, hasher, facilities, units, kiosk, row) -> dict:
             number=number, facility_id=facilities[facility_code].id, housing_unit_id=units[(facility_code, unit_name)].id,
             kiosk_id=kiosk.id if unit_name == "A-1" and facility_code == "RBP" else None,
             detainee=_get_or_add(session, Detainee, a_number=a_number) if a_number else None,
-            channel="kiosk", submitted_by="detainee", language=language, category=category, answers=answers,
+            channel=Channel.KIOSK, submitted_by=Submitter.DETAINEE, language=language, category=category, answers=answers,
             description=words, is_emergency=decision.is_emergency, priority=decision.priority,
             due_at=decision.due_at(filed_at), status=status, pin_hash=hasher.hash(pin),
             created_at=filed_at, updated_at=filed_at,
         )
         session.add(case)
-        case.events.append(CaseEvent(kind=EventKind.FILED.value, actor="demo", status_to="new", language=language, created_at=filed_at))
-        if status != "new":
-            case.events.append(CaseEvent(kind=EventKind.STATUS_CHANGED.value, actor="demo", status_from="new",
+        case.events.append(CaseEvent(kind=EventKind.FILED, actor="demo", status_to=CaseStatus.NEW, language=language, created_at=filed_at))
+        if status != CaseStatus.NEW:
+            case.events.append(CaseEvent(kind=EventKind.STATUS_CHANGED, actor="demo", status_from=CaseStatus.NEW,
                                          status_to=status, created_at=filed_at + timedelta(hours=2)))
         if reply:
-            case.events.append(CaseEvent(kind=EventKind.REPLY.value, actor="demo", body=reply, language=language,
+            case.events.append(CaseEvent(kind=EventKind.REPLY, actor="demo", body=reply, language=language,
                                          created_at=filed_at + timedelta(hours=3)))
         case.share_codes.append(ShareCode(code_hash=digest(share_code), hint=share_code[-2:], created_at=filed_at))
         if serial == 1001:

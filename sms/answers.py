@@ -22,6 +22,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.orm import Session
 
+from kiosk.core import actors
 from kiosk.core.credentials import digest
 from kiosk.core.languages import LANGUAGES
 from kiosk.core.identifiers import InvalidIdentifier, parse_case_number
@@ -131,7 +132,7 @@ def store(connection: Connection, text: Text, reply: str | None, now: datetime |
     if text.audit is None:
         connection.execute(_INSERT_INBOUND, values)
         return
-    values.update(actor=f"sms:{text.phone}", action=text.audit.action, case_id=text.audit.case_id,
+    values.update(actor=actors.phone(text.phone), action=text.audit.action, case_id=text.audit.case_id,
                   facility_id=text.audit.facility_id)
     if connection.dialect.name == "postgresql":
         connection.execute(_INSERT_INBOUND_AND_AUDIT, values)

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from kiosk.core import cases, contacts, text
+from kiosk.core import actors, cases, contacts, text
 from kiosk.core.categories import CATEGORIES
 from kiosk.core.languages import BY_CODE
 from kiosk.core.identifiers import InvalidIdentifier, format_share_code, parse_a_number
@@ -130,8 +130,8 @@ def _file(session: Session, conversation: SmsConversation, data: dict) -> str:
         language=conversation.language, category=data["category"], description=data["description"],
         a_number=data.get("a_number"), detainee_name=data.get("detainee_name"),
     )
-    code = contacts.create_share_code(session, case, actor=f"sms:{conversation.phone}")
-    contacts.add_trusted_contact(session, case, conversation.phone, actor=f"sms:{conversation.phone}")
+    code = contacts.create_share_code(session, case, actor=actors.phone(conversation.phone))
+    contacts.add_trusted_contact(session, case, conversation.phone, actor=actors.phone(conversation.phone))
     session.delete(conversation)
     return wording.in_language(conversation.language,
                                lambda: wording.reported(case.number, format_share_code(code).replace(" ", "")))

@@ -6,14 +6,15 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from kiosk.core.languages import BY_CODE, DEFAULT
+from kiosk.core.models import CaseStatus
 from kiosk.web.wording import STATUS_WORDS
 
 NEXT_STEP = {
-    "new": "due",
-    "acknowledged": "due",
-    "in_review": "due",
-    "facility_contacted": "facility",
-    "referred": "referred",
+    CaseStatus.NEW: "due",
+    CaseStatus.ACKNOWLEDGED: "due",
+    CaseStatus.IN_REVIEW: "due",
+    CaseStatus.FACILITY_CONTACTED: "facility",
+    CaseStatus.REFERRED: "referred",
 }
 
 

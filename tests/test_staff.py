@@ -249,9 +249,11 @@ def test_a_supervisor_changes_a_due_time_with_a_reason(app, database, people):
     assert "Write the reason for the new due time." in sam.text
     sam.post("/staff/case/26-0000-0024/due", {"due_at": "not a date", "reason": "x"}, follow_redirects=True)
     assert "Write the due time like 2026-11-30 17:00." in sam.text
+    # Typed in the facility's time (TST: America/Chicago, UTC-6 in December), shown with its zone.
     sam.post("/staff/case/26-0000-0024/due", {"due_at": "2026-12-01 17:00", "reason": "Facility asked for time."})
     found, events = case_row(database, "26-0000-0024")
-    assert found.due_at.strftime("%Y-%m-%d %H:%M") == "2026-12-01 17:00"
+    assert found.due_at.strftime("%Y-%m-%d %H:%M") == "2026-12-01 23:00"
+    assert "<th>Due</th><td>2026-12-01 17:00 CST</td>" in sam.get("/staff/case/26-0000-0024").get_data(as_text=True)
     assert "Facility asked for time." in events[-1][2]
 
 

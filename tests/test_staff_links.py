@@ -47,7 +47,7 @@ def test_a_case_manager_links_two_cases_and_removes_the_link(app, database, case
     assert f"Linked with case {FIRST}." in chris.text
     assert link_rows(database) == [(FIRST, SECOND, "Same clinic, same week.")]  # smaller id first, once
     first_page = chris.get(f"/staff/case/{FIRST}").get_data(as_text=True)
-    assert f'href="/staff/case/{SECOND}">Case {SECOND}</a> (TST, new)' in first_page
+    assert f'href="/staff/case/{SECOND}">Case {SECOND}</a> (TST, New), linked ' in first_page
     assert "Same clinic, same week." in first_page
     assert link_events(database, FIRST) == [("linked", f"Linked with case {SECOND}: Same clinic, same week.", False)]
     assert link_events(database, SECOND) == [("linked", f"Linked with case {FIRST}: Same clinic, same week.", False)]

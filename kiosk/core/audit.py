@@ -6,6 +6,10 @@ itself (sms/answers.py, its hot path): change both together.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kiosk.core.models import AuditEntry, Case
@@ -32,3 +36,38 @@ def record(
     )
     session.add(entry)
     return entry
+
+
+@dataclass(frozen=True)
+class Entry:
+    """An entry as it is shown: the case by its number, never its internal id."""
+
+    at: datetime
+    actor: str
+    action: str
+    case_number: str | None
+    facility_id: int | None
+    remote_addr: str | None
+    detail: dict
+
+
+def entries(session: Session, *, actor: str = "", action: str = "", case_number: str = "",
+            limit: int = 200) -> list[Entry]:
+    """The newest entries first, filtered by who, what and which case."""
+    query = (select(AuditEntry.at, AuditEntry.actor, AuditEntry.action, Case.number, AuditEntry.facility_id,
+                    AuditEntry.remote_addr, AuditEntry.detail)
+             .outerjoin(Case, Case.id == AuditEntry.case_id).order_by(AuditEntry.id.desc()).limit(limit))
+    if actor:
+        query = query.where(AuditEntry.actor == actor)
+    if action:
+        query = query.where(AuditEntry.action == action)
+    if case_number:
+        query = query.where(Case.number == case_number)
+    return [Entry(*row) for row in session.execute(query)]
+
+
+def case_numbers(session: Session, found: list[Entry]) -> dict[int, str]:
+    """The numbers of the cases the entries' details name by id (a link's other case ...)."""
+    ids = {value for entry in found for key, value in entry.detail.items()
+           if key.endswith("case_id") and isinstance(value, int)}
+    return dict(session.execute(select(Case.id, Case.number).where(Case.id.in_(ids)))) if ids else {}

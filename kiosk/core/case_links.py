@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from kiosk.core import audit, text
+from kiosk.core import actors, audit, text
 from kiosk.core.casework import NotAllowed
 from kiosk.core.identifiers import InvalidIdentifier, parse_case_number
 from kiosk.core.models import Case, CaseEvent, CaseLink, EventKind, StaffUser, utcnow
@@ -74,7 +74,7 @@ def _event(case: Case, other: Case, kind: EventKind, reason: str, staff: str) ->
         body = f"{verb} case {other.number}: {reason}"
     else:
         body = f"{verb} a case at another facility"
-    case.events.append(CaseEvent(kind=kind.value, actor=staff, body=body, language="en", visible_to_detainee=False))
+    case.events.append(CaseEvent(kind=kind, actor=staff, body=body, language="en", visible_to_detainee=False))
     case.updated_at = utcnow()
 
 
@@ -90,7 +90,7 @@ def find_other(session: Session, case: Case, raw_number: str, by: StaffUser, *,
     if other is None:
         raise NoSuchCase(number)
     if not may_see(by, other):
-        audit.record(session, f"staff:{by.id}", "case.link_refused", case=other, remote_addr=remote_addr,
+        audit.record(session, actors.staff(by), "case.link_refused", case=other, remote_addr=remote_addr,
                      from_case_id=case.id)
         raise NoSuchCase(number)
     return other
@@ -106,7 +106,7 @@ def link(session: Session, case: Case, other: Case, reason: str, *, by: StaffUse
     first, second = _pair(case, other)
     if session.scalar(select(CaseLink.id).where(CaseLink.case_id == first, CaseLink.linked_case_id == second)):
         raise LinkRefused(f"Case {case.number} and case {other.number} are linked already.")
-    staff = f"staff:{by.id}"
+    staff = actors.staff(by)
     made = CaseLink(case_id=first, linked_case_id=second, reason=reason, created_by=staff)
     session.add(made)
     session.flush()
@@ -126,7 +126,7 @@ def unlink(session: Session, case: Case, link_id: int | None, *, by: StaffUser,
     other = session.get(Case, found.linked_case_id if found.case_id == case.id else found.case_id)
     if not (may_see(by, case) and may_see(by, other)):
         raise LinkRefused("Only someone who may open both cases removes their link.")
-    staff = f"staff:{by.id}"
+    staff = actors.staff(by)
     session.delete(found)
     for this, that in ((case, other), (other, case)):
         _event(this, that, EventKind.UNLINKED, found.reason, staff)

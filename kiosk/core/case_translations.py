@@ -39,10 +39,10 @@ def retry_unavailable(session: Session, languages: set[str], *, actor: str) -> i
     texts all translate no longer waits for an interpreter (kiosk/translation/jobs.py).
     """
     waiting = session.scalars(select(Translation).where(
-        Translation.status == TranslationStatus.UNAVAILABLE.value,
+        Translation.status == TranslationStatus.UNAVAILABLE,
         (Translation.source_language.in_(languages)) | (Translation.target_language.in_(languages)))).all()
     for translation in waiting:
-        translation.status = TranslationStatus.PENDING.value
+        translation.status = TranslationStatus.PENDING
         translation.finished_at = None
         jobs.enqueue(session, jobs.JobKind.TRANSLATE, {"translation_id": translation.id})
     if waiting:
@@ -53,7 +53,7 @@ def retry_unavailable(session: Session, languages: set[str], *, actor: str) -> i
 def settle_interpreter_flag(session: Session, case: Case) -> None:
     """A case needs an interpreter while any of its texts could not be machine-translated."""
     case.needs_interpreter = session.scalar(select(Translation.id).where(
-        Translation.case_id == case.id, Translation.status == TranslationStatus.UNAVAILABLE.value).limit(1)) is not None
+        Translation.case_id == case.id, Translation.status == TranslationStatus.UNAVAILABLE).limit(1)) is not None
 
 
 def latest(session: Session, case_id: int, target: str, event_id: int | None = None) -> Translation | None:
@@ -61,19 +61,19 @@ def latest(session: Session, case_id: int, target: str, event_id: int | None = N
     query = select(Translation).where(
         Translation.case_id == case_id, Translation.target_language == target,
         Translation.event_id.is_(None) if event_id is None else Translation.event_id == event_id,
-        Translation.status == TranslationStatus.DONE.value,
+        Translation.status == TranslationStatus.DONE,
     ).order_by(Translation.human.desc(), Translation.id.desc())
     return session.scalars(query).first()
 
 
 def messages_in_english(session: Session, case: Case) -> dict[int, Translation]:
     """The English of each later message from the detainee, by event id (one query for all)."""
-    ids = [event.id for event in case.events if event.kind == EventKind.DETAINEE_MESSAGE.value]
+    ids = [event.id for event in case.events if event.kind == EventKind.DETAINEE_MESSAGE]
     if not ids:
         return {}
     rows = session.scalars(select(Translation).where(
         Translation.event_id.in_(ids), Translation.target_language == STAFF_LANGUAGE,
-        Translation.status == TranslationStatus.DONE.value,
+        Translation.status == TranslationStatus.DONE,
     ).order_by(Translation.human, Translation.id))
     return {row.event_id: row for row in rows}  # the last one wins: a person's, else the newest
 
@@ -87,7 +87,7 @@ def correct(session: Session, machine: Translation, words: str, *, staff: str) -
     human = Translation(
         case_id=machine.case_id, event_id=machine.event_id, source_language=machine.source_language,
         target_language=machine.target_language, source_text=machine.source_text, text=words,
-        status=TranslationStatus.DONE.value, human=True, made_by=staff, finished_at=utcnow(),
+        status=TranslationStatus.DONE, human=True, made_by=staff, finished_at=utcnow(),
     )
     session.add(human)
     session.flush()
@@ -99,7 +99,7 @@ def correct(session: Session, machine: Translation, words: str, *, staff: str) -
 def draft_reply(session: Session, case: Case, words: str, *, staff: str) -> CaseEvent:
     """A reply in English, held back from the detainee until translated and released."""
     words = text.clean(words, limit=MAX_TEXT, what="reply", required=True)
-    reply = CaseEvent(kind=EventKind.REPLY.value, actor=staff, body=words, language=STAFF_LANGUAGE,
+    reply = CaseEvent(kind=EventKind.REPLY, actor=staff, body=words, language=STAFF_LANGUAGE,
                       visible_to_detainee=False)
     case.events.append(reply)
     session.flush()
@@ -116,7 +116,7 @@ def back_translation(session: Session, reply: CaseEvent) -> Translation | None:
     return session.scalar(
         select(Translation).where(
             Translation.event_id == reply.id, Translation.target_language == STAFF_LANGUAGE,
-            Translation.status == TranslationStatus.DONE.value,
+            Translation.status == TranslationStatus.DONE,
         ).order_by(Translation.id.desc())
     )
 

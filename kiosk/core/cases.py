@@ -12,12 +12,12 @@ from sqlalchemy import case as sql_case
 from sqlalchemy import literal, null, or_, select, update
 from sqlalchemy.orm import Session
 
-from kiosk.core import audit, case_translations, jobs, text
+from kiosk.core import actors, audit, case_translations, jobs, text
 from kiosk.core.categories import CATEGORY_CODES, valid_answers
 from kiosk.core.credentials import SecretHasher
 from kiosk.core.identifiers import new_case_number
 from kiosk.core.kiosks import EnrolledKiosk
-from kiosk.core.models import Case, CaseEvent, CaseStatus, Detainee, EventKind, utcnow
+from kiosk.core.models import Case, CaseEvent, CaseStatus, Channel, Detainee, EventKind, Submitter, utcnow
 from kiosk.core.triage import triage
 
 MAX_DESCRIPTION = 5000
@@ -80,7 +80,7 @@ def _open(session: Session, *, actor: str, channel: str, now: datetime, a_number
         created_at=now, updated_at=now, **fields,
     )
     session.add(case)
-    case.events.append(CaseEvent(kind=EventKind.FILED.value, actor=actor, status_to=case.status,
+    case.events.append(CaseEvent(kind=EventKind.FILED, actor=actor, status_to=case.status,
                                  language=language, created_at=now))
     session.flush()
     case_translations.queue_for_new_case(session, case)
@@ -102,10 +102,10 @@ def file_from_kiosk(
         return existing
     complaint.check()
     return _open(
-        session, actor=f"kiosk:{kiosk.id}", channel="kiosk", now=now or utcnow(), a_number=complaint.a_number,
+        session, actor=actors.kiosk(kiosk.id), channel=Channel.KIOSK, now=now or utcnow(), a_number=complaint.a_number,
         category=complaint.category, answers=complaint.answers, language=complaint.language,
         description=complaint.description, facility_id=kiosk.facility_id, housing_unit_id=kiosk.housing_unit_id,
-        kiosk_id=kiosk.id, submitted_by="detainee", pin_hash=complaint.pin_hash, submission_token=submission_token,
+        kiosk_id=kiosk.id, submitted_by=Submitter.DETAINEE, pin_hash=complaint.pin_hash, submission_token=submission_token,
     )
 
 
@@ -119,9 +119,9 @@ def file_for_detainee(session: Session, *, phone: str, relationship: str, facili
     if category not in CATEGORY_CODES or relationship not in RELATIONSHIPS or not (a_number or detainee_name):
         raise IncompleteComplaint("category, relationship or detainee missing")
     return _open(
-        session, actor=f"sms:{phone}", channel="sms", now=now or utcnow(), a_number=a_number, category=category,
+        session, actor=actors.phone(phone), channel=Channel.SMS, now=now or utcnow(), a_number=a_number, category=category,
         answers={}, language=language, description=text.clean(description, limit=MAX_DESCRIPTION, what="description"),
-        facility_id=facility_id, submitted_by="third_party", submitter_phone=phone,
+        facility_id=facility_id, submitted_by=Submitter.THIRD_PARTY, submitter_phone=phone,
         submitter_relationship=relationship, detainee_name=detainee_name,
     )
 
@@ -195,7 +195,7 @@ def change_status(session: Session, case: Case, status: str, *, actor: str, reas
                   now: datetime | None = None) -> CaseEvent:
     """A new status: a timeline event, an audit entry, and one job that tells the case's followers."""
     now = now or utcnow()
-    event = CaseEvent(kind=EventKind.STATUS_CHANGED.value, actor=actor, status_from=case.status, status_to=status,
+    event = CaseEvent(kind=EventKind.STATUS_CHANGED, actor=actor, status_from=case.status, status_to=status,
                       body=reason, created_at=now)
     case.status = status
     case.updated_at = now
@@ -207,7 +207,7 @@ def change_status(session: Session, case: Case, status: str, *, actor: str, reas
 
 
 # A closed case takes no more messages: the detainee is told to make a new complaint.
-CLOSED = (CaseStatus.RESOLVED.value, CaseStatus.NOT_SUBSTANTIATED.value, CaseStatus.WITHDRAWN.value)
+CLOSED = (CaseStatus.RESOLVED, CaseStatus.NOT_SUBSTANTIATED, CaseStatus.WITHDRAWN)
 
 
 class MessageRefused(ValueError):
@@ -234,7 +234,7 @@ def add_detainee_message(session: Session, case: Case, words: str, *, actor: str
         words = text.clean(words, limit=MAX_DESCRIPTION, what="message", required=True)
     except text.TextRefused as refused:
         raise MessageRefused(refused.reason) from None
-    event = CaseEvent(kind=EventKind.DETAINEE_MESSAGE.value, actor=actor, body=words, language=case.language,
+    event = CaseEvent(kind=EventKind.DETAINEE_MESSAGE, actor=actor, body=words, language=case.language,
                       submission_token=token or None)
     case.events.append(event)
     case.updated_at = utcnow()

@@ -7,12 +7,12 @@ from datetime import datetime
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
-from kiosk.core import audit, cases, text
+from kiosk.core import actors, audit, cases, text
 from kiosk.core.models import Case, CaseEvent, CaseStatus, EventKind, Facility, StaffUser, utcnow
 from kiosk.core.staff_accounts import facility_ids
 
-OPEN = tuple(s.value for s in (CaseStatus.NEW, CaseStatus.ACKNOWLEDGED, CaseStatus.IN_REVIEW,
-                               CaseStatus.FACILITY_CONTACTED, CaseStatus.REFERRED))
+OPEN = (CaseStatus.NEW, CaseStatus.ACKNOWLEDGED, CaseStatus.IN_REVIEW, CaseStatus.FACILITY_CONTACTED,
+        CaseStatus.REFERRED)
 
 
 @dataclass(frozen=True)
@@ -104,15 +104,16 @@ def counts(session: Session, user: StaffUser, *, now: datetime | None = None) ->
 
 
 # The status workflow. An outcome needs a short reason; a closed case can be reopened.
+_S = CaseStatus
 TRANSITIONS = {
-    "new": ("acknowledged", "in_review", "withdrawn"),
-    "acknowledged": ("in_review", "facility_contacted", "withdrawn"),
-    "in_review": ("facility_contacted", "referred", "resolved", "not_substantiated", "withdrawn"),
-    "facility_contacted": ("in_review", "referred", "resolved", "not_substantiated", "withdrawn"),
-    "referred": ("in_review", "resolved", "not_substantiated", "withdrawn"),
-    "resolved": ("in_review",),
-    "not_substantiated": ("in_review",),
-    "withdrawn": ("in_review",),
+    _S.NEW: (_S.ACKNOWLEDGED, _S.IN_REVIEW, _S.WITHDRAWN),
+    _S.ACKNOWLEDGED: (_S.IN_REVIEW, _S.FACILITY_CONTACTED, _S.WITHDRAWN),
+    _S.IN_REVIEW: (_S.FACILITY_CONTACTED, _S.REFERRED, _S.RESOLVED, _S.NOT_SUBSTANTIATED, _S.WITHDRAWN),
+    _S.FACILITY_CONTACTED: (_S.IN_REVIEW, _S.REFERRED, _S.RESOLVED, _S.NOT_SUBSTANTIATED, _S.WITHDRAWN),
+    _S.REFERRED: (_S.IN_REVIEW, _S.RESOLVED, _S.NOT_SUBSTANTIATED, _S.WITHDRAWN),
+    _S.RESOLVED: (_S.IN_REVIEW,),
+    _S.NOT_SUBSTANTIATED: (_S.IN_REVIEW,),
+    _S.WITHDRAWN: (_S.IN_REVIEW,),
 }
 OUTCOMES = cases.CLOSED  # the statuses that close a case, each needing a reason
 REFERRAL_OFFICES = ("Detention Oversight", "Policy and Standards", "External Relations")
@@ -127,11 +128,12 @@ class NotAllowed(ValueError):
 def move(session: Session, case: Case, status: str, *, staff: str, reason: str = "",
          referred_to: str | None = None) -> CaseEvent:
     if status not in TRANSITIONS.get(case.status, ()):
-        raise NotAllowed(f"A case that is {case.status.replace('_', ' ')} cannot become {status.replace('_', ' ')[:40]}.")
+        wanted = CaseStatus(status).label.lower() if status in set(CaseStatus) else "that"
+        raise NotAllowed(f"A case that is {case.status.label.lower()} cannot become {wanted}.")
     reason = text.clean(reason, limit=MAX_REASON, what="reason")
     if status in OUTCOMES and not reason:
         raise NotAllowed("An outcome needs a short reason.")
-    if status == "referred":
+    if status == CaseStatus.REFERRED:
         if referred_to not in REFERRAL_OFFICES:
             raise NotAllowed("Say which office the case is referred to.")
         reason = f"Referred to {referred_to}. {reason}".strip()
@@ -139,11 +141,11 @@ def move(session: Session, case: Case, status: str, *, staff: str, reason: str =
 
 
 def _staff_event(session: Session, case: Case, kind: EventKind, body: str, staff: str) -> CaseEvent:
-    event = CaseEvent(kind=kind.value, actor=staff, body=body, language="en", visible_to_detainee=False)
+    event = CaseEvent(kind=kind, actor=staff, body=body, language="en", visible_to_detainee=False)
     case.events.append(event)
     case.updated_at = utcnow()
     session.flush()
-    audit.record(session, staff, f"case.{kind.value}_added", case=case, event_id=event.id)
+    audit.record(session, staff, f"case.{kind}_added", case=case, event_id=event.id)
     return event
 
 
@@ -170,7 +172,7 @@ def assign(session: Session, case: Case, assignee: StaffUser, *, by: StaffUser) 
     if not assignee.active or not may_see(assignee, case):
         raise NotAllowed(f"{assignee.display_name} does not work at this facility.")
     case.assigned_to_id = assignee.id
-    return _staff_event(session, case, EventKind.ASSIGNED, f"Assigned to {assignee.display_name}", f"staff:{by.id}")
+    return _staff_event(session, case, EventKind.ASSIGNED, f"Assigned to {assignee.display_name}", actors.staff(by))
 
 
 def change_due(session: Session, case: Case, due_at: datetime, reason: str, *, by: StaffUser) -> CaseEvent:
@@ -181,21 +183,7 @@ def change_due(session: Session, case: Case, due_at: datetime, reason: str, *, b
     reason = text.clean(reason, limit=MAX_REASON, what="reason for the new due time", required=True)
     old, case.due_at = case.due_at, due_at
     return _staff_event(session, case, EventKind.DUE_CHANGED,
-                        f"Due {old:%Y-%m-%d %H:%M} -> {due_at:%Y-%m-%d %H:%M} UTC: {reason}", f"staff:{by.id}")
-
-
-def audit_entries(session: Session, *, actor: str = "", action: str = "", case_number: str = "",
-                  limit: int = 200) -> list:
-    from kiosk.core.models import AuditEntry
-
-    query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
-    if actor:
-        query = query.where(AuditEntry.actor == actor)
-    if action:
-        query = query.where(AuditEntry.action == action)
-    if case_number:
-        query = query.join(Case, Case.id == AuditEntry.case_id).where(Case.number == case_number)
-    return list(session.scalars(query))
+                        f"Due {old:%Y-%m-%d %H:%M} -> {due_at:%Y-%m-%d %H:%M} UTC: {reason}", actors.staff(by))
 
 
 RELATED_WINDOW_DAYS = 30

@@ -29,8 +29,8 @@ def _record(session: Session, case: Case, kind: EventKind, actor: str, now: date
     The event is kept off the detainee's own timeline: it is their own action,
     shown in its own list.
     """
-    case.events.append(CaseEvent(kind=kind.value, actor=actor, visible_to_detainee=False, created_at=now))
-    audit.record(session, actor, f"case.{kind.value}", case=case, **detail)
+    case.events.append(CaseEvent(kind=kind, actor=actor, visible_to_detainee=False, created_at=now))
+    audit.record(session, actor, f"case.{kind}", case=case, **detail)
 
 
 def _revoke(session: Session, case: Case, active: list, item_id: int, kind: EventKind, actor: str) -> bool:

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kiosk.core import case_links, case_translations, casework
+from kiosk.core import actors, case_links, case_translations, casework
 from kiosk.core.categories import answers_in_english, category_label
 from kiosk.core.languages import BY_CODE
 from kiosk.core.identifiers import format_a_number
@@ -30,13 +29,6 @@ def _when(value: datetime | None) -> str | None:
     return value.isoformat(timespec="seconds") if value else None
 
 
-def staff_names(session: Session, actors: Iterable[str | None]) -> dict[str, str]:
-    """'staff:3' -> 'Chris Case (staff:3)' for every staff actor given; other actors stay as they are."""
-    ids = {int(a.split(":", 1)[1]) for a in actors if a and a.startswith("staff:") and a[6:].isdigit()}
-    users = session.scalars(select(StaffUser).where(StaffUser.id.in_(ids))).all() if ids else []
-    return {f"staff:{u.id}": f"{u.display_name} (staff:{u.id})" for u in users}
-
-
 def _language_name(code: str) -> str:
     found = BY_CODE.get(code)
     return found.english_name if found else code
@@ -47,11 +39,11 @@ def translation_rows(session: Session, case: Case) -> list[dict]:
     rows = session.scalars(select(Translation).where(Translation.case_id == case.id)
                            .order_by(Translation.event_id.is_not(None), Translation.event_id, Translation.id)).all()
     events = {e.id: e for e in case.events}
-    names = staff_names(session, [t.made_by for t in rows if t.human])
+    names = actors.names(session, [t.made_by for t in rows if t.human])
     return [{
         "id": t.id,
-        "of": "the complaint" if t.event_id is None else
-              f"{events[t.event_id].kind.replace('_', ' ')} of {events[t.event_id].created_at:%Y-%m-%d %H:%M} UTC",
+        "of": "the complaint" if t.event_id is None else events[t.event_id].kind.label,
+        "of_at": None if t.event_id is None else _when(events[t.event_id].created_at),
         "event_id": t.event_id,
         "from": t.source_language, "to": t.target_language,
         "from_name": _language_name(t.source_language), "to_name": _language_name(t.target_language),
@@ -72,12 +64,12 @@ def case_record(session: Session, case: Case, viewer: StaffUser, *, now: datetim
     now = now or utcnow()
     english = case_translations.latest(session, case.id, case_translations.STAFF_LANGUAGE)
     links = case_links.links_of(session, case, viewer)
-    names = staff_names(session, [e.actor for e in case.events] + [link.created_by for link in links]
-                        + [f"staff:{viewer.id}", english.made_by if english else None])
+    names = actors.names(session, [e.actor for e in case.events] + [link.created_by for link in links]
+                         + [actors.staff(viewer), english.made_by if english and english.human else None])
     return {
         "case": {
             "number": case.number,
-            "facility": {"code": case.facility.code, "name": case.facility.name},
+            "facility": {"code": case.facility.code, "name": case.facility.name, "timezone": case.facility.timezone},
             "housing_unit": case.housing_unit.name if case.housing_unit else None,
             "channel": case.channel,
             "submitted_by": case.submitted_by,
@@ -115,7 +107,7 @@ def case_record(session: Session, case: Case, viewer: StaffUser, *, now: datetim
             for link in links],
         "same_category_elsewhere_last_30_days": [{"facility": code, "cases": count}
                                                  for code, count in casework.related(session, case, now=now)],
-        "exported": {"at": _when(now), "by": names[f"staff:{viewer.id}"]},
+        "exported": {"at": _when(now), "by": names[actors.staff(viewer)]},
     }
 
 
@@ -139,7 +131,7 @@ def _english_of(session: Session, case_ids: list[int]) -> dict[int, str]:
         rows = session.scalars(select(Translation).where(
             Translation.case_id.in_(case_ids[start:start + 1000]), Translation.event_id.is_(None),
             Translation.target_language == case_translations.STAFF_LANGUAGE,
-            Translation.status == TranslationStatus.DONE.value,
+            Translation.status == TranslationStatus.DONE,
         ).order_by(Translation.human.desc(), Translation.id.desc()))
         for row in rows:
             english.setdefault(row.case_id, row.text or "")
@@ -155,7 +147,7 @@ def queue_csv(session: Session, cases: list[Case], *, now: datetime | None = Non
     writer.writerow(QUEUE_COLUMNS)
     for c in cases:
         writer.writerow([spreadsheet_cell(v) for v in (
-            c.number, c.facility.code, category_label(c.category), c.status.replace("_", " "),
+            c.number, c.facility.code, category_label(c.category), c.status.label,
             "yes" if c.is_emergency else "no", _language_name(c.language),
             "yes" if c.needs_interpreter else "no", c.assigned_to.display_name if c.assigned_to else "",
             f"{c.created_at:%Y-%m-%d %H:%M}", f"{c.due_at:%Y-%m-%d %H:%M}", "yes" if c.due_at < now else "no",

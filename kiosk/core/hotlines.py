@@ -13,13 +13,13 @@ from sqlalchemy.orm import Session
 from kiosk.core import audit, text
 from kiosk.core.models import Facility, Hotline, HotlineKind
 
-ORDER = [kind.value for kind in HotlineKind]
+ORDER = list(HotlineKind)
 # How the staff console names each kind (the kiosk has its own translated words).
 KIND_NAMES = {
-    HotlineKind.EMERGENCY.value: "Emergency (the facility's own line)",
-    HotlineKind.MEDICAL.value: "Medical",
-    HotlineKind.SEXUAL_ABUSE.value: "Sexual abuse (PREA reporting line)",
-    HotlineKind.OMBUDSMAN.value: "Ombudsman",
+    HotlineKind.EMERGENCY: "Emergency (the facility's own line)",
+    HotlineKind.MEDICAL: "Medical",
+    HotlineKind.SEXUAL_ABUSE: "Sexual abuse (PREA reporting line)",
+    HotlineKind.OMBUDSMAN: "Ombudsman",
 }
 NUMBER = re.compile(r"\+?[0-9][0-9 -]*")
 NUMBER_DIGITS = (3, 15)  # a short code like 911 up to the longest international number (E.164)

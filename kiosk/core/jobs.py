@@ -61,13 +61,13 @@ def claim(session: Session, worker: str, *, kinds: tuple[str, ...] | None = None
     job: it is taken alone, so that a job that kills its worker takes no other job down with it,
     and after its last attempt it ends failed. Otherwise up to ``limit`` queued jobs are taken."""
     now = now or utcnow()
-    abandoned = and_(Job.status == JobStatus.RUNNING.value, Job.lease_until < now)
+    abandoned = and_(Job.status == JobStatus.RUNNING, Job.lease_until < now)
     session.execute(
         update(Job).where(abandoned, Job.attempts >= Job.max_attempts)
-        .values(status=JobStatus.FAILED.value, finished_at=now, lease_until=None, last_error=ABANDONED)
+        .values(status=JobStatus.FAILED, finished_at=now, lease_until=None, last_error=ABANDONED)
         .execution_options(synchronize_session=False))
     claimed = (_take(session, worker, abandoned, kinds, 1, now + lease)
-               or _take(session, worker, and_(Job.status == JobStatus.QUEUED.value, Job.run_after <= now), kinds,
+               or _take(session, worker, and_(Job.status == JobStatus.QUEUED, Job.run_after <= now), kinds,
                         limit, now + lease))
     session.commit()
     return sorted(claimed, key=lambda job: job.id)
@@ -88,7 +88,7 @@ def _take(session: Session, worker: str, due, kinds, limit: int, lease_until: da
         update(Job)
         .add_cte(picked)
         .where(Job.id.in_(select(picked.c.id)), due)
-        .values(status=JobStatus.RUNNING.value, worker=worker, lease_until=lease_until, attempts=Job.attempts + 1)
+        .values(status=JobStatus.RUNNING, worker=worker, lease_until=lease_until, attempts=Job.attempts + 1)
         .returning(Job.id, Job.kind, Job.payload, Job.attempts, Job.max_attempts)
         .execution_options(synchronize_session=False)
     ).all()
@@ -97,13 +97,13 @@ def _take(session: Session, worker: str, due, kinds, limit: int, lease_until: da
 
 def _still_ours(job: Claimed, worker: str):
     # A worker whose lease expired must not overwrite the work of the one that took over.
-    return and_(Job.id == job.id, Job.worker == worker, Job.status == JobStatus.RUNNING.value)
+    return and_(Job.id == job.id, Job.worker == worker, Job.status == JobStatus.RUNNING)
 
 
 def finish(session: Session, job: Claimed, worker: str, now: datetime | None = None) -> bool:
     result = session.execute(
         update(Job).where(_still_ours(job, worker))
-        .values(status=JobStatus.DONE.value, finished_at=now or utcnow(), lease_until=None, last_error=None)
+        .values(status=JobStatus.DONE, finished_at=now or utcnow(), lease_until=None, last_error=None)
     )
     return result.rowcount == 1
 
@@ -119,11 +119,11 @@ def fail(session: Session, job: Claimed, worker: str, error: str, *, permanent: 
     last = permanent or job.attempts >= job.max_attempts
     values = {"last_error": error[:2000], "lease_until": None}
     if last:
-        values.update(status=JobStatus.FAILED.value, finished_at=now)
+        values.update(status=JobStatus.FAILED, finished_at=now)
     else:
-        values.update(status=JobStatus.QUEUED.value, run_after=now + backoff(job.attempts))
+        values.update(status=JobStatus.QUEUED, run_after=now + backoff(job.attempts))
     session.execute(update(Job).where(_still_ours(job, worker)).values(**values))
-    return values.get("status", JobStatus.QUEUED.value)
+    return values.get("status", JobStatus.QUEUED)
 
 
 def counts(session: Session) -> dict[str, int]:
@@ -133,14 +133,14 @@ def counts(session: Session) -> dict[str, int]:
 
 def failed(session: Session, limit: int = 100) -> list[Job]:
     return list(session.scalars(
-        select(Job).where(Job.status == JobStatus.FAILED.value).order_by(Job.finished_at.desc()).limit(limit)))
+        select(Job).where(Job.status == JobStatus.FAILED).order_by(Job.finished_at.desc()).limit(limit)))
 
 
 def retry(session: Session, job_id: int) -> bool:
     """Gives a failed job a fresh set of attempts."""
     result = session.execute(
-        update(Job).where(Job.id == job_id, Job.status == JobStatus.FAILED.value)
-        .values(status=JobStatus.QUEUED.value, attempts=0, run_after=utcnow(), finished_at=None)
+        update(Job).where(Job.id == job_id, Job.status == JobStatus.FAILED)
+        .values(status=JobStatus.QUEUED, attempts=0, run_after=utcnow(), finished_at=None)
     )
     return result.rowcount == 1
 

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from kiosk.core import audit, text
+from kiosk.core import actors, audit, text
 from kiosk.core.credentials import digest, new_token
 from kiosk.core.models import Facility, HousingUnit, Kiosk, utcnow
 
@@ -98,7 +98,7 @@ def enroll(session: Session, token: str, remote_addr: str | None, now: datetime 
     kiosk.device_token_hash = digest(device_token)  # a re-enrolled kiosk's old browser stops working
     kiosk.enrolled_at = now
     audit.record(
-        session, f"kiosk:{kiosk.id}", "kiosk.enrolled", facility_id=kiosk.facility_id, remote_addr=remote_addr
+        session, actors.kiosk(kiosk.id), "kiosk.enrolled", facility_id=kiosk.facility_id, remote_addr=remote_addr
     )
     return kiosk, device_token
 

@@ -5,8 +5,8 @@ nothing about HTTP.
 """
 from __future__ import annotations
 
-import enum
 from datetime import datetime, timezone
+from enum import StrEnum
 
 from sqlalchemy import (
     JSON,
@@ -50,6 +50,39 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(timezone.utc)
 
 
+class Code(StrEnum):
+    """A value from a fixed list, stored as its text (a status, a role, a kind of event).
+
+    Being a ``str``, a member equals its stored text; ``label`` is the staff's English for it."""
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class CodeText(TypeDecorator):
+    """A column of Code values: stored as plain text, read back as members of ``codes`` (a value this
+    version does not know is read back as the text it is)."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, codes: type[Code], length: int):
+        super().__init__(length)
+        self.codes = codes
+
+    def process_bind_param(self, value, dialect):
+        return None if value is None else str(value)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        try:
+            return self.codes(value)
+        except ValueError:
+            return value
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(
         naming_convention={
@@ -87,7 +120,7 @@ class HousingUnit(Base):
     facility: Mapped[Facility] = relationship(back_populates="housing_units")
 
 
-class HotlineKind(str, enum.Enum):
+class HotlineKind(Code):
     EMERGENCY = "emergency"        # facility's own emergency line / staff desk
     MEDICAL = "medical"
     SEXUAL_ABUSE = "sexual_abuse"  # PREA reporting line
@@ -101,7 +134,7 @@ class Hotline(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     facility_id: Mapped[int | None] = mapped_column(ForeignKey("facilities.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[HotlineKind] = mapped_column(CodeText(HotlineKind, 32))
     number: Mapped[str] = mapped_column(String(32))
     free_call_code: Mapped[str | None] = mapped_column(String(16))  # speed-dial on the unit's phones
 
@@ -137,7 +170,17 @@ class Detainee(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class CaseStatus(str, enum.Enum):
+class Channel(Code):
+    KIOSK = "kiosk"
+    SMS = "sms"
+
+
+class Submitter(Code):
+    DETAINEE = "detainee"
+    THIRD_PARTY = "third_party"  # a relative, a lawyer, a friend, by text
+
+
+class CaseStatus(Code):
     NEW = "new"
     ACKNOWLEDGED = "acknowledged"
     IN_REVIEW = "in_review"
@@ -175,8 +218,8 @@ class Case(Base):
     housing_unit_id: Mapped[int | None] = mapped_column(ForeignKey("housing_units.id"))
     kiosk_id: Mapped[int | None] = mapped_column(ForeignKey("kiosks.id"))
     detainee_id: Mapped[int | None] = mapped_column(ForeignKey("detainees.id"), index=True)
-    channel: Mapped[str] = mapped_column(String(16), default="kiosk")
-    submitted_by: Mapped[str] = mapped_column(String(16), default="detainee")
+    channel: Mapped[Channel] = mapped_column(CodeText(Channel, 16), default=Channel.KIOSK)
+    submitted_by: Mapped[Submitter] = mapped_column(CodeText(Submitter, 16), default=Submitter.DETAINEE)
     # A third party's report: the number it came from, who they are to the detainee, and the
     # detainee's name when the reporter did not know the A-number.
     submitter_phone: Mapped[str | None] = mapped_column(String(20))
@@ -189,7 +232,7 @@ class Case(Base):
     is_emergency: Mapped[bool] = mapped_column(Boolean, default=False)
     priority: Mapped[int] = mapped_column(Integer)
     due_at: Mapped[datetime]
-    status: Mapped[str] = mapped_column(String(32), default=CaseStatus.NEW.value, index=True)
+    status: Mapped[CaseStatus] = mapped_column(CodeText(CaseStatus, 32), default=CaseStatus.NEW, index=True)
     assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"), index=True)
     # No installed language package could translate it: a human interpreter must read it.
     needs_interpreter: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
@@ -214,7 +257,7 @@ class Case(Base):
     share_codes: Mapped[list[ShareCode]] = relationship(back_populates="case", order_by="ShareCode.id")
 
 
-class EventKind(str, enum.Enum):
+class EventKind(Code):
     FILED = "filed"
     STATUS_CHANGED = "status_changed"
     DETAINEE_MESSAGE = "detainee_message"
@@ -238,10 +281,10 @@ class CaseEvent(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[EventKind] = mapped_column(CodeText(EventKind, 32))
     actor: Mapped[str] = mapped_column(String(100))
-    status_from: Mapped[str | None] = mapped_column(String(32))
-    status_to: Mapped[str | None] = mapped_column(String(32))
+    status_from: Mapped[CaseStatus | None] = mapped_column(CodeText(CaseStatus, 32))
+    status_to: Mapped[CaseStatus | None] = mapped_column(CodeText(CaseStatus, 32))
     body: Mapped[str | None] = mapped_column(Text)
     language: Mapped[str | None] = mapped_column(String(16))
     visible_to_detainee: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -300,7 +343,7 @@ class ShareCode(Base):
     case: Mapped[Case] = relationship(back_populates="share_codes")
 
 
-class StaffRole(str, enum.Enum):
+class StaffRole(Code):
     CASE_MANAGER = "case_manager"
     SUPERVISOR = "supervisor"
     ADMINISTRATOR = "administrator"
@@ -313,7 +356,7 @@ class StaffUser(Base):
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(200))
-    role: Mapped[str] = mapped_column(String(32))
+    role: Mapped[StaffRole] = mapped_column(CodeText(StaffRole, 32))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Bumped whenever the account is deactivated or activated: a session signed in before is no longer valid.
     session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
@@ -351,7 +394,7 @@ class AuditEntry(Base):
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
 
 
-class TranslationStatus(str, enum.Enum):
+class TranslationStatus(Code):
     PENDING = "pending"
     DONE = "done"
     UNAVAILABLE = "unavailable"  # no package for the pair, nor a pivot through English
@@ -372,7 +415,8 @@ class Translation(Base):
     target_language: Mapped[str] = mapped_column(String(16))
     source_text: Mapped[str] = mapped_column(Text)
     text: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16), default=TranslationStatus.PENDING.value)
+    status: Mapped[TranslationStatus] = mapped_column(CodeText(TranslationStatus, 16),
+                                                      default=TranslationStatus.PENDING)
     human: Mapped[bool] = mapped_column(Boolean, default=False)
     # For machine translation: the package(s) and version(s) that made it; for a person: who.
     made_by: Mapped[str | None] = mapped_column(String(200))
@@ -382,7 +426,7 @@ class Translation(Base):
     case: Mapped[Case] = relationship()
 
 
-class JobStatus(str, enum.Enum):
+class JobStatus(Code):
     QUEUED = "queued"
     RUNNING = "running"
     DONE = "done"
@@ -397,7 +441,7 @@ class Job(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))
     payload: Mapped[dict] = mapped_column(JSON, default=dict)
-    status: Mapped[str] = mapped_column(String(16), default=JobStatus.QUEUED.value, index=True)
+    status: Mapped[JobStatus] = mapped_column(CodeText(JobStatus, 16), default=JobStatus.QUEUED, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     max_attempts: Mapped[int] = mapped_column(Integer, default=5)
     run_after: Mapped[datetime] = mapped_column(default=utcnow, index=True)

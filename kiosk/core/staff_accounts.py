@@ -14,7 +14,7 @@ from sqlalchemy import case as sql_case
 from sqlalchemy import literal, null, or_, select, update
 from sqlalchemy.orm import Session
 
-from kiosk.core import audit, text
+from kiosk.core import actors, audit, text
 from kiosk.core.credentials import SecretHasher
 from kiosk.core.models import Case, Facility, StaffFacility, StaffRole, StaffUser, utcnow
 
@@ -35,7 +35,7 @@ def create(session: Session, hasher: SecretHasher, *, username: str, display_nam
            password: str, facility_codes: list[str] = (), actor: str) -> StaffUser:
     username = text.clean(username, limit=64, what="username", one_line=True, required=True)
     display_name = text.clean(display_name, limit=200, what="name", one_line=True) or username
-    if role not in {r.value for r in StaffRole}:
+    if role not in set(StaffRole):
         raise ValueError("Choose the account's role.")
     if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:  # a password is never cleaned: every character counts
         raise ValueError(f"A password has {MIN_PASSWORD} to {MAX_PASSWORD} characters.")
@@ -71,23 +71,23 @@ def sign_in(session: Session, hasher: SecretHasher, username: str, password: str
         user = session.scalar(select(StaffUser).where(StaffUser.username == username))
         hasher.verify(None, password)  # an unknown name takes as long as a wrong password
         if user is not None:  # locked
-            audit.record(session, f"staff:{user.id}", "staff.login_refused_locked", remote_addr=remote_addr)
+            audit.record(session, actors.staff(user), "staff.login_refused_locked", remote_addr=remote_addr)
             return SignIn(None, user.locked_until)
-        audit.record(session, f"unknown:{username}", "staff.login_failed", remote_addr=remote_addr)
+        audit.record(session, actors.unknown(username), "staff.login_failed", remote_addr=remote_addr)
         return SignIn(None)
     user_id, locked_until = counted
     user = session.get(StaffUser, user_id)
     session.refresh(user)
     if not (hasher.verify(user.password_hash, password) and user.active):
-        audit.record(session, f"staff:{user.id}", "staff.login_failed", remote_addr=remote_addr)
+        audit.record(session, actors.staff(user), "staff.login_failed", remote_addr=remote_addr)
         if locked_until is not None:  # this try was the fifth
-            audit.record(session, f"staff:{user.id}", "staff.locked", remote_addr=remote_addr)
+            audit.record(session, actors.staff(user), "staff.locked", remote_addr=remote_addr)
             return SignIn(None, locked_until)
         return SignIn(None)
     if hasher.needs_rehash(user.password_hash):
         user.password_hash = hasher.hash(password)
     user.failed_logins, user.first_failed_at, user.locked_until, user.last_login_at = 0, None, None, now
-    audit.record(session, f"staff:{user.id}", "staff.login", remote_addr=remote_addr)
+    audit.record(session, actors.staff(user), "staff.login", remote_addr=remote_addr)
     return SignIn(user)
 
 
@@ -111,7 +111,7 @@ def _count_try(session: Session, username: str, now: datetime) -> tuple[int, dat
 
 
 def sees_every_facility(user: StaffUser) -> bool:
-    return user.role in (StaffRole.SUPERVISOR.value, StaffRole.ADMINISTRATOR.value)
+    return user.role in (StaffRole.SUPERVISOR, StaffRole.ADMINISTRATOR)
 
 
 def facility_ids(user: StaffUser) -> list[int] | None:

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from kiosk.core import case_translations, cases, contacts, hotlines
+from kiosk.core import actors, case_translations, cases, contacts, hotlines
 from kiosk.core.credentials import new_token
 from kiosk.web.db import get_session
 from kiosk.detainee import blueprint
@@ -19,7 +19,7 @@ from kiosk.core.models import Case
 
 
 def _actor() -> str:
-    return f"kiosk:{g.kiosk.id}"
+    return actors.kiosk(g.kiosk.id)
 
 
 def _open_case(number: str) -> Case:

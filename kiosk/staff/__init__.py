@@ -10,8 +10,9 @@ from pathlib import Path
 from flask import Blueprint, g, redirect, render_template, request, session, url_for
 from werkzeug.exceptions import HTTPException
 
-from kiosk.web.db import get_session
 from kiosk.core.models import StaffUser
+from kiosk.staff import display
+from kiosk.web.db import get_session
 from kiosk.web.errors import shows_errors
 from kiosk.web.inputs import refuse_nul
 
@@ -66,5 +67,8 @@ def _never_cache(response):
         response.headers["Cache-Control"] = "no-store"
     return response
 
+
+for _name, _filter in display.FILTERS.items():
+    blueprint.add_app_template_filter(_filter, _name)
 
 from kiosk.staff import admin, views  # noqa: E402,F401  (registers the views)

@@ -40,7 +40,7 @@ def _problem(status: int, message: str):
 def administrator_only(view):
     @wraps(view)
     def checked(*args, **kwargs):
-        if g.staff.role != StaffRole.ADMINISTRATOR.value:
+        if g.staff.role != StaffRole.ADMINISTRATOR:
             db = get_session()
             audit.record(db, actor(), "admin.refused", remote_addr=request.remote_addr, path=request.path[:200])
             db.commit()
@@ -286,11 +286,11 @@ def _packages_dir() -> Path:
 
 def upload_state(job: Job) -> tuple[str, str]:
     """What became of an upload, and a line saying why."""
-    if job.status == JobStatus.DONE.value:
+    if job.status == JobStatus.DONE:
         return "installed", job.payload.get("installed", "")
-    if job.status == JobStatus.FAILED.value:
+    if job.status == JobStatus.FAILED:
         return "failed", job.last_error or ""
-    if job.status == JobStatus.RUNNING.value:
+    if job.status == JobStatus.RUNNING:
         return "pending", "a worker is checking and installing it"
     return "pending", (f"waiting to try again after: {job.last_error}" if job.last_error
                        else "waiting for a worker")

@@ -12,13 +12,13 @@ from sqlalchemy.exc import IntegrityError
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from kiosk.core import audit, case_links, case_translations, casework, exports, staff_accounts
+from kiosk.core import actors, audit, case_links, case_translations, casework, exports, staff_accounts
 from kiosk.core.categories import CATEGORIES, answers_in_english, category_label
 from kiosk.web.db import get_session
 from kiosk.core.languages import BY_CODE
 from kiosk.core.identifiers import CASE_NUMBER_PATTERN
-from kiosk.core.models import Case, EventKind, Facility, StaffUser, Translation
-from kiosk.staff import blueprint
+from kiosk.core.models import Case, EventKind, Facility, StaffRole, StaffUser, Translation
+from kiosk.staff import blueprint, display
 from kiosk.staff.changes import actor, save
 from kiosk.web.inputs import form_id
 
@@ -92,7 +92,8 @@ def queue():
     last_page = max(1, -(-counts["open"] // casework.PAGE_SIZE))
     page = min(max(request.args.get("page", 1, type=int), 1), last_page)
     allowed = staff_accounts.facility_ids(g.staff)
-    facilities = [f for f in db.execute(select(Facility.id, Facility.code, Facility.name).order_by(Facility.code))
+    facilities = [f for f in db.execute(select(Facility.id, Facility.code, Facility.name, Facility.timezone)
+                                        .order_by(Facility.code))
                   if allowed is None or f.id in allowed]
     # The filters in force, for the links to other pages (what _filters() ignored stays out).
     kept = {name: value for name, value in (
@@ -102,7 +103,8 @@ def queue():
     return render_template(
         "staff/queue.html", page=casework.queue_page(db, g.staff, filters, page, now=now), kept=kept,
         filters=filters, counts=counts, facilities=facilities, codes={f.id: f.code for f in facilities},
-        categories=CATEGORIES, statuses=casework.OPEN, languages=BY_CODE, category_label=category_label, now=now,
+        zones={f.id: f.timezone for f in facilities}, categories=CATEGORIES, statuses=casework.OPEN,
+        languages=BY_CODE, now=now, badly_late=display.badly_late,
     )
 
 
@@ -116,22 +118,26 @@ def case(number: str):
                 case_translations.back_translation(db, event),
                 db.scalars(select(Translation).where(Translation.event_id == event.id,
                                                      Translation.target_language == found.language)).first())
-               for event in found.events if event.kind == "reply"]
+               for event in found.events if event.kind == EventKind.REPLY]
     supervisor = staff_accounts.sees_every_facility(g.staff)
     # Only a supervisor assigns: the case managers who work this facility, found by the database
     # (not every account loaded and asked in turn).
     case_managers = db.execute(
         select(StaffUser.id, StaffUser.display_name)
-        .where(StaffUser.active.is_(True), StaffUser.role == "case_manager",
+        .where(StaffUser.active.is_(True), StaffUser.role == StaffRole.CASE_MANAGER,
                StaffUser.facilities.any(Facility.id == found.facility_id))
         .order_by(StaffUser.display_name)).all() if supervisor else []
+    links = case_links.links_of(db, found, g.staff)
+    translation = case_translations.latest(db, found.id, "en")
+    display.know_actors([e.actor for e in found.events] + [link.created_by for link in links]
+                        + [translation.made_by if translation and translation.human else None])
     return render_template(
-        "staff/case.html", case=found, category=category_label(found.category),
+        "staff/case.html", case=found, zone=found.facility.timezone, category=category_label(found.category),
         answers=answers_in_english(found.answers), language=BY_CODE.get(found.language),
-        translation=case_translations.latest(db, found.id, "en"), machine=pending, replies=replies,
+        translation=translation, machine=pending, replies=replies,
         next_statuses=casework.TRANSITIONS.get(found.status, ()), offices=casework.REFERRAL_OFFICES,
         supervisor=supervisor, related=casework.related(db, found), case_managers=case_managers,
-        links=case_links.links_of(db, found, g.staff), messages_en=case_translations.messages_in_english(db, found),
+        links=links, messages_en=case_translations.messages_in_english(db, found),
     )
 
 
@@ -232,7 +238,7 @@ def assign(number: str):
 def change_due(number: str):
     def change(db, case, staff):
         try:
-            due = datetime.fromisoformat(_field("due_at").strip()).replace(tzinfo=timezone.utc)
+            due = display.parse_typed(_field("due_at"), case.facility.timezone)
         except ValueError:
             raise casework.NotAllowed("Write the due time like 2026-11-30 17:00.") from None
         casework.change_due(db, case, due, _field("reason"), by=g.staff)
@@ -269,7 +275,7 @@ def print_case(number: str):
 @blueprint.get("/case/<number>/translation")
 def case_translation(number: str):
     found = _case_seen(number, seen="case.translation_viewed", refused="case.translation_view_refused")
-    return render_template("staff/case_translation.html", case=found,
+    return render_template("staff/case_translation.html", case=found, zone=found.facility.timezone,
                            rows=exports.translation_rows(get_session(), found))
 
 
@@ -281,11 +287,12 @@ def case_audit(number: str):
     """Who viewed, changed or exported this case, when and from where; for anyone who may see the case."""
     db = get_session()
     found = _case_seen(number, seen="case.audit_viewed", refused="case.audit_view_refused")
-    entries = casework.audit_entries(db, case_number=found.number, limit=CASE_AUDIT_LIMIT)
+    entries = audit.entries(db, case_number=found.number, limit=CASE_AUDIT_LIMIT)
+    display.know_actors([e.actor for e in entries])
     return render_template("staff/case_audit.html", case=found, entries=entries, limit=CASE_AUDIT_LIMIT,
-                           names=exports.staff_names(db, [e.actor for e in entries]),
-                           # details name other cases' internal ids and link reasons: supervisors only
-                           details=staff_accounts.sees_every_facility(g.staff))
+                           details=display.AuditDetails(db, entries),
+                           # details name other cases and link reasons: supervisors only
+                           show_details=staff_accounts.sees_every_facility(g.staff))
 
 
 @blueprint.post("/case/<number>/links")
@@ -363,9 +370,13 @@ def audit_log():
         audit.record(db, actor(), "audit.view_refused", remote_addr=request.remote_addr)
         db.commit()
         abort(403)
-    entries = casework.audit_entries(db, actor=request.args.get("actor", "")[:100],
-                                     action=request.args.get("action", "")[:64],
-                                     case_number=request.args.get("case", "")[:16])
+    entries = audit.entries(db, actor=request.args.get("actor", ""), action=request.args.get("action", ""),
+                            case_number=request.args.get("case", ""))
     audit.record(db, actor(), "audit.viewed", remote_addr=request.remote_addr)
     db.commit()
-    return render_template("staff/audit.html", entries=entries, args=request.args)
+    people = [(actors.staff(user), f"{user.display_name} ({user.username})")
+              for user in db.scalars(select(StaffUser).order_by(StaffUser.display_name))]
+    display.know_actors([e.actor for e in entries])
+    return render_template("staff/audit.html", entries=entries, args=request.args, people=people,
+                           zones=dict(db.execute(select(Facility.id, Facility.timezone)).all()),
+                           details=display.AuditDetails(db, entries))

@@ -7,7 +7,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kiosk.core import audit, case_translations, jobs
+from kiosk.core import actors, audit, case_translations, jobs
 from kiosk.core.jobs import JobKind
 from kiosk.core.models import Case, CaseEvent, EventKind, Job, JobStatus, Translation, TranslationStatus, utcnow
 from kiosk.translation import packages
@@ -27,11 +27,11 @@ def translate(worker: jobs.Runner, session: Session, batch: list[jobs.Claimed]) 
     for (job, translation), result in zip(todo, results):
         translation.finished_at = utcnow()
         if result.text is None:
-            translation.status = TranslationStatus.UNAVAILABLE.value
+            translation.status = TranslationStatus.UNAVAILABLE
             session.get(Case, translation.case_id).needs_interpreter = True
         else:
             translation.text, translation.made_by = result.text, result.made_by
-            translation.status = TranslationStatus.DONE.value
+            translation.status = TranslationStatus.DONE
             _check_reply(session, translation)
             case = session.get(Case, translation.case_id)
             if case.needs_interpreter:  # translated after a package arrived
@@ -46,7 +46,7 @@ def _check_reply(session: Session, translation: Translation) -> None:
     if translation.event_id is None or translation.target_language == case_translations.STAFF_LANGUAGE:
         return
     reply = session.get(CaseEvent, translation.event_id)
-    if reply is not None and reply.kind == EventKind.REPLY.value:
+    if reply is not None and reply.kind == EventKind.REPLY:
         case_translations.queue(session, reply.case, translation.text, translation.target_language,
                                 case_translations.STAFF_LANGUAGE, reply)
 
@@ -55,7 +55,7 @@ def _check_reply(session: Session, translation: Translation) -> None:
 def install_package(worker: jobs.Runner, session: Session, batch: list[jobs.Claimed]) -> None:
     """A package an administrator uploaded: checked (its model loaded) and installed here, never in
     a web process. A refused package fails at once with the one-line reason the console shows."""
-    actor = f"worker:{worker.name}"
+    actor = actors.worker(worker.name)
     for job in batch:
         upload, filename = Path(job.payload.get("upload", "")), job.payload.get("filename")
         try:
@@ -65,7 +65,7 @@ def install_package(worker: jobs.Runner, session: Session, batch: list[jobs.Clai
             audit.record(session, actor, "package.refused", job_id=job.id, filename=filename, reason=str(refused))
         except Exception as error:  # each job on its own: one upload's trouble must not undo another's install
             log.exception("installing %s failed", filename)
-            if jobs.fail(session, job, worker.name, f"{error.__class__.__name__}: {error}") == JobStatus.FAILED.value:
+            if jobs.fail(session, job, worker.name, f"{error.__class__.__name__}: {error}") == JobStatus.FAILED:
                 upload.unlink(missing_ok=True)  # no attempt left
         else:
             session.get(Job, job.id).payload = {**job.payload, "installed": package.label}

@@ -3,13 +3,15 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from kiosk.core.models import CaseStatus
+
 STATUS_WORDS = {
-    "new": _l("Received"),
-    "acknowledged": _l("A case manager has seen it"),
-    "in_review": _l("A case manager is checking it"),
-    "facility_contacted": _l("We asked the facility"),
-    "referred": _l("Sent to another office for action"),
-    "resolved": _l("Finished"),
-    "not_substantiated": _l("Finished: no rule was broken"),
-    "withdrawn": _l("Stopped at your request"),
+    CaseStatus.NEW: _l("Received"),
+    CaseStatus.ACKNOWLEDGED: _l("A case manager has seen it"),
+    CaseStatus.IN_REVIEW: _l("A case manager is checking it"),
+    CaseStatus.FACILITY_CONTACTED: _l("We asked the facility"),
+    CaseStatus.REFERRED: _l("Sent to another office for action"),
+    CaseStatus.RESOLVED: _l("Finished"),
+    CaseStatus.NOT_SUBSTANTIATED: _l("Finished: no rule was broken"),
+    CaseStatus.WITHDRAWN: _l("Stopped at your request"),
 }

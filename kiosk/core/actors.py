@@ -1,0 +1,64 @@
+"""Who did something: as the audit log and the timelines store it, and as a person reads it.
+
+An actor is stored as a short text: ``staff:3``, ``kiosk:1``, ``sms:+15125550123``,
+``worker:host:pid``, ``unknown:<a username nobody has>``, ``cli`` or ``demo``. Stored
+like this, an entry never changes when a person is renamed; shown, it names them.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kiosk.core.identifiers import format_phone
+from kiosk.core.models import Facility, Kiosk, StaffUser
+
+
+def staff(user: StaffUser) -> str:
+    return f"staff:{user.id}"
+
+
+def kiosk(kiosk_id: int) -> str:
+    return f"kiosk:{kiosk_id}"
+
+
+def phone(number: str) -> str:
+    return f"sms:{number}"
+
+
+def worker(name: str) -> str:
+    return f"worker:{name}"
+
+
+def unknown(username: str) -> str:
+    """Someone who tried to sign in with a username no account has."""
+    return f"unknown:{username}"
+
+
+def _ids(actors: set[str], kind: str) -> set[int]:
+    return {int(a[len(kind) + 1:]) for a in actors if a.startswith(kind + ":") and a[len(kind) + 1:].isdigit()}
+
+
+def names(session: Session, actors: Iterable[str | None]) -> dict[str, str]:
+    """Each actor as a person reads it, looked up in two queries whatever their number."""
+    wanted = {a for a in actors if a}
+    people = {f"staff:{user_id}": name for user_id, name in session.execute(
+        select(StaffUser.id, StaffUser.display_name).where(StaffUser.id.in_(_ids(wanted, "staff"))))}
+    kiosks = {f"kiosk:{kiosk_id}": f"the kiosk {label} ({code})" for kiosk_id, label, code in session.execute(
+        select(Kiosk.id, Kiosk.label, Facility.code).join(Facility, Facility.id == Kiosk.facility_id)
+        .where(Kiosk.id.in_(_ids(wanted, "kiosk"))))}
+    return {actor: people.get(actor) or kiosks.get(actor) or _described(actor) for actor in wanted}
+
+
+def _described(actor: str) -> str:
+    kind, _, rest = actor.partition(":")
+    if kind == "sms":
+        return f"a text from {format_phone(rest)}"
+    if kind == "worker":
+        return f"the worker on {rest.rsplit(':', 1)[0]}"
+    if kind == "unknown":
+        return f"someone signing in as “{rest}”, a name no account has"
+    if kind in ("staff", "kiosk"):
+        return f"a {kind} account that no longer exists ({actor})"
+    return {"cli": "kioskctl, on the server", "demo": "the demo data"}.get(actor, actor)
