@@ -61,7 +61,6 @@ def create_app(config: Config | None = None) -> Flask:
     errors.init_app(app)
     i18n.init_app(app)
 
-    from kiosk import cli
     from kiosk.detainee import blueprint as detainee_blueprint
     from kiosk.staff import blueprint as staff_blueprint
     from kiosk.web import health
@@ -76,5 +75,4 @@ def create_app(config: Config | None = None) -> Flask:
         from sms.simulator import blueprint as simulator_blueprint
 
         app.register_blueprint(simulator_blueprint, url_prefix="/dev")
-    cli.init_app(app)
     return app

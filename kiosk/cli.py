@@ -1,13 +1,20 @@
-"""kioskctl: Flask's own commands (run, shell, routes) plus the product's."""
+"""kioskctl: Flask's own commands (run, shell, routes) plus the product's.
+
+Every command is on the group itself, so a command is found (and its --help shown)
+without building the app. A deployment that cannot start (no KIOSK_SECRET_KEY) and a
+database without the schema this version needs are each told in one line, with
+what to do, and a non-zero exit: never a traceback.
+"""
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import AppGroup, FlaskGroup, NoAppException, with_appcontext
+from flask.cli import AppGroup, FlaskGroup, with_appcontext
 from sqlalchemy import select
 
 from kiosk.core import case_translations, facilities, kiosks, migrate
@@ -21,22 +28,41 @@ def _create_app():
     try:
         return create_app()
     except ConfigError as error:
-        raise NoAppException(str(error)) from None  # Flask prints it as one line, no traceback
+        raise click.ClickException(str(error)) from None  # click prints "Error: ..." and exits 1
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
+class Kioskctl(FlaskGroup):
+    """Flask's group, minus looking for commands on the app: ours, and Flask's run, shell and
+    routes, are all on the group, so finding one never builds the app (nor fails to)."""
+
+    def get_command(self, ctx, name):
+        return click.Group.get_command(self, ctx, name)
+
+    def list_commands(self, ctx):
+        return click.Group.list_commands(self, ctx)
+
+
+@click.group(cls=Kioskctl, create_app=_create_app, add_version_option=False)
 def main():
     """Manage the complaint kiosk: database, kiosks, demo data, and the server."""
 
 
-def init_app(app) -> None:
-    """The product's commands hang off the app, so `kioskctl` and test runners both see them."""
-    for command in (db, facility, kiosk, demo, translate, worker, jobs_group, staff):
-        app.cli.add_command(command)
-
-
 def _url() -> str:
     return current_app.config["KIOSK"].database_url
+
+
+def with_schema(command):
+    """with_appcontext, and a database migrated to this version's schema first."""
+
+    @with_appcontext
+    @functools.wraps(command)
+    def checked(*args, **kwargs):
+        problem = migrate.schema_problem(_url())
+        if problem:
+            raise click.ClickException(problem)
+        return command(*args, **kwargs)
+
+    return checked
 
 
 @click.group(cls=AppGroup)
@@ -77,7 +103,7 @@ def facility():
 @click.argument("code")
 @click.argument("name")
 @click.option("--timezone", default="America/New_York", show_default=True, help="IANA name, e.g. America/Chicago")
-@with_appcontext
+@with_schema
 def facility_add(code, name, timezone):
     try:
         with get_database().transaction() as session:
@@ -90,7 +116,7 @@ def facility_add(code, name, timezone):
 @facility.command("add-unit")
 @click.argument("code")
 @click.argument("unit")
-@with_appcontext
+@with_schema
 def facility_add_unit(code, unit):
     try:
         with get_database().transaction() as session:
@@ -116,7 +142,7 @@ def enrollment_url(token: str) -> str:
 @click.option("--facility", "facility_code", required=True, help="facility code, e.g. RBP")
 @click.option("--unit", required=True, help="housing unit name, e.g. A-1")
 @click.option("--label", default=None, help="a name to recognise the device by")
-@with_appcontext
+@with_schema
 def kiosk_register(facility_code, unit, label):
     """Register a kiosk and print its one-time enrollment URL (valid 24 hours)."""
     with get_database().transaction() as session:
@@ -131,7 +157,7 @@ def kiosk_register(facility_code, unit, label):
 
 @kiosk.command("enroll-again")
 @click.argument("kiosk_id", type=int)
-@with_appcontext
+@with_schema
 def kiosk_enroll_again(kiosk_id):
     """Print a fresh enrollment URL for a kiosk (its current browser stops working once used)."""
     with get_database().transaction() as session:
@@ -148,7 +174,7 @@ def kiosk_enroll_again(kiosk_id):
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="print what was made as JSON")
 @click.option("--force", is_flag=True, help="load demo data even outside development")
-@with_appcontext
+@with_schema
 def demo(as_json, force):
     """Load demo facilities, a kiosk, staff accounts and sample cases (safe to run again)."""
     from kiosk import demo as demo_data
@@ -165,10 +191,6 @@ def demo(as_json, force):
         click.echo(f"demo kiosk enrollment URL: {made['kiosk_enrollment_url']}")
 
 
-if __name__ == "__main__":
-    main()
-
-
 @click.group(cls=AppGroup)
 def translate():
     """Offline translation: language packages and a quick check of one."""
@@ -180,7 +202,7 @@ def _packages_dir():
 
 @translate.command("install")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@with_appcontext
+@with_schema
 def translate_install(paths):
     """Install .argosmodel packages from files or folders (a USB stick)."""
     from kiosk.translation import packages
@@ -252,7 +274,7 @@ def translate_text(source, target):
 
 
 @translate.command("interpreter-list")
-@with_appcontext
+@with_schema
 def translate_interpreter_list():
     """Cases no installed package could translate: they need a human interpreter."""
     from kiosk.core import case_translations
@@ -305,7 +327,7 @@ def translate_download(from_code, to_code, timeout):
 @click.command(cls=click.Command)
 @click.option("--once", is_flag=True, help="carry out what is due, then stop")
 @click.option("--batch", default=16, show_default=True, help="jobs claimed at a time")
-@with_appcontext
+@with_schema
 def worker(once, batch):
     """Carry out queued jobs (translation, outbound SMS) until stopped."""
     import logging
@@ -332,7 +354,7 @@ def jobs_group():
 
 
 @jobs_group.command("status")
-@with_appcontext
+@with_schema
 def jobs_status():
     """How many jobs are queued, running, done and failed."""
     from kiosk.core import jobs
@@ -343,7 +365,7 @@ def jobs_status():
 
 
 @jobs_group.command("failed")
-@with_appcontext
+@with_schema
 def jobs_failed():
     """Jobs whose every attempt failed, newest first, with their last error."""
     from kiosk.core import jobs
@@ -355,7 +377,7 @@ def jobs_failed():
 
 @jobs_group.command("retry")
 @click.argument("job_id", type=int)
-@with_appcontext
+@with_schema
 def jobs_retry(job_id):
     """Queue a failed job again, with a fresh set of attempts."""
     from kiosk.core import jobs
@@ -377,7 +399,7 @@ def staff():
 @click.option("--role", type=click.Choice([role.value for role in StaffRole]), required=True)
 @click.option("--facility", "facility_codes", multiple=True, help="facility code a case manager works (repeat)")
 @click.password_option(help="12 to 256 characters; asked for when not given")
-@with_appcontext
+@with_schema
 def staff_create(username, display_name, role, facility_codes, password):
     """Create a staff account."""
     from kiosk.core import staff_accounts
@@ -390,3 +412,10 @@ def staff_create(username, display_name, role, facility_codes, password):
     except ValueError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"created {role.replace('_', ' ')} {username}")
+
+
+for _command in (db, facility, kiosk, demo, translate, worker, jobs_group, staff):
+    main.add_command(_command)
+
+if __name__ == "__main__":
+    main()

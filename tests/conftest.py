@@ -25,7 +25,7 @@ from kiosk.config import Config  # noqa: E402
 from kiosk.core.db import Database, make_engine  # noqa: E402
 from kiosk.core.models import Base, Facility, Hotline, HousingUnit  # noqa: E402
 from tests.fake_twilio import FakeTwilio  # noqa: E402
-from tests.helpers import PUBLIC, TWILIO_TOKEN, BrowserClient, create_staff, enrolled_kiosk  # noqa: E402
+from tests.helpers import PUBLIC, TWILIO_TOKEN, BrowserClient, Kioskctl, create_staff, enrolled_kiosk  # noqa: E402
 
 POSTGRES_URL = os.environ.get("KIOSK_TEST_DATABASE_URL")
 # Every test that uses the database runs on SQLite, and on PostgreSQL when a server is given.
@@ -118,7 +118,8 @@ def database(app) -> Database:
 
 @pytest.fixture
 def runner(app):
-    return app.test_cli_runner()
+    """kioskctl, run against this test's app."""
+    return Kioskctl(app.test_cli_runner())
 
 
 @pytest.fixture

@@ -257,6 +257,20 @@ def signed_in(app, username, password=PASSWORD) -> BrowserClient:
     return client
 
 
+# --- kioskctl --------------------------------------------------------------------------
+
+class Kioskctl:
+    """kioskctl as a test runs it: in process, against the test's app."""
+
+    def __init__(self, cli_runner):
+        self.cli_runner = cli_runner
+
+    def invoke(self, args, **kwargs):
+        from kiosk.cli import main
+
+        return self.cli_runner.invoke(main, args, **kwargs)
+
+
 # --- the worker -----------------------------------------------------------------------
 
 def run_worker(app) -> int:

@@ -44,14 +44,34 @@ def test_a_missing_secret_key_stops_start_up_with_a_clear_message(tmp_path):
     assert dev.database_url == f"sqlite:///{tmp_path / 'kiosk.sqlite3'}"
 
 
-def test_kioskctl_without_a_secret_key_says_so_without_a_traceback(tmp_path):
+def kioskctl(tmp_path, *args, **env_changes):
     env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")}
-    env["KIOSK_INSTANCE_PATH"] = str(tmp_path)
-    result = subprocess.run([sys.executable, "-m", "kiosk.cli", "db", "upgrade"], env=env,
-                            capture_output=True, text=True)
+    env.update(KIOSK_INSTANCE_PATH=str(tmp_path), **env_changes)
+    return subprocess.run([sys.executable, "-m", "kiosk.cli", *args], env=env, capture_output=True, text=True)
+
+
+@pytest.mark.parametrize("command", [["db", "upgrade"], ["translate", "list"], ["jobs", "status"]])
+def test_kioskctl_without_a_secret_key_says_so_in_one_line(tmp_path, command):
+    result = kioskctl(tmp_path, *command)
     assert result.returncode != 0
-    assert "KIOSK_SECRET_KEY is not set" in result.stderr
-    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines() == [
+        "Error: KIOSK_SECRET_KEY is not set. Set it to a long random value, for example the output of: "
+        "python3 -c 'import secrets; print(secrets.token_hex(32))'"]
+
+
+def test_kioskctl_on_a_database_never_migrated_says_what_to_do_in_one_line(tmp_path):
+    result = kioskctl(tmp_path, "jobs", "status", KIOSK_SECRET_KEY="k" * 40)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "Error: the database has no tables yet: run `kioskctl db upgrade` first"]
+    assert kioskctl(tmp_path, "db", "upgrade", KIOSK_SECRET_KEY="k" * 40).returncode == 0
+    assert kioskctl(tmp_path, "jobs", "status", KIOSK_SECRET_KEY="k" * 40).stdout.startswith("queued: 0")
+
+
+def test_kioskctl_help_needs_no_app(tmp_path):
+    result = kioskctl(tmp_path, "--help")
+    assert result.returncode == 0 and "translate" in result.stdout and "worker" in result.stdout
+    assert result.stderr == ""
 
 
 def test_migrations_build_exactly_the_models(database):
