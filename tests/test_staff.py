@@ -39,22 +39,22 @@ def test_the_queue_puts_emergencies_then_medical_then_legal_access_first(app, da
     add_case(database, tst, "26-0000-0008", "food", ROUTINE, hours_ago=48)
     add_case(database, tst, "26-0000-0016", "legal_access", ROUTINE)
     add_case(database, tst, "26-0000-0024", "medical", ROUTINE)
-    add_case(database, tst, "26-0000-0032", "safety", {**ROUTINE, "urgent": "yes", "safety_kind": "violence"})
-    add_case(database, people["OTH"], "26-0000-0040", "medical", {**ROUTINE, "urgent": "yes"})
+    add_case(database, tst, "26-0000-0034", "safety", {**ROUTINE, "urgent": "yes", "safety_kind": "violence"})
+    add_case(database, people["OTH"], "26-0000-0042", "medical", {**ROUTINE, "urgent": "yes"})
     page = signed_in(app, "chris").get("/staff/").get_data(as_text=True)
-    order = [n for n in ("26-0000-0032", "26-0000-0024", "26-0000-0016", "26-0000-0008") if n in page]
+    order = [n for n in ("26-0000-0034", "26-0000-0024", "26-0000-0016", "26-0000-0008") if n in page]
     assert order == sorted(order, key=page.index) and len(order) == 4
-    assert "26-0000-0040" not in page  # another facility's case
+    assert "26-0000-0042" not in page  # another facility's case
     assert "EMERGENCY" in page and 'http-equiv="refresh" content="30"' in page
     supervisor = signed_in(app, "sam").get("/staff/").get_data(as_text=True)
-    assert "26-0000-0040" in supervisor
+    assert "26-0000-0042" in supervisor
 
 
 def test_a_case_manager_cannot_see_another_facilitys_case_and_views_are_audited(app, database, people):
-    add_case(database, people["OTH"], "26-0000-0040", "medical", ROUTINE)
+    add_case(database, people["OTH"], "26-0000-0042", "medical", ROUTINE)
     add_case(database, people["TST"], "26-0000-0024", "medical", ROUTINE)
     chris = signed_in(app, "chris")
-    assert chris.get("/staff/case/26-0000-0040").status_code == 403
+    assert chris.get("/staff/case/26-0000-0042").status_code == 403
     page = chris.get("/staff/case/26-0000-0024")
     assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
     with database.sessions() as session:
@@ -194,12 +194,12 @@ def test_a_nul_character_anywhere_is_refused_with_the_consoles_page_and_writes_n
 
 
 def test_a_case_manager_cannot_change_another_facilitys_case(app, database, people):
-    add_case(database, people["OTH"], "26-0000-0040", "medical", ROUTINE)
+    add_case(database, people["OTH"], "26-0000-0042", "medical", ROUTINE)
     chris = signed_in(app, "chris")
     chris.get("/staff/")
-    assert chris.post("/staff/case/26-0000-0040/status", {"status": "in_review"}).status_code == 403
-    assert chris.post("/staff/case/26-0000-0040/note", {"note": "x"}).status_code == 403
-    assert case_row(database, "26-0000-0040")[0].status == "new"
+    assert chris.post("/staff/case/26-0000-0042/status", {"status": "in_review"}).status_code == 403
+    assert chris.post("/staff/case/26-0000-0042/note", {"note": "x"}).status_code == 403
+    assert case_row(database, "26-0000-0042")[0].status == "new"
 
 
 def test_a_reply_with_no_language_package_goes_out_through_an_interpreter(app, database, people):
@@ -263,17 +263,38 @@ def test_only_supervisors_read_the_audit_log(app, database, people):
     chris.get("/staff/case/26-0000-0024")
     assert chris.get("/staff/audit").status_code == 403
     page = signed_in(app, "sam").get("/staff/audit?action=case.viewed").get_data(as_text=True)
-    assert "case.viewed" in page and f"staff:{staff_id(database, 'chris')}" in page
-    assert "staff.login" not in page  # filtered
+    rows = page[page.index("<tbody>"):]
+    assert "<td>Chris</td><td>case.viewed</td>" in rows  # people by name, cases by number
+    assert '<a href="/staff/case/26-0000-0024">26-0000-0024</a>' in rows and "staff:" not in rows
+    assert "staff.login" not in rows  # filtered
+
+
+def test_the_audit_logs_details_name_cases_and_people_in_words(app, database, people):
+    add_case(database, people["TST"], "26-0000-0024", "medical", ROUTINE)
+    add_case(database, people["TST"], "26-0000-0034", "medical", ROUTINE)
+    chris = signed_in(app, "chris")
+    chris.get("/staff/case/26-0000-0024")
+    chris.post("/staff/case/26-0000-0024/links", {"other": "26-0000-0034", "reason": "Same clinic."})
+    rows = signed_in(app, "sam").get("/staff/audit?action=case.linked").get_data(as_text=True)
+    assert "Linked case: 26-0000-0034 · Reason: Same clinic." in rows and "{" not in rows.split("<tbody>")[1]
+
+
+def test_cases_past_fifteen_days_are_marked_badly_late_in_the_queue(app, database, people):
+    add_case(database, people["TST"], "26-0000-0042", "medical", ROUTINE, hours_ago=17 * 24)  # due 16 days ago
+    add_case(database, people["TST"], "26-0000-0059", "medical", ROUTINE, hours_ago=3 * 24)  # due 2 days ago
+    page = signed_in(app, "chris").get("/staff/").get_data(as_text=True)
+    late, recent = (page[page.index(f">{n}</a>"):][:600] for n in ("26-0000-0042", "26-0000-0059"))
+    assert "overdue by 16 days" in late and "badly late" in late
+    assert "overdue by 2 days" in recent and "badly late" not in recent
 
 
 def test_the_same_problem_at_other_facilities_is_counted(app, database, people):
     add_case(database, people["TST"], "26-0000-0024", "living_conditions", ROUTINE)
-    add_case(database, people["OTH"], "26-0000-0040", "living_conditions", ROUTINE)
-    add_case(database, people["OTH"], "26-0000-0057", "living_conditions", ROUTINE, hours_ago=24 * 40)  # too old
+    add_case(database, people["OTH"], "26-0000-0042", "living_conditions", ROUTINE)
+    add_case(database, people["OTH"], "26-0000-0059", "living_conditions", ROUTINE, hours_ago=24 * 40)  # too old
     add_case(database, people["OTH"], "26-0000-0065", "food", ROUTINE)
     page = signed_in(app, "chris").get("/staff/case/26-0000-0024").get_data(as_text=True)
-    assert "OTH: 1" in page and "26-0000-0040" not in page  # a count, not the other facility's case
+    assert "OTH: 1" in page and "26-0000-0042" not in page  # a count, not the other facility's case
 
 
 def test_an_administrator_creates_and_deactivates_accounts(app, database, people):

@@ -70,4 +70,6 @@ def case_numbers(session: Session, found: list[Entry]) -> dict[int, str]:
     """The numbers of the cases the entries' details name by id (a link's other case ...)."""
     ids = {value for entry in found for key, value in entry.detail.items()
            if key.endswith("case_id") and isinstance(value, int)}
-    return dict(session.execute(select(Case.id, Case.number).where(Case.id.in_(ids)))) if ids else {}
+    if not ids:
+        return {}
+    return {case_id: number for case_id, number in session.execute(select(Case.id, Case.number).where(Case.id.in_(ids)))}

@@ -107,7 +107,7 @@ class AuditDetails:
         self.numbers = audit.case_numbers(session, entries)
 
     def __call__(self, entry) -> str:
-        return " · ".join(f"{key.replace('_', ' ').capitalize()}: {self._value(key, value)}"
+        return " · ".join(f"{key.removesuffix('_id').replace('_', ' ').capitalize()}: {self._value(key, value)}"
                           for key, value in entry.detail.items() if key not in HIDDEN_DETAILS)
 
     def _value(self, key: str, value) -> str:
