@@ -45,6 +45,7 @@ machine as the servers and competes with them for the CPU (its own
 CPU use is reported next to theirs).
 """
 from __future__ import annotations
+
 import argparse
 import gzip
 import re
@@ -56,8 +57,11 @@ from pathlib import Path
 from urllib.parse import quote, urldefrag, urljoin, urlsplit
 
 import _harness as h
-from _harness import (HOST, BenchError, Browser, Client, LoadResult, Server, expect_ok, expect_redirect, load_table,
-                      log, markdown_table)
+from _harness import (
+    HOST, BenchError, Browser, Client, LoadResult, Server, expect_ok, expect_redirect, load_table, log,
+    markdown_table,
+)
+
 from kiosk.web.sessions import REFRESH_EVERY
 
 KIOSK_LOOP = ["/kiosk/", "/kiosk/home", "/kiosk/track", "/kiosk/file", "/kiosk/file/who"]

@@ -54,8 +54,8 @@ import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import partial
 from datetime import datetime, timedelta, timezone
+from functools import partial
 from pathlib import Path
 
 import _harness as h
@@ -63,14 +63,14 @@ from _harness import BenchError, Client, Server, log, markdown_table
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
+from kiosk.config import Config
 from kiosk.core import staff_accounts
 from kiosk.core.casework import OPEN, PAGE_SIZE
 from kiosk.core.categories import CATEGORY_CODES, questions_for
-from kiosk.config import Config
 from kiosk.core.credentials import SecretHasher
 from kiosk.core.db import make_engine
-from kiosk.core.languages import BY_CODE
 from kiosk.core.identifiers import case_number
+from kiosk.core.languages import BY_CODE
 from kiosk.core.models import Case, CaseEvent, Detainee, Facility, HousingUnit
 from kiosk.core.triage import triage
 

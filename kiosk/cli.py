@@ -17,11 +17,11 @@ from flask import current_app
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
 from sqlalchemy import select
 
-from kiosk.core import case_translations, facilities, kiosks, migrate
 from kiosk.app import create_app
 from kiosk.config import ConfigError
-from kiosk.web.db import get_database
+from kiosk.core import case_translations, facilities, kiosks, migrate
 from kiosk.core.models import Facility, JobStatus, Kiosk, StaffRole
+from kiosk.web.db import get_database
 
 
 def _create_app():

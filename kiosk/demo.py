@@ -15,8 +15,8 @@ from kiosk.core.credentials import SecretHasher, digest
 from kiosk.core.db import Database
 from kiosk.core.identifiers import case_number
 from kiosk.core.models import (
-    Case, CaseEvent, CaseStatus, Channel, Detainee, EventKind, Facility, Hotline, HotlineKind, HousingUnit, Kiosk, ShareCode,
-    StaffFacility, StaffRole, StaffUser, Submitter, TrustedContact, utcnow,
+    Case, CaseEvent, CaseStatus, Channel, Detainee, EventKind, Facility, Hotline, HotlineKind, HousingUnit, Kiosk,
+    ShareCode, StaffFacility, StaffRole, StaffUser, Submitter, TrustedContact, utcnow,
 )
 from kiosk.core.triage import triage
 

@@ -24,10 +24,11 @@ from sqlalchemy.orm import Session
 
 from kiosk.core import actors
 from kiosk.core.credentials import digest
-from kiosk.core.languages import LANGUAGES
 from kiosk.core.identifiers import InvalidIdentifier, parse_case_number
+from kiosk.core.languages import LANGUAGES
 from kiosk.core.models import (
-    AuditEntry, Case, CaseFollower, Facility, ShareCode, SmsConversation, SmsInbound, SmsSender, TrustedContact, utcnow,
+    AuditEntry, Case, CaseFollower, Facility, ShareCode, SmsConversation, SmsInbound, SmsSender, TrustedContact,
+    utcnow,
 )
 from sms import commands, conversation, wording
 

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from kiosk.core import actors, cases, contacts, text
 from kiosk.core.categories import CATEGORIES
-from kiosk.core.languages import BY_CODE
 from kiosk.core.identifiers import InvalidIdentifier, format_share_code, parse_a_number
+from kiosk.core.languages import BY_CODE
 from kiosk.core.models import Facility, SmsConversation
 from sms import commands, wording
 

@@ -13,10 +13,10 @@ from sqlalchemy import select
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from kiosk.web.db import get_session
-from kiosk.web.inputs import refuse_nul
 from kiosk.core.identifiers import InvalidIdentifier, parse_phone
 from kiosk.core.models import SmsInbound, SmsOutbound
+from kiosk.web.db import get_session
+from kiosk.web.inputs import refuse_nul
 from sms.webhook import respond
 
 blueprint = Blueprint("sms_simulator", __name__)

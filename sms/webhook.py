@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 from twilio.request_validator import RequestValidator
 
 from kiosk.core import text
+from kiosk.core.models import SmsInbound, SmsOutbound
 from kiosk.web.db import get_database, get_session
 from kiosk.web.i18n import when
-from kiosk.core.models import SmsInbound, SmsOutbound
 from sms import answers, blueprint, segments
 
 SID = re.compile(r"[A-Za-z0-9]{1,64}")

@@ -20,8 +20,8 @@ from tests import network_guard
 network_guard.install()
 
 from kiosk.app import create_app  # noqa: E402
-from kiosk.core import migrate  # noqa: E402
 from kiosk.config import Config  # noqa: E402
+from kiosk.core import migrate  # noqa: E402
 from kiosk.core.db import Database, make_engine  # noqa: E402
 from kiosk.core.models import Base, Facility, Hotline, HousingUnit  # noqa: E402
 from tests.fake_twilio import FakeTwilio  # noqa: E402

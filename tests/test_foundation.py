@@ -12,9 +12,9 @@ from alembic.migration import MigrationContext
 from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import DBAPIError
 
-from kiosk.core import audit
 from kiosk.app import create_app
 from kiosk.config import Config, ConfigError
+from kiosk.core import audit
 from kiosk.core.db import make_engine
 from kiosk.core.models import AuditEntry, Base, Case, Facility, Kiosk, StaffUser
 from tests.helpers import is_a_working_kiosk

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from kiosk.core import jobs
-from kiosk.core.models import Job, utcnow
 from kiosk.core.jobs import HANDLERS
+from kiosk.core.models import Job, utcnow
 from kiosk.worker import Worker
 
 

@@ -15,7 +15,6 @@ from kiosk.core.triage import triage
 from kiosk.worker import Worker
 from tests.helpers import BrowserClient, create_staff, signed_in, staff_id, start_filing
 
-
 # --- a kiosk session's overlapping requests ------------------------------------------------
 
 class Paused:

@@ -13,7 +13,8 @@ from kiosk.core.casework import OPEN
 from kiosk.core.identifiers import case_number
 from kiosk.core.models import AuditEntry, Case, StaffUser, Translation, utcnow
 from tests.helpers import (
-    PASSWORD, ROUTINE, BrowserClient, add_case, add_cases, audit_rows, create_staff, run_worker, signed_in, staff_id,
+    PASSWORD, ROUTINE, BrowserClient, add_case, add_cases, audit_rows, create_staff, run_worker, signed_in,
+    staff_id,
 )
 
 LOCKED = "This account is locked after too many failed sign-ins. Try again in 15 minutes."

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from kiosk.core import actors, case_links, case_translations, casework
 from kiosk.core.categories import answers_in_english, category_label
-from kiosk.core.languages import BY_CODE
 from kiosk.core.identifiers import format_a_number
+from kiosk.core.languages import BY_CODE
 from kiosk.core.models import Case, StaffUser, Translation, TranslationStatus, utcnow
 
 # The queue export takes every open case the filters match, not the page's first 200.

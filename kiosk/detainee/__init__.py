@@ -15,9 +15,9 @@ from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
 from kiosk.core import kiosks
-from kiosk.web.db import get_session
-from kiosk.detainee.wording import HOTLINE_WORDS
 from kiosk.core.identifiers import format_a_number
+from kiosk.detainee.wording import HOTLINE_WORDS
+from kiosk.web.db import get_session
 from kiosk.web.errors import shows_errors
 from kiosk.web.inputs import refuse_nul
 from kiosk.web.templating import constant

@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask import current_app, redirect, render_template, request, url_for
 
 from kiosk.core import kiosks
-from kiosk.web.db import get_session
 from kiosk.detainee import DEVICE_COOKIE, DEVICE_COOKIE_MAX_AGE, blueprint
+from kiosk.web.db import get_session
 
 
 @blueprint.get("/enroll/<token>")

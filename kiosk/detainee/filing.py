@@ -12,10 +12,10 @@ from sqlalchemy.exc import IntegrityError
 
 from kiosk.core import cases, categories, hotlines, triage
 from kiosk.core.credentials import new_token
-from kiosk.web.db import get_session
 from kiosk.detainee import blueprint
 from kiosk.detainee.forms import ANumberForm, ChoiceForm, PinForm, SendForm, WordsForm
 from kiosk.detainee.wording import ANSWER_WORDS, CATEGORY_WORDS, question_text
+from kiosk.web.db import get_session
 from kiosk.web.i18n import page_language
 
 

@@ -5,8 +5,8 @@ from flask import current_app, flash, redirect, render_template, session, url_fo
 from flask_babel import gettext as _
 
 from kiosk.core import languages
-from kiosk.web import i18n
 from kiosk.detainee import blueprint, fixed_url
+from kiosk.web import i18n
 
 
 @blueprint.get("/")

@@ -8,14 +8,14 @@ from sqlalchemy.exc import IntegrityError
 
 from kiosk.core import actors, case_translations, cases, contacts, hotlines
 from kiosk.core.credentials import new_token
-from kiosk.web.db import get_session
+from kiosk.core.identifiers import format_a_number, format_share_code, masked_phone
+from kiosk.core.models import Case
 from kiosk.detainee import blueprint
 from kiosk.detainee.forms import ChoiceForm, MessageForm, PhoneForm, PinForm, TrackForm
 from kiosk.detainee.wording import CATEGORY_WORDS
+from kiosk.web.db import get_session
 from kiosk.web.i18n import page_language
 from kiosk.web.wording import STATUS_WORDS
-from kiosk.core.identifiers import format_a_number, format_share_code, masked_phone
-from kiosk.core.models import Case
 
 
 def _actor() -> str:

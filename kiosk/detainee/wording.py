@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-
 CATEGORY_WORDS = {
     "medical": _l("Health, doctor, medicine"),
     "legal_access": _l("Lawyer, phone, legal papers"),

@@ -16,14 +16,14 @@ from flask import abort, current_app, flash, g, make_response, redirect, render_
 from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from kiosk.core import text, audit, facilities, hotlines, jobs, kiosks, staff_accounts
-from kiosk.web.db import get_session
+from kiosk.core import audit, facilities, hotlines, jobs, kiosks, staff_accounts, text
 from kiosk.core.models import Facility, Hotline, HousingUnit, Job, JobStatus, Kiosk, StaffRole, StaffUser, utcnow
 from kiosk.staff import blueprint
-from kiosk.web.inputs import form_id
-from kiosk.web.security import csrf
 from kiosk.staff.changes import actor, in_one_transaction, save
 from kiosk.translation import packages
+from kiosk.web.db import get_session
+from kiosk.web.inputs import form_id
+from kiosk.web.security import csrf
 
 # Argos packages are 80-300 MB; the rest of the console keeps the app's 256 KB limit.
 MAX_PACKAGE_UPLOAD = 512 * 1024**2

@@ -1,9 +1,8 @@
 from __future__ import annotations
 
 import json
-from urllib.parse import urlsplit
 from dataclasses import asdict
-from datetime import datetime, timezone
+from urllib.parse import urlsplit
 
 from flask import Response, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_wtf import FlaskForm
@@ -14,12 +13,12 @@ from wtforms.validators import DataRequired, Length
 
 from kiosk.core import actors, audit, case_links, case_translations, casework, exports, staff_accounts
 from kiosk.core.categories import CATEGORIES, answers_in_english, category_label
-from kiosk.web.db import get_session
-from kiosk.core.languages import BY_CODE
 from kiosk.core.identifiers import CASE_NUMBER_PATTERN
+from kiosk.core.languages import BY_CODE
 from kiosk.core.models import Case, EventKind, Facility, StaffRole, StaffUser, Translation
 from kiosk.staff import blueprint, display
 from kiosk.staff.changes import actor, save
+from kiosk.web.db import get_session
 from kiosk.web.inputs import form_id
 
 
