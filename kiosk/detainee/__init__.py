@@ -95,16 +95,6 @@ def _require_enrolled_kiosk():
     return None
 
 
-NEVER_CACHE = (("Cache-Control", "no-store"), ("Pragma", "no-cache"))
-
-
-@blueprint.after_request
-def _never_cache(response):
-    if request.endpoint != "kiosk.static":
-        response.headers.extend(NEVER_CACHE)  # no kiosk view sets these itself
-    return response
-
-
 @shows_errors("/kiosk")
 def _problem(error: HTTPException):
     """Every error on the kiosk: one sentence in the person's language and a way to start again."""

@@ -61,13 +61,6 @@ def _problem(error: HTTPException):
     return render_template("staff/problem.html", title=title, message=message), error.code
 
 
-@blueprint.after_request
-def _never_cache(response):
-    if request.endpoint != "staff.static":
-        response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 for _name, _filter in display.FILTERS.items():
     blueprint.add_app_template_filter(_filter, _name)
 

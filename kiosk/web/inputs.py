@@ -38,11 +38,14 @@ def form_id(name: str) -> int | None:
 def refuse_nul() -> None:
     """A before_request hook of each surface that takes typed input (the SMS webhook instead strips
     what no phone sends, and must always answer Twilio)."""
-    pairs = list(request.args.items(multi=True))
-    if request.mimetype == "application/x-www-form-urlencoded":  # uploads (multipart) check their own fields
-        pairs.extend(request.form.items(multi=True))
-    if "\x00" in request.path or any("\x00" in key or "\x00" in value for key, value in pairs):
+    # The query as sent (a NUL arrives percent-encoded, or raw) is enough to look at; a form is read
+    # only when there is one.
+    query = request.query_string
+    if "\x00" in request.path or b"\x00" in query or b"%00" in query:
         raise UnstorableInput()
+    if request.method == "POST" and request.mimetype == "application/x-www-form-urlencoded":  # uploads check theirs
+        if any("\x00" in key or "\x00" in value for key, value in request.form.items(multi=True)):
+            raise UnstorableInput()
 
 
 def init_app(app) -> None:

@@ -1,4 +1,4 @@
-"""Headers every response carries (no inline scripts, no framing, no sniffing), and CSRF.
+"""Headers every response carries (no inline scripts, no framing, no sniffing, no caching), and CSRF.
 
 CSRF is Flask-WTF's CSRFProtect as it comes: every POST of every surface carries
 the session's token, except the SMS webhooks, which Twilio signs instead.
@@ -25,13 +25,14 @@ CONTENT_SECURITY_POLICY = "; ".join(
     ]
 )
 
-HEADERS = {
-    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
-    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
-}
+# On every response. No view sets any of them, so they are added, not merged with what is there.
+HEADERS = [
+    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "no-referrer"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+]
 
 
 def csrf_field() -> Markup:
@@ -39,8 +40,13 @@ def csrf_field() -> Markup:
     return Markup('<input name="csrf_token" type="hidden" value="%s">') % generate_csrf()
 
 
+# No page is kept by the browser or a proxy: the kiosk is shared, and the console shows cases.
+# Static files say how long they may be kept (Cache-Control from send_file), so they keep theirs.
+NEVER_CACHE = [("Cache-Control", "no-store"), ("Pragma", "no-cache")]
+
+
 def _add_headers(response):
-    response.headers.update(HEADERS)
+    response.headers.extend(HEADERS if "Cache-Control" in response.headers else HEADERS + NEVER_CACHE)
     return response
 
 

@@ -120,6 +120,7 @@ class ServerSession(dict, SessionMixin):
 class ServerSessionInterface(SessionInterface):
     def __init__(self, database, surfaces: list[Surface], secure: bool):
         self.database = database
+        self._load = database.hot_read(_LOAD)  # nearly every request reads its session
         self.surfaces = surfaces
         self.secure = secure
         self._last_purge = 0.0
@@ -135,8 +136,7 @@ class ServerSessionInterface(SessionInterface):
         if not sid:
             return ServerSession()
         key = digest(sid)
-        with self.database.engine.connect() as db:
-            row = db.execute(_LOAD, {"key": key, "surface": surface.name}).first()
+        row = self._load.first(key=key, surface=surface.name)
         if row is None:
             return ServerSession()
         data, version, expires_at = row
