@@ -122,6 +122,8 @@ def test_ids_too_large_for_their_column_are_not_found(app, world, database):
     admin.post(f"/staff/case/{NUMBER}/assign", {"staff_id": "9" * 30}, follow_redirects=True)
     assert "choose a case manager" in admin.text.lower()
     assert admin.get(f"/staff/admin/facilities/{too_large}").status_code == 404
+    assert admin.get(f"/staff/admin/facilities/{'9' * 5000}").status_code == 404  # past Python's int() limit
+    assert world["/kiosk"].post(f"/kiosk/case/{NUMBER}/contacts/{'9' * 5000}/remove").status_code == 404
 
 
 @pytest.mark.parametrize("next_page", ["/staff/%0d%0aX", "/staff/\\\\evil.example", "//evil.example/staff/",

@@ -21,7 +21,11 @@ class UnstorableInput(BadRequest):
 
 
 class RowId(IntegerConverter):
-    """``<id:name>``: a positive whole number a database id column can hold; anything else is 404."""
+    """``<id:name>``: a positive whole number a database id column can hold; anything else is 404.
+    At most 10 digits are matched: Python refuses to read a number of more than 4,300 digits, which
+    would otherwise be a 500 before the range is checked."""
+
+    regex = r"\d{1,10}"
 
     def __init__(self, url_map):
         super().__init__(url_map, min=1, max=MAX_ID)
