@@ -41,13 +41,17 @@ def _ids(actors: set[str], kind: str) -> set[int]:
 
 
 def names(session: Session, actors: Iterable[str | None]) -> dict[str, str]:
-    """Each actor as a person reads it, looked up in two queries whatever their number."""
+    """Each actor as a person reads it: at most two queries whatever their number, none for actors
+    that are not accounts or kiosks."""
     wanted = {a for a in actors if a}
-    people = {f"staff:{user_id}": name for user_id, name in session.execute(
-        select(StaffUser.id, StaffUser.display_name).where(StaffUser.id.in_(_ids(wanted, "staff"))))}
-    kiosks = {f"kiosk:{kiosk_id}": f"the kiosk {label} ({code})" for kiosk_id, label, code in session.execute(
-        select(Kiosk.id, Kiosk.label, Facility.code).join(Facility, Facility.id == Kiosk.facility_id)
-        .where(Kiosk.id.in_(_ids(wanted, "kiosk"))))}
+    people, kiosks = {}, {}
+    if staff_ids := _ids(wanted, "staff"):
+        people = {f"staff:{user_id}": name for user_id, name in session.execute(
+            select(StaffUser.id, StaffUser.display_name).where(StaffUser.id.in_(staff_ids)))}
+    if kiosk_ids := _ids(wanted, "kiosk"):
+        kiosks = {f"kiosk:{kiosk_id}": f"the kiosk {label} ({code})" for kiosk_id, label, code in session.execute(
+            select(Kiosk.id, Kiosk.label, Facility.code).join(Facility, Facility.id == Kiosk.facility_id)
+            .where(Kiosk.id.in_(kiosk_ids)))}
     return {actor: people.get(actor) or kiosks.get(actor) or _described(actor) for actor in wanted}
 
 

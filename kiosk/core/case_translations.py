@@ -78,12 +78,9 @@ def messages_in_english(session: Session, case: Case) -> dict[int, Translation]:
     return {row.event_id: row for row in rows}  # the last one wins: a person's, else the newest
 
 
-MAX_TEXT = 5000
-
-
 def correct(session: Session, machine: Translation, words: str, *, staff: str) -> Translation:
     """A person's translation, stored beside the machine's (which is kept)."""
-    words = text.clean(words, limit=MAX_TEXT, what="translation", required=True)
+    words = text.clean(words, limit=text.MAX_STAFF_TEXT, what="translation", required=True)
     human = Translation(
         case_id=machine.case_id, event_id=machine.event_id, source_language=machine.source_language,
         target_language=machine.target_language, source_text=machine.source_text, text=words,
@@ -98,7 +95,7 @@ def correct(session: Session, machine: Translation, words: str, *, staff: str) -
 
 def draft_reply(session: Session, case: Case, words: str, *, staff: str) -> CaseEvent:
     """A reply in English, held back from the detainee until translated and released."""
-    words = text.clean(words, limit=MAX_TEXT, what="reply", required=True)
+    words = text.clean(words, limit=text.MAX_STAFF_TEXT, what="reply", required=True)
     reply = CaseEvent(kind=EventKind.REPLY, actor=staff, body=words, language=STAFF_LANGUAGE,
                       visible_to_detainee=False)
     case.events.append(reply)

@@ -118,7 +118,6 @@ TRANSITIONS = {
 OUTCOMES = cases.CLOSED  # the statuses that close a case, each needing a reason
 REFERRAL_OFFICES = ("Detention Oversight", "Policy and Standards", "External Relations")
 MAX_REASON = 2000
-MAX_TEXT = 5000  # a note, a facility's answer
 
 
 class NotAllowed(ValueError):
@@ -151,14 +150,14 @@ def _staff_event(session: Session, case: Case, kind: EventKind, body: str, staff
 
 def add_note(session: Session, case: Case, note: str, *, staff: str) -> CaseEvent:
     """An internal note: never shown outside the console."""
-    note = text.clean(note, limit=MAX_TEXT, what="note", required=True)
+    note = text.clean(note, limit=text.MAX_STAFF_TEXT, what="note", required=True)
     return _staff_event(session, case, EventKind.NOTE, note, staff)
 
 
 def log_facility_contact(session: Session, case: Case, *, whom: str, how: str, said: str, staff: str) -> CaseEvent:
     whom = text.clean(whom, limit=200, what="name of whom you contacted", one_line=True, required=True)
     how = text.clean(how, limit=100, what="way you contacted them", one_line=True, required=True)
-    said = text.clean(said, limit=MAX_TEXT, what="facility's answer")
+    said = text.clean(said, limit=text.MAX_STAFF_TEXT, what="facility's answer")
     body = f"Contacted: {whom}\nHow: {how}\nThe facility said: {said or '-'}"
     return _staff_event(session, case, EventKind.FACILITY_CONTACT, body, staff)
 

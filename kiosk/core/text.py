@@ -8,6 +8,10 @@ told, and nothing is stored half.
 """
 from __future__ import annotations
 
+# What a case manager writes in one of the console's text areas (a note, a reply, a correction,
+# a facility's answer); the forms say the same with maxlength.
+MAX_STAFF_TEXT = 5000
+
 # C0 controls and DEL; tab and line feed are kept in free text.
 _CONTROLS = {code: None for code in (*range(32), 127) if chr(code) not in "\t\n"}
 

@@ -1,12 +1,11 @@
 """How the console shows what the core stores: codes as English labels, moments in the facility's
-own time with its zone, people by name, phone numbers as their country writes them.
+own time with its zone, people by name (phone numbers: the |phone filter of kiosk/web/i18n.py).
 
 Registered as template filters, so no template formats a date or a code itself:
 
     {{ case.status|label }}              In review
     {{ case.due_at|at(zone) }}           2026-12-04 09:15 CST
     {{ event.actor|actor }}              Chris Case (a staff account), the kiosk A-1 (RBP) ...
-    {{ case.submitter_phone|phone }}     (512) 555-0123, +52 55 1234 5678
 """
 from __future__ import annotations
 
@@ -17,7 +16,6 @@ from flask import g
 
 from kiosk.core import actors, audit
 from kiosk.core.categories import category_label
-from kiosk.core.identifiers import format_phone
 from kiosk.core.models import CaseStatus, Code
 from kiosk.core.triage import BADLY_LATE_AFTER
 from kiosk.web.db import get_session
@@ -91,10 +89,6 @@ def know_actors(values) -> None:
     known.update(actors.names(get_session(), [v for v in values if v and v not in known]))
 
 
-def phone(value: str | None) -> str:
-    return format_phone(value) if value else "—"
-
-
 # What an audit entry's details say, keyed as the core records them; ids that mean nothing to a
 # person (an event's, a translation's) are left out.
 HIDDEN_DETAILS = {"event_id", "item_id", "link_id", "translation_id", "unit_id", "hotline_id"}
@@ -126,5 +120,4 @@ class AuditDetails:
         return str(value)
 
 
-FILTERS = {"label": label, "at": at, "day": day, "as_typed": as_typed, "duration": duration, "actor": actor,
-           "phone": phone}
+FILTERS = {"label": label, "at": at, "day": day, "as_typed": as_typed, "duration": duration, "actor": actor}

@@ -15,6 +15,7 @@ from flask_babel import refresh as babel_refresh
 from markupsafe import Markup
 
 from kiosk.config import PROJECT_ROOT
+from kiosk.core.identifiers import format_phone
 from kiosk.core.languages import BY_CODE, DEFAULT, Language, is_supported, language
 
 CATALOGS_DIR = PROJECT_ROOT / "translations"
@@ -89,4 +90,5 @@ def init_app(app) -> Babel:
     app.jinja_env.globals["page_language"] = page_language
     app.jinja_env.filters["when"] = when
     app.jinja_env.filters["ltr"] = ltr
+    app.jinja_env.filters["phone"] = format_phone  # (512) 555-0123 at home, +52 55 1234 5678 abroad
     return babel

@@ -42,11 +42,11 @@ def csrf_field() -> Markup:
 
 # No page is kept by the browser or a proxy: the kiosk is shared, and the console shows cases.
 # Static files say how long they may be kept (Cache-Control from send_file), so they keep theirs.
-NEVER_CACHE = [("Cache-Control", "no-store"), ("Pragma", "no-cache")]
+HEADERS_NEVER_CACHED = HEADERS + [("Cache-Control", "no-store"), ("Pragma", "no-cache")]
 
 
 def _add_headers(response):
-    response.headers.extend(HEADERS if "Cache-Control" in response.headers else HEADERS + NEVER_CACHE)
+    response.headers.extend(HEADERS if "Cache-Control" in response.headers else HEADERS_NEVER_CACHED)
     return response
 
 
