@@ -188,7 +188,7 @@ def answers_for(rng: random.Random, category: str, emergency: bool) -> dict:
         answers[question.key] = rng.choice(sorted(question.option_codes()))
     if "safety_kind" in answers:
         answers["safety_kind"] = ("sexual_abuse" if emergency and rng.random() < 0.5
-                                  else rng.choice(["violence", "other_danger"]))
+                                  else rng.choice(["detainee_violence", "staff_violence", "other_danger"]))
     if category in ("medical", "safety"):
         answers["urgent"] = "yes" if emergency and answers.get("safety_kind") != "sexual_abuse" else "no"
     else:
@@ -239,7 +239,7 @@ def make_case(rng: random.Random, case_id: int, serial: int, now: datetime, faci
         "status": status, "assigned_to_id": assign_to if status in OPEN else None,
         "needs_interpreter": language not in ("en", "es") and rng.random() < 0.04,
         "pin_hash": None, "pin_failures": 0, "pin_locked_until": None, "submission_token": None,
-        "created_at": filed, "updated_at": filed,
+        "created_at": filed, "updated_at": filed, "completed_at": filed,
     }
     event_row = dict.fromkeys(("status_from", "status_to", "body", "language"))
     events = [{**event_row, "case_id": case_id, "kind": "filed", "actor": "sms" if third_party else f"kiosk:{unit_id}",

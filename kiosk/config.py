@@ -70,6 +70,9 @@ class Config:
     twilio_messaging_service_sid: str | None = None
     twilio_from_number: str | None = None
     twilio_api_url: str | None = None  # another address for Twilio's REST API (an egress proxy; tests)
+    # An emergency nobody acknowledged for this long is texted to the facility's on-call phones,
+    # and after as long again to the supervisors.
+    emergency_escalate_after: timedelta = timedelta(minutes=15)
     # How many reverse proxies (TLS terminators) stand in front; their X-Forwarded-* are trusted.
     proxies: int = 0
     testing: bool = False
@@ -113,6 +116,8 @@ class Config:
             kiosk_idle_timeout=_env_seconds(environ, "KIOSK_IDLE_TIMEOUT", 90),
             sms_number=environ.get("KIOSK_SMS_NUMBER") or None,
             proxies=_env_int(environ, "KIOSK_PROXIES", 0),
+            emergency_escalate_after=timedelta(
+                minutes=_env_int(environ, "KIOSK_EMERGENCY_ESCALATE_MINUTES", 15, minimum=1)),
             packages_dir=Path(environ.get("ARGOS_PACKAGES_DIR") or instance_path / "packages"),
             translation_beam_size=_env_int(environ, "KIOSK_TRANSLATION_BEAM", 4, minimum=1),
             translation_compute_type=environ.get("KIOSK_TRANSLATION_COMPUTE", "default"),

@@ -10,7 +10,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kiosk.core import kiosks
+from kiosk.core import hotlines, kiosks
 from kiosk.core.credentials import SecretHasher, digest
 from kiosk.core.db import Database
 from kiosk.core.identifiers import case_number
@@ -18,7 +18,7 @@ from kiosk.core.models import (
     Case, CaseEvent, CaseStatus, Channel, Detainee, EventKind, Facility, Hotline, HotlineKind, HousingUnit, Kiosk,
     ShareCode, StaffFacility, StaffRole, StaffUser, Submitter, TrustedContact, utcnow,
 )
-from kiosk.core.triage import triage
+from kiosk.core.triage import emergency_kind, triage
 
 FACILITIES = [
     ("RBP", "Riverbend Processing Center", "America/Chicago", ["A-1", "A-2", "B-1"]),
@@ -29,6 +29,7 @@ FACILITIES = [
 HOTLINES = [
     (None, HotlineKind.OMBUDSMAN, "+1 202-555-0143", "7701"),
     (None, HotlineKind.SEXUAL_ABUSE, "+1 202-555-0186", "7702"),
+    (None, HotlineKind.OVERSIGHT, "+1 800-555-0199", "7703"),
     ("RBP", HotlineKind.EMERGENCY, "+1 512-555-0110", "0"),
     ("RBP", HotlineKind.MEDICAL, "+1 512-555-0111", "2"),
     ("PHD", HotlineKind.EMERGENCY, "+1 717-555-0120", "0"),
@@ -91,7 +92,9 @@ def load(database: Database, hasher: SecretHasher) -> dict:
                 units[(code, unit_name)] = _get_or_add(session, HousingUnit, facility_id=facilities[code].id, name=unit_name)
         for facility_code, kind, number, free_code in HOTLINES:
             facility_id = facilities[facility_code].id if facility_code else None
-            _get_or_add(session, Hotline, {"free_call_code": free_code}, facility_id=facility_id, kind=kind, number=number)
+            _get_or_add(session, Hotline, {"free_call_code": free_code,
+                                           "shown_for": [str(k) for k in hotlines.SHOWN_FOR_BY_DEFAULT[kind]]},
+                        facility_id=facility_id, kind=kind, number=number)
 
         staff = []
         for username, display_name, role, password, facility_codes in STAFF:
@@ -133,9 +136,9 @@ def _demo_case(session, hasher, facilities, units, kiosk, row) -> dict:
             kiosk_id=kiosk.id if unit_name == "A-1" and facility_code == "RBP" else None,
             detainee=_get_or_add(session, Detainee, a_number=a_number) if a_number else None,
             channel=Channel.KIOSK, submitted_by=Submitter.DETAINEE, language=language, category=category, answers=answers,
-            description=words, is_emergency=decision.is_emergency, priority=decision.priority,
-            due_at=decision.due_at(filed_at), status=status, pin_hash=hasher.hash(pin),
-            created_at=filed_at, updated_at=filed_at,
+            description=words, is_emergency=decision.is_emergency, emergency_kind=emergency_kind(category, answers),
+            priority=decision.priority, due_at=decision.due_at(filed_at), status=status, pin_hash=hasher.hash(pin),
+            created_at=filed_at, updated_at=filed_at, completed_at=filed_at,
         )
         session.add(case)
         case.events.append(CaseEvent(kind=EventKind.FILED, actor="demo", status_to=CaseStatus.NEW, language=language, created_at=filed_at))

@@ -13,20 +13,24 @@ import os
 import socket
 import threading
 from collections import defaultdict
+from datetime import datetime
 from typing import Callable
 
 import kiosk.translation.jobs  # noqa: F401  (registers the translation handlers)
+import sms.escalation  # noqa: F401  (registers the emergency escalation handler)
 import sms.outbound  # noqa: F401  (registers the SMS gateway's handlers)
 from kiosk.config import Config
 from kiosk.core import jobs
 from kiosk.core.db import Database
+from kiosk.core.models import utcnow
 
 log = logging.getLogger(__name__)
 
 
 class Worker:
     def __init__(self, database: Database, config: Config, *, engine_factory: Callable[[], object] | None = None,
-                 name: str | None = None, batch: int = 16, poll_seconds: float = 1.0):
+                 name: str | None = None, batch: int = 16, poll_seconds: float = 1.0,
+                 clock: Callable[[], datetime] = utcnow):
         self.database = database
         self.config = config
         self._engine_factory = engine_factory or (lambda: _translation_engine(config))
@@ -34,6 +38,7 @@ class Worker:
         self.name = name or f"{socket.gethostname()}:{os.getpid()}"
         self.batch = batch
         self.poll_seconds = poll_seconds
+        self.now = clock
 
     @property
     def engine(self):
@@ -45,7 +50,7 @@ class Worker:
     def run_once(self) -> int:
         """Claims and carries out one batch of jobs; returns how many were claimed."""
         with self.database.sessions() as session:
-            claimed = jobs.claim(session, self.name, limit=self.batch)
+            claimed = jobs.claim(session, self.name, limit=self.batch, now=self.now())
             by_kind = defaultdict(list)
             for job in claimed:
                 by_kind[job.kind].append(job)

@@ -132,8 +132,10 @@ def place(database):
         units = [HousingUnit(facility_id=facility.id, name=name) for name in ("A-1", "B-2")]
         session.add_all(units)
         session.add_all([
-            Hotline(facility_id=facility.id, kind="emergency", number="+1 512-555-0110", free_call_code="0"),
-            Hotline(facility_id=None, kind="sexual_abuse", number="+1 202-555-0186", free_call_code="7702"),
+            Hotline(facility_id=facility.id, kind="emergency", number="+1 512-555-0110", free_call_code="0",
+                    shown_for=["danger_from_detainee", "danger_from_staff", "danger", "medical"]),
+            Hotline(facility_id=None, kind="sexual_abuse", number="+1 202-555-0186", free_call_code="7702",
+                    shown_for=["sexual_abuse", "danger_from_staff"]),
         ])
     return {"facility_id": facility.id, "unit_ids": [u.id for u in units]}
 

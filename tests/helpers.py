@@ -177,7 +177,7 @@ def add_case(database, facility_id, number, category, answers, words="words", ho
     with database.transaction() as session:
         session.add(Case(number=number, facility_id=facility_id, language="es", category=category, answers=answers,
                          description=words, is_emergency=decision.is_emergency, priority=decision.priority,
-                         due_at=decision.due_at(filed), created_at=filed, updated_at=filed))
+                         due_at=decision.due_at(filed), created_at=filed, updated_at=filed, completed_at=filed))
 
 
 def add_cases(database, facility_id, category, count, first_serial):
@@ -188,7 +188,7 @@ def add_cases(database, facility_id, category, count, first_serial):
     with database.transaction() as session:
         session.add_all([Case(number=number, facility_id=facility_id, language="es", category=category,
                               answers=ROUTINE, description="words", is_emergency=False, priority=decision.priority,
-                              due_at=decision.due_at(start + timedelta(hours=i)), created_at=start, updated_at=start)
+                              due_at=decision.due_at(start + timedelta(hours=i)), created_at=start, updated_at=start, completed_at=start)
                          for i, number in enumerate(numbers)])
     return numbers
 
@@ -206,27 +206,32 @@ def add_reply(database, case_id, body):
 
 # --- what a detainee does at the kiosk ------------------------------------------------
 
-def start_filing(kiosk, language="en", a_number=None, pin="1234", category=None):
-    """Language, who, PIN twice and (optionally) the category: the screens before the questions."""
+def start_filing(kiosk, language="en", a_number=None, category=None):
+    """Language, who and (optionally) the category: the screens before the questions."""
     kiosk.choose_language(language)
     kiosk.get("/kiosk/file", follow_redirects=True)
     if a_number:
         kiosk.post("/kiosk/file/who", {"a_number": a_number})
     else:
         kiosk.post("/kiosk/file/who/anonymous")
-    kiosk.post("/kiosk/file/pin", {"pin": pin})
-    kiosk.post("/kiosk/file/pin-again", {"pin": pin})
     if category:
         kiosk.post("/kiosk/file/category", {"choice": category})
+
+
+def choose_pin(kiosk, pin="1234"):
+    """The PIN, twice: the screens after the questions."""
+    kiosk.post("/kiosk/file/pin", {"pin": pin})
+    kiosk.post("/kiosk/file/pin-again", {"pin": pin})
 
 
 def file_complaint(kiosk, *, language="es", a_number="201234567", pin="2468", category="food",
                    answers=None, words="La comida llega fría."):
     """Every screen of a complaint, up to the receipt, which it returns."""
     answers = answers or {"urgent": "no", "since": "this_week", "raised_with_facility": "not_yet"}
-    start_filing(kiosk, language, a_number, pin, category)
+    start_filing(kiosk, language, a_number, category)
     for key, value in answers.items():
         kiosk.post(f"/kiosk/file/question/{key}", {"choice": value})
+    choose_pin(kiosk, pin)
     kiosk.post("/kiosk/file/words", {"description": words})
     kiosk.get("/kiosk/file/review")
     return kiosk.post("/kiosk/file/review", {"submission": kiosk.submission_token()}, follow_redirects=True)

@@ -40,7 +40,7 @@ def test_the_queue_puts_emergencies_then_medical_then_legal_access_first(app, da
     add_case(database, tst, "26-0000-0008", "food", ROUTINE, hours_ago=48)
     add_case(database, tst, "26-0000-0016", "legal_access", ROUTINE)
     add_case(database, tst, "26-0000-0024", "medical", ROUTINE)
-    add_case(database, tst, "26-0000-0034", "safety", {**ROUTINE, "urgent": "yes", "safety_kind": "violence"})
+    add_case(database, tst, "26-0000-0034", "safety", {**ROUTINE, "urgent": "yes", "safety_kind": "detainee_violence"})
     add_case(database, people["OTH"], "26-0000-0042", "medical", {**ROUTINE, "urgent": "yes"})
     page = signed_in(app, "chris").get("/staff/").get_data(as_text=True)
     order = [n for n in ("26-0000-0034", "26-0000-0024", "26-0000-0016", "26-0000-0008") if n in page]

@@ -226,7 +226,7 @@ def test_spreadsheet_formulas_in_complaints_are_neutralised(app, database, peopl
 
 
 def test_hostile_text_comes_out_of_every_export_intact(app, database, people):
-    add_case(database, people["TST"], OURS, "safety", {**ROUTINE, "safety_kind": "violence"}, words=HOSTILE)
+    add_case(database, people["TST"], OURS, "safety", {**ROUTINE, "safety_kind": "detainee_violence"}, words=HOSTILE)
     machine_translation(database, OURS, HOSTILE)
     chris = signed_in(app, "chris")
     chris.get(f"/staff/case/{OURS}")

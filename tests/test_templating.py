@@ -52,7 +52,7 @@ def _kiosk_pages(app, database) -> None:
     client.get(f"/kiosk/enroll/{register_kiosk(database)}")
     client.get("/kiosk/")
     client.choose_language("es")
-    for answers in ({"safety_kind": "violence", "urgent": "yes"}, {"safety_kind": "other_danger", "urgent": "no"}):
+    for answers in ({"safety_kind": "detainee_violence", "urgent": "yes"}, {"safety_kind": "other_danger", "urgent": "no"}):
         client.get("/kiosk/file", follow_redirects=True)
         client.post("/kiosk/file/who", {"a_number": "201234567"}, follow_redirects=True)
         client.post("/kiosk/file/pin", {"pin": "2468"}, follow_redirects=True)

@@ -12,13 +12,13 @@ from sqlalchemy import case as sql_case
 from sqlalchemy import literal, null, or_, select, update
 from sqlalchemy.orm import Session
 
-from kiosk.core import actors, audit, case_translations, jobs, text
-from kiosk.core.categories import CATEGORY_CODES, valid_answers
+from kiosk.core import actors, audit, case_translations, emergencies, jobs, text
+from kiosk.core.categories import CATEGORY_CODES, valid_answers, valid_so_far
 from kiosk.core.credentials import SecretHasher
 from kiosk.core.identifiers import new_case_number
 from kiosk.core.kiosks import EnrolledKiosk
 from kiosk.core.models import Case, CaseEvent, CaseStatus, Channel, Detainee, EventKind, Submitter, utcnow
-from kiosk.core.triage import triage
+from kiosk.core.triage import emergency_kind, triage
 
 MAX_DESCRIPTION = 5000
 PIN_ATTEMPTS = 5
@@ -69,22 +69,28 @@ def find_by_submission(session: Session, token: str) -> Case | None:
 
 
 def _open(session: Session, *, actor: str, channel: str, now: datetime, a_number: str | None,
-          category: str, answers: dict, language: str, description: str, **fields) -> Case:
-    """A new case with its first timeline event, its translation queued and its audit entry."""
+          category: str, answers: dict, language: str, description: str, complete: bool = True, **fields) -> Case:
+    """A new case with its first timeline event, its translation queued, its audit entry and, for an
+    emergency, its alert. ``complete`` False: stored at the emergency screen, the rest still to come."""
     decision = triage(category, answers)
     case = Case(
         number=_unused_case_number(session, now),
         detainee=_detainee(session, a_number) if a_number else None,
         channel=channel, language=language, category=category, answers=dict(answers), description=description,
-        is_emergency=decision.is_emergency, priority=decision.priority, due_at=decision.due_at(now),
-        created_at=now, updated_at=now, **fields,
+        is_emergency=decision.is_emergency, emergency_kind=emergency_kind(category, answers),
+        priority=decision.priority, due_at=decision.due_at(now), created_at=now, updated_at=now,
+        completed_at=now if complete else None, **fields,
     )
     session.add(case)
-    case.events.append(CaseEvent(kind=EventKind.FILED, actor=actor, status_to=case.status,
-                                 language=language, created_at=now))
+    case.events.append(CaseEvent(
+        kind=EventKind.FILED, actor=actor, status_to=case.status, language=language, created_at=now,
+        body=None if complete else "Stored the moment the answers said emergency, before the rest of the report."))
     session.flush()
     case_translations.queue_for_new_case(session, case)
-    audit.record(session, actor, "case.filed", case=case, emergency=decision.is_emergency, channel=channel)
+    audit.record(session, actor, "case.filed", case=case, emergency=decision.is_emergency, channel=channel,
+                 **({} if complete else {"complete": False}))
+    if case.is_emergency:
+        emergencies.raise_alert(session, case, now)
     return case
 
 
@@ -96,9 +102,13 @@ def file_from_kiosk(
     submission_token: str,
     now: datetime | None = None,
 ) -> Case:
-    """Stores the complaint as a new case. A repeated submission token returns the first case."""
+    """Stores the complaint as a new case. A repeated submission token returns the first case, completed
+    with the complaint when it was stored early, at the emergency screen."""
     existing = find_by_submission(session, submission_token)
     if existing is not None:
+        if existing.completed_at is None:
+            complaint.check()
+            _complete(session, existing, complaint, actor=actors.kiosk(kiosk.id), now=now or utcnow())
         return existing
     complaint.check()
     return _open(
@@ -107,6 +117,65 @@ def file_from_kiosk(
         description=complaint.description, facility_id=kiosk.facility_id, housing_unit_id=kiosk.housing_unit_id,
         kiosk_id=kiosk.id, submitted_by=Submitter.DETAINEE, pin_hash=complaint.pin_hash, submission_token=submission_token,
     )
+
+
+def file_emergency_from_kiosk(session: Session, kiosk: EnrolledKiosk, *, language: str, category: str,
+                              answers: dict, a_number: str | None, submission_token: str,
+                              now: datetime | None = None) -> Case:
+    """Stores what is known the moment the answers say emergency: no PIN, no words yet.
+
+    The draft's submission token makes it the same case however often this runs (a double tap,
+    going back and answering again), and the same case the review's Send completes. Until a PIN
+    is chosen nobody can open it from a kiosk; staff see it in full at once."""
+    existing = find_by_submission(session, submission_token)
+    if existing is not None:
+        return existing
+    if not emergency_kind(category, answers) or not valid_so_far(category, answers):
+        raise IncompleteComplaint("not an emergency")
+    return _open(
+        session, actor=actors.kiosk(kiosk.id), channel=Channel.KIOSK, now=now or utcnow(), a_number=a_number,
+        category=category, answers=answers, language=language, description="", complete=False,
+        facility_id=kiosk.facility_id, housing_unit_id=kiosk.housing_unit_id, kiosk_id=kiosk.id,
+        submitted_by=Submitter.DETAINEE, submission_token=submission_token,
+    )
+
+
+def _complete(session: Session, case: Case, complaint: Complaint, *, actor: str, now: datetime) -> None:
+    """The rest of a report stored early. An emergency stays one: only staff may say otherwise.
+
+    One UPDATE claims the completion, so two Sends racing complete it once."""
+    claimed = session.execute(update(Case).where(Case.id == case.id, Case.completed_at.is_(None))
+                              .values(completed_at=now).returning(Case.id)
+                              .execution_options(synchronize_session=False)).first()
+    if claimed is None:
+        return
+    decision = triage(complaint.category, complaint.answers)
+    if complaint.a_number and case.detainee is None:
+        case.detainee = _detainee(session, complaint.a_number)
+    case.category, case.answers, case.language = complaint.category, dict(complaint.answers), complaint.language
+    case.description, case.pin_hash = complaint.description, complaint.pin_hash
+    case.emergency_kind = emergency_kind(complaint.category, complaint.answers) or case.emergency_kind
+    case.priority, case.due_at = min(case.priority, decision.priority), min(case.due_at, decision.due_at(now))
+    case.completed_at = case.updated_at = now
+    case.events.append(CaseEvent(kind=EventKind.COMPLETED, actor=actor, visible_to_detainee=False, created_at=now,
+                                 body="The person finished the report: answers, PIN and own words."))
+    session.flush()
+    case_translations.queue_for_new_case(session, case)
+    audit.record(session, actor, "case.completed", case=case)
+
+
+def unfinished_steps(case: Case) -> list[str]:
+    """What a report stored at the emergency screen still lacks, in the staff's English."""
+    if case.completed_at is not None:
+        return []
+    missing = []
+    if not valid_answers(case.category, case.answers):
+        missing.append("the remaining questions")
+    if case.pin_hash is None:
+        missing.append("a PIN (the person cannot open the case at a kiosk)")
+    if not case.description:
+        missing.append("their own words")
+    return missing + ["review and send"]
 
 
 RELATIONSHIPS = ("family", "lawyer", "friend", "other")

@@ -55,7 +55,8 @@ QUESTIONS: tuple[Question, ...] = (
         "safety_kind",
         "What happened",
         (
-            ("violence", "violence", "Violence or threats"),
+            ("detainee_violence", "violence", "Violence or threats by another detainee"),
+            ("staff_violence", "staff", "Violence or threats by staff"),
             ("sexual_abuse", "abuse", "Sexual abuse or harassment (PREA)"),
             ("other_danger", "alert", "Other danger"),
         ),
@@ -95,6 +96,13 @@ def valid_answers(category: str, answers: dict) -> bool:
     return set(answers) == {q.key for q in expected} and all(
         answers[q.key] in q.option_codes() for q in expected
     )
+
+
+def valid_so_far(category: str, answers: dict) -> bool:
+    """Some of the category's questions answered, each with one of its own codes (a report stored early)."""
+    expected = {q.key: q for q in questions_for(category)}
+    return category in CATEGORY_CODES and all(
+        key in expected and value in expected[key].option_codes() for key, value in answers.items())
 
 
 def category_label(code: str) -> str:

@@ -30,6 +30,7 @@ class JobKind(StrEnum):
     INSTALL_PACKAGE = "install_package"      # kiosk/translation/jobs.py
     NOTIFY_FOLLOWERS = "notify_followers"    # sms/outbound.py
     SEND_SMS = "sms"                         # sms/outbound.py
+    ESCALATE_EMERGENCY = "escalate_emergency"  # sms/escalation.py
 
 
 LEASE = timedelta(minutes=5)
@@ -150,6 +151,9 @@ class Runner(Protocol):
 
     name: str
     config: Config  # the deployment's configuration: handlers never read a Flask app's
+
+    def now(self) -> datetime:
+        """The worker's clock (a test's may be set forward)."""
 
     @property
     def engine(self):

@@ -125,6 +125,17 @@ class HotlineKind(Code):
     MEDICAL = "medical"
     SEXUAL_ABUSE = "sexual_abuse"  # PREA reporting line
     OMBUDSMAN = "ombudsman"
+    OVERSIGHT = "oversight"        # another body outside the facility (an inspector general, a civil rights office)
+
+
+class EmergencyKind(Code):
+    """What kind of emergency a report says it is: it chooses the advice, the numbers and the alert's words."""
+
+    SEXUAL_ABUSE = "sexual_abuse"
+    DANGER_FROM_DETAINEE = "danger_from_detainee"
+    DANGER_FROM_STAFF = "danger_from_staff"
+    DANGER = "danger"              # danger now, from someone or something not named
+    MEDICAL = "medical"
 
 
 class Hotline(Base):
@@ -137,8 +148,23 @@ class Hotline(Base):
     kind: Mapped[HotlineKind] = mapped_column(CodeText(HotlineKind, 32))
     number: Mapped[str] = mapped_column(String(32))
     free_call_code: Mapped[str | None] = mapped_column(String(16))  # speed-dial on the unit's phones
+    # The emergencies whose screen shows this number (EmergencyKind codes), chosen by an administrator.
+    shown_for: Mapped[list] = mapped_column(JSON, default=list)
 
     facility: Mapped[Facility | None] = relationship(back_populates="hotlines")
+
+
+class OnCallNumber(Base):
+    """A phone that is texted when an emergency at its facility is not acknowledged in time."""
+
+    __tablename__ = "on_call_numbers"
+    __table_args__ = (UniqueConstraint("facility_id", "phone"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"), index=True)
+    phone: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(100))  # whose phone: "Duty officer", "Ana (case manager)"
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Kiosk(Base):
@@ -230,6 +256,7 @@ class Case(Base):
     answers: Mapped[dict] = mapped_column(JSON, default=dict)
     description: Mapped[str] = mapped_column(Text, default="")
     is_emergency: Mapped[bool] = mapped_column(Boolean, default=False)
+    emergency_kind: Mapped[EmergencyKind | None] = mapped_column(CodeText(EmergencyKind, 32))
     priority: Mapped[int] = mapped_column(Integer)
     due_at: Mapped[datetime]
     status: Mapped[CaseStatus] = mapped_column(CodeText(CaseStatus, 32), default=CaseStatus.NEW, index=True)
@@ -243,6 +270,8 @@ class Case(Base):
     submission_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # NULL while a report stored at the emergency screen waits for the rest of its steps.
+    completed_at: Mapped[datetime | None]
 
     facility: Mapped[Facility] = relationship()
     housing_unit: Mapped[HousingUnit | None] = relationship()
@@ -272,6 +301,9 @@ class EventKind(Code):
     FACILITY_CONTACT = "facility_contact"  # staff only: whom, how, what the facility said
     LINKED = "linked"                      # staff only: a manual link to another case
     UNLINKED = "unlinked"                  # staff only
+    COMPLETED = "completed"                # staff only: the rest of a report stored at the emergency screen
+    ALERT_ACKNOWLEDGED = "alert_acknowledged"  # staff only: a person saw the emergency alert
+    ALERT_ESCALATED = "alert_escalated"    # staff only: nobody had; on-call phones or supervisors were texted
 
 
 class CaseEvent(Base):
@@ -366,6 +398,8 @@ class StaffUser(Base):
     first_failed_at: Mapped[datetime | None]
     locked_until: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
+    # Texted when an emergency is not acknowledged in time (supervisors); optional.
+    phone: Mapped[str | None] = mapped_column(String(20))
 
     facilities: Mapped[list[Facility]] = relationship(secondary="staff_facilities")
 
@@ -392,6 +426,43 @@ class AuditEntry(Base):
     facility_id: Mapped[int | None] = mapped_column(ForeignKey("facilities.id"))
     remote_addr: Mapped[str | None] = mapped_column(String(64))
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class EmergencyAlert(Base):
+    """An emergency that staff must see: raised with the case, open until a person acknowledges it."""
+
+    __tablename__ = "emergency_alerts"
+    # Every console page asks for the open alerts of its facilities every few seconds: a small partial index.
+    __table_args__ = (
+        Index("ix_emergency_alerts_open", "facility_id", "id",
+              postgresql_where=text("acknowledged_at IS NULL"), sqlite_where=text("acknowledged_at IS NULL")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), unique=True)
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"))
+    kind: Mapped[EmergencyKind] = mapped_column(CodeText(EmergencyKind, 32))
+    raised_at: Mapped[datetime] = mapped_column(default=utcnow)
+    acknowledged_at: Mapped[datetime | None]
+    acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    escalations: Mapped[int] = mapped_column(Integer, default=0)  # steps taken: 1 on-call phones, 2 supervisors
+
+    case: Mapped[Case] = relationship()
+    acknowledged_by: Mapped[StaffUser | None] = relationship()
+
+
+class AlertText(Base):
+    """One escalation text for one alert and one phone: the unique pair means nothing is sent twice."""
+
+    __tablename__ = "alert_texts"
+    __table_args__ = (UniqueConstraint("alert_id", "phone"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("emergency_alerts.id"), index=True)
+    step: Mapped[int] = mapped_column(Integer)
+    phone: Mapped[str] = mapped_column(String(20))
+    outbound_id: Mapped[int | None] = mapped_column(ForeignKey("sms_outbound.id"))  # NULL: the phone opted out
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class TranslationStatus(Code):

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from kiosk.core.models import EmergencyKind
+
 PRIORITY_EMERGENCY = 0
 PRIORITY_MEDICAL = 1
 PRIORITY_LEGAL_ACCESS = 2
@@ -35,12 +37,25 @@ class Triage:
         return filed_at + self.due_in
 
 
+DANGER_FROM = {"detainee_violence": EmergencyKind.DANGER_FROM_DETAINEE,
+               "staff_violence": EmergencyKind.DANGER_FROM_STAFF}
+
+
+def emergency_kind(category: str, answers: dict) -> EmergencyKind | None:
+    """What kind of emergency the answers describe, as soon as they say it; None: not an emergency."""
+    if answers.get("safety_kind") == "sexual_abuse":
+        return EmergencyKind.SEXUAL_ABUSE
+    if answers.get("urgent") != "yes":
+        return None
+    if category == "medical":
+        return EmergencyKind.MEDICAL
+    if category == "safety":
+        return DANGER_FROM.get(answers.get("safety_kind"), EmergencyKind.DANGER)
+    return None
+
+
 def is_emergency(category: str, answers: dict) -> bool:
-    urgent = answers.get("urgent") == "yes"
-    return (
-        (category in {"medical", "safety"} and urgent)
-        or answers.get("safety_kind") == "sexual_abuse"
-    )
+    return emergency_kind(category, answers) is not None
 
 
 def triage(category: str, answers: dict) -> Triage:

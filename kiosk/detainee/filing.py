@@ -30,11 +30,12 @@ def _save(draft: dict) -> None:
 
 def _steps(draft: dict) -> list[tuple[str, dict]]:
     """Every screen of the flow, in order, as (endpoint, arguments)."""
-    steps = [("kiosk.who", {}), ("kiosk.pin", {}), ("kiosk.pin_again", {}), ("kiosk.category", {})]
+    # The danger questions come before the PIN: an emergency is stored the moment it is known.
+    steps = [("kiosk.who", {}), ("kiosk.category", {})]
     # Before a category is chosen, the common questions stand in (for the progress dots).
     questions = categories.questions_for(draft.get("category", "other"))
     steps += [("kiosk.question", {"key": q.key}) for q in questions]
-    return steps + [("kiosk.words", {}), ("kiosk.review", {})]
+    return steps + [("kiosk.pin", {}), ("kiosk.pin_again", {}), ("kiosk.words", {}), ("kiosk.review", {})]
 
 
 def _is_done(draft: dict, endpoint: str, args: dict) -> bool:
@@ -86,8 +87,9 @@ def _render(template: str, endpoint: str, args: dict | None = None, **context):
 
 @blueprint.get("/file")
 def file_start():
-    if "draft" in session:
-        del session["draft"]
+    # The draft's one token from its first screen: every request that stores it (the emergency
+    # screen, a double-tapped Send) finds the one case it names.
+    session["draft"] = {"submission_token": new_token()}
     return redirect(url_for("kiosk.who"))
 
 
@@ -181,8 +183,10 @@ def question(key: str):
             form.choice.errors = [_("Please tap one of the pictures.")]
         else:
             draft.setdefault("answers", {})[key] = form.choice.data
+            if triage.is_emergency(draft["category"], draft["answers"]):
+                draft["emergency_case_id"] = _store_emergency(draft).id
             _save(draft)
-            if key in ("urgent", "safety_kind") and triage.is_emergency(draft["category"], draft["answers"]):
+            if "emergency_case_id" in draft and key in ("urgent", "safety_kind"):
                 return redirect(url_for("kiosk.emergency", after=key))
             return _next("kiosk.question", {"key": key})
     return _render(
@@ -193,18 +197,39 @@ def question(key: str):
     )
 
 
+def _store_emergency(draft: dict):
+    """The case, stored in this request with what is known so far (or found, when it already was)."""
+    db = get_session()
+    if "submission_token" not in draft:  # a draft begun before this version: one token from now on
+        draft["submission_token"] = new_token()
+    report = dict(language=page_language().code, category=draft["category"], answers=draft["answers"],
+                  a_number=draft.get("a_number"), submission_token=draft["submission_token"])
+    try:
+        case = cases.file_emergency_from_kiosk(db, g.kiosk, **report)
+        db.commit()
+    except IntegrityError:  # the other tap of a double tap stored it first
+        db.rollback()
+        case = cases.find_by_submission(db, draft["submission_token"])
+        if case is None:
+            raise
+    return case
+
+
 @blueprint.get("/file/emergency")
 def emergency():
-    """What to do right now, shown the moment the answers say danger, before anything else."""
+    """What to do right now, shown the moment the answers say danger; the report is already sent."""
     after = request.args.get("after", "")
     draft = _draft()
-    if after not in categories.QUESTIONS_BY_KEY or ("kiosk.question", {"key": after}) not in _steps(draft):
+    case = cases.find_by_submission(get_session(), draft.get("submission_token", ""))
+    if (case is None or after not in categories.QUESTIONS_BY_KEY
+            or ("kiosk.question", {"key": after}) not in _steps(draft)):
         return redirect(url_for("kiosk.home"))
     steps = _steps(draft)
     target, args = steps[steps.index(("kiosk.question", {"key": after})) + 1]
+    kind = case.emergency_kind
     return render_template(
-        "kiosk/emergency.html", hotlines=hotlines.for_facility(get_session(), g.kiosk.facility_id),
-        sexual_abuse=draft.get("answers", {}).get("safety_kind") == "sexual_abuse",
+        "kiosk/emergency.html", case=case, kind=kind,
+        help=hotlines.for_emergency(get_session(), g.kiosk.facility_id, kind),
         continue_url=url_for(target, **args),
         back_url=url_for("kiosk.question", key=after),
     )
@@ -254,7 +279,7 @@ def _send(token: str):
     draft = session.get("draft") or {}
     ours = bool(token) and draft.get("submission_token") == token
     case = cases.find_by_submission(db, token) if token else None
-    if case is None:
+    if case is None or (ours and case.completed_at is None):  # new, or stored early at the emergency screen
         if not ours or _first_open_step(draft) != len(_steps(draft)) - 1:
             return None
         complaint = cases.Complaint(

@@ -237,8 +237,10 @@ def _hotline_facility() -> Facility | None:
 
 
 def _hotline_fields() -> dict:
+    # The form marks that it sent its checkboxes: none ticked is refused, not read as "the defaults".
+    shown_for = request.form.getlist("shown_for") if request.form.get("shown_for_listed") else None
     return {"kind": _field("kind"), "number": _field("number"), "free_call_code": _field("free_call_code"),
-            "actor": actor(), "remote_addr": request.remote_addr}
+            "shown_for": shown_for, "actor": actor(), "remote_addr": request.remote_addr}
 
 
 @blueprint.route("/admin/hotlines", methods=["GET", "POST"])
@@ -251,7 +253,7 @@ def hotline_list():
     every = db.scalars(select(Hotline).outerjoin(Facility).order_by(Facility.code.nulls_first(), Hotline.kind,
                                                                     Hotline.id)).all()
     return render_template("staff/admin_hotlines.html", hotlines=every, kinds=hotlines.KIND_NAMES,
-                           facilities=db.scalars(select(Facility).order_by(Facility.code)).all())
+                           emergencies=hotlines.EMERGENCY_NAMES, facilities=db.scalars(select(Facility).order_by(Facility.code)).all())
 
 
 def _hotline(hotline_id: int) -> Hotline:
@@ -267,7 +269,7 @@ def hotline_page(hotline_id: int):
             return save(lambda db: hotlines.change(db, hotline, _hotline_facility(), **_hotline_fields()),
                      "Number saved.", url_for("staff.hotline_list"))
     return render_template("staff/admin_hotline.html", hotline=hotline, kinds=hotlines.KIND_NAMES,
-                           facilities=db.scalars(select(Facility).order_by(Facility.code)).all())
+                           emergencies=hotlines.EMERGENCY_NAMES, facilities=db.scalars(select(Facility).order_by(Facility.code)).all())
 
 
 @blueprint.post("/admin/hotlines/<id:hotline_id>/remove")

@@ -1,0 +1,186 @@
+"""Emergencies reach a person: an alert raised with the case, acknowledged by a person, escalated when nobody does.
+
+An alert is raised in the transaction that stores an emergency case, so an
+emergency on record always has one. Every open console page of the staff who
+work the facility shows it until someone acknowledges it. If nobody has after
+``escalate_after`` (15 minutes unless configured), the worker texts the
+facility's on-call phones; after as long again, the supervisors. Each text is
+recorded once per alert and phone, so a retried job sends nothing twice, and it
+never carries the complaint's words: only the case number, the facility and the
+kind of emergency.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from kiosk.core import actors, audit, jobs, text
+from kiosk.core.identifiers import InvalidIdentifier, format_phone, parse_phone
+from kiosk.core.models import (
+    AlertText,
+    Case,
+    CaseEvent,
+    EmergencyAlert,
+    EmergencyKind,
+    EventKind,
+    Facility,
+    OnCallNumber,
+    StaffRole,
+    StaffUser,
+    utcnow,
+)
+
+ESCALATE_AFTER = timedelta(minutes=15)
+ON_CALL, SUPERVISORS = 1, 2  # the escalation steps, in order
+STEP_NAMES = {ON_CALL: "the facility's on-call phones", SUPERVISORS: "the supervisors"}
+
+# The staff's English for each kind (the kiosk and the texts to reporters have their own words).
+KIND_NAMES = {
+    EmergencyKind.SEXUAL_ABUSE: "Sexual abuse",
+    EmergencyKind.DANGER_FROM_DETAINEE: "Danger from another detainee",
+    EmergencyKind.DANGER_FROM_STAFF: "Danger from staff",
+    EmergencyKind.DANGER: "Danger now",
+    EmergencyKind.MEDICAL: "Medical emergency",
+}
+
+
+def raise_alert(session: Session, case: Case, now: datetime) -> EmergencyAlert:
+    """The case's alert, with the job that will escalate it if nobody acknowledges it."""
+    alert = EmergencyAlert(case_id=case.id, facility_id=case.facility_id, kind=case.emergency_kind,
+                           raised_at=now, escalations=0)
+    session.add(alert)
+    session.flush()
+    # Due at once: the worker reschedules it by its own configured delay (escalate, below).
+    jobs.enqueue(session, jobs.JobKind.ESCALATE_EMERGENCY, {"alert_id": alert.id}, run_after=now)
+    return alert
+
+
+# --- what the console shows ----------------------------------------------------------
+
+@dataclass(frozen=True)
+class OpenAlert:
+    id: int
+    case_number: str
+    facility_code: str
+    kind: str
+    raised_at: datetime
+
+
+def open_alerts(session: Session, facility_ids: list[int] | None) -> list[OpenAlert]:
+    """Alerts nobody has acknowledged, oldest first, of these facilities (None: every facility)."""
+    query = (select(EmergencyAlert.id, Case.number, Facility.code, EmergencyAlert.kind, EmergencyAlert.raised_at)
+             .join(Case, Case.id == EmergencyAlert.case_id).join(Facility, Facility.id == EmergencyAlert.facility_id)
+             .where(EmergencyAlert.acknowledged_at.is_(None)).order_by(EmergencyAlert.id))
+    if facility_ids is not None:
+        query = query.where(EmergencyAlert.facility_id.in_(facility_ids))
+    return [OpenAlert(row.id, row.number, row.code, KIND_NAMES.get(row.kind, str(row.kind)), row.raised_at)
+            for row in session.execute(query)]
+
+
+def acknowledge(session: Session, alert: EmergencyAlert, staff: StaffUser, *, now: datetime | None = None,
+                remote_addr: str | None = None) -> bool:
+    """A person saw it. One UPDATE decides who acknowledged first; False when someone already had."""
+    now = now or utcnow()
+    taken = session.execute(
+        update(EmergencyAlert).where(EmergencyAlert.id == alert.id, EmergencyAlert.acknowledged_at.is_(None))
+        .values(acknowledged_at=now, acknowledged_by_id=staff.id).returning(EmergencyAlert.id)
+        .execution_options(synchronize_session=False)).first()
+    if taken is None:
+        return False
+    session.refresh(alert)
+    actor = actors.staff(staff)
+    alert.case.events.append(CaseEvent(kind=EventKind.ALERT_ACKNOWLEDGED, actor=actor, visible_to_detainee=False,
+                                       body=f"Emergency alert acknowledged by {staff.display_name}.",
+                                       created_at=now))
+    audit.record(session, actor, "case.alert_acknowledged", case=alert.case, alert_id=alert.id,
+                 remote_addr=remote_addr)
+    return True
+
+
+# --- escalation, run by the worker ---------------------------------------------------------
+
+def escalation_text(alert: EmergencyAlert) -> str:
+    """What an on-call phone is told: never the complaint's words."""
+    case = alert.case
+    return (f"EMERGENCY not yet acknowledged: case {case.number} at {case.facility.code}, "
+            f"{KIND_NAMES.get(alert.kind, str(alert.kind)).lower()}. Open the ombudsman console.")
+
+
+def recipients(session: Session, alert: EmergencyAlert, step: int) -> list[str]:
+    if step == ON_CALL:
+        return list(session.scalars(select(OnCallNumber.phone).where(OnCallNumber.facility_id == alert.facility_id)
+                                    .order_by(OnCallNumber.id)))
+    return list(session.scalars(select(StaffUser.phone).where(
+        StaffUser.role == StaffRole.SUPERVISOR, StaffUser.active.is_(True), StaffUser.phone.is_not(None))
+        .order_by(StaffUser.id)))
+
+
+def escalate(session: Session, alert: EmergencyAlert, *, now: datetime, escalate_after: timedelta,
+             send: Callable[[Session, str, str], int | None], actor: str) -> datetime | None:
+    """Takes every escalation step that is due; returns when the next one is due (None: nothing left).
+
+    ``send(session, phone, body)`` queues a text and returns its outbound id (None: the phone opted
+    out). Each (alert, phone) is recorded in the same transaction as its text, so a step retried
+    after a crash sends only what it had not sent."""
+    while alert.acknowledged_at is None and alert.escalations < SUPERVISORS:
+        step = alert.escalations + 1
+        due = alert.raised_at + step * escalate_after
+        if now < due:
+            return due
+        already = set(session.scalars(select(AlertText.phone).where(AlertText.alert_id == alert.id)))
+        texted = []
+        for phone in dict.fromkeys(recipients(session, alert, step)):
+            if phone in already:
+                continue
+            session.add(AlertText(alert_id=alert.id, step=step, phone=phone,
+                                  outbound_id=send(session, phone, escalation_text(alert)), created_at=now))
+            texted.append(phone)
+        alert.escalations = step
+        who = ", ".join(format_phone(p) for p in texted) or "nobody (no phone configured)"
+        alert.case.events.append(CaseEvent(
+            kind=EventKind.ALERT_ESCALATED, actor=actor, visible_to_detainee=False, created_at=now,
+            body=f"Not acknowledged after {_minutes(step * escalate_after)}: texted {STEP_NAMES[step]}: {who}."))
+        audit.record(session, actor, "case.alert_escalated", case=alert.case, alert_id=alert.id,
+                     step=step, phones=texted)
+    return None
+
+
+def _minutes(delay: timedelta) -> str:
+    minutes = int(delay.total_seconds() // 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+# --- who is texted: administrators keep the on-call phones -------------------------------
+
+MAX_NAME = 100
+
+
+def add_on_call(session: Session, facility: Facility, *, phone: str, name: str, actor: str,
+                remote_addr: str | None = None) -> OnCallNumber:
+    """An on-call phone for the facility, or a ValueError saying what to fix."""
+    try:
+        phone = parse_phone(phone)
+    except InvalidIdentifier:
+        raise ValueError("Type the phone number with its country code, like +1 512 555 0110.") from None
+    name = text.clean(name, limit=MAX_NAME, what="name", one_line=True, required=True)
+    number = OnCallNumber(facility_id=facility.id, phone=phone, name=name)
+    try:
+        with session.begin_nested():
+            session.add(number)
+            session.flush()
+    except IntegrityError:
+        raise ValueError("That phone is already on call for this facility.") from None
+    audit.record(session, actor, "on_call.added", facility_id=facility.id, remote_addr=remote_addr,
+                 on_call_id=number.id, phone=phone, name=name)
+    return number
+
+
+def remove_on_call(session: Session, number: OnCallNumber, *, actor: str, remote_addr: str | None = None) -> None:
+    audit.record(session, actor, "on_call.removed", facility_id=number.facility_id, remote_addr=remote_addr,
+                 on_call_id=number.id, phone=number.phone, name=number.name)
+    session.delete(number)
