@@ -91,18 +91,18 @@ def test_filing_a_complaint_in_spanish_by_touch(page, live, database):
     tap_digits(page, "201234567")
     assert page.locator("#a_number").input_value() == "201234567"
     next_screen(page)
-    page.wait_for_url("**/file/pin")
-    tap_digits(page, "2468")
-    next_screen(page)
-    page.wait_for_url("**/file/pin-again")
-    tap_digits(page, "2468")
-    next_screen(page)
     page.wait_for_url("**/file/category")
 
     page.locator("button.choice[value=food]").tap()
     page.locator("button.choice[value=no]").tap()          # urgent now?
     page.locator("button.choice[value=this_week]").tap()   # since when?
     page.locator("button.choice[value=told_staff]").tap()  # told staff?
+    page.wait_for_url("**/file/pin")
+    tap_digits(page, "2468")
+    next_screen(page)
+    page.wait_for_url("**/file/pin-again")
+    tap_digits(page, "2468")
+    next_screen(page)
     page.wait_for_url("**/file/words")
 
     # Type "comida fría" on the on-screen keyboard: í lives on the accents page.
@@ -165,12 +165,12 @@ def test_a_double_tap_on_send_files_one_case(page, database):
     page.get_by_role("link", name="English").tap()
     page.get_by_role("link", name="Make a complaint").tap()
     page.locator("form.or button").tap()  # without my name
-    for _ in range(2):
-        tap_digits(page, "1234")
-        next_screen(page)
     page.locator("button.choice[value=property]").tap()
     for value in ("no", "today", "not_yet"):
         page.locator(f"button.choice[value={value}]").tap()
+    for _ in range(2):
+        tap_digits(page, "1234")
+        next_screen(page)
     page.locator("form.words-form button[type=submit]").tap()
     page.wait_for_url("**/file/review")
     page.locator("form.send button").dblclick()

@@ -5,13 +5,18 @@ import pytest
 from sqlalchemy import select
 
 from kiosk.core.models import Case
-from tests.helpers import count, draft_of, file_complaint, start_filing, translated
+from tests.helpers import choose_pin, count, draft_of, file_complaint, start_filing, translated
 
 
-def up_to_words(kiosk, language="es"):
+def up_to_the_pin(kiosk, language="es"):
     start_filing(kiosk, language, category="food")
     for key, value in {"urgent": "no", "since": "today", "raised_with_facility": "not_yet"}.items():
         kiosk.post(f"/kiosk/file/question/{key}", {"choice": value})
+
+
+def up_to_words(kiosk, language="es"):
+    up_to_the_pin(kiosk, language)
+    choose_pin(kiosk)
 
 
 @pytest.mark.parametrize("typed", ["1234567", "1234567890", "12345678x", "", "١٢٣٤٥٦٧٨", "<b>12345678</b>", "9" * 5000])
@@ -26,18 +31,14 @@ def test_a_malformed_a_number_is_refused_in_spanish(kiosk, database, typed):
 
 @pytest.mark.parametrize("typed", ["123", "1234567", "12a4", "", "１２３４"])
 def test_a_malformed_pin_is_refused_in_arabic(kiosk, database, typed):
-    kiosk.choose_language("ar")
-    kiosk.get("/kiosk/file", follow_redirects=True)
-    kiosk.post("/kiosk/file/who/anonymous")
+    up_to_the_pin(kiosk, "ar")
     kiosk.post("/kiosk/file/pin", {"pin": typed})
     assert translated("ar", "A PIN has 4, 5 or 6 digits. Please try again.") in kiosk.text
     assert "pin_hash" not in draft_of(database)
 
 
 def test_two_different_pins_send_the_person_back_to_choose_again(kiosk, database):
-    kiosk.choose_language("es")
-    kiosk.get("/kiosk/file", follow_redirects=True)
-    kiosk.post("/kiosk/file/who/anonymous")
+    up_to_the_pin(kiosk)
     kiosk.post("/kiosk/file/pin", {"pin": "1234"})
     page = kiosk.post("/kiosk/file/pin-again", {"pin": "4321"}, follow_redirects=True)
     assert page.request.path == "/kiosk/file/pin"

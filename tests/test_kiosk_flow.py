@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from kiosk.core.models import AuditEntry, Case, Detainee
-from tests.helpers import count, draft_of, file_complaint, start_filing, translated
+from tests.helpers import choose_pin, count, draft_of, file_complaint, start_filing, translated
 
 
 def test_spanish_complaint_step_by_step(kiosk, database):
@@ -19,8 +19,19 @@ def test_spanish_complaint_step_by_step(kiosk, database):
     assert kiosk.last.request.path == "/kiosk/file/who"
 
     page = kiosk.post("/kiosk/file/who", {"a_number": "20123456 7"}, follow_redirects=True)
-    assert page.request.path == "/kiosk/file/pin"
+    assert page.request.path == "/kiosk/file/category"
     assert draft_of(database)["a_number"] == "201234567"
+
+    page = kiosk.post("/kiosk/file/category", {"choice": "legal_access"}, follow_redirects=True)
+    assert draft_of(database)["category"] == "legal_access"
+    assert page.request.path == "/kiosk/file/question/urgent"
+
+    screens = {"urgent": "/kiosk/file/question/since", "since": "/kiosk/file/question/raised_with_facility",
+               "raised_with_facility": "/kiosk/file/pin"}
+    for key, value in {"urgent": "no", "since": "this_week", "raised_with_facility": "grievance_filed"}.items():
+        page = kiosk.post(f"/kiosk/file/question/{key}", {"choice": value}, follow_redirects=True)
+        assert page.request.path == screens[key]
+        assert draft_of(database)["answers"][key] == value
 
     page = kiosk.post("/kiosk/file/pin", {"pin": "2468"}, follow_redirects=True)
     assert page.request.path == "/kiosk/file/pin-again"
@@ -28,19 +39,8 @@ def test_spanish_complaint_step_by_step(kiosk, database):
     assert "2468" not in str(draft) and draft["pin_hash"].startswith("$argon2id$")
 
     page = kiosk.post("/kiosk/file/pin-again", {"pin": "2468"}, follow_redirects=True)
-    assert page.request.path == "/kiosk/file/category"
+    assert page.request.path == "/kiosk/file/words"
     assert draft_of(database)["pin_confirmed"] is True
-
-    page = kiosk.post("/kiosk/file/category", {"choice": "legal_access"}, follow_redirects=True)
-    assert draft_of(database)["category"] == "legal_access"
-    assert page.request.path == "/kiosk/file/question/urgent"
-
-    screens = {"urgent": "/kiosk/file/question/since", "since": "/kiosk/file/question/raised_with_facility",
-               "raised_with_facility": "/kiosk/file/words"}
-    for key, value in {"urgent": "no", "since": "this_week", "raised_with_facility": "grievance_filed"}.items():
-        page = kiosk.post(f"/kiosk/file/question/{key}", {"choice": value}, follow_redirects=True)
-        assert page.request.path == screens[key]
-        assert draft_of(database)["answers"][key] == value
 
     words = "El teléfono de la unidad no funciona.\nNo puedo llamar a mi abogado."
     review = kiosk.post("/kiosk/file/words", {"description": words}, follow_redirects=True)
@@ -92,6 +92,7 @@ def test_medical_emergency_shows_help_at_once_and_is_flagged(kiosk, database):
     assert "+1 512-555-0110" in page.text
     for key, value in {"since": "today", "raised_with_facility": "told_staff"}.items():
         kiosk.post(f"/kiosk/file/question/{key}", {"choice": value})
+    choose_pin(kiosk)
     kiosk.post("/kiosk/file/words", {"description": ""})
     kiosk.get("/kiosk/file/review")
     receipt = kiosk.post("/kiosk/file/review", {"submission": kiosk.submission_token()}, follow_redirects=True)
@@ -108,6 +109,8 @@ def test_sexual_abuse_is_an_emergency_and_shows_the_hotline(kiosk, database):
     page = kiosk.post("/kiosk/file/question/safety_kind", {"choice": "sexual_abuse"}, follow_redirects=True)
     assert page.request.path == "/kiosk/file/emergency"
     assert "+1 202-555-0186" in page.text and "You do not have to say your name" in page.text
+    # The line outside the facility comes before any advice to tell staff.
+    assert page.text.index("+1 202-555-0186") < page.text.index("Or tell a staff member you trust.")
 
 
 def test_double_tap_on_send_files_one_case(kiosk, database):

@@ -87,7 +87,7 @@ def test_a_revoked_kiosk_stops_working_within_ten_seconds(app, kiosk, database):
 
 def test_kiosk_pages_are_never_cached_and_carry_a_strict_policy(kiosk):
     start_a_draft(kiosk)
-    page = kiosk.get("/kiosk/file/pin")
+    page = kiosk.get("/kiosk/file/category")
     assert page.headers["Cache-Control"] == "no-store"
     assert "script-src 'self'" in page.headers["Content-Security-Policy"]
     scripts = re.findall(r"<script\b[^>]*>(.*?)</script>", page.get_data(as_text=True), re.S)
@@ -122,9 +122,9 @@ def test_finish_clears_everything_but_the_language(kiosk, database):
     assert [row.data.get("locale") for row in rows] == ["es"]
     assert "draft" not in rows[0].data and "201234567" not in str(rows[0].data)
     assert kiosk.client.get_cookie("kiosk_session", path="/kiosk").value != old_cookie
-    # The browser's back button finds nothing: the PIN screen, reached only with an A-number in
+    # The browser's back button finds nothing: the category screen, reached only with an A-number in
     # the draft, sends the next person back to the first question.
-    back = kiosk.get("/kiosk/file/pin")
+    back = kiosk.get("/kiosk/file/category")
     assert back.status_code == 302 and back.headers["Location"].endswith("/kiosk/file/who")
 
 
@@ -132,7 +132,7 @@ def test_an_idle_session_times_out_leaving_only_the_language(kiosk, database):
     start_a_draft(kiosk)
     with database.transaction() as session:
         session.execute(update(WebSession).values(expires_at=utcnow() - timedelta(seconds=1)))
-    page = kiosk.get("/kiosk/file/pin", follow_redirects=True)
+    page = kiosk.get("/kiosk/file/category", follow_redirects=True)
     assert page.request.path == "/kiosk/"
     assert translated("es", "Time ran out. Everything you typed was deleted.") in page.get_data(as_text=True)
     rows = sessions(database)
@@ -165,7 +165,7 @@ def test_a_database_restart_between_two_taps_loses_nothing(kiosk, database):
             " AND backend_type = 'client backend' AND query NOT ILIKE '%pg_stat_activity%'"
             " AND state = 'idle'")).scalar()
     assert ended >= 1
-    page = kiosk.get("/kiosk/file/pin")  # reachable only with the A-number in the draft
+    page = kiosk.get("/kiosk/file/category")  # reachable only with the A-number in the draft
     assert page.status_code == 200 and 'lang="es"' in page.get_data(as_text=True)
     assert draft_of(database)["a_number"] == "201234567"
 
@@ -196,7 +196,7 @@ def test_threads_that_end_take_their_session_connection_with_them(app, kiosk, da
     start_a_draft(kiosk)
 
     def tap():
-        assert kiosk.get("/kiosk/file/pin").status_code == 200
+        assert kiosk.get("/kiosk/file/category").status_code == 200
 
     tap()
     before = open_connections(database)

@@ -13,7 +13,7 @@ from kiosk.core.jobs import HANDLERS
 from kiosk.core.models import AuditEntry, Case, Job, StaffUser, utcnow
 from kiosk.core.triage import triage
 from kiosk.worker import Worker
-from tests.helpers import BrowserClient, create_staff, signed_in, staff_id, start_filing
+from tests.helpers import BrowserClient, choose_pin, create_staff, signed_in, staff_id, start_filing
 
 # --- a kiosk session's overlapping requests ------------------------------------------------
 
@@ -60,6 +60,7 @@ def reach_the_words(kiosk: BrowserClient) -> None:
     start_filing(kiosk, "es", category="food")
     for key, value in {"urgent": "no", "since": "today", "raised_with_facility": "not_yet"}.items():
         kiosk.post(f"/kiosk/file/question/{key}", {"choice": value})
+    choose_pin(kiosk)
     kiosk.get("/kiosk/file/words")
 
 

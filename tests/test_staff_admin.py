@@ -317,6 +317,26 @@ def test_hotlines_are_added_changed_and_removed_and_the_kiosk_shows_them(databas
     assert entries[1][0].detail["before"]["number"] == "+1 202-555-0186"
 
 
+def test_an_administrator_chooses_the_emergencies_a_number_is_shown_for(database, people, kiosk, ada):
+    ada.get("/staff/admin/hotlines")
+    ada.post("/staff/admin/hotlines", {"facility": str(people["TST"]), "kind": "oversight", "number": "+1 800-555-0123",
+                                       "shown_for_listed": "1", "shown_for": ["danger_from_staff"]},
+             follow_redirects=True)
+    assert "Danger from staff" in ada.text
+    with database.sessions() as session:
+        added = session.scalars(select(Hotline).where(Hotline.kind == "oversight")).one()
+    assert added.shown_for == ["danger_from_staff"]
+
+    start_filing(kiosk, "en", category="safety")
+    page = kiosk.post("/kiosk/file/question/safety_kind", {"choice": "staff_violence"})
+    page = kiosk.post("/kiosk/file/question/urgent", {"choice": "yes"}, follow_redirects=True)
+    assert page.text.index("+1 800-555-0123") < page.text.index("+1 512-555-0110")
+    kiosk.get("/kiosk/finish")
+    start_filing(kiosk, "en", category="medical")
+    page = kiosk.post("/kiosk/file/question/urgent", {"choice": "yes"}, follow_redirects=True)
+    assert "+1 512-555-0110" in page.text and "+1 800-555-0123" not in page.text
+
+
 @pytest.mark.parametrize("form, message", [
     ({"kind": "medical", "number": ""}, "Write the phone number."),
     ({"kind": "medical", "number": "call the nurse"}, "A phone number has 3 to 15 digits"),
@@ -326,6 +346,9 @@ def test_hotlines_are_added_changed_and_removed_and_the_kiosk_shows_them(databas
     ({"kind": "medical", "number": "5" * 10_000}, "A phone number has 3 to 15 digits"),
     ({"kind": "medical", "number": "911", "free_call_code": "dial 9"}, "A free-call code has 1 to 16 digits"),
     ({"kind": "pizza", "number": "911"}, "Choose what kind of line this is."),
+    ({"kind": "medical", "number": "911", "shown_for_listed": "1"}, "Choose at least one emergency"),
+    ({"kind": "medical", "number": "911", "shown_for_listed": "1", "shown_for": "pizza"},
+     "Choose at least one emergency"),
     ({"number": "911"}, "Choose what kind of line this is."),
     ({"kind": "medical", "number": "911", "facility": "999999"}, "Choose a facility from the list"),
     ({"kind": "medical", "number": "911", "facility": "TST"}, "Choose a facility from the list"),

@@ -52,16 +52,17 @@ def _kiosk_pages(app, database) -> None:
     client.get(f"/kiosk/enroll/{register_kiosk(database)}")
     client.get("/kiosk/")
     client.choose_language("es")
-    for answers in ({"safety_kind": "detainee_violence", "urgent": "yes"}, {"safety_kind": "other_danger", "urgent": "no"}):
+    for answers in ({"safety_kind": "sexual_abuse", "urgent": "yes"}, {"safety_kind": "detainee_violence", "urgent": "yes"},
+                    {"safety_kind": "other_danger", "urgent": "no"}):
         client.get("/kiosk/file", follow_redirects=True)
         client.post("/kiosk/file/who", {"a_number": "201234567"}, follow_redirects=True)
-        client.post("/kiosk/file/pin", {"pin": "2468"}, follow_redirects=True)
-        client.post("/kiosk/file/pin-again", {"pin": "2468"}, follow_redirects=True)
         client.post("/kiosk/file/category", {"choice": "safety"}, follow_redirects=True)
         for key, value in answers.items():
             client.post(f"/kiosk/file/question/{key}", {"choice": value}, follow_redirects=True)
         client.post("/kiosk/file/question/since", {"choice": "today"}, follow_redirects=True)
         client.post("/kiosk/file/question/raised_with_facility", {"choice": "not_yet"}, follow_redirects=True)
+        client.post("/kiosk/file/pin", {"pin": "2468"}, follow_redirects=True)
+        client.post("/kiosk/file/pin-again", {"pin": "2468"}, follow_redirects=True)
         client.post("/kiosk/file/words", {"description": "Me amenazan."}, follow_redirects=True)
         client.get("/kiosk/file/review")
         client.post("/kiosk/file/review", {"submission": client.submission_token()}, follow_redirects=True)

@@ -16,7 +16,7 @@ from werkzeug.exceptions import HTTPException
 
 from kiosk.core import kiosks
 from kiosk.core.identifiers import format_a_number
-from kiosk.detainee.wording import HOTLINE_WORDS
+from kiosk.detainee.wording import EMERGENCY_ADVICE, HOTLINE_WORDS, OUTSIDE_FIRST_ADVICE
 from kiosk.web.db import get_session
 from kiosk.web.errors import shows_errors
 from kiosk.web.inputs import refuse_nul
@@ -73,7 +73,8 @@ def _set_up(state):
     state.app.extensions["kiosk_devices"] = kiosks.DeviceCache()
     # The same on every page for the life of the app: globals, not a context processor run per page.
     idle_seconds = int(state.app.config["KIOSK"].kiosk_idle_timeout.total_seconds())
-    state.app.jinja_env.globals.update(idle_seconds=idle_seconds, hotline_words=HOTLINE_WORDS)
+    state.app.jinja_env.globals.update(idle_seconds=idle_seconds, hotline_words=HOTLINE_WORDS,
+                                       emergency_advice=EMERGENCY_ADVICE, outside_first_advice=OUTSIDE_FIRST_ADVICE)
 
 # Reachable before the device is enrolled.
 OPEN_ENDPOINTS = {"kiosk.enroll", "kiosk.static"}

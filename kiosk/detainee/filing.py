@@ -25,6 +25,9 @@ def _draft() -> dict:
 
 
 def _save(draft: dict) -> None:
+    # The draft's one token, from its first answer: every request that stores it (the emergency
+    # screen, a double-tapped Send) finds the one case it names.
+    draft.setdefault("submission_token", new_token())
     session["draft"] = draft
 
 
@@ -87,9 +90,8 @@ def _render(template: str, endpoint: str, args: dict | None = None, **context):
 
 @blueprint.get("/file")
 def file_start():
-    # The draft's one token from its first screen: every request that stores it (the emergency
-    # screen, a double-tapped Send) finds the one case it names.
-    session["draft"] = {"submission_token": new_token()}
+    if "draft" in session:
+        del session["draft"]
     return redirect(url_for("kiosk.who"))
 
 
@@ -200,8 +202,7 @@ def question(key: str):
 def _store_emergency(draft: dict):
     """The case, stored in this request with what is known so far (or found, when it already was)."""
     db = get_session()
-    if "submission_token" not in draft:  # a draft begun before this version: one token from now on
-        draft["submission_token"] = new_token()
+    draft.setdefault("submission_token", new_token())
     report = dict(language=page_language().code, category=draft["category"], answers=draft["answers"],
                   a_number=draft.get("a_number"), submission_token=draft["submission_token"])
     try:

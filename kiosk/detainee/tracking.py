@@ -57,7 +57,7 @@ def receipt():
     return render_template(
         "kiosk/receipt.html",
         a_number=format_a_number(case.detainee.a_number) if case.detainee else None,
-        hotlines=hotlines.for_facility(get_session(), case.facility_id) if case.is_emergency else [],
+        help=hotlines.for_emergency(get_session(), case.facility_id, case.emergency_kind) if case.is_emergency else None,
         **_case_context(case),
     )
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from kiosk.core.models import EmergencyKind
+
 CATEGORY_WORDS = {
     "medical": _l("Health, doctor, medicine"),
     "legal_access": _l("Lawyer, phone, legal papers"),
@@ -33,7 +35,8 @@ QUESTION_WORDS = {
 }
 
 ANSWER_WORDS = {
-    ("safety_kind", "violence"): _l("Someone hurt me or threatens me"),
+    ("safety_kind", "detainee_violence"): _l("Another detainee hurts me or threatens me"),
+    ("safety_kind", "staff_violence"): _l("A staff member hurts me or threatens me"),
     ("safety_kind", "sexual_abuse"): _l("Sexual abuse or unwanted touching"),
     ("safety_kind", "other_danger"): _l("Other danger"),
     ("urgent", "yes"): _l("Yes"),
@@ -52,6 +55,23 @@ HOTLINE_WORDS = {
     "medical": _l("Medical help"),
     "sexual_abuse": _l("Sexual abuse hotline"),
     "ombudsman": _l("Detention Ombudsman"),
+    "oversight": _l("Independent oversight office"),
+}
+
+# The first thing to do, for each kind of emergency.
+EMERGENCY_ADVICE = {
+    EmergencyKind.SEXUAL_ABUSE: _l("Tell a staff member you trust now. Say it is an emergency."),
+    EmergencyKind.DANGER_FROM_STAFF: _l("Tell a staff member you trust now. Say it is an emergency."),
+    EmergencyKind.DANGER_FROM_DETAINEE: _l("Tell the nearest staff member now. Say you are in danger. "
+                                           "Stay close to staff."),
+    EmergencyKind.DANGER: _l("Tell the nearest staff member now. Say it is an emergency."),
+    EmergencyKind.MEDICAL: _l("Tell the nearest staff member now. Say you need a doctor now."),
+}
+# Where the danger may be from staff, and a line outside the facility is configured: that line first.
+OUTSIDE_FIRST_ADVICE = {
+    EmergencyKind.SEXUAL_ABUSE: _l("You can report this by phone. It is free and private. These lines are outside "
+                                   "this facility. You do not have to say your name."),
+    EmergencyKind.DANGER_FROM_STAFF: _l("You can report this by phone to people outside this facility. It is free."),
 }
 
 
