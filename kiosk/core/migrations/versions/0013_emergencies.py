@@ -15,11 +15,13 @@ depends_on = None
 
 # Which emergencies a line already configured is shown for, by its kind (administrators change it later).
 SHOWN_FOR = {
-    'emergency': '["danger_from_detainee", "danger_from_staff", "danger", "medical"]',
-    'medical': '["medical"]',
-    'sexual_abuse': '["sexual_abuse", "danger_from_staff"]',
-    'ombudsman': '["sexual_abuse", "danger_from_detainee", "danger_from_staff", "danger", "medical"]',
+    'emergency': ["danger_from_detainee", "danger_from_staff", "danger", "medical"],
+    'medical': ["medical"],
+    'sexual_abuse': ["sexual_abuse", "danger_from_staff"],
+    'ombudsman': ["sexual_abuse", "danger_from_detainee", "danger_from_staff", "danger", "medical"],
 }
+# The table as this migration knows it: values bound through the JSON type, as each database wants them.
+hotlines = sa.table('hotlines', sa.column('kind', sa.String), sa.column('shown_for', sa.JSON))
 
 
 def upgrade() -> None:
@@ -34,9 +36,8 @@ def upgrade() -> None:
     with op.batch_alter_table('hotlines', schema=None) as batch_op:
         batch_op.add_column(sa.Column('shown_for', sa.JSON(), nullable=True))
     for kind, shown_for in SHOWN_FOR.items():
-        op.execute(sa.text("UPDATE hotlines SET shown_for = :shown WHERE kind = :kind")
-                   .bindparams(shown=shown_for, kind=kind))
-    op.execute("UPDATE hotlines SET shown_for = '[]' WHERE shown_for IS NULL")
+        op.execute(hotlines.update().where(hotlines.c.kind == kind).values(shown_for=shown_for))
+    op.execute(hotlines.update().where(hotlines.c.shown_for.is_(None)).values(shown_for=[]))
     with op.batch_alter_table('hotlines', schema=None) as batch_op:
         batch_op.alter_column('shown_for', existing_type=sa.JSON(), nullable=False)
 
