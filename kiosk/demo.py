@@ -16,7 +16,7 @@ from kiosk.core.db import Database
 from kiosk.core.identifiers import case_number
 from kiosk.core.models import (
     Case, CaseEvent, CaseStatus, Channel, Detainee, EventKind, Facility, Hotline, HotlineKind, HousingUnit, Kiosk,
-    ShareCode, StaffFacility, StaffRole, StaffUser, Submitter, TrustedContact, utcnow,
+    OnCallNumber, ShareCode, StaffFacility, StaffRole, StaffUser, Submitter, TrustedContact, utcnow,
 )
 from kiosk.core.triage import emergency_kind, triage
 
@@ -35,6 +35,10 @@ HOTLINES = [
     ("PHD", HotlineKind.EMERGENCY, "+1 717-555-0120", "0"),
     ("DGS", HotlineKind.EMERGENCY, "+1 520-555-0130", "0"),
 ]
+
+# Texted (simulated without Twilio settings) when an emergency there is not acknowledged in time.
+ON_CALL = [("RBP", "+15125550140", "Duty officer, Riverbend"), ("PHD", "+17175550141", "Duty officer, Pine Hollow")]
+SUPERVISOR_PHONE = "+12025550142"
 
 STAFF = [
     ("admin", "Ada Administrator", StaffRole.ADMINISTRATOR, "demo-admin-password", []),
@@ -96,12 +100,16 @@ def load(database: Database, hasher: SecretHasher) -> dict:
                                            "shown_for": [str(k) for k in hotlines.SHOWN_FOR_BY_DEFAULT[kind]]},
                         facility_id=facility_id, kind=kind, number=number)
 
+        for facility_code, phone, name in ON_CALL:
+            _get_or_add(session, OnCallNumber, {"name": name}, facility_id=facilities[facility_code].id, phone=phone)
+
         staff = []
         for username, display_name, role, password, facility_codes in STAFF:
             user = session.scalar(select(StaffUser).where(StaffUser.username == username))
             if user is None:
                 user = StaffUser(username=username, display_name=display_name, role=role,
-                                 password_hash=hasher.hash(password))
+                                 password_hash=hasher.hash(password),
+                                 phone=SUPERVISOR_PHONE if role == StaffRole.SUPERVISOR else None)
                 session.add(user)
                 session.flush()
                 for code in facility_codes:
