@@ -12,7 +12,9 @@ import pytest
 from sqlalchemy import select, update
 
 from kiosk.core.models import AuditEntry, Case, EmergencyAlert, EventKind, WebSession, utcnow
-from tests.helpers import BrowserClient, choose_pin, count, draft_of, start_filing, track, translated
+from tests.helpers import (
+    BrowserClient, choose_pin, count, draft_of, exported_json, signed_in, start_filing, track, translated,
+)
 
 
 def _one_case(database) -> Case:
@@ -154,3 +156,12 @@ def test_danger_from_staff_starts_outside_the_facility_and_medical_asks_for_a_do
     page = reach_the_emergency(kiosk, category="medical", answers={"urgent": "yes"})
     assert "Say you need a doctor now." in page.text and "+1 202-555-0186" not in page.text
     assert count(database, Case) == 2
+
+
+def test_the_exported_record_says_the_report_was_never_finished(app, kiosk, database, people):
+    reach_the_emergency(kiosk)
+    kiosk.get("/kiosk/finish")
+    record = exported_json(signed_in(app, "chris"), _one_case(database).number)
+    assert record["case"]["emergency"] is True and record["case"]["emergency_kind"] == "danger_from_detainee"
+    assert record["case"]["completed"] is False
+    assert record["timeline"][0]["text"].startswith("Stored the moment the answers said emergency")

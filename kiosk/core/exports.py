@@ -81,6 +81,8 @@ def case_record(session: Session, case: Case, viewer: StaffUser, *, now: datetim
             "needs_interpreter": case.needs_interpreter,
             "category": {"code": case.category, "label": category_label(case.category)},
             "emergency": case.is_emergency,
+            "emergency_kind": case.emergency_kind,
+            "completed": case.completed_at is not None,  # False: stored at the emergency screen, never finished
             "status": case.status,
             "assigned_to": case.assigned_to.display_name if case.assigned_to else None,
             "filed_at": _when(case.created_at),
