@@ -70,6 +70,10 @@ class EmergencyHelp:
     outside: list[Hotline]
     inside: list[Hotline]
 
+    @property
+    def in_order(self) -> list[Hotline]:
+        return self.outside + self.inside if self.outside_first else self.inside + self.outside
+
 
 def for_emergency(session: Session, facility_id: int, kind: EmergencyKind | None) -> EmergencyHelp:
     """The facility's and the national numbers an administrator chose for this kind of emergency."""
