@@ -278,11 +278,13 @@ class Kioskctl:
 
 # --- the worker -----------------------------------------------------------------------
 
-def run_worker(app) -> int:
-    """Carries out every job that is due, as `kioskctl worker --once` does; returns how many it claimed."""
+def run_worker(app, at=None) -> int:
+    """Carries out every job that is due, as `kioskctl worker --once` does; returns how many it claimed.
+    ``at``: the worker's clock reads this moment (a delay passed without waiting for it)."""
     from kiosk.worker import Worker  # here, so that a test of a web process can use these helpers
 
-    worker = Worker(app.extensions["database"], app.config["KIOSK"], name="test")
+    worker = Worker(app.extensions["database"], app.config["KIOSK"], name="test",
+                    **({"clock": lambda: at} if at else {}))
     done = 0
     with app.app_context():
         while claimed := worker.run_once():

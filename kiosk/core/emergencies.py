@@ -133,20 +133,23 @@ def escalate(session: Session, alert: EmergencyAlert, *, now: datetime, escalate
         if now < due:
             return due
         already = set(session.scalars(select(AlertText.phone).where(AlertText.alert_id == alert.id)))
-        texted = []
+        texted, opted_out = [], []
         for phone in dict.fromkeys(recipients(session, alert, step)):
             if phone in already:
                 continue
-            session.add(AlertText(alert_id=alert.id, step=step, phone=phone,
-                                  outbound_id=send(session, phone, escalation_text(alert)), created_at=now))
-            texted.append(phone)
+            outbound_id = send(session, phone, escalation_text(alert))
+            session.add(AlertText(alert_id=alert.id, step=step, phone=phone, outbound_id=outbound_id, created_at=now))
+            (texted if outbound_id is not None else opted_out).append(phone)
         alert.escalations = step
-        who = ", ".join(format_phone(p) for p in texted) or "nobody (no phone configured)"
+        # Staff reading the timeline must not believe a phone that sent STOP was reached.
+        who = ", ".join(format_phone(p) for p in texted) or ("nobody" if opted_out else "nobody (no phone configured)")
+        if opted_out:
+            who += ". Not texted, opted out: " + ", ".join(format_phone(p) for p in opted_out)
         alert.case.events.append(CaseEvent(
             kind=EventKind.ALERT_ESCALATED, actor=actor, visible_to_detainee=False, created_at=now,
             body=f"Not acknowledged after {_minutes(step * escalate_after)}: texted {STEP_NAMES[step]}: {who}."))
         audit.record(session, actor, "case.alert_escalated", case=alert.case, alert_id=alert.id,
-                     step=step, phones=texted)
+                     step=step, phones=texted, opted_out=opted_out)
     return None
 
 
