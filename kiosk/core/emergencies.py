@@ -163,13 +163,19 @@ def _minutes(delay: timedelta) -> str:
 MAX_NAME = 100
 
 
+def escalation_phone(raw: str) -> str:
+    """A phone an escalation may text (an on-call phone, a supervisor's), in E.164, or a ValueError
+    saying how to type it."""
+    try:
+        return parse_phone(raw)
+    except InvalidIdentifier:
+        raise ValueError("Type the phone number with its country code, like +1 512 555 0110.") from None
+
+
 def add_on_call(session: Session, facility: Facility, *, phone: str, name: str, actor: str,
                 remote_addr: str | None = None) -> OnCallNumber:
     """An on-call phone for the facility, or a ValueError saying what to fix."""
-    try:
-        phone = parse_phone(phone)
-    except InvalidIdentifier:
-        raise ValueError("Type the phone number with its country code, like +1 512 555 0110.") from None
+    phone = escalation_phone(phone)
     name = text.clean(name, limit=MAX_NAME, what="name", one_line=True, required=True)
     number = OnCallNumber(facility_id=facility.id, phone=phone, name=name)
     try:
