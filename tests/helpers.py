@@ -128,6 +128,12 @@ def audit_rows(database, action_prefix="") -> list[tuple[str, str, str | None]]:
         return [tuple(row) for row in rows]
 
 
+def audited(database, action: str) -> list[AuditEntry]:
+    """The audit entries of one action, oldest first."""
+    with database.sessions() as session:
+        return session.scalars(select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)).all()
+
+
 def exported_json(client, number) -> dict:
     """The JSON record of a case, as a staff member downloads it."""
     response = client.get(f"/staff/case/{number}/export.json")

@@ -8,20 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from kiosk.core import cases
-from kiosk.core.models import AuditEntry, EmergencyAlert, OnCallNumber, SmsOutbound, StaffUser
-from tests.helpers import FAMILY, count, create_staff, run_worker, signed_in, staff_id
-
-
-@pytest.fixture
-def ada(app, people):
-    """An administrator, signed in."""
-    create_staff(app, "ada", "administrator", display_name="Ada Admin")
-    return signed_in(app, "ada")
-
-
-def audited(database, action: str) -> list[AuditEntry]:
-    with database.sessions() as session:
-        return session.scalars(select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)).all()
+from kiosk.core.models import EmergencyAlert, OnCallNumber, SmsOutbound, StaffUser
+from tests.helpers import FAMILY, audited, count, run_worker, signed_in, staff_id
 
 
 def on_call(database) -> list[tuple[int, str, str]]:
