@@ -163,15 +163,16 @@ def answer(connection: Connection, session: Session, text: Text, when, *, now: d
         return None
     language = who.language or command.language
 
-    if who.talking:
-        talk = session.get(SmsConversation, text.phone)
+    # Locked until this text is answered: two texts of one report arriving at once take turns, so an
+    # answer sent twice files one case (None: the other text ended the report meanwhile).
+    talk = session.get(SmsConversation, text.phone, with_for_update=True) if who.talking else None
+    if talk is not None:
         if talk.expires_at <= now:
-            session.delete(talk)
             if command.name == "UNKNOWN":
-                return wording.in_language(talk.language, wording.lapsed)
-        elif command.name == "CANCEL":
+                return conversation.end(session, talk, wording.lapsed)
             session.delete(talk)
-            return wording.in_language(talk.language, wording.cancelled)
+        elif command.name == "CANCEL":
+            return conversation.end(session, talk, wording.cancelled)
         else:
             return conversation.step(session, talk, command, text.body, language_named)
     if command.name == "NEW":

@@ -1,10 +1,14 @@
 """NEW: reporting a problem on a detainee's behalf, one short question per text.
 
 language -> facility (by name or code; a short numbered list when several
-match) -> the detainee's A-number, or their name -> the sender's relationship
--> category (numbered) -> the description, over several texts until DONE.
-Then a case, a share code, and the sender as a trusted number. The answers
-are kept in the database between texts; CANCEL ends it, 24 hours lapse it.
+match) -> the detainee's A-number, or their name -> danger now? -> the sender's
+relationship -> category (numbered) -> the description, over several texts
+until DONE. Then a case, a share code, and the sender as a trusted number. The
+answers are kept in the database between texts; CANCEL ends it, 24 hours lapse it.
+
+Danger now, or a doctor needed now, files the case at that very answer (its
+alert goes out at once) and replies with the numbers to call; the rest of the
+questions follow, the category excepted, and DONE completes that same case.
 """
 from __future__ import annotations
 
@@ -13,22 +17,32 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from kiosk.core import actors, cases, contacts, text
+from kiosk.core import actors, cases, contacts, hotlines, text
 from kiosk.core.categories import CATEGORIES
 from kiosk.core.identifiers import InvalidIdentifier, format_share_code, parse_a_number
 from kiosk.core.languages import BY_CODE
-from kiosk.core.models import Facility, SmsConversation
+from kiosk.core.models import Case, Facility, SmsConversation
 from sms import commands, wording
 
 LIFETIME = timedelta(hours=24)
 MAX_FACILITY_CHOICES = 5
 MAX_NAME = 200  # Case.detainee_name
+# The danger question's answers: 1 danger now, 2 a doctor needed now (the category each files), 3 no.
+EMERGENCY_CATEGORIES = ("safety", "medical")
+NO_DANGER = len(EMERGENCY_CATEGORIES) + 1
 
 
 def start(session: Session, phone: str, language: str, now: datetime) -> str:
     session.merge(SmsConversation(phone=phone, step="language", language=language, data={},
                                   expires_at=now + LIFETIME))
     return wording.in_language(language, lambda: wording.ask_language(BY_CODE[language].native_name))
+
+
+def end(session: Session, conversation: SmsConversation, words) -> str:
+    """Ends a report unfinished (CANCEL, 24 hours): an emergency it filed stays, and the reply says so."""
+    session.delete(conversation)
+    filed = conversation.data.get("case_number")
+    return wording.in_language(conversation.language, (lambda: wording.emergency_kept(filed)) if filed else words)
 
 
 def _number(answer: str, count: int) -> int | None:
@@ -92,7 +106,20 @@ def step(session: Session, conversation: SmsConversation, command: commands.Comm
             data["detainee_name"] = text.clean(words, limit=MAX_NAME, one_line=True)
         else:
             return say(wording.ask_detainee)
-        conversation.data, conversation.step = data, "relationship"
+        conversation.data, conversation.step = data, "danger"
+        return say(wording.ask_danger)
+
+    if conversation.step == "danger":
+        picked = _number(words, NO_DANGER)
+        if not picked:
+            return say(wording.ask_danger)
+        if picked == NO_DANGER:
+            conversation.step = "relationship"
+            return say(wording.ask_relationship)
+        return _file_emergency(session, conversation, data, EMERGENCY_CATEGORIES[picked - 1])
+
+    if conversation.step == "emergency_filed":  # whatever the reply to "Reply 1 for the next questions"
+        conversation.step = "relationship"
         return say(wording.ask_relationship)
 
     if conversation.step == "relationship":
@@ -100,8 +127,9 @@ def step(session: Session, conversation: SmsConversation, command: commands.Comm
         if not picked:
             return say(wording.ask_relationship)
         data["relationship"] = cases.RELATIONSHIPS[picked - 1]
-        conversation.data, conversation.step = data, "category"
-        return say(wording.ask_category)
+        known = "category" in data  # an emergency's answer said it
+        conversation.data, conversation.step = data, "description" if known else "category"
+        return say(wording.ask_description if known else wording.ask_category)
 
     if conversation.step == "category":
         picked = _number(words, len(CATEGORIES))
@@ -115,7 +143,7 @@ def step(session: Session, conversation: SmsConversation, command: commands.Comm
     if command.name == "DONE" and not command.arguments:
         if not data.get("description", "").strip():
             return say(wording.ask_description)
-        return _file(session, conversation, data)
+        return _complete(session, conversation, data) if "case_id" in data else _file(session, conversation, data)
     described = (data.get("description", "") + "\n" + words).strip()
     if len(described) > cases.MAX_DESCRIPTION:  # refused, not cut: what was sent before stays
         return say(wording.description_too_long)
@@ -130,8 +158,42 @@ def _file(session: Session, conversation: SmsConversation, data: dict) -> str:
         language=conversation.language, category=data["category"], description=data["description"],
         a_number=data.get("a_number"), detainee_name=data.get("detainee_name"),
     )
-    code = contacts.create_share_code(session, case, actor=actors.phone(conversation.phone))
     contacts.add_trusted_contact(session, case, conversation.phone, actor=actors.phone(conversation.phone))
+    return _reported(session, conversation, case)
+
+
+def _reported(session: Session, conversation: SmsConversation, case: Case) -> str:
+    """The end of a report: its share code in the reply, the conversation gone."""
+    code = contacts.create_share_code(session, case, actor=actors.phone(conversation.phone))
     session.delete(conversation)
     return wording.in_language(conversation.language,
                                lambda: wording.reported(case.number, format_share_code(code).replace(" ", "")))
+
+
+def _file_emergency(session: Session, conversation: SmsConversation, data: dict, category: str) -> str:
+    """The case, stored now with its alert; the sender trusted at once, so STATUS works from this text on."""
+    case = cases.file_emergency_for_detainee(
+        session, phone=conversation.phone, facility_id=data["facility_id"], language=conversation.language,
+        category=category, a_number=data.get("a_number"), detainee_name=data.get("detainee_name"),
+    )
+    contacts.add_trusted_contact(session, case, conversation.phone, actor=actors.phone(conversation.phone))
+    data.update(case_id=case.id, case_number=case.number, category=category)
+    conversation.data, conversation.step = data, "emergency_filed"
+    phones = emergency_phones(session, case)
+    return wording.in_language(conversation.language, lambda: wording.emergency_filed(case.number, phones))
+
+
+def emergency_phones(session: Session, case: Case) -> list[str]:
+    """The numbers for the case's kind of emergency, in the order hotlines decides (outside lines
+    first where the danger may come from staff); a free-call code is for the unit's phones, not these."""
+    help_now = hotlines.for_emergency(session, case.facility_id, case.emergency_kind)
+    return list(dict.fromkeys(hotline.number for hotline in help_now.in_order))
+
+
+def _complete(session: Session, conversation: SmsConversation, data: dict) -> str:
+    case = session.get(Case, data["case_id"])
+    if not cases.complete_for_detainee(session, case, relationship=data["relationship"],
+                                       description=data["description"]):
+        session.delete(conversation)  # completed already: this DONE adds nothing
+        return wording.in_language(conversation.language, lambda: wording.emergency_kept(case.number))
+    return _reported(session, conversation, case)

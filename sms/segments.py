@@ -56,6 +56,12 @@ def segments(text: str, encoding: str) -> int:
     return 1 if size <= single else -(-size // part)
 
 
+def fits(text: str) -> bool:
+    """Whether the text goes out whole in two segments."""
+    prepared, encoding = prepare(text)
+    return length(prepared, encoding) <= TWO_SEGMENTS[encoding]
+
+
 def fit(text: str) -> str:
     """The text, in its encoding, cut at a word boundary to fit two segments."""
     prepared, encoding = prepare(text)

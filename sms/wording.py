@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from kiosk.core.languages import BY_CODE, DEFAULT
 from kiosk.core.models import CaseStatus
 from kiosk.web.wording import STATUS_WORDS
+from sms import segments
 
 NEXT_STEP = {
     CaseStatus.NEW: "due",
@@ -106,6 +107,25 @@ def ask_detainee() -> str:
 
 def bad_a_number() -> str:
     return _("An A-number has 8 or 9 digits. Reply with it, or with the person's full name.")
+
+
+def ask_danger() -> str:
+    return _("Is the person in danger now, or do they need a doctor now? Reply 1 danger, 2 doctor, 3 no.")
+
+
+def emergency_filed(number: str, phones: list[str]) -> str:
+    """The case number and as many of the numbers to call as two segments hold, the first ones first."""
+    for shown in range(len(phones), 0, -1):
+        said = _("Complaint %(number)s was sent as an emergency. Call for help now: %(phones)s. "
+                 "Reply 1 for the next questions.", number=number, phones=", ".join(phones[:shown]))
+        if segments.fits(said):
+            return said
+    return _("Complaint %(number)s was sent as an emergency. A case manager will look at it today. "
+             "Reply 1 for the next questions.", number=number)
+
+
+def emergency_kept(number: str) -> str:
+    return _("Complaint %(number)s stays as it was sent. Send STATUS %(number)s to follow it.", number=number)
 
 
 def ask_relationship() -> str:

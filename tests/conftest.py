@@ -25,7 +25,9 @@ from kiosk.core import migrate  # noqa: E402
 from kiosk.core.db import Database, make_engine  # noqa: E402
 from kiosk.core.models import Base, Facility, Hotline, HousingUnit  # noqa: E402
 from tests.fake_twilio import FakeTwilio  # noqa: E402
-from tests.helpers import PUBLIC, TWILIO_TOKEN, BrowserClient, Kioskctl, create_staff, enrolled_kiosk  # noqa: E402
+from tests.helpers import (  # noqa: E402
+    PUBLIC, TWILIO_TOKEN, BrowserClient, Kioskctl, create_staff, enrolled_kiosk, signed_in,
+)
 
 POSTGRES_URL = os.environ.get("KIOSK_TEST_DATABASE_URL")
 # Every test that uses the database runs on SQLite, and on PostgreSQL when a server is given.
@@ -158,6 +160,13 @@ def people(app, database, place):
     create_staff(app, "dana", "case_manager", ["OTH"])
     create_staff(app, "sam", "supervisor")
     return {"TST": place["facility_id"], "OTH": other.id}
+
+
+@pytest.fixture
+def ada(app, people):
+    """An administrator, signed in."""
+    create_staff(app, "ada", "administrator", display_name="Ada Admin")
+    return signed_in(app, "ada")
 
 
 @pytest.fixture

@@ -128,6 +128,12 @@ def audit_rows(database, action_prefix="") -> list[tuple[str, str, str | None]]:
         return [tuple(row) for row in rows]
 
 
+def audited(database, action: str) -> list[AuditEntry]:
+    """The audit entries of one action, oldest first."""
+    with database.sessions() as session:
+        return session.scalars(select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)).all()
+
+
 def exported_json(client, number) -> dict:
     """The JSON record of a case, as a staff member downloads it."""
     response = client.get(f"/staff/case/{number}/export.json")
@@ -278,11 +284,13 @@ class Kioskctl:
 
 # --- the worker -----------------------------------------------------------------------
 
-def run_worker(app) -> int:
-    """Carries out every job that is due, as `kioskctl worker --once` does; returns how many it claimed."""
+def run_worker(app, at=None) -> int:
+    """Carries out every job that is due, as `kioskctl worker --once` does; returns how many it claimed.
+    ``at``: the worker's clock reads this moment (a delay passed without waiting for it)."""
     from kiosk.worker import Worker  # here, so that a test of a web process can use these helpers
 
-    worker = Worker(app.extensions["database"], app.config["KIOSK"], name="test")
+    worker = Worker(app.extensions["database"], app.config["KIOSK"], name="test",
+                    **({"clock": lambda: at} if at else {}))
     done = 0
     with app.app_context():
         while claimed := worker.run_once():

@@ -16,29 +16,17 @@ import pytest
 from sqlalchemy import select
 
 from kiosk.core.credentials import digest
-from kiosk.core.models import AuditEntry, Facility, Hotline, HousingUnit, Job, Kiosk, WebSession
+from kiosk.core.models import Facility, Hotline, HousingUnit, Job, Kiosk, WebSession
 from kiosk.staff import admin
 from kiosk.translation import packages
 from kiosk.translation.engine import Engine
 from tests.argos_package import build_package
 from tests.helpers import (
-    PASSWORD, BrowserClient, count, create_staff, is_a_working_kiosk, run_worker, signed_in, staff_id, start_filing,
+    PASSWORD, BrowserClient, audited, count, is_a_working_kiosk, run_worker, signed_in, staff_id, start_filing,
 )
 
 ADMIN_PAGES = ["/staff/admin/accounts", "/staff/admin/facilities", "/staff/admin/facilities/{TST}",
                "/staff/admin/hotlines", "/staff/admin/hotlines/{hotline}", "/staff/admin/packages"]
-
-
-@pytest.fixture
-def ada(app, people):
-    """An administrator, signed in."""
-    create_staff(app, "ada", "administrator", display_name="Ada Admin")
-    return signed_in(app, "ada")
-
-
-def audited(database, action: str) -> list[AuditEntry]:
-    with database.sessions() as session:
-        return session.scalars(select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)).all()
 
 
 def pages(database, people) -> list[str]:

@@ -144,10 +144,7 @@ def _complete(session: Session, case: Case, complaint: Complaint, *, actor: str,
     """The rest of a report stored early. An emergency stays one: only staff may say otherwise.
 
     One UPDATE claims the completion, so two Sends racing complete it once."""
-    claimed = session.execute(update(Case).where(Case.id == case.id, Case.completed_at.is_(None))
-                              .values(completed_at=now).returning(Case.id)
-                              .execution_options(synchronize_session=False)).first()
-    if claimed is None:
+    if not _claim_completion(session, case, now):
         return
     decision = triage(complaint.category, complaint.answers)
     if complaint.a_number and case.detainee is None:
@@ -156,9 +153,21 @@ def _complete(session: Session, case: Case, complaint: Complaint, *, actor: str,
     case.description, case.pin_hash = complaint.description, complaint.pin_hash
     case.emergency_kind = emergency_kind(complaint.category, complaint.answers) or case.emergency_kind
     case.priority, case.due_at = min(case.priority, decision.priority), min(case.due_at, decision.due_at(now))
+    _record_completion(session, case, actor=actor, now=now,
+                       body="The person finished the report: answers, PIN and own words.")
+
+
+def _claim_completion(session: Session, case: Case, now: datetime) -> bool:
+    """One UPDATE takes the completion of a report stored early: False when another request already did."""
+    return session.execute(update(Case).where(Case.id == case.id, Case.completed_at.is_(None))
+                           .values(completed_at=now).returning(Case.id)
+                           .execution_options(synchronize_session=False)).first() is not None
+
+
+def _record_completion(session: Session, case: Case, *, actor: str, now: datetime, body: str) -> None:
     case.completed_at = case.updated_at = now
     case.events.append(CaseEvent(kind=EventKind.COMPLETED, actor=actor, visible_to_detainee=False, created_at=now,
-                                 body="The person finished the report: answers, PIN and own words."))
+                                 body=body))
     session.flush()
     case_translations.queue_for_new_case(session, case)
     audit.record(session, actor, "case.completed", case=case)
@@ -168,6 +177,9 @@ def unfinished_steps(case: Case) -> list[str]:
     """What a report stored at the emergency screen still lacks, in the staff's English."""
     if case.completed_at is not None:
         return []
+    if case.submitted_by == Submitter.THIRD_PARTY:  # by text: no questions to tap, no PIN
+        missing = [] if case.submitter_relationship else ["who the reporter is to the person"]
+        return missing + ([] if case.description else ["their own words"]) + ["DONE by text"]
     missing = []
     if not valid_answers(case.category, case.answers):
         missing.append("the remaining questions")
@@ -193,6 +205,40 @@ def file_for_detainee(session: Session, *, phone: str, relationship: str, facili
         facility_id=facility_id, submitted_by=Submitter.THIRD_PARTY, submitter_phone=phone,
         submitter_relationship=relationship, detainee_name=detainee_name,
     )
+
+
+# What a reporter by text can say at once: someone is in danger now (safety), or needs a doctor now (medical).
+URGENT_NOW = {"urgent": "yes"}
+
+
+def file_emergency_for_detainee(session: Session, *, phone: str, facility_id: int, language: str, category: str,
+                                a_number: str | None = None, detainee_name: str | None = None,
+                                now: datetime | None = None) -> Case:
+    """A third party's report stored the moment they say it is an emergency, with its alert: who they
+    are and their words come later, and ``complete_for_detainee`` adds them to this same case."""
+    if emergency_kind(category, URGENT_NOW) is None or not (a_number or detainee_name):
+        raise IncompleteComplaint("not an emergency, or detainee missing")
+    return _open(
+        session, actor=actors.phone(phone), channel=Channel.SMS, now=now or utcnow(), a_number=a_number,
+        category=category, answers=URGENT_NOW, language=language, description="", complete=False,
+        facility_id=facility_id, submitted_by=Submitter.THIRD_PARTY, submitter_phone=phone,
+        detainee_name=detainee_name,
+    )
+
+
+def complete_for_detainee(session: Session, case: Case, *, relationship: str, description: str,
+                          now: datetime | None = None) -> bool:
+    """The rest of a third party's emergency report; False when it was completed already (a DONE twice)."""
+    if relationship not in RELATIONSHIPS:
+        raise IncompleteComplaint("relationship missing")
+    description = text.clean(description, limit=MAX_DESCRIPTION, what="description")
+    now = now or utcnow()
+    if not _claim_completion(session, case, now):
+        return False
+    case.submitter_relationship, case.description = relationship, description
+    _record_completion(session, case, actor=actors.phone(case.submitter_phone), now=now,
+                       body="The reporter finished the report: who they are and their own words.")
+    return True
 
 
 @dataclass

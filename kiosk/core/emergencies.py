@@ -133,20 +133,23 @@ def escalate(session: Session, alert: EmergencyAlert, *, now: datetime, escalate
         if now < due:
             return due
         already = set(session.scalars(select(AlertText.phone).where(AlertText.alert_id == alert.id)))
-        texted = []
+        texted, opted_out = [], []
         for phone in dict.fromkeys(recipients(session, alert, step)):
             if phone in already:
                 continue
-            session.add(AlertText(alert_id=alert.id, step=step, phone=phone,
-                                  outbound_id=send(session, phone, escalation_text(alert)), created_at=now))
-            texted.append(phone)
+            outbound_id = send(session, phone, escalation_text(alert))
+            session.add(AlertText(alert_id=alert.id, step=step, phone=phone, outbound_id=outbound_id, created_at=now))
+            (texted if outbound_id is not None else opted_out).append(phone)
         alert.escalations = step
-        who = ", ".join(format_phone(p) for p in texted) or "nobody (no phone configured)"
+        # Staff reading the timeline must not believe a phone that sent STOP was reached.
+        who = ", ".join(format_phone(p) for p in texted) or ("nobody" if opted_out else "nobody (no phone configured)")
+        if opted_out:
+            who += ". Not texted, opted out: " + ", ".join(format_phone(p) for p in opted_out)
         alert.case.events.append(CaseEvent(
             kind=EventKind.ALERT_ESCALATED, actor=actor, visible_to_detainee=False, created_at=now,
             body=f"Not acknowledged after {_minutes(step * escalate_after)}: texted {STEP_NAMES[step]}: {who}."))
         audit.record(session, actor, "case.alert_escalated", case=alert.case, alert_id=alert.id,
-                     step=step, phones=texted)
+                     step=step, phones=texted, opted_out=opted_out)
     return None
 
 
@@ -160,13 +163,19 @@ def _minutes(delay: timedelta) -> str:
 MAX_NAME = 100
 
 
+def escalation_phone(raw: str) -> str:
+    """A phone an escalation may text (an on-call phone, a supervisor's), in E.164, or a ValueError
+    saying how to type it."""
+    try:
+        return parse_phone(raw)
+    except InvalidIdentifier:
+        raise ValueError("Type the phone number with its country code, like +1 512 555 0110.") from None
+
+
 def add_on_call(session: Session, facility: Facility, *, phone: str, name: str, actor: str,
                 remote_addr: str | None = None) -> OnCallNumber:
     """An on-call phone for the facility, or a ValueError saying what to fix."""
-    try:
-        phone = parse_phone(phone)
-    except InvalidIdentifier:
-        raise ValueError("Type the phone number with its country code, like +1 512 555 0110.") from None
+    phone = escalation_phone(phone)
     name = text.clean(name, limit=MAX_NAME, what="name", one_line=True, required=True)
     number = OnCallNumber(facility_id=facility.id, phone=phone, name=name)
     try:

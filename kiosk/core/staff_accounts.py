@@ -14,7 +14,7 @@ from sqlalchemy import case as sql_case
 from sqlalchemy import literal, null, or_, select, update
 from sqlalchemy.orm import Session
 
-from kiosk.core import actors, audit, text
+from kiosk.core import actors, audit, emergencies, text
 from kiosk.core.credentials import SecretHasher
 from kiosk.core.models import Case, Facility, StaffFacility, StaffRole, StaffUser, utcnow
 
@@ -131,3 +131,11 @@ def set_active(session: Session, user: StaffUser, active: bool, *, actor: str) -
     user.active = active
     user.session_generation = StaffUser.session_generation + 1
     audit.record(session, actor, "staff.activated" if active else "staff.deactivated", staff_id=user.id)
+
+
+def set_phone(session: Session, user: StaffUser, phone: str, *, actor: str, remote_addr: str | None = None) -> None:
+    """The phone texted when an emergency is not acknowledged in time (a supervisor's); empty removes it."""
+    before = user.phone
+    user.phone = emergencies.escalation_phone(phone) if phone.strip() else None
+    audit.record(session, actor, "staff.phone_changed", remote_addr=remote_addr, staff_id=user.id,
+                 before=before, phone=user.phone)

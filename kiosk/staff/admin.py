@@ -1,5 +1,5 @@
 """The administrator's pages: staff accounts, facilities and housing units, kiosks, hotlines,
-language packages.
+who is texted about an emergency nobody acknowledged, language packages.
 
 Only administrators reach them; everyone else gets 403 (audited). Every change goes
 through a core module, lands in the audit log with the administrator and their
@@ -16,8 +16,11 @@ from flask import abort, current_app, flash, g, make_response, redirect, render_
 from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from kiosk.core import audit, facilities, hotlines, jobs, kiosks, staff_accounts, text
-from kiosk.core.models import Facility, Hotline, HousingUnit, Job, JobStatus, Kiosk, StaffRole, StaffUser, utcnow
+from kiosk.core import audit, emergencies, facilities, hotlines, jobs, kiosks, staff_accounts, text
+from kiosk.core.identifiers import format_phone
+from kiosk.core.models import (
+    Facility, Hotline, HousingUnit, Job, JobStatus, Kiosk, OnCallNumber, StaffRole, StaffUser, utcnow,
+)
 from kiosk.staff import blueprint
 from kiosk.staff.changes import actor, in_one_transaction, save
 from kiosk.translation import packages
@@ -89,6 +92,16 @@ def accounts():
                            facilities=db.scalars(select(Facility).order_by(Facility.code)).all())
 
 
+@blueprint.post("/admin/accounts/<id:user_id>/phone")
+@administrator_only
+def account_phone(user_id: int):
+    user = _existing(StaffUser, user_id, "staff account")
+    return save(lambda db: staff_accounts.set_phone(db, user, _field("phone"), actor=actor(),
+                                                    remote_addr=request.remote_addr),
+                lambda _: f"{user.username}'s phone saved." if user.phone else f"{user.username}'s phone removed.",
+                url_for("staff.accounts"))
+
+
 @blueprint.post("/admin/accounts/<id:user_id>/<any(activate, deactivate):change>")
 @administrator_only
 def account_active(user_id: int, change: str):
@@ -135,7 +148,10 @@ def facility_page(facility_id: int):
     return render_template(
         "staff/admin_facility.html", facility=facility, timezones=facilities.timezones(),
         kiosks=db.scalars(select(Kiosk).where(Kiosk.facility_id == facility.id).order_by(Kiosk.id)).all(),
-        kiosk_state=kiosks.state, now=utcnow())
+        kiosk_state=kiosks.state, now=utcnow(),
+        on_call=db.scalars(select(OnCallNumber).where(OnCallNumber.facility_id == facility.id)
+                           .order_by(OnCallNumber.id)).all(),
+        escalate_after=current_app.config["KIOSK"].emergency_escalate_after)
 
 
 @blueprint.post("/admin/facilities/<id:facility_id>/units")
@@ -163,6 +179,30 @@ def rename_unit(facility_id: int, unit_id: int):
     return save(lambda db: facilities.rename_unit(db, unit, _field("name"), actor=actor(),
                                                    remote_addr=request.remote_addr),
                  "Housing unit renamed.", url_for("staff.facility_page", facility_id=facility.id))
+
+
+# --- on-call phones: texted when an emergency at the facility is not acknowledged in time ---
+
+@blueprint.post("/admin/facilities/<id:facility_id>/on-call")
+@administrator_only
+def add_on_call(facility_id: int):
+    facility = _facility(facility_id)
+    return save(lambda db: emergencies.add_on_call(db, facility, phone=_field("phone"), name=_field("name"),
+                                                   actor=actor(), remote_addr=request.remote_addr),
+                lambda number: f"{format_phone(number.phone)} ({number.name}) is on call for {facility.code}.",
+                url_for("staff.facility_page", facility_id=facility.id))
+
+
+@blueprint.post("/admin/facilities/<id:facility_id>/on-call/<id:on_call_id>/remove")
+@administrator_only
+def remove_on_call(facility_id: int, on_call_id: int):
+    facility = _facility(facility_id)
+    number = _row(OnCallNumber, on_call_id)
+    if number is None or number.facility_id != facility.id:
+        _problem(404, f"{facility.code} has no on-call phone number {on_call_id}.")
+    return save(lambda db: emergencies.remove_on_call(db, number, actor=actor(), remote_addr=request.remote_addr),
+                f"{format_phone(number.phone)} ({number.name}) is no longer on call for {facility.code}.",
+                url_for("staff.facility_page", facility_id=facility.id))
 
 
 # --- kiosks -------------------------------------------------------------------------
