@@ -4,6 +4,8 @@ Revision ID: 0013
 Revises: 0012
 Create Date: 2026-12-03 18:30:00
 """
+import json
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -34,8 +36,9 @@ def upgrade() -> None:
     with op.batch_alter_table('hotlines', schema=None) as batch_op:
         batch_op.add_column(sa.Column('shown_for', sa.JSON(), nullable=True))
     for kind, shown_for in SHOWN_FOR.items():
+        # Bound as JSON: PostgreSQL refuses a VARCHAR parameter for a json column.
         op.execute(sa.text("UPDATE hotlines SET shown_for = :shown WHERE kind = :kind")
-                   .bindparams(shown=shown_for, kind=kind))
+                   .bindparams(sa.bindparam('shown', json.loads(shown_for), type_=sa.JSON()), kind=kind))
     op.execute("UPDATE hotlines SET shown_for = '[]' WHERE shown_for IS NULL")
     with op.batch_alter_table('hotlines', schema=None) as batch_op:
         batch_op.alter_column('shown_for', existing_type=sa.JSON(), nullable=False)
