@@ -136,11 +136,14 @@
   });
 
   soundNew(Array.prototype.map.call(list.children, function (row) { return row.getAttribute("data-alert"); }));
+  // Without a worker (none, or its script did not load), the page's own timer, slowed in a background tab.
+  function tickOnThePage() { clock = null; setInterval(poll, POLL_EVERY_MS); }
   try {
     clock = new Worker(banner.getAttribute("data-clock"));
     clock.onmessage = poll;
+    clock.onerror = tickOnThePage;
     clock.postMessage(POLL_EVERY_MS);
   } catch (e) {
-    setInterval(poll, POLL_EVERY_MS);  // no worker: the page's own timer, slowed in a background tab
+    tickOnThePage();
   }
 })();
