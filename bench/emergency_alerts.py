@@ -21,7 +21,7 @@ What it measures
   Target: p99 under load < 5 s, and every emergency seen.
 
 How to run (needs wrk and chromium: apt-get install wrk chromium)
-  PYTHONPATH=. .venv/bin/python bench/emergency_alerts.py              # SQLite, about 4 minutes
+  PYTHONPATH=. .venv/bin/python bench/emergency_alerts.py              # SQLite, about 10 minutes
   PYTHONPATH=. .venv/bin/python bench/emergency_alerts.py --database-url postgresql://postgres@127.0.0.1:5432/test
   options: --emergencies 100 --idle-emergencies 20 --clients 50 --workers 2 --seed 1 --json out.json --strict
 
