@@ -357,23 +357,29 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+def open_kiosk_browsers(port: int, device_token: str, clients: int) -> list[Browser]:
+    """The kiosk load's browsers for wrk: each a Spanish kiosk session of its own, looping over KIOSK_LOOP."""
+    # A session's expiry is written forward every REFRESH_EVERY; sessions opened in one burst
+    # would all be written in the same tenth of a second, every REFRESH_EVERY, which kiosks used
+    # by different people never do. So the openings are spread over that period.
+    spacing = REFRESH_EVERY.total_seconds() / clients
+    log(f"opening {clients} Spanish kiosk sessions, one every {spacing * 1000:.0f} ms")
+    browsers = []
+    for offset in range(clients):
+        if offset:
+            time.sleep(spacing)
+        client = spanish_kiosk_client(port, device_token)
+        client.close()
+        cookie = "; ".join(f"{name}={value}" for name, value in client.cookies.items())
+        browsers.append(Browser(cookie, KIOSK_LOOP, offset))
+    return browsers
+
+
 def load_both(args: argparse.Namespace, kiosk_server: Server, hello_server: Server, device_token: str,
               tmpdir: Path) -> tuple[LoadResult, LoadResult, float]:
     """Kiosk and hello take turns, args.rounds times each: this machine's speed drifts by a third
     over tens of seconds, and a drift that fell on one app's only window skewed the ratio."""
-    # A session's expiry is written forward every REFRESH_EVERY; sessions opened in one burst
-    # would all be written in the same tenth of a second, every REFRESH_EVERY, which kiosks used
-    # by different people never do. So the openings are spread over that period.
-    spacing = REFRESH_EVERY.total_seconds() / args.clients
-    log(f"opening {args.clients} Spanish kiosk sessions, one every {spacing * 1000:.0f} ms")
-    kiosk_browsers = []
-    for offset in range(args.clients):
-        if offset:
-            time.sleep(spacing)
-        client = spanish_kiosk_client(kiosk_server.port, device_token)
-        client.close()
-        cookie = "; ".join(f"{name}={value}" for name, value in client.cookies.items())
-        kiosk_browsers.append(Browser(cookie, KIOSK_LOOP, offset))
+    kiosk_browsers = open_kiosk_browsers(kiosk_server.port, device_token, args.clients)
     hello_browsers = [Browser("", HELLO_LOOP) for _ in range(args.clients)]
     busy_before = h.background_busy()
     kiosk_parts, hello_parts = [], []

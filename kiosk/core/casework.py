@@ -5,10 +5,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import bindparam, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
-from kiosk.core import actors, audit, cases, text
-from kiosk.core.models import Case, CaseEvent, CaseStatus, EventKind, Facility, StaffUser, utcnow
+from kiosk.core import actors, audit, cases, emergencies, text
+from kiosk.core.models import Case, CaseEvent, CaseStatus, EmergencyAlert, EventKind, Facility, StaffUser, utcnow
 from kiosk.core.staff_accounts import facility_ids
 
 OPEN = (CaseStatus.NEW, CaseStatus.ACKNOWLEDGED, CaseStatus.IN_REVIEW, CaseStatus.FACILITY_CONTACTED,
@@ -101,6 +101,41 @@ def counts(session: Session, user: StaffUser, *, now: datetime | None = None) ->
         func.count().filter(Case.needs_interpreter.is_(True)),
     ).select_from(Case).where(IS_OPEN))
     return dict(zip(("open", "emergency", "overdue", "needs_interpreter"), session.execute(query).one()))
+
+
+@dataclass(frozen=True)
+class OpenEmergency:
+    """An open emergency case as the Emergencies view lists it: where its alert stands, never its words."""
+
+    number: str
+    facility_code: str
+    timezone: str
+    kind: str
+    status: CaseStatus
+    filed_at: datetime
+    completed: bool  # False: stored at the emergency screen, the rest of the report never came
+    alert_id: int | None  # None for an emergency filed before alerts existed
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+    escalations: int
+
+
+def open_emergencies(session: Session, user: StaffUser) -> list[OpenEmergency]:
+    """Every open emergency case this person may see, oldest first, with its alert's state."""
+    acknowledger = aliased(StaffUser)
+    query = _visible(user, select(
+        Case.number, Facility.code, Facility.timezone, Case.emergency_kind, Case.status, Case.created_at,
+        Case.completed_at, EmergencyAlert.id.label("alert_id"), EmergencyAlert.acknowledged_at,
+        acknowledger.display_name, EmergencyAlert.escalations,
+    ).join(Facility, Facility.id == Case.facility_id)
+        .outerjoin(EmergencyAlert, EmergencyAlert.case_id == Case.id)
+        .outerjoin(acknowledger, acknowledger.id == EmergencyAlert.acknowledged_by_id)
+        .where(Case.is_emergency.is_(True), IS_OPEN).order_by(Case.created_at, Case.id))
+    return [OpenEmergency(row.number, row.code, row.timezone,
+                          emergencies.KIND_NAMES.get(row.emergency_kind, "Emergency"), row.status, row.created_at,
+                          row.completed_at is not None, row.alert_id, row.acknowledged_at, row.display_name,
+                          row.escalations or 0)
+            for row in session.execute(query)]
 
 
 # The status workflow. An outcome needs a short reason; a closed case can be reopened.

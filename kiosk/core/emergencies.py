@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -71,8 +71,9 @@ class OpenAlert:
     raised_at: datetime
 
 
-def open_alerts(session: Session, facility_ids: list[int] | None) -> list[OpenAlert]:
-    """Alerts nobody has acknowledged, oldest first, of these facilities (None: every facility)."""
+def open_alerts(session: Session, facility_ids: list[int] | Select | None) -> list[OpenAlert]:
+    """Alerts nobody has acknowledged, oldest first, of these facilities (a list, a subquery as
+    staff_accounts.works_at gives, or None: every facility)."""
     query = (select(EmergencyAlert.id, Case.number, Facility.code, EmergencyAlert.kind, EmergencyAlert.raised_at)
              .join(Case, Case.id == EmergencyAlert.case_id).join(Facility, Facility.id == EmergencyAlert.facility_id)
              .where(EmergencyAlert.acknowledged_at.is_(None)).order_by(EmergencyAlert.id))
@@ -80,6 +81,10 @@ def open_alerts(session: Session, facility_ids: list[int] | None) -> list[OpenAl
         query = query.where(EmergencyAlert.facility_id.in_(facility_ids))
     return [OpenAlert(row.id, row.number, row.code, KIND_NAMES.get(row.kind, str(row.kind)), row.raised_at)
             for row in session.execute(query)]
+
+
+def alert_of(session: Session, case: Case) -> EmergencyAlert | None:
+    return session.scalar(select(EmergencyAlert).where(EmergencyAlert.case_id == case.id))
 
 
 def acknowledge(session: Session, alert: EmergencyAlert, staff: StaffUser, *, now: datetime | None = None,

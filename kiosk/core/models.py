@@ -305,6 +305,11 @@ class EventKind(Code):
     ALERT_ACKNOWLEDGED = "alert_acknowledged"  # staff only: a person saw the emergency alert
     ALERT_ESCALATED = "alert_escalated"    # staff only: nobody had; on-call phones or supervisors were texted
 
+    @property
+    def label(self) -> str:
+        # "Completed" alone would read as the case closed, not as the report finished.
+        return "Report completed" if self is EventKind.COMPLETED else super().label
+
 
 class CaseEvent(Base):
     """One line of a case's timeline: a status change, a message, an authorization."""

@@ -119,6 +119,13 @@ def facility_ids(user: StaffUser) -> list[int] | None:
     return None if sees_every_facility(user) else [f.id for f in user.facilities]
 
 
+def works_at(user: StaffUser):
+    """The facilities this person works as a subquery, for a query that must stay one query (the
+    alert poll); None means all of them."""
+    return None if sees_every_facility(user) else select(StaffFacility.facility_id).where(
+        StaffFacility.staff_id == user.id)
+
+
 def may_see(user: StaffUser, case: Case) -> bool:
     allowed = facility_ids(user)
     return allowed is None or case.facility_id in allowed

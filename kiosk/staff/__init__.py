@@ -58,10 +58,10 @@ PROBLEMS = {
 @shows_errors("/staff")
 def _problem(error: HTTPException):
     title, message = PROBLEMS.get(error.code, PROBLEMS[500] if (error.code or 500) >= 500 else PROBLEMS[400])
-    return render_template("staff/problem.html", title=title, message=message), error.code
+    return render_template("staff/problem.html", title=title, message=message, code=error.code), error.code
 
 
 for _name, _filter in display.FILTERS.items():
     blueprint.add_app_template_filter(_filter, _name)
 
-from kiosk.staff import admin, views  # noqa: E402,F401  (registers the views)
+from kiosk.staff import admin, alerts, views  # noqa: E402,F401  (registers the views)

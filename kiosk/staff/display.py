@@ -91,7 +91,7 @@ def know_actors(values) -> None:
 
 # What an audit entry's details say, keyed as the core records them; ids that mean nothing to a
 # person (an event's, a translation's) are left out.
-HIDDEN_DETAILS = {"event_id", "item_id", "link_id", "translation_id", "unit_id", "hotline_id"}
+HIDDEN_DETAILS = {"event_id", "item_id", "link_id", "translation_id", "unit_id", "hotline_id", "alert_id"}
 
 
 class AuditDetails:

@@ -11,7 +11,9 @@ from sqlalchemy.exc import IntegrityError
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from kiosk.core import actors, audit, case_links, case_translations, casework, exports, staff_accounts
+from kiosk.core import (
+    actors, audit, case_links, case_translations, cases, casework, emergencies, exports, staff_accounts,
+)
 from kiosk.core.categories import CATEGORIES, answers_in_english, category_label
 from kiosk.core.identifiers import CASE_NUMBER_PATTERN
 from kiosk.core.languages import BY_CODE
@@ -27,7 +29,7 @@ class SignInForm(FlaskForm):
     password = PasswordField("Password", validators=[DataRequired(), Length(max=staff_accounts.MAX_PASSWORD)])
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     """Where to go after signing in: a page of this console, or the queue. Anything else (another
     site, a scheme, a line break that would split the Location header) is ignored."""
     parts = urlsplit(target or "")
@@ -50,7 +52,7 @@ def sign_in():
             session.clear_all_but_language()  # a new session id at every sign-in
             session["staff_id"] = result.user.id
             session["staff_generation"] = result.user.session_generation
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next")))
         error = ("This account is locked after too many failed sign-ins. Try again in 15 minutes."
                  if result.locked_until else "Wrong username or password.")
     elif form.is_submitted():
@@ -137,6 +139,8 @@ def case(number: str):
         next_statuses=casework.TRANSITIONS.get(found.status, ()), offices=casework.REFERRAL_OFFICES,
         supervisor=supervisor, related=casework.related(db, found), case_managers=case_managers,
         links=links, messages_en=case_translations.messages_in_english(db, found),
+        alert=emergencies.alert_of(db, found), unfinished=cases.unfinished_steps(found),
+        emergency_kind=emergencies.KIND_NAMES.get(found.emergency_kind),
     )
 
 

@@ -63,6 +63,8 @@ class ServerSession(dict, SessionMixin):
         self.changed: set[str] = set()
         self.ending = False  # a new id at the end of this request, nothing kept but the language
         self.keep_alive = False  # push the expiry forward even though nothing changed
+        # Not the person's doing (a page polling by itself): the idle timeout runs on regardless.
+        self.passive = False
 
     @property
     def modified(self) -> bool:
@@ -155,7 +157,8 @@ class ServerSessionInterface(SessionInterface):
         now = utcnow()
         expires_at = now + surface.idle_timeout
         stored = session.sid is not None and not session.ending
-        refresh = session.keep_alive or (stored and session.expires_at - now < surface.idle_timeout - REFRESH_EVERY)
+        refresh = not session.passive and (
+            session.keep_alive or (stored and session.expires_at - now < surface.idle_timeout - REFRESH_EVERY))
         if session.ending or (not stored and session) or (stored and (session.changed or refresh)):
             with self.database.engine.begin() as db:
                 if session.ending and session.sid is not None:

@@ -1,0 +1,64 @@
+"""An emergency at the kiosk reaches the console pages that are open, in Debian's Chromium."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from kiosk.core.models import EmergencyAlert
+from tests.helpers import PASSWORD, filed_case, staff_id
+from tests.test_browser import browser, live, page  # noqa: F401  (fixtures)
+
+pytestmark = pytest.mark.browser
+
+
+def console_page(browser, live, path):  # noqa: F811
+    """A tab of the console at path, marked so that a reload would show (the mark would be gone)."""
+    tab = browser.new_page()
+    tab.errors = []  # a script refused by the CSP or failing, a request refused
+    tab.on("console", lambda message: message.type == "error" and "Failed to load resource" not in message.text
+           and tab.errors.append(message.text))
+    tab.on("pageerror", lambda error: tab.errors.append(str(error)))
+    tab.on("response", lambda response: response.status >= 400 and tab.errors.append(response.url))
+    tab.goto(f"{live.url}{path}")
+    if "/staff/sign-in" in tab.url:
+        tab.fill("#username", "chris")
+        tab.fill("#password", PASSWORD)
+        tab.get_by_role("button", name="Sign in").click()
+        tab.goto(f"{live.url}{path}")
+    tab.evaluate("window.notReloaded = true")
+    return tab
+
+
+def test_an_emergency_at_the_kiosk_shows_on_open_console_pages_until_acknowledged(
+        browser, live, page, people, database):  # noqa: F811
+    first = console_page(browser, live, "/staff/emergencies")
+    second = console_page(browser, live, "/staff/emergencies")
+    assert first.locator("#alerts").is_hidden() and second.locator("#alerts").is_hidden()
+
+    # A detainee at the kiosk of unit A-1 says it is a medical emergency.
+    page.get_by_role("link", name="English").tap()
+    page.get_by_role("link", name="Make a complaint").tap()
+    page.get_by_role("button", name="Without my name").tap()
+    page.wait_for_url("**/file/category")
+    page.locator("button.choice[value=medical]").tap()
+    page.locator("button.choice[value=yes]").tap()
+    page.wait_for_url("**/file/emergency**")
+    number = filed_case(database).number
+
+    for tab in (first, second):
+        tab.wait_for_selector(f"#alerts li:has-text('{number}')")  # by the poll: nobody reloads
+        row = tab.locator("#alerts li")
+        assert row.count() == 1 and "TST" in row.inner_text() and "Medical emergency" in row.inner_text()
+        assert tab.locator("#alerts a").get_attribute("href") == f"/staff/case/{number}"
+
+    first.locator("#alerts").get_by_role("button", name="Acknowledge").click()
+    first.wait_for_selector("#alerts", state="hidden")
+    assert f"Emergency alert of case {number} acknowledged" in first.locator("#alerts-status").inner_text()
+    second.wait_for_selector("#alerts", state="hidden")
+    assert first.evaluate("window.notReloaded") is True and second.evaluate("window.notReloaded") is True
+    assert first.errors == [] and second.errors == []
+    with database.sessions() as session:
+        alert = session.scalars(select(EmergencyAlert)).one()
+        assert alert.acknowledged_by_id == staff_id(database, "chris") and alert.acknowledged_at is not None
+    first.close()
+    second.close()
