@@ -29,6 +29,8 @@ from tests.helpers import (  # noqa: E402
     PUBLIC, TWILIO_TOKEN, BrowserClient, Kioskctl, create_staff, enrolled_kiosk, signed_in,
 )
 
+pytest_plugins = ("tests.browser",)  # the browser tests' shared Chromium
+
 POSTGRES_URL = os.environ.get("KIOSK_TEST_DATABASE_URL")
 # Every test that uses the database runs on SQLite, and on PostgreSQL when a server is given.
 # Without one, no PostgreSQL variant is collected: nothing is reported skipped that never could run.

@@ -1,79 +1,19 @@
 """What a person sees and touches, in Debian's Chromium driven by Playwright."""
 from __future__ import annotations
 
-import shutil
-import tempfile
-import threading
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
-from werkzeug.serving import make_server
 
 from kiosk.app import create_app
 from kiosk.core import staff_accounts
 from kiosk.core.models import Case, utcnow
 from kiosk.core.triage import triage
+from tests.browser import serve
 from tests.helpers import register_kiosk, translated
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
-]
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if not shutil.which(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (.ci/run does)")
-    from playwright.sync_api import sync_playwright
-
-    profile = tempfile.mkdtemp(prefix="kiosk-chromium-")
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            profile, executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
-            viewport={"width": 1080, "height": 1500}, has_touch=True,
-        )
-        yield context
-        context.close()
-    shutil.rmtree(profile, ignore_errors=True)
-
-
-class LiveServer:
-    def __init__(self, app):
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def stop(self):
-        self.server.shutdown()
-
-
-def serve(app):
-    server = LiveServer(app)
-    return server
-
-
-@pytest.fixture
-def live(app, database, place):
-    server = serve(app)
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def page(browser, live, database):
-    """A fresh tab on a browser enrolled as the kiosk of unit A-1, with no cookies from before."""
-    browser.clear_cookies()
-    tab = browser.new_page()
-    tab.goto(f"{live.url}/kiosk/enroll/{register_kiosk(database)}")
-    yield tab
-    tab.close()
-
 
 def tap_digits(page, digits):
     for digit in digits:

@@ -6,12 +6,11 @@ from sqlalchemy import select
 
 from kiosk.core.models import EmergencyAlert
 from tests.helpers import PASSWORD, filed_case, staff_id
-from tests.test_browser import browser, live, page  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
 
 
-def console_page(browser, live, path):  # noqa: F811
+def console_page(browser, live, path):
     """A tab of the console at path, marked so that a reload would show (the mark would be gone)."""
     tab = browser.new_page()
     tab.errors = []  # a script refused by the CSP or failing, a request refused
@@ -30,7 +29,7 @@ def console_page(browser, live, path):  # noqa: F811
 
 
 def test_an_emergency_at_the_kiosk_shows_on_open_console_pages_until_acknowledged(
-        browser, live, page, people, database):  # noqa: F811
+        browser, live, page, people, database):
     first = console_page(browser, live, "/staff/emergencies")
     second = console_page(browser, live, "/staff/emergencies")
     assert first.locator("#alerts").is_hidden() and second.locator("#alerts").is_hidden()
