@@ -237,9 +237,11 @@ def file_complaint(kiosk, *, language="es", a_number="201234567", pin="2468", ca
     return kiosk.post("/kiosk/file/review", {"submission": kiosk.submission_token()}, follow_redirects=True)
 
 
-def track(kiosk, identifier, pin):
-    """The next person at the kiosk opens a case with its number (or their A-number) and PIN."""
+def track(kiosk, identifier, pin, language="es"):
+    """The next person at the kiosk chooses their language and opens a case with its number (or their
+    A-number) and PIN."""
     kiosk.get("/kiosk/finish")
+    kiosk.choose_language(language)
     kiosk.get("/kiosk/track")
     kiosk.post("/kiosk/track", {"identifier": identifier})
     return kiosk.post("/kiosk/track/pin", {"pin": pin}, follow_redirects=True)

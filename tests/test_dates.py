@@ -108,7 +108,6 @@ def test_the_receipt_gives_the_due_date_in_the_facilitys_zone_naming_it(kiosk):
 
 def test_the_timeline_on_the_tracking_screen_reads_in_punjabi_naming_the_zone(kiosk, database):
     file_complaint(kiosk, language="pa", a_number=None, pin="13579")
-    kiosk.choose_language("pa")
-    page = track(kiosk, filed_case(database).number, "13579").get_data(as_text=True)
+    page = track(kiosk, filed_case(database).number, "13579", language="pa").get_data(as_text=True)
     assert "(ਉੱਤਰੀ ਅਮਰੀਕੀ ਕੇਂਦਰੀ ਵੇਲਾ)" in page
     assert not re.search(r"\d\s?[AaPp][Mm]\b", page)

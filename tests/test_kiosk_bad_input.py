@@ -108,9 +108,10 @@ def test_a_form_replayed_from_a_finished_session_changes_nothing(kiosk, database
     kiosk.get("/kiosk/file/words")
     old_token = kiosk.csrf_token
     kiosk.get("/kiosk/finish")
+    kiosk.choose_language("ar")  # the next person
     page = kiosk.post("/kiosk/file/words", {"description": "replayed", "csrf_token": old_token}, csrf=False)
     assert page.status_code == 400
-    assert translated("es", "This page was too old. Nothing was saved. Please start again.") in kiosk.text
+    assert translated("ar", "This page was too old. Nothing was saved. Please start again.") in kiosk.text
     assert draft_of(database) == {}  # the next person's session holds nothing of the replay
 
 
