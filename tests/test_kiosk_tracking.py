@@ -1,7 +1,10 @@
 """Following a complaint: PIN-protected tracking, lockout, and who else may follow it."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
+
+import pytest
 
 from sqlalchemy import select, update
 
@@ -125,3 +128,44 @@ def test_contacts_of_a_case_cannot_be_changed_from_another_session(kiosk, app, d
     assert page.status_code == 404
     with database.sessions() as session:
         assert session.scalars(select(TrustedContact)).all() == []
+
+
+# --- what family texts, and the person's own words ---------------------------------------
+
+@pytest.mark.parametrize("language, word", [("es", "ESTADO"), ("fr", "STATUT"), ("ar", "حالة"), ("zh_Hans", "状态")])
+def test_the_receipt_tells_family_the_word_of_the_detainees_language_and_the_number_left_to_right(
+        kiosk, database, language, word):
+    receipt = file_complaint(kiosk, language=language, a_number=None, pin="13579").get_data(as_text=True)
+    number = filed_case(database).number
+    assert f'<bdi class="command">{word} <bdi dir="ltr">{number}</bdi></bdi>' in receipt
+    assert "STATUS" not in receipt  # the English word, which a Spanish or Arabic speaker would not know
+
+
+def test_a_new_share_code_comes_with_the_whole_text_to_send_in_the_detainees_language(kiosk, database):
+    file_complaint(kiosk, language="ar", a_number=None, pin="13579")
+    number = filed_case(database).number
+    page = kiosk.post(f"/kiosk/case/{number}/share-codes", follow_redirects=True).get_data(as_text=True)
+    code = page.split('<p class="case-number" dir="ltr">')[2].split("</p>")[0].replace(" ", "")
+    assert f'<bdi class="command">حالة <bdi dir="ltr">{number} {code}</bdi></bdi>' in page
+
+
+def test_the_text_the_receipt_shows_gets_the_status_when_family_sends_it(sms_app):
+    from kiosk.core import contacts
+    from tests.helpers import FAMILY, Phone, enrolled_kiosk
+
+    receipt = file_complaint(enrolled_kiosk(sms_app), language="ar", a_number=None, pin="13579").get_data(as_text=True)
+    database = sms_app.extensions["database"]
+    with database.transaction() as session:
+        contacts.add_trusted_contact(session, session.scalars(select(Case)).one(), FAMILY, actor="test")
+    shown = re.search(r'<bdi class="command">(.*?)</bdi></bdi>', receipt).group(1)
+    typed = re.sub(r"<[^>]+>", "", shown)  # what the person reads off the screen and types
+    reply = Phone(sms_app, FAMILY).text(typed)
+    assert reply.startswith("الشكوى " + filed_case(database).number)
+
+
+def test_the_tracking_screen_shows_the_persons_own_words_isolated_and_escaped(kiosk, database):
+    words = "<b>El médico</b> no vino.\nالطبيب لم يأت."
+    file_complaint(kiosk, language="es", a_number=None, pin="13579", words=words)
+    page = track(kiosk, filed_case(database).number, "13579").get_data(as_text=True)
+    assert ('<p class="words" dir="auto">&lt;b&gt;El médico&lt;/b&gt; no vino.\nالطبيب لم يأت.</p>') in page
+    assert "<b>El médico" not in page

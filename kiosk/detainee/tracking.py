@@ -16,6 +16,7 @@ from kiosk.detainee.wording import CATEGORY_WORDS
 from kiosk.web.db import get_session
 from kiosk.web.i18n import page_language
 from kiosk.web.wording import STATUS_WORDS
+from sms import commands
 
 
 def _actor() -> str:
@@ -45,6 +46,7 @@ def _case_context(case: Case) -> dict:
         "phone_form": PhoneForm(formdata=None),
         "max_contacts": contacts.MAX_TRUSTED_CONTACTS,
         "sms_number": current_app.config["KIOSK"].sms_number,
+        "status_word": commands.word_for("STATUS", case.language),  # what family texts, in the detainee's language
     }
 
 
