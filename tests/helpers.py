@@ -218,7 +218,7 @@ def start_filing(kiosk, language="en", a_number=None, category=None):
         kiosk.post("/kiosk/file/category", {"choice": category})
 
 
-def choose_pin(kiosk, pin="1234"):
+def choose_pin(kiosk, pin="3719"):
     """The PIN, twice: the screens after the questions."""
     kiosk.post("/kiosk/file/pin", {"pin": pin})
     kiosk.post("/kiosk/file/pin-again", {"pin": pin})

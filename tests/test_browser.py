@@ -170,7 +170,7 @@ def test_a_double_tap_on_send_files_one_case(page, database):
     for value in ("no", "today", "not_yet"):
         page.locator(f"button.choice[value={value}]").tap()
     for _ in range(2):
-        tap_digits(page, "1234")
+        tap_digits(page, "3719")
         next_screen(page)
     page.locator("form.words-form button[type=submit]").tap()
     page.wait_for_url("**/file/review")

@@ -39,11 +39,11 @@ def test_tracking_by_case_number_works_for_an_anonymous_complaint(kiosk, databas
 
 
 def test_only_the_cases_whose_pin_matches_are_opened(kiosk, database):
-    file_complaint(kiosk, a_number="201234567", pin="1111", category="food")
+    file_complaint(kiosk, a_number="201234567", pin="1357", category="food")
     first = filed_case(database)
     kiosk.get("/kiosk/finish")
-    file_complaint(kiosk, a_number="201234567", pin="2222", category="property")
-    page = track(kiosk, "201234567", "1111")
+    file_complaint(kiosk, a_number="201234567", pin="8642", category="property")
+    page = track(kiosk, "201234567", "1357")
     assert page.request.path == f"/kiosk/case/{first.number}"
     assert kiosk.get(f"/kiosk/case/{filed_case(database).number}").status_code == 404
 
