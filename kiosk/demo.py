@@ -72,7 +72,7 @@ CASES = [
      CaseStatus.ACKNOWLEDGED, None),
     (1005, "RBP", "B-1", "pa", "property",
      {"urgent": "no", "since": "this_month", "raised_with_facility": "told_staff"},
-     "187654321", "5555", "40170005",
+     "187654321", "5170", "40170005",
      "ਮੇਰੇ ਕਾਗਜ਼ ਅਤੇ ਮੇਰੀ ਘੜੀ ਦਾਖਲੇ ਵੇਲੇ ਲੈ ਲਏ ਗਏ ਸਨ ਅਤੇ ਵਾਪਸ ਨਹੀਂ ਕੀਤੇ ਗਏ।",
      CaseStatus.NEW, None),
 ]

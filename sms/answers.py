@@ -142,7 +142,7 @@ def store(connection: Connection, text: Text, reply: str | None, now: datetime |
         connection.execute(_INSERT_INBOUND, values)
 
 
-def answer(connection: Connection, session: Session, text: Text, when, *, now: datetime | None = None) -> str | None:
+def answer(connection: Connection, session: Session, text: Text, *, now: datetime | None = None) -> str | None:
     """Decides the reply (None: say nothing) and records what the message changed.
 
     ``session`` works in ``connection``'s transaction, for the few commands that use ORM
@@ -210,7 +210,7 @@ def answer(connection: Connection, session: Session, text: Text, when, *, now: d
             return wording.in_language(language, lambda: wording.following(case.number))
         text.audit = Audit("case.status_by_sms", case.case_id, case.facility_id)
         # Dates as the facility's clock shows them: the text has no kiosk to take a time zone from.
-        return wording.in_language(language, lambda: wording.status(case, lambda moment: when(moment, case.timezone)))
+        return wording.in_language(language, lambda: wording.status(case, case.timezone))
 
     if command.name == "UNFOLLOW":
         case_digits, _code = commands.case_and_code(command.arguments)

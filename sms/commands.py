@@ -54,6 +54,14 @@ WORDS: dict[str, dict[str, tuple[str, ...]]] = {
         "ru": ("ПОМОЩЬ",), "zh_Hans": ("帮助", "幫助"), "tr": ("YARDIM",), "vi": ("TROGIUP",),
     },
 }
+
+
+def word_for(command: str, language: str | None) -> str:
+    """The word a person who speaks ``language`` texts for ``command`` (ESTADO, STATUT, حالة ...)."""
+    by_language = WORDS[command]
+    return (by_language.get(language or "") or by_language["en"])[0]
+
+
 # Carriers' and Twilio's own opt-out and opt-in words; honoured in any language.
 OPT_OUT = ("STOP", "STOPALL", "UNSUBSCRIBE", "END", "QUIT", "PARAR", "ARRET", "ARRETER")
 OPT_IN = ("START", "UNSTOP", "YES")

@@ -18,7 +18,6 @@ from twilio.request_validator import RequestValidator
 from kiosk.core import text
 from kiosk.core.models import SmsInbound, SmsOutbound
 from kiosk.web.db import get_database, get_session
-from kiosk.web.i18n import when
 from sms import answers, blueprint, segments
 
 SID = re.compile(r"[A-Za-z0-9]{1,64}")
@@ -60,7 +59,7 @@ def respond(sid: str, phone: str, body: str) -> str | None:
         with get_database().engine.connect() as connection, \
                 Session(bind=connection, join_transaction_mode="rollback_only") as session:
             try:
-                reply = answers.answer(connection, session, message, when)
+                reply = answers.answer(connection, session, message)
                 reply = segments.fit(reply) if reply else None
                 session.flush()
                 answers.store(connection, message, reply)  # decided first: the writes come last, together

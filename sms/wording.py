@@ -1,12 +1,15 @@
 """Every SMS text, in the reader's language; short, because two segments is the limit."""
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from babel import Locale
-from flask_babel import force_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 
 from kiosk.core.languages import BY_CODE, DEFAULT
 from kiosk.core.models import CaseStatus
+from kiosk.web.i18n import day_in, moment_in
 from kiosk.web.wording import STATUS_WORDS
 from sms import segments
 
@@ -29,19 +32,24 @@ def in_language(language: str | None, make):
         return make()
 
 
-def status(case, when) -> str:
+def status(case, zone: str) -> str:
+    """A case's status and one date, in the facility's time (``zone``): when the answer is due, with
+    the time and the zone, or else the day of the last update. Two dates with times and a zone do
+    not fit two segments in Arabic, Bengali, Hindi or Punjabi."""
     words = str(STATUS_WORDS.get(case.status, case.status))
     step = NEXT_STEP.get(case.status)
     if step == "due":
-        following = _("A case manager will answer by %(date)s.", date=when(case.due_at))
-    elif step == "facility":
+        due = moment_in(get_locale(), case.due_at, ZoneInfo(zone), texted=True)
+        return _("Complaint %(number)s: %(status)s. %(next)s", number=case.number, status=words,
+                 next=_("A case manager will answer by %(date)s.", date=due))
+    if step == "facility":
         following = _("We are waiting for the facility's answer.")
     elif step == "referred":
         following = _("Another office is looking into it.")
     else:
         following = _("This complaint is closed.")
-    return _("Complaint %(number)s: %(status)s. Last update: %(date)s. %(next)s",
-             number=case.number, status=words, date=when(case.updated_at), next=following)
+    return _("Complaint %(number)s: %(status)s. Last update: %(date)s. %(next)s", number=case.number, status=words,
+             date=day_in(get_locale(), case.updated_at, ZoneInfo(zone)), next=following)
 
 
 def not_found() -> str:

@@ -224,7 +224,7 @@ def start_filing(kiosk, language="en", a_number=None, category=None):
         kiosk.post("/kiosk/file/category", {"choice": category})
 
 
-def choose_pin(kiosk, pin="1234"):
+def choose_pin(kiosk, pin="3719"):
     """The PIN, twice: the screens after the questions."""
     kiosk.post("/kiosk/file/pin", {"pin": pin})
     kiosk.post("/kiosk/file/pin-again", {"pin": pin})
@@ -243,9 +243,11 @@ def file_complaint(kiosk, *, language="es", a_number="201234567", pin="2468", ca
     return kiosk.post("/kiosk/file/review", {"submission": kiosk.submission_token()}, follow_redirects=True)
 
 
-def track(kiosk, identifier, pin):
-    """The next person at the kiosk opens a case with its number (or their A-number) and PIN."""
+def track(kiosk, identifier, pin, language="es"):
+    """The next person at the kiosk chooses their language and opens a case with its number (or their
+    A-number) and PIN."""
     kiosk.get("/kiosk/finish")
+    kiosk.choose_language(language)
     kiosk.get("/kiosk/track")
     kiosk.post("/kiosk/track", {"identifier": identifier})
     return kiosk.post("/kiosk/track/pin", {"pin": pin}, follow_redirects=True)

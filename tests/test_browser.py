@@ -74,6 +74,7 @@ def test_filing_a_complaint_in_spanish_by_touch(page, live, database):
     # "Finish" leaves nothing: the browser's back button shows no previous screen.
     page.get_by_role("link", name=translated("es", "Finish")).first.tap()
     page.wait_for_url(f"{live.url}/kiosk/")
+    assert page.evaluate("document.documentElement.lang") == "en"  # not even the language is left
     page.go_back()
     assert number not in page.content()
 
@@ -109,7 +110,7 @@ def test_a_double_tap_on_send_files_one_case(page, database):
     for value in ("no", "today", "not_yet"):
         page.locator(f"button.choice[value={value}]").tap()
     for _ in range(2):
-        tap_digits(page, "1234")
+        tap_digits(page, "3719")
         next_screen(page)
     page.locator("form.words-form button[type=submit]").tap()
     page.wait_for_url("**/file/review")
@@ -131,8 +132,10 @@ def test_an_idle_kiosk_counts_down_and_clears_itself(browser, config, database, 
         tap_digits(tab, "201234567")
         tab.locator("[data-still-there]").wait_for(state="visible", timeout=10_000)
         tab.wait_for_url(f"{server.url}/kiosk/", timeout=10_000)
-        assert translated("es", "Time ran out. Everything you typed was deleted.") in tab.content()
-        assert tab.evaluate("document.documentElement.lang") == "es"  # the language stays
+        # The language picker for the next person, with no trace of this one's language.
+        assert tab.evaluate("document.documentElement.lang") == "en"
+        assert translated("es", "Finish") not in tab.content()
+        assert tab.get_by_role("link", name="Español").is_visible()
         tab.close()
     finally:
         server.stop()

@@ -134,3 +134,25 @@ def test_numbers_keep_their_order_on_an_arabic_receipt(kiosk):
     assert '<html lang="ar" dir="rtl">' in page
     assert '<bdi dir="ltr">(555) 555-0100</bdi>' in page  # the SMS number, as US numbers are written
     assert '<bdi dir="ltr">+1 512-555-0110</bdi>' in page  # the facility's emergency line
+
+
+# One word for each role in each language: "case manager" said two ways reads as two people.
+CASE_MANAGER = {
+    "en": "case manager", "es": "administrador de casos", "pt": "responsável pelo", "ht": "responsab dosye",
+    "zh_Hans": "个案经理", "pa": "ਕੇਸ ਮੈਨੇਜਰ", "hi": "केस मैनेजर", "bn": "কেস ম্যানেজার", "ar": "مدير الحالة",
+    "fr": "responsable de dossier", "ru": "куратор", "ro": "responsabil", "tr": "dosya sorumlu",
+    "vi": "nhân viên phụ trách hồ sơ",
+}
+STAFF_MEMBER = {
+    "en": "staff member", "es": "miembro del personal", "pt": "funcionário", "ht": "anplwaye", "zh_Hans": "工作人员",
+    "pa": "ਕਰਮਚਾਰੀ", "hi": "कर्मचारी", "bn": "কর্মী", "ar": "موظف", "fr": "membre du personnel", "ru": "сотрудник",
+    "ro": "angajat", "tr": "görevli", "vi": "nhân viên",
+}
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_each_role_has_one_word_in_each_language(code):
+    for role, words in (("case manager", CASE_MANAGER[code]), ("staff member", STAFF_MEMBER[code])):
+        saying_it_otherwise = [message.string for message in catalog(code)
+                               if role in str(message.id).lower() and words not in message.string.casefold()]
+        assert saying_it_otherwise == [], f"{role} is {words!r} in {code}"

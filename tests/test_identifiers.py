@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 
 from kiosk.core.identifiers import (
-    InvalidIdentifier, case_number, format_phone, new_case_number, parse_a_number, parse_case_number, parse_phone,
-    parse_pin,
+    InvalidIdentifier, case_number, format_phone, is_guessable_pin, new_case_number, parse_a_number, parse_case_number,
+    parse_phone, parse_pin,
 )
 from kiosk.core.triage import triage
 
@@ -30,6 +30,16 @@ def test_bad_a_numbers(raw):
 def test_bad_pins(raw):
     with pytest.raises(InvalidIdentifier):
         parse_pin(raw)
+
+
+@pytest.mark.parametrize("pin, guessable", [
+    ("0000", True), ("8888", True), ("999999", True), ("1234", True), ("23456", True), ("4321", True),
+    ("987654", True), ("7890", True), ("8901", True), ("3210", True), ("1098", True),
+    ("2468", False), ("1357", False), ("1235", False), ("1122", False), ("0852", False), ("5170", False),
+    ("12344", False),
+])
+def test_pins_anyone_would_try_first(pin, guessable):
+    assert is_guessable_pin(pin) is guessable
 
 
 def test_case_numbers_catch_a_mistyped_or_swapped_digit():

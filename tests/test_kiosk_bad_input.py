@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from kiosk.core.models import Case
-from tests.helpers import choose_pin, count, draft_of, file_complaint, start_filing, translated
+from tests.helpers import choose_pin, count, draft_of, file_complaint, start_filing, track, translated
 
 
 def up_to_the_pin(kiosk, language="es"):
@@ -37,10 +37,41 @@ def test_a_malformed_pin_is_refused_in_arabic(kiosk, database, typed):
     assert "pin_hash" not in draft_of(database)
 
 
+@pytest.mark.parametrize("typed", ["0000", "8888", "1111", "1234", "4321", "98765", "012345", "7890", "3210"])
+def test_a_pin_anyone_would_guess_is_refused_with_a_reason_in_arabic(kiosk, database, typed):
+    up_to_the_pin(kiosk, "ar")
+    page = kiosk.post("/kiosk/file/pin", {"pin": typed})
+    assert page.status_code == 200 and page.request.path == "/kiosk/file/pin"  # the same screen, again
+    assert translated("ar", "Anyone could guess this PIN. Choose numbers that are not all the same and not in a "
+                            "row like 1234.") in kiosk.text
+    assert "pin_hash" not in draft_of(database)
+
+
+@pytest.mark.parametrize("typed", ["2468", "1357", "13579", "1235", "0852", "5170"])
+def test_a_pin_that_is_not_a_first_guess_is_taken(kiosk, database, typed):
+    up_to_the_pin(kiosk)
+    page = kiosk.post("/kiosk/file/pin", {"pin": typed})
+    assert page.status_code == 302 and page.headers["Location"].endswith("/kiosk/file/pin-again")
+    assert "pin_hash" in draft_of(database)
+
+
+def test_a_pin_chosen_before_the_rule_still_opens_its_case(kiosk, database, app, place):
+    from kiosk.core.identifiers import case_number
+    from kiosk.core.models import Case, utcnow
+    from kiosk.core.triage import triage
+
+    decision = triage("food", {})
+    with database.transaction() as session:
+        session.add(Case(number=case_number(26, 1234), facility_id=place["facility_id"], language="es",
+                         category="food", answers={}, description="", priority=decision.priority,
+                         due_at=decision.due_at(utcnow()), pin_hash=app.extensions["secret_hasher"].hash("1234")))
+    assert track(kiosk, case_number(26, 1234), "1234").request.path == f"/kiosk/case/{case_number(26, 1234)}"
+
+
 def test_two_different_pins_send_the_person_back_to_choose_again(kiosk, database):
     up_to_the_pin(kiosk)
-    kiosk.post("/kiosk/file/pin", {"pin": "1234"})
-    page = kiosk.post("/kiosk/file/pin-again", {"pin": "4321"}, follow_redirects=True)
+    kiosk.post("/kiosk/file/pin", {"pin": "3719"})
+    page = kiosk.post("/kiosk/file/pin-again", {"pin": "9173"}, follow_redirects=True)
     assert page.request.path == "/kiosk/file/pin"
     assert translated("es", "The two PINs were not the same. Please choose your PIN again.") in kiosk.text
     assert "pin_hash" not in draft_of(database)
@@ -108,9 +139,10 @@ def test_a_form_replayed_from_a_finished_session_changes_nothing(kiosk, database
     kiosk.get("/kiosk/file/words")
     old_token = kiosk.csrf_token
     kiosk.get("/kiosk/finish")
+    kiosk.choose_language("ar")  # the next person
     page = kiosk.post("/kiosk/file/words", {"description": "replayed", "csrf_token": old_token}, csrf=False)
     assert page.status_code == 400
-    assert translated("es", "This page was too old. Nothing was saved. Please start again.") in kiosk.text
+    assert translated("ar", "This page was too old. Nothing was saved. Please start again.") in kiosk.text
     assert draft_of(database) == {}  # the next person's session holds nothing of the replay
 
 

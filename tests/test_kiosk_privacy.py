@@ -113,32 +113,44 @@ def test_the_session_holds_only_an_id_in_the_browser(kiosk, database):
     assert [row.id for row in sessions(database)] == [digest(cookie)]  # the database keeps only a digest
 
 
-def test_finish_clears_everything_but_the_language(kiosk, database):
+def page_shows_no_trace_of_spanish(page) -> bool:
+    text = page.get_data(as_text=True)
+    return 'lang="en"' in text and translated("es", "Finish") not in text
+
+
+def test_finish_clears_everything_the_language_too(kiosk, database):
     start_a_draft(kiosk)
     old_cookie = kiosk.client.get_cookie("kiosk_session", path="/kiosk").value
     page = kiosk.get("/kiosk/finish", follow_redirects=True)
-    assert page.request.path == "/kiosk/"
-    rows = sessions(database)
-    assert [row.data.get("locale") for row in rows] == ["es"]
-    assert "draft" not in rows[0].data and "201234567" not in str(rows[0].data)
-    assert kiosk.client.get_cookie("kiosk_session", path="/kiosk").value != old_cookie
-    # The browser's back button finds nothing: the category screen, reached only with an A-number in
-    # the draft, sends the next person back to the first question.
+    assert page.request.path == "/kiosk/"  # the language picker, as the next person needs it
+    assert page_shows_no_trace_of_spanish(page)
+    assert sessions(database) == []
+    assert kiosk.client.get_cookie("kiosk_session", path="/kiosk") is None
+    # The browser's back button, even with the old cookie, finds nothing: the category screen, reached
+    # only with an A-number in the draft, sends the next person back to the first question.
+    kiosk.client.set_cookie("kiosk_session", old_cookie, path="/kiosk")
     back = kiosk.get("/kiosk/file/category")
     assert back.status_code == 302 and back.headers["Location"].endswith("/kiosk/file/who")
+    assert page_shows_no_trace_of_spanish(kiosk.get("/kiosk/file/who"))
 
 
-def test_an_idle_session_times_out_leaving_only_the_language(kiosk, database):
+def test_an_idle_session_times_out_leaving_nothing_the_language_neither(kiosk, database):
     start_a_draft(kiosk)
     with database.transaction() as session:
         session.execute(update(WebSession).values(expires_at=utcnow() - timedelta(seconds=1)))
     page = kiosk.get("/kiosk/file/category", follow_redirects=True)
     assert page.request.path == "/kiosk/"
-    assert translated("es", "Time ran out. Everything you typed was deleted.") in page.get_data(as_text=True)
-    rows = sessions(database)
-    assert len(rows) == 1 and rows[0].data.get("locale") == "es" and "draft" not in rows[0].data
+    assert page_shows_no_trace_of_spanish(page)
+    assert sessions(database) == []
     again = kiosk.get("/kiosk/file/review", follow_redirects=True)
     assert again.request.path == "/kiosk/file/who"
+
+
+def test_the_idle_countdowns_end_clears_the_language_too(kiosk, database):
+    start_a_draft(kiosk)
+    page = kiosk.get("/kiosk/timeout", follow_redirects=True)
+    assert page.request.path == "/kiosk/" and page_shows_no_trace_of_spanish(page)
+    assert sessions(database) == []
 
 
 def test_the_idle_timeout_is_configurable_and_shown(app, config, database, place):

@@ -7,13 +7,15 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from kiosk.core import jobs
+from kiosk.core import jobs, pin_tries
 from kiosk.core.identifiers import case_number
 from kiosk.core.jobs import HANDLERS
-from kiosk.core.models import AuditEntry, Case, Job, StaffUser, utcnow
+from kiosk.core.models import AuditEntry, Case, Job, PinTry, StaffUser, utcnow
 from kiosk.core.triage import triage
 from kiosk.worker import Worker
-from tests.helpers import BrowserClient, choose_pin, create_staff, signed_in, staff_id, start_filing
+from tests.helpers import (
+    BrowserClient, choose_pin, create_staff, enrolled_kiosk, signed_in, staff_id, start_filing,
+)
 
 # --- a kiosk session's overlapping requests ------------------------------------------------
 
@@ -122,26 +124,48 @@ def all_at_once(calls) -> None:
         thread.join(timeout=60)
 
 
-def test_twenty_wrong_pins_at_once_are_checked_at_most_five_times(app, kiosk, database, place, monkeypatch):
+def a_case_with_a_pin(app, database, place) -> str:
     decision = triage("food", {})
     with database.transaction() as session:
         session.add(Case(number=case_number(26, 4242), facility_id=place["facility_id"], language="es",
                          category="food", answers={}, description="", is_emergency=False,
                          priority=decision.priority, due_at=decision.due_at(utcnow()),
                          pin_hash=app.extensions["secret_hasher"].hash("2468")))
-    guessers = []
-    for _ in range(20):
-        guesser = twin(app, kiosk)  # the same kiosk, a session of its own
-        guesser.get("/kiosk/track")
-        guesser.post("/kiosk/track", {"identifier": case_number(26, 4242)})
-        guesser.get("/kiosk/track/pin")
-        guessers.append(guesser)
+    return case_number(26, 4242)
+
+
+def at_the_pin_screen(guesser: BrowserClient, number: str) -> BrowserClient:
+    guesser.get("/kiosk/track")
+    guesser.post("/kiosk/track", {"identifier": number})
+    guesser.get("/kiosk/track/pin")
+    return guesser
+
+
+def test_twenty_wrong_pins_at_once_from_one_kiosk_are_checked_at_most_three_times(app, kiosk, database, place,
+                                                                                   monkeypatch):
+    number = a_case_with_a_pin(app, database, place)
+    guessers = [at_the_pin_screen(twin(app, kiosk), number) for _ in range(20)]  # the same kiosk, sessions of their own
     checks = CountingChecks(app, monkeypatch, expected=20)
     all_at_once([lambda g=g: g.post("/kiosk/track/pin", {"pin": "1111"}) for g in guessers])
-    assert checks.checked <= 5
+    assert checks.checked <= pin_tries.FREE_TRIES
     with database.sessions() as session:
         case = session.scalars(select(Case)).one()
-        assert case.pin_locked_until is not None and case.pin_locked_until > utcnow() + timedelta(minutes=14)
+        assert case.pin_locked_until is None  # one kiosk slows down; the case stays open to its owner
+        wait = session.scalars(select(PinTry.wait_until)).one()
+        assert wait is not None and wait > utcnow()
+
+
+def test_wrong_pins_at_once_from_eight_kiosks_are_checked_at_most_twenty_times_then_the_case_locks(
+        app, database, place, monkeypatch):
+    number = a_case_with_a_pin(app, database, place)
+    kiosks = [enrolled_kiosk(app) for _ in range(8)]
+    guessers = [at_the_pin_screen(twin(app, k), number) for k in kiosks for _ in range(4)]  # 4 a kiosk: 3 counted
+    checks = CountingChecks(app, monkeypatch, expected=len(guessers))
+    all_at_once([lambda g=g: g.post("/kiosk/track/pin", {"pin": "1111"}) for g in guessers])
+    assert checks.checked <= pin_tries.LOCK_FAILURES
+    with database.sessions() as session:
+        case = session.scalars(select(Case)).one()
+        assert case.pin_locked_until is not None and case.pin_locked_until > utcnow() + timedelta(minutes=59)
         assert session.scalar(select(AuditEntry).where(AuditEntry.action == "case.pin_locked")) is not None
 
 

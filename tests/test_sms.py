@@ -449,11 +449,15 @@ def test_first_texts_from_one_new_number_arriving_at_once_are_all_answered(sms_a
         assert session.scalar(select(func.count()).select_from(SmsSender)) == 1
 
 
-def test_status_dates_are_the_facilitys_local_time(sms_app, case):
+def test_status_dates_are_the_facilitys_local_time_and_name_its_zone(sms_app, case):
     database = sms_app.extensions["database"]
+    updated_at = datetime(2026, 11, 23, 3, 30, tzinfo=timezone.utc)  # still the 22nd in Chicago
     with database.transaction() as session:  # the test facility is in America/Chicago (UTC-6 in November)
-        session.execute(update(Case).values(updated_at=datetime(2026, 11, 22, 18, 30, tzinfo=timezone.utc),
-                                            due_at=datetime(2026, 11, 25, 23, 0, tzinfo=timezone.utc)))
-    reply = Phone(sms_app, FAMILY).text(f"STATUS {case[0]}")
-    assert "12:30" in reply and "6:30" not in reply  # last update
-    assert "5:00" in reply and "11:00" not in reply  # answer due
+        session.execute(update(Case).values(updated_at=updated_at, due_at=datetime(2026, 11, 25, 23, 0, tzinfo=timezone.utc)))
+    phone = Phone(sms_app, FAMILY)
+    open_case = phone.text(f"ESTADO {case[0]}")  # an open case: when the answer is due, to the minute
+    assert "25 nov 2026, 17:00 (hora de Chicago)" in open_case and "23:00" not in open_case
+    with database.transaction() as session:
+        session.execute(update(Case).values(status="resolved", updated_at=updated_at))
+    closed = phone.text(f"ESTADO {case[0]}")  # a closed one: the day it was last updated, there
+    assert "22 nov 2026" in closed and "23 nov" not in closed

@@ -5,24 +5,20 @@ timeline event and its audit entry are stored together or not at all.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import case as sql_case
-from sqlalchemy import literal, null, or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from kiosk.core import actors, audit, case_translations, emergencies, jobs, text
 from kiosk.core.categories import CATEGORY_CODES, valid_answers, valid_so_far
-from kiosk.core.credentials import SecretHasher
 from kiosk.core.identifiers import new_case_number
 from kiosk.core.kiosks import EnrolledKiosk
 from kiosk.core.models import Case, CaseEvent, CaseStatus, Channel, Detainee, EventKind, Submitter, utcnow
 from kiosk.core.triage import emergency_kind, triage
 
 MAX_DESCRIPTION = 5000
-PIN_ATTEMPTS = 5
-PIN_LOCKOUT = timedelta(minutes=15)
 
 
 class IncompleteComplaint(ValueError):
@@ -241,12 +237,6 @@ def complete_for_detainee(session: Session, case: Case, *, relationship: str, de
     return True
 
 
-@dataclass
-class TrackingResult:
-    opened: list[Case] = field(default_factory=list)
-    locked_until: datetime | None = None  # set when every matching case is locked
-
-
 def cases_for_identifier(session: Session, *, a_number: str | None = None, case_number: str | None = None) -> list[Case]:
     query = select(Case).where(Case.pin_hash.is_not(None)).order_by(Case.created_at.desc())
     if a_number is not None:
@@ -254,56 +244,6 @@ def cases_for_identifier(session: Session, *, a_number: str | None = None, case_
     else:
         query = query.where(Case.number == case_number)
     return list(session.scalars(query))
-
-
-def open_with_pin(
-    session: Session, candidates: list[Case], pin: str, hasher: SecretHasher, *, actor: str,
-    remote_addr: str | None = None, now: datetime | None = None,
-) -> TrackingResult:
-    """Opens the cases whose PIN matches. Five wrong PINs in a row lock a case for 15 minutes.
-
-    Each try is counted before the PIN is checked, in one UPDATE committed at once, so that
-    however many tries arrive together (several web processes), at most five are ever checked
-    against a case before it locks; a right PIN sets the count back to zero. An unknown number
-    and a wrong PIN look the same to the person typing, and take the same time, so the kiosk
-    does not reveal which cases exist.
-    """
-    now = now or utcnow()
-    ids = [c.id for c in candidates]
-    counted = _count_pin_try(session, ids, now) if ids else {}
-    session.commit()  # the count stands before the slow check, whatever happens next
-    opened = [c for c in candidates if c.id in counted and hasher.verify(c.pin_hash, pin)]
-    if not counted:
-        hasher.verify(None, pin)  # the same time as a wrong PIN
-    if opened:
-        session.execute(update(Case).where(Case.id.in_([c.id for c in opened]))
-                        .values(pin_failures=0, pin_locked_until=None).execution_options(synchronize_session=False))
-        for case in opened:
-            audit.record(session, actor, "case.tracked", case=case, remote_addr=remote_addr)
-        return TrackingResult(opened=opened)
-    for case in candidates:
-        if counted.get(case.id) is not None:  # this try was the fifth
-            audit.record(session, actor, "case.pin_locked", case=case, remote_addr=remote_addr)
-    locks = session.execute(select(Case.pin_locked_until).where(Case.id.in_(ids))).scalars().all() if ids else []
-    if locks and all(until is not None and until > now for until in locks):
-        return TrackingResult(locked_until=min(locks))
-    return TrackingResult()
-
-
-def _count_pin_try(session: Session, case_ids: list[int], now: datetime) -> dict[int, datetime | None]:
-    """Counts one try against each case that is not locked, locking those at their fifth; returns
-    the cases counted, each with the lock this try set (None: not locked)."""
-    tries = Case.pin_failures + 1
-    fifth = tries >= PIN_ATTEMPTS
-    rows = session.execute(
-        update(Case)
-        .where(Case.id.in_(case_ids), or_(Case.pin_locked_until.is_(None), Case.pin_locked_until <= now))
-        .values(pin_failures=sql_case((fifth, 0), else_=tries),
-                pin_locked_until=sql_case((fifth, literal(now + PIN_LOCKOUT, Case.pin_locked_until.type)),
-                                          else_=null()))
-        .returning(Case.id, Case.pin_locked_until)
-        .execution_options(synchronize_session=False))
-    return {row.id: row.pin_locked_until for row in rows}
 
 
 def change_status(session: Session, case: Case, status: str, *, actor: str, reason: str | None = None,

@@ -44,6 +44,13 @@ def parse_pin(raw: str | None) -> str:
     return value
 
 
+def is_guessable_pin(pin: str) -> bool:
+    """A PIN anyone would try first: one digit over and over (0000, 8888) or a run up or down the
+    digits (1234, 98765, 7890, 3210). Refused when a PIN is chosen; a PIN chosen before still opens."""
+    steps = {(int(after) - int(before)) % 10 for before, after in zip(pin, pin[1:])}
+    return steps in ({0}, {1}, {9})
+
+
 # The country the facilities are in: a number typed without a country code is read as one of its numbers.
 HOME_REGION = "US"
 

@@ -11,6 +11,7 @@ from enum import StrEnum
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     DateTime,
     ForeignKey,
     Index,
@@ -264,7 +265,12 @@ class Case(Base):
     # No installed language package could translate it: a human interpreter must read it.
     needs_interpreter: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     pin_hash: Mapped[str | None] = mapped_column(String(200))
+    # Wrong PINs for this case from every kiosk since ``pin_failures_since`` (kiosk/core/pin_tries.py): the
+    # kiosk the first came from, and whether another kiosk's followed. Many, from several kiosks, lock the case.
     pin_failures: Mapped[int] = mapped_column(Integer, default=0)
+    pin_failures_since: Mapped[datetime | None]
+    pin_failures_kiosk_id: Mapped[int | None] = mapped_column(Integer)
+    pin_failures_from_several_kiosks: Mapped[bool] = mapped_column(Boolean, default=False)
     pin_locked_until: Mapped[datetime | None]
     # The review form's one-time token: a double tap on "send" finds the case it already made.
     submission_token: Mapped[str | None] = mapped_column(String(64), unique=True)
@@ -272,6 +278,11 @@ class Case(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     # NULL while a report stored at the emergency screen waits for the rest of its steps.
     completed_at: Mapped[datetime | None]
+
+    @property
+    def pin_locked(self) -> bool:
+        """Whether wrong PINs from several kiosks keep the case shut at every kiosk right now."""
+        return self.pin_locked_until is not None and self.pin_locked_until > utcnow()
 
     facility: Mapped[Facility] = relationship()
     housing_unit: Mapped[HousingUnit | None] = relationship()
@@ -284,6 +295,26 @@ class Case(Base):
         back_populates="case", order_by="TrustedContact.id"
     )
     share_codes: Mapped[list[ShareCode]] = relationship(back_populates="case", order_by="ShareCode.id")
+
+
+class PinTry(Base):
+    """Wrong PINs typed at one kiosk for one case, or for a number that named no case (as its digest):
+    they slow that kiosk down for that case; they do not shut the case for everyone."""
+
+    __tablename__ = "pin_tries"
+    __table_args__ = (
+        UniqueConstraint("case_id", "kiosk_id"),
+        UniqueConstraint("typed_digest", "kiosk_id"),
+        CheckConstraint("(case_id IS NULL) <> (typed_digest IS NULL)", name="one_subject"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kiosk_id: Mapped[int] = mapped_column(ForeignKey("kiosks.id"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    typed_digest: Mapped[str | None] = mapped_column(String(64))
+    failures: Mapped[int] = mapped_column(Integer)
+    last_failure_at: Mapped[datetime] = mapped_column(index=True)
+    wait_until: Mapped[datetime | None]  # no try from this kiosk is looked at before then
 
 
 class EventKind(Code):

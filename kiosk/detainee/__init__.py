@@ -2,13 +2,13 @@
 
 Only an enrolled device may use it. Nothing a person entered survives their
 session: pages are never cached, data stays on the server, and an idle or
-finished session is cleared but for the language.
+finished session is cleared, the language too.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
@@ -91,8 +91,7 @@ def _require_enrolled_kiosk():
     if g.kiosk is None:
         return render_template("kiosk/not_set_up.html"), 403
     if getattr(session, "timed_out", False) and request.endpoint != "kiosk.start":
-        flash(_("Time ran out. Everything you typed was deleted."), "info")
-        return redirect(url_for("kiosk.start"))
+        return redirect(url_for("kiosk.start"))  # the session expired: start again, with nothing of it
     return None
 
 

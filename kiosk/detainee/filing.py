@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from kiosk.core import cases, categories, hotlines, triage
 from kiosk.core.credentials import new_token
 from kiosk.detainee import blueprint
-from kiosk.detainee.forms import ANumberForm, ChoiceForm, PinForm, SendForm, WordsForm
+from kiosk.detainee.forms import ANumberForm, ChoiceForm, NewPinForm, PinForm, SendForm, WordsForm
 from kiosk.detainee.wording import ANSWER_WORDS, CATEGORY_WORDS, question_text
 from kiosk.web.db import get_session
 from kiosk.web.i18n import page_language
@@ -123,7 +123,7 @@ def who_anonymous():
 def pin():
     if redirected := _guard("kiosk.pin"):
         return redirected
-    form = PinForm()
+    form = NewPinForm()
     if form.validate_on_submit():
         draft = _draft()
         draft.update(pin_hash=current_app.extensions["secret_hasher"].hash(form.pin.parsed), pin_confirmed=False)

@@ -8,7 +8,14 @@ from wtforms.validators import ValidationError
 
 from kiosk.core import text
 from kiosk.core.cases import MAX_DESCRIPTION
-from kiosk.core.identifiers import InvalidIdentifier, parse_a_number, parse_case_number, parse_phone, parse_pin
+from kiosk.core.identifiers import (
+    InvalidIdentifier,
+    is_guessable_pin,
+    parse_a_number,
+    parse_case_number,
+    parse_phone,
+    parse_pin,
+)
 
 
 def _parsed_by(parser, message):
@@ -27,8 +34,23 @@ class ANumberForm(FlaskForm):
     a_number = StringField(validators=[_parsed_by(parse_a_number, _l("An A-number has 8 or 9 digits. Please try again."))])
 
 
+_PIN_DIGITS = _l("A PIN has 4, 5 or 6 digits. Please try again.")
+
+
 class PinForm(FlaskForm):
-    pin = StringField(validators=[_parsed_by(parse_pin, _l("A PIN has 4, 5 or 6 digits. Please try again."))])
+    pin = StringField(validators=[_parsed_by(parse_pin, _PIN_DIGITS)])
+
+
+def _hard_to_guess(form, field):
+    if not field.errors and is_guessable_pin(field.parsed):
+        raise ValidationError(_l("Anyone could guess this PIN. Choose numbers that are not all the same and not "
+                                 "in a row like 1234."))
+
+
+class NewPinForm(FlaskForm):
+    """A PIN being chosen: one that others would try first is refused."""
+
+    pin = StringField(validators=[_parsed_by(parse_pin, _PIN_DIGITS), _hard_to_guess])
 
 
 class ChoiceForm(FlaskForm):

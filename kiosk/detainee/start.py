@@ -40,14 +40,17 @@ def home():
 
 @blueprint.get("/finish")
 def finish():
-    session.clear_all_but_language()
+    """Back to the language picker with nothing of this person left, not even their language: the
+    next person in line must not learn it (it may say where someone comes from)."""
+    session.end()
     return redirect(url_for("kiosk.start"))
 
 
 @blueprint.get("/timeout")
 def timeout():
-    session.clear_all_but_language()
-    flash(_("Time ran out. Everything you typed was deleted."), "info")
+    """The idle countdown reached zero: the same as Finish. The person was asked "Are you still
+    there?" in their language; the picker then says nothing in it, for the next person's sake."""
+    session.end()
     return redirect(url_for("kiosk.start"))
 
 

@@ -1,12 +1,14 @@
 """Following a complaint: the receipt, finding one's cases with a PIN, and who may follow them."""
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from kiosk.core import actors, case_translations, cases, contacts, hotlines
+from kiosk.core import actors, case_translations, cases, contacts, hotlines, pin_tries
 from kiosk.core.credentials import new_token
 from kiosk.core.identifiers import format_a_number, format_share_code, masked_phone
 from kiosk.core.models import Case
@@ -14,8 +16,9 @@ from kiosk.detainee import blueprint
 from kiosk.detainee.forms import ChoiceForm, MessageForm, PhoneForm, PinForm, TrackForm
 from kiosk.detainee.wording import CATEGORY_WORDS
 from kiosk.web.db import get_session
-from kiosk.web.i18n import page_language
+from kiosk.web.i18n import page_language, when
 from kiosk.web.wording import STATUS_WORDS
+from sms import commands
 
 
 def _actor() -> str:
@@ -45,6 +48,7 @@ def _case_context(case: Case) -> dict:
         "phone_form": PhoneForm(formdata=None),
         "max_contacts": contacts.MAX_TRUSTED_CONTACTS,
         "sms_number": current_app.config["KIOSK"].sms_number,
+        "status_word": commands.word_for("STATUS", case.language),  # what family texts, in the detainee's language
     }
 
 
@@ -81,9 +85,10 @@ def track_pin():
     if form.validate_on_submit():
         db = get_session()
         candidates = cases.cases_for_identifier(db, **looking_for)
-        result = cases.open_with_pin(
-            db, candidates, form.pin.parsed, current_app.extensions["secret_hasher"],
-            actor=_actor(), remote_addr=request.remote_addr,
+        (kind, value), = looking_for.items()
+        result = pin_tries.open_with_pin(
+            db, candidates, form.pin.parsed, current_app.extensions["secret_hasher"], kiosk_id=g.kiosk.id,
+            typed=f"{kind}:{value}", actor=_actor(), remote_addr=request.remote_addr,
         )
         db.commit()
         if result.opened:
@@ -92,12 +97,27 @@ def track_pin():
             if len(result.opened) == 1:
                 return redirect(url_for("kiosk.case_page", number=result.opened[0].number))
             return redirect(url_for("kiosk.my_cases"))
-        if result.locked_until:
-            minutes = max(1, int((result.locked_until - cases.utcnow()).total_seconds() // 60) + 1)
-            form.pin.errors = [_("Too many wrong PINs. Please try again in %(minutes)d minutes.", minutes=minutes)]
-        else:
-            form.pin.errors = [_("The number or the PIN is not right. Please try again.")]
+        form.pin.errors = [_pin_refused(result)]
     return render_template("kiosk/pin.html", form=form, tracking=True, back_url=url_for("kiosk.track"))
+
+
+def _pin_refused(result: pin_tries.TrackingResult) -> str:
+    """Why the case did not open, and when to try again, in the facility's time."""
+    if result.try_again_at is None:
+        return _("The number or the PIN is not right. Please try again.")
+    at = when(_next_minute(result.try_again_at))
+    if result.locked:
+        return _("Too many wrong PINs were typed for this complaint. It is locked until %(time)s. A case manager "
+                 "can unlock it sooner.", time=at)
+    if not result.checked:
+        return _("Too many wrong PINs on this kiosk. You can try again at %(time)s.", time=at)
+    return _("The number or the PIN is not right. You can try again at %(time)s.", time=at)
+
+
+def _next_minute(moment: datetime) -> datetime:
+    """Rounded up to the minute: someone told 15:10 who comes back at 15:10 is let in."""
+    rounded = moment.replace(second=0, microsecond=0)
+    return rounded if rounded == moment else rounded + timedelta(minutes=1)
 
 
 @blueprint.get("/my-cases")

@@ -12,7 +12,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from kiosk.core import (
-    actors, audit, case_links, case_translations, cases, casework, emergencies, exports, staff_accounts,
+    actors, audit, case_links, case_translations, cases, casework, emergencies, exports, pin_tries, staff_accounts,
 )
 from kiosk.core.categories import CATEGORIES, answers_in_english, category_label
 from kiosk.core.identifiers import CASE_NUMBER_PATTERN
@@ -247,6 +247,14 @@ def change_due(number: str):
         casework.change_due(db, case, due, _field("reason"), by=g.staff)
 
     return _change(number, change, "Due time changed.")
+
+
+@blueprint.post("/case/<number>/unlock-pin")
+def unlock_pin(number: str):
+    """Wrong PINs from several kiosks locked the case: the detainee may try their PIN again at once."""
+    return _change(number, lambda db, case, staff: pin_tries.unlock(db, case, actor=staff,
+                                                                    remote_addr=request.remote_addr),
+                   "Unlocked: the detainee can open the case with their PIN again, at any kiosk.")
 
 
 def _download(body: str, mimetype: str, filename: str) -> Response:

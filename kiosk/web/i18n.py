@@ -6,6 +6,7 @@ Locale negotiation lives here and nowhere else; templates get ``lang`` and
 from __future__ import annotations
 
 import functools
+from datetime import datetime, tzinfo
 from zoneinfo import ZoneInfo
 
 from babel import Locale, dates, support
@@ -51,12 +52,69 @@ def current_timezone() -> str:
 
 
 def when(moment, zone: str | None = None) -> str:
-    """A date and time as people of this locale write it, to the minute, in the facility's zone
-    (the kiosk's, or ``zone`` where the request has no kiosk: a text about a case)."""
-    locale, zone = get_locale(), ZoneInfo(zone) if zone else get_timezone()
-    day = dates.format_skeleton("yMMMd", moment, tzinfo=zone, locale=locale)
-    time = dates.format_time(moment, "short", tzinfo=zone, locale=locale)
-    return locale.datetime_formats["medium"].format(time, day)  # CLDR: {0} is the time, {1} the date
+    """A date and time as people of this locale write it, to the minute, in the facility's zone,
+    naming the zone (the kiosk's zone, or ``zone`` where the request has no kiosk)."""
+    return moment_in(get_locale(), moment, ZoneInfo(zone) if zone else get_timezone())
+
+
+# Where CLDR's short time is not all in the language's own script (a Latin "PM" or "pm"), the time
+# reads with the language's own words for the part of the day: ਦੁਪਹਿਰੇ 3:10, दोपहर 3:10, 3:10 দুপুর.
+_TIME_SKELETONS = {"pa": "Bhm", "hi": "Bhm", "bn": "Bhm"}
+# Babel has no CLDR data for Haitian Creole: its root pattern reads "2026 M12 3 15:10" and names a
+# zone by its city alone. The language's own pattern instead: "3 desanm 2026, 15:10 (lè Chicago)".
+_HAITIAN_MONTHS = ("janvye", "fevriye", "mas", "avril", "me", "jen", "jiyè", "out", "septanm", "oktòb", "novanm",
+                   "desanm")
+# CLDR's "{city} time", where Babel has none (Haitian Creole) or reads the wrong one (Russian: its
+# summer-time form, "Чикаго, летнее время", all year round).
+_CITY_TIME = {"ht": "lè %s", "ru": "время %s"}
+# Zones named by their city on the kiosk too: Haitian Creole has no zone names in CLDR, and CLDR's
+# Russian names the North American zones as regions ("Центральная Америка" reads as Central America).
+_ZONES_BY_CITY = {"ht", "ru"}
+
+
+def moment_in(locale: Locale, moment: datetime, zone: tzinfo, *, texted: bool = False) -> str:
+    """``moment`` as people of ``locale`` write it, to the minute, in ``zone``, naming the zone: by
+    its name on a screen ("hora central"), by its city in a text message ("hora de Chicago"), which
+    is shorter, and clear to family abroad, where "hora central" may be their own zone's name."""
+    by_city = texted or locale.language in _ZONES_BY_CITY
+    zone_name = _zone_by_city(locale, zone) if by_city else _zone_name(locale, moment, zone)
+    if locale.language == "ht":
+        written = f"{day_in(locale, moment, zone)}, {moment.astimezone(zone):%H:%M}"
+    else:
+        skeleton = _TIME_SKELETONS.get(locale.language)
+        time = (dates.format_skeleton(skeleton, moment, tzinfo=zone, locale=locale) if skeleton
+                else dates.format_time(moment, "short", tzinfo=zone, locale=locale))
+        written = locale.datetime_formats["medium"].format(time, day_in(locale, moment, zone))  # {0} time, {1} date
+    return f"{written} ({zone_name})"
+
+
+def day_in(locale: Locale, moment: datetime, zone: tzinfo) -> str:
+    """Only the date, as people of ``locale`` write it, in ``zone``."""
+    if locale.language == "ht":
+        local = moment.astimezone(zone)
+        return f"{local.day} {_HAITIAN_MONTHS[local.month - 1]} {local.year}"
+    return dates.format_skeleton("yMMMd", moment, tzinfo=zone, locale=locale)
+
+
+def _zone_name(locale: Locale, moment: datetime, zone: tzinfo) -> str:
+    """The zone as the language names it: "hora central", "Central Time". Where CLDR has no such name
+    (Hawaii, UTC), the name of the zone's standard or summer time on that day ("Hawaii-Aleutian
+    Standard Time")."""
+    return _generic_zone_name(locale, zone) or dates.get_timezone_name(moment.astimezone(zone), "long", locale=locale)
+
+
+@functools.cache
+def _generic_zone_name(locale: Locale, zone: tzinfo) -> str | None:
+    """CLDR's name for the zone all year round, or None where it has none: then Babel answers with a
+    place ("United States (Honolulu) Time"). Asked once per language and zone: a page shows a dozen."""
+    generic = dates.get_timezone_name(zone, "long", zone_variant="generic", locale=locale)
+    return generic if generic != dates.get_timezone_location(zone, locale=locale) else None
+
+
+@functools.cache
+def _zone_by_city(locale: Locale, zone: tzinfo) -> str:
+    city = dates.get_timezone_location(zone, locale=locale, return_city=True)
+    return _CITY_TIME.get(locale.language, locale.zone_formats["region"]) % city
 
 
 def ltr(value) -> Markup:

@@ -2,9 +2,9 @@
 
 The browser holds only a random id; the data lives in the database under the
 id's digest. Each surface (kiosk, staff) has its own cookie name and idle
-timeout, so being signed in on one says nothing on the other. An expired kiosk
-session leaves nothing behind but the language, which the next person is
-likely to share.
+timeout, so being signed in on one says nothing on the other. An expired or
+finished kiosk session leaves nothing behind, not even the language: the next
+person at a shared kiosk must find no trace of the one before.
 
 Requests of one session overlap: a form post and the idle timer's keep-alive,
 the two taps of a double tap. So a request writes back only the keys it changed,
@@ -28,7 +28,6 @@ from kiosk.core.models import WebSession, utcnow
 # An active session's expiry is pushed forward at most this often (saves a write per request).
 REFRESH_EVERY = timedelta(seconds=10)
 PURGE_EVERY_SECONDS = 60
-KEPT_AFTER_EXPIRY = ("locale",)
 # Each failed attempt means another request of the same session wrote first; a handful is plenty.
 MERGE_ATTEMPTS = 20
 
@@ -61,7 +60,7 @@ class ServerSession(dict, SessionMixin):
         self.expires_at = expires_at
         self.timed_out = timed_out  # this request found the previous session expired
         self.changed: set[str] = set()
-        self.ending = False  # a new id at the end of this request, nothing kept but the language
+        self.ending = False  # a new id at the end of this request, nothing kept
         self.keep_alive = False  # push the expiry forward even though nothing changed
         # Not the person's doing (a page polling by itself): the idle timeout runs on regardless.
         self.passive = False
@@ -101,12 +100,16 @@ class ServerSession(dict, SessionMixin):
         self.changed.update(self)
         super().clear()
 
-    def clear_all_but_language(self) -> None:
-        """Ends the session: a new id, nothing kept but the chosen language."""
-        kept = {key: self[key] for key in KEPT_AFTER_EXPIRY if key in self}
+    def end(self) -> None:
+        """Ends the session: a new id, nothing kept."""
         self.clear()
-        self.update(kept)
         self.ending = True
+
+    def clear_all_but_language(self) -> None:
+        """Ends the session, keeping the chosen language (the staff console's sign-in and sign-out)."""
+        kept = {key: self[key] for key in ("locale",) if key in self}
+        self.end()
+        self.update(kept)
 
     def with_changes_applied(self, stored: dict) -> dict:
         """What another request stored, with this request's own changes on top."""
@@ -146,9 +149,7 @@ class ServerSessionInterface(SessionInterface):
             return ServerSession(data, sid=sid, version=version, expires_at=expires_at)
         with self.database.engine.begin() as db:
             db.execute(_DELETE, {"key": key})
-        session = ServerSession({name: data[name] for name in KEPT_AFTER_EXPIRY if name in data}, timed_out=True)
-        session.changed.update(session)  # written afresh, under a new id
-        return session
+        return ServerSession(timed_out=True)  # nothing of it is kept
 
     def save_session(self, app, session, response):
         if not isinstance(session, ServerSession):
