@@ -39,9 +39,10 @@ ESCALATE_AFTER = timedelta(minutes=15)
 ON_CALL, SUPERVISORS = 1, 2  # the escalation steps, in order
 STEP_NAMES = {ON_CALL: "the facility's on-call phones", SUPERVISORS: "the supervisors"}
 
-# The staff's English for each kind (the kiosk and the texts to reporters have their own words).
+# The staff's English for each kind, in alerts, texts to on-call phones and the hotline admin (the kiosk
+# and the texts to reporters have their own words).
 KIND_NAMES = {
-    EmergencyKind.SEXUAL_ABUSE: "Sexual abuse",
+    EmergencyKind.SEXUAL_ABUSE: "Sexual abuse or harassment",
     EmergencyKind.DANGER_FROM_DETAINEE: "Danger from another detainee",
     EmergencyKind.DANGER_FROM_STAFF: "Danger from staff",
     EmergencyKind.DANGER: "Danger now",

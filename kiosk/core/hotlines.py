@@ -9,13 +9,12 @@ first where the danger may be from staff: the first advice must never be only
 from __future__ import annotations
 
 import re
-
 from dataclasses import dataclass
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from kiosk.core import audit, text
+from kiosk.core import audit, emergencies, text
 from kiosk.core.models import EmergencyKind, Facility, Hotline, HotlineKind
 
 ORDER = list(HotlineKind)
@@ -39,14 +38,6 @@ SHOWN_FOR_BY_DEFAULT = {
     HotlineKind.SEXUAL_ABUSE: [EmergencyKind.SEXUAL_ABUSE, EmergencyKind.DANGER_FROM_STAFF],
     HotlineKind.OMBUDSMAN: list(EmergencyKind),
     HotlineKind.OVERSIGHT: [EmergencyKind.SEXUAL_ABUSE, EmergencyKind.DANGER_FROM_STAFF],
-}
-# The staff console's words for each emergency (the kiosk has its own).
-EMERGENCY_NAMES = {
-    EmergencyKind.SEXUAL_ABUSE: "Sexual abuse or harassment",
-    EmergencyKind.DANGER_FROM_DETAINEE: "Danger from another detainee",
-    EmergencyKind.DANGER_FROM_STAFF: "Danger from staff",
-    EmergencyKind.DANGER: "Other danger now",
-    EmergencyKind.MEDICAL: "Medical emergency",
 }
 NUMBER = re.compile(r"\+?[0-9][0-9 -]*")
 NUMBER_DIGITS = (3, 15)  # a short code like 911 up to the longest international number (E.164)
@@ -91,7 +82,7 @@ def _checked(kind: str, number: str, free_call_code: str,
         raise ValueError("Choose what kind of line this is.")
     if shown_for is None:
         shown_for = list(SHOWN_FOR_BY_DEFAULT[HotlineKind(kind)])
-    if not shown_for or any(k not in EMERGENCY_NAMES for k in shown_for):
+    if not shown_for or any(k not in emergencies.KIND_NAMES for k in shown_for):
         raise ValueError("Choose at least one emergency this number is shown for.")
     shown_for = [str(k) for k in EmergencyKind if k in shown_for]
     number = text.clean(number, limit=None, what="phone number", one_line=True, required=True)

@@ -201,8 +201,7 @@ def question(key: str):
 
 def _store_emergency(draft: dict):
     """The case, stored in this request with what is known so far (or found, when it already was)."""
-    db = get_session()
-    draft.setdefault("submission_token", new_token())
+    db = get_session()  # the draft holds its token since its first answer (_save)
     report = dict(language=page_language().code, category=draft["category"], answers=draft["answers"],
                   a_number=draft.get("a_number"), submission_token=draft["submission_token"])
     try:

@@ -293,7 +293,7 @@ def hotline_list():
     every = db.scalars(select(Hotline).outerjoin(Facility).order_by(Facility.code.nulls_first(), Hotline.kind,
                                                                     Hotline.id)).all()
     return render_template("staff/admin_hotlines.html", hotlines=every, kinds=hotlines.KIND_NAMES,
-                           emergencies=hotlines.EMERGENCY_NAMES, facilities=db.scalars(select(Facility).order_by(Facility.code)).all())
+                           emergencies=emergencies.KIND_NAMES, facilities=db.scalars(select(Facility).order_by(Facility.code)).all())
 
 
 def _hotline(hotline_id: int) -> Hotline:
@@ -309,7 +309,7 @@ def hotline_page(hotline_id: int):
             return save(lambda db: hotlines.change(db, hotline, _hotline_facility(), **_hotline_fields()),
                      "Number saved.", url_for("staff.hotline_list"))
     return render_template("staff/admin_hotline.html", hotline=hotline, kinds=hotlines.KIND_NAMES,
-                           emergencies=hotlines.EMERGENCY_NAMES, facilities=db.scalars(select(Facility).order_by(Facility.code)).all())
+                           emergencies=emergencies.KIND_NAMES, facilities=db.scalars(select(Facility).order_by(Facility.code)).all())
 
 
 @blueprint.post("/admin/hotlines/<id:hotline_id>/remove")
