@@ -1,0 +1,38 @@
+"""human recordings of the kiosk's phrases, which replace the synthetic voice
+
+Revision ID: 0016
+Revises: 0015
+Create Date: 2026-12-03 23:10:00
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0016'
+down_revision = '0014'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        'audio_recordings',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('language', sa.String(length=16), nullable=False),
+        sa.Column('phrase_key', sa.String(length=40), nullable=False),
+        sa.Column('version', sa.Integer(), nullable=False),
+        sa.Column('clip', sa.LargeBinary(), nullable=False),
+        sa.Column('seconds', sa.Float(), nullable=False),
+        sa.Column('digest', sa.String(length=64), nullable=False),
+        sa.Column('uploaded_by_id', sa.Integer(), nullable=False),
+        sa.Column('uploaded_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('withdrawn_at', sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(['uploaded_by_id'], ['staff_users.id'],
+                                name=op.f('fk_audio_recordings_uploaded_by_id_staff_users')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_audio_recordings')),
+        sa.UniqueConstraint('language', 'phrase_key', 'version', name=op.f('uq_audio_recordings_language')),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table('audio_recordings')
