@@ -26,13 +26,25 @@ def _language(code: str) -> str:
     return code
 
 
+def _addresses(language: str) -> dict[str, str]:
+    """Phrase key -> the address of the clip the kiosk plays for it."""
+    clips = recordings.playlist(get_session(), current_app.config["KIOSK"].audio_dir, language)
+    base = f"{request.script_root}/kiosk/static/audio/{language}/"
+    return {key: base + name + ("" if name.endswith(".opus") else ".opus") for key, name in clips.items()}
+
+
 @blueprint.get("/static/audio/<language>.json")
 def audio_playlist(language: str):
+    """What audio.js needs to read a screen in this language: each message as its phrases
+    ({"t": text, "k": key}) and slots ({"s": name}), each phrase's clip, and every language's
+    name in its own voice (the language screen)."""
     language = _language(language)
-    clips = recordings.playlist(get_session(), current_app.config["KIOSK"].audio_dir, language)
-    base = request.script_root + f"/kiosk/static/audio/{language}/"
-    response = jsonify({"language": language, "clips": {key: base + name + ("" if name.endswith(".opus") else ".opus")
-                                                        for key, name in clips.items()}})
+    messages = [[{"t": part.text, "k": part.key} if isinstance(part, phrases.Phrase) else {"s": part}
+                 for part in message.parts] for message in phrases.messages(language) if message.parts]
+    names = {code: clips["language.name"] for code in phrases.kiosk_languages()
+             if "language.name" in (clips := _addresses(code))}
+    response = jsonify({"language": language, "messages": messages, "clips": _addresses(language),
+                        "names": names})
     response.cache_control.max_age = PLAYLIST_MAX_AGE
     response.add_etag()
     return response.make_conditional(request)
