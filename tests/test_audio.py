@@ -7,7 +7,6 @@ import json
 import math
 import struct
 import wave
-from pathlib import Path
 
 import pytest
 

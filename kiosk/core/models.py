@@ -661,3 +661,20 @@ class AudioRecording(Base):
     withdrawn_at: Mapped[datetime | None] = mapped_column()
 
     uploaded_by: Mapped[StaffUser] = relationship()
+
+
+class VoiceRecording(Base):
+    """A complaint (or a message added to one) said aloud at the kiosk. It waits under the draft's
+    submission token until Send, then belongs to the case in the same transaction as the case or
+    the message; one never sent is deleted with its session (kiosk/core/voice.py)."""
+
+    __tablename__ = "voice_recordings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_token: Mapped[str | None] = mapped_column(String(64), index=True)
+    kiosk_id: Mapped[int] = mapped_column(ForeignKey("kiosks.id"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("case_events.id"))  # a message added later
+    clip: Mapped[bytes] = mapped_column(LargeBinary)  # Ogg Opus, re-encoded on arrival
+    seconds: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

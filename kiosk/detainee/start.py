@@ -4,9 +4,10 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 
-from kiosk.core import languages
+from kiosk.core import languages, voice
 from kiosk.detainee import blueprint, fixed_url
 from kiosk.web import i18n
+from kiosk.web.db import get_session
 
 
 @blueprint.get("/")
@@ -42,6 +43,7 @@ def home():
 def finish():
     """Back to the language picker with nothing of this person left, not even their language: the
     next person in line must not learn it (it may say where someone comes from)."""
+    _forget_recording()
     session.end()
     return redirect(url_for("kiosk.start"))
 
@@ -50,8 +52,18 @@ def finish():
 def timeout():
     """The idle countdown reached zero: the same as Finish. The person was asked "Are you still
     there?" in their language; the picker then says nothing in it, for the next person's sake."""
+    _forget_recording()
     session.end()
     return redirect(url_for("kiosk.start"))
+
+
+def _forget_recording() -> None:
+    """A recording never sent leaves with the person who made it."""
+    token = (session.get("draft") or {}).get("submission_token")
+    if token:
+        db = get_session()
+        voice.discard_pending(db, token)
+        db.commit()
 
 
 @blueprint.get("/still-here")
