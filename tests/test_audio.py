@@ -15,7 +15,7 @@ from kiosk.audio.speech import VOICES, Espeak, pinyin_with_tones
 from kiosk.config import Config
 from kiosk.core.languages import LANGUAGES
 from kiosk.core.models import AudioRecording
-from tests.helpers import audited, count, signed_in, staff_id
+from tests.helpers import audited, count, signed_in, staff_id, translated
 
 
 @pytest.fixture(scope="module")
@@ -201,3 +201,31 @@ def test_the_kiosk_serves_clips_only_to_enrolled_kiosks_and_refuses_garbage(app,
         assert kiosk.get(bad).status_code == 404, bad
     stranger = BrowserClient(app.test_client())
     assert stranger.get("/kiosk/static/audio/bn.json").status_code == 403
+
+
+# --- languages offered by ear -------------------------------------------------------------
+
+def test_a_mayan_language_is_offered_only_once_its_speakers_recorded_every_phrase(app, ada, database, kiosk):
+    clip = wav(0.6)  # the same for every phrase: what is checked is the offer, not the sound
+    with database.sessions() as session:
+        ada_id = staff_id(database, "ada")
+        needed = phrases.phrases("quc")
+        for phrase in needed[:-1]:
+            recordings.add(session, "quc", phrase.key, clip, staff_id=ada_id)
+        session.commit()
+    assert "K'iche'" not in kiosk.get("/kiosk/").get_data(as_text=True)
+    assert kiosk.get("/kiosk/language/quc", follow_redirects=True).request.path == "/kiosk/"  # not yet
+    last = _upload(ada, "quc", needed[-1].key, clip)
+    assert "Recording saved" in last.get_data(as_text=True)
+    assert "offered on the language screen" in ada.get("/staff/admin/audio").get_data(as_text=True)
+
+    start = kiosk.get("/kiosk/").get_data(as_text=True)
+    assert 'data-language="quc"' in start and "K&#39;iche&#39;" in start
+    home = kiosk.get("/kiosk/language/quc", follow_redirects=True).get_data(as_text=True)
+    assert translated("es", "What do you want to do?") in home          # Spanish captions
+    assert "data-read-all-always" in home and "/kiosk/static/audio/quc.json" in home  # heard in K'iche'
+    clips = kiosk.get("/kiosk/static/audio/quc.json").get_json()["clips"]
+    assert all("/quc/r/" in url for url in clips.values()) and len(clips) == len(needed)
+
+    kiosk.get("/kiosk/finish")
+    assert "data-read-all-always" not in kiosk.get("/kiosk/language/es", follow_redirects=True).get_data(as_text=True)

@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from babel.messages.pofile import read_po
 
-from kiosk.core.languages import BY_CODE, LANGUAGES
+from kiosk.core.languages import BY_CODE, LANGUAGES, SPOKEN_BY_CODE, SPOKEN_ONLY
 from kiosk.web.i18n import CATALOGS_DIR
 
 _PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
@@ -54,7 +54,11 @@ def _split(text: str) -> list[str | tuple[str]]:
 
 @lru_cache(maxsize=None)
 def messages(language: str) -> tuple[Message, ...]:
-    """Every message of a language's catalog with its phrases (English: the message itself)."""
+    """Every message of a language's catalog with its phrases (English: the message itself). A
+    language offered by ear has its caption language's messages: what its speakers record is
+    what the captions say."""
+    if language in SPOKEN_BY_CODE:
+        return messages(SPOKEN_BY_CODE[language].caption)
     with open(CATALOGS_DIR / language / "LC_MESSAGES" / "messages.po", "rb") as po:
         catalog = read_po(po)
     found = []
@@ -77,9 +81,9 @@ def messages(language: str) -> tuple[Message, ...]:
 def extras(language: str) -> tuple[Phrase, ...]:
     """What is spoken beside the catalog: digits (numbers are read one by one) and the language's
     own name, which the language screen says when touched."""
-    native = BY_CODE[language].native_name
+    named = BY_CODE.get(language) or SPOKEN_BY_CODE[language]
     return (*(Phrase(f"digit.{d}", d, d) for d in DIGITS),
-            Phrase("language.name", native, BY_CODE[language].english_name))
+            Phrase("language.name", named.native_name, named.english_name))
 
 
 def phrases(language: str) -> list[Phrase]:
@@ -90,4 +94,10 @@ def phrases(language: str) -> list[Phrase]:
 
 
 def kiosk_languages() -> list[str]:
+    """The catalog languages: a synthetic voice reads each."""
     return [language.code for language in LANGUAGES]
+
+
+def spoken_languages() -> list[str]:
+    """Every language with audio: the catalog languages and those offered by ear (recordings only)."""
+    return kiosk_languages() + [spoken.code for spoken in SPOKEN_ONLY]

@@ -50,7 +50,7 @@ def current(session: Session, language: str) -> dict[str, AudioRecording]:
 
 def add(session: Session, language: str, phrase_key: str, data: bytes, staff_id: int) -> AudioRecording:
     """Checks an upload and stores it as the phrase's newest version (the caller commits)."""
-    known = {p.key for p in phrases.phrases(language)} if language in phrases.kiosk_languages() else set()
+    known = {p.key for p in phrases.phrases(language)} if language in phrases.spoken_languages() else set()
     if phrase_key not in known:
         raise RecordingRefused("There is no such phrase in that language.")
     try:
@@ -80,10 +80,24 @@ def playlist(session: Session, root: Path, language: str) -> dict[str, str]:
     return found
 
 
+def complete_spoken_languages(session: Session) -> set[str]:
+    """The languages offered by ear whose every phrase has a recording: only these are offered.
+    One query, made when the language screen is shown."""
+    wanted = {code: {p.key for p in phrases.phrases(code)} for code in phrases.spoken_languages()
+              if code not in phrases.kiosk_languages()}
+    recorded = session.execute(
+        select(AudioRecording.language, AudioRecording.phrase_key)
+        .where(AudioRecording.language.in_(list(wanted)), AudioRecording.withdrawn_at.is_(None)).distinct()).all()
+    have: dict[str, set[str]] = {}
+    for language, key in recorded:
+        have.setdefault(language, set()).add(key)
+    return {code for code, keys in wanted.items() if keys <= have.get(code, set())}
+
+
 def coverage(session: Session, root: Path) -> list[Coverage]:
-    """Per kiosk language: how many phrases have a human recording, only a synthetic clip, or nothing."""
+    """Per language: how many phrases have a human recording, only a synthetic clip, or nothing."""
     rows = []
-    for language in phrases.kiosk_languages():
+    for language in phrases.spoken_languages():
         keys = {p.key for p in phrases.phrases(language)}
         human = keys & set(current(session, language))
         synthetic = {k for k, name in cache.read_index(root, language).items()

@@ -673,6 +673,8 @@ class VoiceRecording(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     submission_token: Mapped[str | None] = mapped_column(String(64), index=True)
     kiosk_id: Mapped[int] = mapped_column(ForeignKey("kiosks.id"))
+    # The language the kiosk spoke to the person: the one they likely spoke (K'iche' on a Spanish screen).
+    language: Mapped[str] = mapped_column(String(16))
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     event_id: Mapped[int | None] = mapped_column(ForeignKey("case_events.id"))  # a message added later
     clip: Mapped[bytes] = mapped_column(LargeBinary)  # Ogg Opus, re-encoded on arrival

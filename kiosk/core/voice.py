@@ -25,7 +25,7 @@ class RecordingUnusable(ValueError):
     """The recording cannot be kept; the kiosk says so in the person's language."""
 
 
-def keep_pending(session: Session, token: str, kiosk_id: int, data: bytes,
+def keep_pending(session: Session, token: str, kiosk_id: int, language: str, data: bytes,
                  now: datetime | None = None) -> VoiceRecording:
     """Checks a recording and keeps it for the draft, replacing one recorded before ("record again")."""
     now = now or utcnow()
@@ -36,7 +36,7 @@ def keep_pending(session: Session, token: str, kiosk_id: int, data: bytes,
     discard_pending(session, token)
     session.execute(delete(VoiceRecording).where(VoiceRecording.case_id.is_(None),
                                                  VoiceRecording.created_at < now - ABANDONED_AFTER))
-    recording = VoiceRecording(submission_token=token, kiosk_id=kiosk_id, clip=clip.data, seconds=clip.seconds,
+    recording = VoiceRecording(submission_token=token, kiosk_id=kiosk_id, language=language, clip=clip.data, seconds=clip.seconds,
                                created_at=now)
     session.add(recording)
     return recording

@@ -14,6 +14,7 @@ from kiosk.core import cases, categories, hotlines, triage, voice
 from kiosk.core.credentials import new_token
 from kiosk.detainee import blueprint
 from kiosk.detainee.forms import ANumberForm, ChoiceForm, NewPinForm, PinForm, SendForm, WordsForm
+from kiosk.detainee.listening import heard_language
 from kiosk.detainee.speaking import VoiceProblem, posted_recording, unusable
 from kiosk.web.security import csrf
 from kiosk.detainee.wording import ANSWER_WORDS, CATEGORY_WORDS, question_text
@@ -260,7 +261,8 @@ def words():
         if recorded is not None:
             db = get_session()
             try:
-                voice.keep_pending(db, draft["submission_token"], g.kiosk.id, recorded)
+                voice.keep_pending(db, draft["submission_token"], g.kiosk.id, heard_language(page_language().code),
+                                   recorded)
                 db.commit()
             except voice.RecordingUnusable:
                 db.rollback()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from flask import abort, current_app, jsonify, make_response, request, send_from_directory
+from flask import abort, current_app, jsonify, make_response, request, send_from_directory, session
 
 from kiosk.audio import phrases, recordings
 from kiosk.core.models import AudioRecording
@@ -21,9 +21,15 @@ PLAYLIST_MAX_AGE = 300
 
 
 def _language(code: str) -> str:
-    if code not in phrases.kiosk_languages():
+    if code not in phrases.spoken_languages():
         abort(404)
     return code
+
+
+@blueprint.app_template_global()
+def heard_language(page_code: str) -> str:
+    """The language this session hears: one offered by ear, or the language it reads."""
+    return session.get("voice") or page_code
 
 
 def _addresses(language: str) -> dict[str, str]:
@@ -41,7 +47,7 @@ def audio_playlist(language: str):
     language = _language(language)
     messages = [[{"t": part.text, "k": part.key} if isinstance(part, phrases.Phrase) else {"s": part}
                  for part in message.parts] for message in phrases.messages(language) if message.parts]
-    names = {code: clips["language.name"] for code in phrases.kiosk_languages()
+    names = {code: clips["language.name"] for code in phrases.spoken_languages()
              if "language.name" in (clips := _addresses(code))}
     response = jsonify({"language": language, "messages": messages, "clips": _addresses(language),
                         "names": names})

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 
+from kiosk.audio import recordings
 from kiosk.core import languages, voice
 from kiosk.detainee import blueprint, fixed_url
 from kiosk.web import i18n
@@ -12,7 +13,14 @@ from kiosk.web.db import get_session
 
 @blueprint.get("/")
 def start():
-    return render_template("kiosk/language.html", choices=_language_choices())
+    return render_template("kiosk/language.html", choices=_language_choices(), by_ear=_by_ear_choices())
+
+
+def _by_ear_choices() -> list[tuple[str, languages.SpokenLanguage]]:
+    """The languages offered by ear whose every phrase has been recorded by a speaker."""
+    complete = recordings.complete_spoken_languages(get_session())
+    return [(fixed_url("kiosk.choose_language", code=spoken.code), spoken)
+            for spoken in languages.SPOKEN_ONLY if spoken.code in complete]
 
 
 def _language_choices() -> list[tuple[str, languages.Language]]:
@@ -26,6 +34,13 @@ def _language_choices() -> list[tuple[str, languages.Language]]:
 
 @blueprint.get("/language/<code>")
 def choose_language(code: str):
+    spoken = languages.SPOKEN_BY_CODE.get(code)
+    if spoken is not None and code in recordings.complete_spoken_languages(get_session()):
+        # Heard in the language, captioned in another: the captions' catalog, the speakers' recordings.
+        session["locale"], session["voice"] = spoken.caption, spoken.code
+        i18n.refresh()
+        return redirect(url_for("kiosk.home"))
+    session.pop("voice", None)
     session["locale"] = code if languages.is_supported(code) else languages.DEFAULT
     i18n.refresh()
     if not languages.is_supported(code):

@@ -14,6 +14,7 @@ from kiosk.core.identifiers import format_a_number, format_share_code, masked_ph
 from kiosk.core.models import Case
 from kiosk.detainee import blueprint
 from kiosk.detainee.forms import ChoiceForm, MessageForm, PhoneForm, PinForm, TrackForm
+from kiosk.detainee.listening import heard_language
 from kiosk.detainee.speaking import VoiceProblem, posted_recording, unusable
 from kiosk.detainee.wording import CATEGORY_WORDS
 from kiosk.web.db import get_session
@@ -191,7 +192,7 @@ def _add_message(db, case: Case, words: str, token: str, recorded: bytes | None)
     """The message and its recording in one transaction: both are kept, or neither."""
     event = cases.add_detainee_message(db, case, words, actor=_actor(), token=token, spoken=recorded is not None)
     if recorded is not None and not voice.of_event(db, event):
-        voice.keep_pending(db, token, g.kiosk.id, recorded)
+        voice.keep_pending(db, token, g.kiosk.id, heard_language(case.language), recorded)
         voice.attach(db, token, case, event)
 
 

@@ -10,7 +10,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from kiosk.audio import cache, opus, phrases, recordings
 from kiosk.core import audit
-from kiosk.core.languages import BY_CODE
+from kiosk.core.languages import BY_CODE, SPOKEN_BY_CODE
 from kiosk.core.models import AudioRecording
 from kiosk.staff import blueprint
 from kiosk.staff.admin import administrator_only
@@ -19,12 +19,15 @@ from kiosk.web.db import get_session
 from kiosk.web.security import csrf
 
 
+NAMED = {**BY_CODE, **SPOKEN_BY_CODE}
+
+
 def _root():
     return current_app.config["KIOSK"].audio_dir
 
 
 def _language(code: str) -> str:
-    if code not in phrases.kiosk_languages():
+    if code not in phrases.spoken_languages():
         abort(404)
     return code
 
@@ -33,7 +36,7 @@ def _language(code: str) -> str:
 @administrator_only
 def audio_coverage():
     return render_template("staff/admin_audio.html", coverage=recordings.coverage(get_session(), _root()),
-                           languages=BY_CODE)
+                           languages=NAMED, spoken_only=SPOKEN_BY_CODE)
 
 
 @blueprint.get("/admin/audio/<language>")
@@ -42,7 +45,7 @@ def audio_language(language: str):
     language = _language(language)
     db = get_session()
     synthetic = cache.read_index(_root(), language)
-    return render_template("staff/admin_audio_language.html", language=BY_CODE[language],
+    return render_template("staff/admin_audio_language.html", language=NAMED[language],
                            phrases=phrases.phrases(language), human=recordings.current(db, language),
                            synthetic=synthetic, limit_mb=opus.MAX_UPLOAD_BYTES // (1024 * 1024),
                            max_seconds=int(opus.MAX_RECORDING_SECONDS))

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import abort, make_response, request
 
 from kiosk.core import audit, voice
+from kiosk.core.languages import BY_CODE, SPOKEN_BY_CODE
 from kiosk.core.models import Case, VoiceRecording
 from kiosk.staff import blueprint
 from kiosk.staff.changes import actor
@@ -14,6 +15,12 @@ from kiosk.web.db import get_session
 @blueprint.app_template_global()
 def case_recordings(case: Case) -> list[VoiceRecording]:
     return voice.of_case(get_session(), case)
+
+
+@blueprint.app_template_global()
+def spoken_language_name(code: str) -> str:
+    named = BY_CODE.get(code) or SPOKEN_BY_CODE.get(code)
+    return named.english_name if named else code
 
 
 @blueprint.get("/case/<number>/recordings/<id:recording_id>.opus")

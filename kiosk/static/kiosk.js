@@ -39,7 +39,10 @@
     document.head.appendChild(script);
   }
   function readScreen() { withAudio(function (audio) { audio.readScreen(); }); }
-  function readingAll() { try { return sessionStorage.getItem(READ_ALL) === "1"; } catch (e) { return false; } }
+  function readingAll() {
+    if (body.hasAttribute("data-read-all-always")) return true;  // a language offered by ear
+    try { return sessionStorage.getItem(READ_ALL) === "1"; } catch (e) { return false; }
+  }
   if (body.hasAttribute("data-start")) { try { sessionStorage.removeItem(READ_ALL); } catch (e) { /* none kept */ } }
   else if (readingAll()) readScreen();
   document.querySelectorAll("[data-listen]").forEach(function (button) { button.addEventListener("click", readScreen); });

@@ -37,6 +37,7 @@ def upgrade() -> None:
         sa.Column('id', sa.Integer(), nullable=False),
         sa.Column('submission_token', sa.String(length=64), nullable=True),
         sa.Column('kiosk_id', sa.Integer(), nullable=False),
+        sa.Column('language', sa.String(length=16), nullable=False),
         sa.Column('case_id', sa.Integer(), nullable=True),
         sa.Column('event_id', sa.Integer(), nullable=True),
         sa.Column('clip', sa.LargeBinary(), nullable=False),
