@@ -276,15 +276,22 @@ def translate_text(source, target):
 @translate.command("interpreter-list")
 @with_schema
 def translate_interpreter_list():
-    """Cases no installed package could translate: they need a human interpreter."""
-    from kiosk.core import case_translations
+    """What waits for a person, as the console's Interpreting page lists it: per language, oldest first."""
+    from kiosk.core import interpreting
 
     with get_database().sessions() as session:
-        waiting = case_translations.needing_interpreter(session)
-        for case in waiting:
-            click.echo(f"{case.number}  {case.language:8} {case.facility.code:6} due {case.due_at:%Y-%m-%d %H:%M} UTC")
-        if not waiting:
-            click.echo("no case needs an interpreter")
+        rows = interpreting.waiting(session)
+        for _language, group in interpreting.by_language(rows):
+            for row in group:
+                asked = "not asked of anyone yet"
+                if row.request is not None:
+                    whom = (row.request.interpreter.display_name if row.request.interpreter_id
+                            else f"telephone service ref {row.request.vendor_reference}")
+                    asked = f"asked of {whom}, due {row.request.due_at:%Y-%m-%d %H:%M} UTC"
+                click.echo(f"{row.case_number}  {row.language:8} {row.facility_code:6} {row.kind:9} "
+                           f"since {row.since:%Y-%m-%d %H:%M} UTC  {asked}")
+        if not rows:
+            click.echo("nothing waits for an interpreter")
 
 
 @translate.command("download")

@@ -7,6 +7,7 @@ must be identical.
 """
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -18,8 +19,8 @@ from kiosk.app import create_app
 from kiosk.core import kiosks
 from kiosk.core.identifiers import case_number
 from kiosk.core.languages import LANGUAGES
-from kiosk.core.models import Case
-from tests.helpers import BrowserClient, create_staff, register_kiosk, signed_in
+from kiosk.core.models import Case, utcnow
+from tests.helpers import BrowserClient, create_staff, register_kiosk, signed_in, staff_id
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 # What Flask's own context processor adds; a new request context adds them again.
@@ -95,6 +96,17 @@ def _staff_pages(app, database) -> None:
     with database.sessions() as session:
         unit_id = kiosks.find_unit(session, "TST", "B-2").id
     client.post(f"/staff/admin/facilities/{facility_id}/kiosks", {"unit": unit_id, "label": "B-2 kiosk"})
+    create_staff(app, "ivan", "interpreter", ["TST"])  # an interpreter's inbox and the page they translate on
+    with database.sessions() as session:
+        spanish = session.scalars(select(Case.number).where(Case.language == "es")).first()
+    client.get(f"/staff/case/{spanish}")
+    client.post(f"/staff/case/{spanish}/interpretation", {
+        "text": "case", "language": "es", "due_at": f"{utcnow() + timedelta(days=1):%Y-%m-%d %H:%M}",
+        "to": str(staff_id(database, "ivan"))})
+    interpreter = signed_in(app, "ivan")
+    interpreter.get("/staff/interpretation/1")
+    interpreter.get("/staff/interpretations")
+    client.get("/staff/interpretations")
 
 
 @pytest.fixture

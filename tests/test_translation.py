@@ -328,7 +328,8 @@ def test_the_interpreter_list_names_cases_no_package_can_read(app, kiosk, databa
     spanish = filed_case(database).number
     run_worker(app)
     listed = runner.invoke(args=["translate", "interpreter-list"]).output
-    assert re.fullmatch(rf"{arabic}  ar       TST    due \S+ \S+ UTC\n", listed), listed
+    assert re.fullmatch(rf"{arabic}  ar       TST    complaint since \S+ \S+ UTC  not asked of anyone yet\n",
+                        listed), listed
     assert spanish not in listed
 
 

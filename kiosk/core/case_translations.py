@@ -6,6 +6,9 @@ translated and released by its author, who can read its back-translation first.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -47,13 +50,64 @@ def retry_unavailable(session: Session, languages: set[str], *, actor: str) -> i
         jobs.enqueue(session, jobs.JobKind.TRANSLATE, {"translation_id": translation.id})
     if waiting:
         audit.record(session, actor, "translation.retried", count=len(waiting), languages=sorted(languages))
+        for case_id in {translation.case_id for translation in waiting}:
+            settle_interpreter_flag(session, session.get(Case, case_id))  # the machine is on them again
     return len(waiting)
 
 
+@dataclass(frozen=True)
+class CaseText:
+    """One text of a case that its other reader needs in their language: the complaint's own words
+    and the detainee's later messages (into English), and each staff reply (into the detainee's).
+    A reply's back-translation is its author's check, not a text of the case."""
+
+    event_id: int | None  # None: the complaint's own words
+    kind: str  # "complaint", "message" or "reply"
+    words: str
+    source_language: str
+    target_language: str
+    arrived_at: datetime
+    translated: bool  # a finished translation exists, the machine's or a person's
+    by_person: bool  # a person's is among them
+    machine_at_work: bool  # queued for the worker (first try, or again after a package arrived)
+
+    @property
+    def needs_interpreter(self) -> bool:
+        """Neither the machine nor a person has translated it, and the machine is not still trying."""
+        return not self.translated and not self.machine_at_work
+
+
+def texts_of(session: Session, case: Case) -> list[CaseText]:
+    """Every text of the case and where its translation stands, oldest first (one query)."""
+    rows = session.scalars(select(Translation).where(Translation.case_id == case.id)).all()
+    wanted = []
+    if case.description.strip() and case.language != STAFF_LANGUAGE:
+        wanted.append((None, "complaint", case.description, case.language, STAFF_LANGUAGE,
+                       case.completed_at or case.created_at))
+    for event in case.events:
+        if event.kind == EventKind.DETAINEE_MESSAGE and event.language != STAFF_LANGUAGE:
+            wanted.append((event.id, "message", event.body, event.language, STAFF_LANGUAGE, event.created_at))
+        elif event.kind == EventKind.REPLY and case.language != STAFF_LANGUAGE:
+            wanted.append((event.id, "reply", event.body, STAFF_LANGUAGE, case.language, event.created_at))
+    texts = []
+    for event_id, kind, words, source, target, arrived_at in wanted:
+        # The complaint's words can be stored after an emergency was (then first translated): only
+        # a translation of the words as they stand counts.
+        mine = [row for row in rows if row.event_id == event_id and row.target_language == target
+                and (event_id is not None or row.source_text == words)]
+        done = [row for row in mine if row.status == TranslationStatus.DONE]
+        texts.append(CaseText(event_id, kind, words, source, target, arrived_at, translated=bool(done),
+                              by_person=any(row.human for row in done),
+                              machine_at_work=any(row.status == TranslationStatus.PENDING for row in mine)))
+    return texts
+
+
 def settle_interpreter_flag(session: Session, case: Case) -> None:
-    """A case needs an interpreter while any of its texts could not be machine-translated."""
-    case.needs_interpreter = session.scalar(select(Translation.id).where(
-        Translation.case_id == case.id, Translation.status == TranslationStatus.UNAVAILABLE).limit(1)) is not None
+    """The one place Case.needs_interpreter is set: true exactly while some text of the case has
+    neither a finished machine translation nor a person's, and the machine is not still at it.
+    Called whenever a translation finishes, is made by a person, or is tried again."""
+    session.flush()
+    case.needs_interpreter = any(text.needs_interpreter for text in texts_of(session, case))
 
 
 def latest(session: Session, case_id: int, target: str, event_id: int | None = None) -> Translation | None:
@@ -87,9 +141,9 @@ def correct(session: Session, machine: Translation, words: str, *, staff: str) -
         status=TranslationStatus.DONE, human=True, made_by=staff, finished_at=utcnow(),
     )
     session.add(human)
-    session.flush()
-    audit.record(session, staff, "translation.corrected", case=session.get(Case, machine.case_id),
-                 translation_id=human.id)
+    case = session.get(Case, machine.case_id)
+    settle_interpreter_flag(session, case)
+    audit.record(session, staff, "translation.corrected", case=case, translation_id=human.id)
     return human
 
 
@@ -139,11 +193,3 @@ def text_for_detainee(session: Session, case: Case, event: CaseEvent) -> str | N
         return event.body
     translation = latest(session, case.id, case.language, event.id)
     return translation.text if translation else None
-
-
-def needing_interpreter(session: Session, facility_ids: list[int] | None = None) -> list[Case]:
-    """Cases no installed package could translate: a person must read them."""
-    query = select(Case).where(Case.needs_interpreter.is_(True)).order_by(Case.priority, Case.due_at)
-    if facility_ids is not None:
-        query = query.where(Case.facility_id.in_(facility_ids))
-    return list(session.scalars(query))

@@ -417,6 +417,7 @@ class StaffRole(Code):
     CASE_MANAGER = "case_manager"
     SUPERVISOR = "supervisor"
     ADMINISTRATOR = "administrator"
+    INTERPRETER = "interpreter"  # sees only the texts sent to them (kiosk/core/interpreting.py)
 
 
 class StaffUser(Base):
@@ -533,6 +534,54 @@ class Translation(Base):
     finished_at: Mapped[datetime | None]
 
     case: Mapped[Case] = relationship()
+
+
+class InterpretationStatus(Code):
+    REQUESTED = "requested"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+# An interpretation still waiting for its person; the unique indexes below say "one per text".
+OPEN_INTERPRETATION = text("status = 'requested'")
+
+
+class Interpretation(Base):
+    """A person asked to translate one text of a case: an interpreter account, or a telephone
+    interpreting service (its reference recorded) whose translation a staff member enters.
+
+    ``event_id`` is NULL for the complaint's own words; otherwise the message or reply. Done, it
+    names the human Translation it made."""
+
+    __tablename__ = "interpretations"
+    __table_args__ = (
+        # One open request per text: a double submit, or two people at once, asks once.
+        Index("ix_interpretations_open_words", "case_id", unique=True,
+              postgresql_where=text("event_id IS NULL AND status = 'requested'"),
+              sqlite_where=text("event_id IS NULL AND status = 'requested'")),
+        Index("ix_interpretations_open_event", "event_id", unique=True,
+              postgresql_where=OPEN_INTERPRETATION, sqlite_where=OPEN_INTERPRETATION),
+        CheckConstraint("(interpreter_id IS NULL) <> (vendor_reference IS NULL)", name="one_interpreter"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("case_events.id"))
+    source_language: Mapped[str] = mapped_column(String(16))
+    target_language: Mapped[str] = mapped_column(String(16))
+    due_at: Mapped[datetime]
+    interpreter_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"), index=True)
+    vendor_reference: Mapped[str | None] = mapped_column(String(64))  # the telephone service's reference
+    status: Mapped[InterpretationStatus] = mapped_column(CodeText(InterpretationStatus, 16),
+                                                         default=InterpretationStatus.REQUESTED, index=True)
+    requested_by: Mapped[str] = mapped_column(String(100))
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_by: Mapped[str | None] = mapped_column(String(100))  # who entered the translation, or cancelled
+    finished_at: Mapped[datetime | None]
+    translation_id: Mapped[int | None] = mapped_column(ForeignKey("translations.id"))
+
+    case: Mapped[Case] = relationship()
+    interpreter: Mapped[StaffUser | None] = relationship()
 
 
 class JobStatus(Code):

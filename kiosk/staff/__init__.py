@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
 from werkzeug.exceptions import HTTPException
 
-from kiosk.core.models import StaffUser
+from kiosk.core import actors, audit
+from kiosk.core.models import StaffRole, StaffUser
 from kiosk.staff import display
 from kiosk.web.db import get_session
 from kiosk.web.errors import shows_errors
@@ -21,6 +22,9 @@ blueprint = Blueprint(
     static_folder=str(Path(__file__).resolve().parent.parent / "static"), static_url_path="/static",
 )
 OPEN_ENDPOINTS = {"staff.sign_in", "staff.static"}
+# All an interpreter account may open: the texts sent to them (kiosk/staff/interpreting.py).
+INTERPRETER_PAGES = OPEN_ENDPOINTS | {"staff.sign_out", "staff.interpretations", "staff.interpretation",
+                                      "staff.enter_interpretation"}
 blueprint.before_request(refuse_nul)
 
 
@@ -38,6 +42,12 @@ def _require_staff():
     g.staff = user
     if user is None and request.endpoint not in OPEN_ENDPOINTS:
         return redirect(url_for("staff.sign_in", next=request.full_path if request.method == "GET" else None))
+    if user is not None and user.role == StaffRole.INTERPRETER and request.endpoint not in INTERPRETER_PAGES:
+        db = get_session()
+        audit.record(db, actors.staff(user), "staff.view_refused", remote_addr=request.remote_addr,
+                     path=request.path[:200])
+        db.commit()
+        abort(403)
     return None
 
 
@@ -64,4 +74,8 @@ def _problem(error: HTTPException):
 for _name, _filter in display.FILTERS.items():
     blueprint.add_app_template_filter(_filter, _name)
 
+<<<<<<< HEAD
 from kiosk.staff import admin, alerts, audio, listening, views  # noqa: E402,F401  (registers the views)
+=======
+from kiosk.staff import admin, alerts, interpreting, views  # noqa: E402,F401  (registers the views)
+>>>>>>> main

@@ -12,7 +12,8 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from kiosk.core import (
-    actors, audit, case_links, case_translations, cases, casework, emergencies, exports, pin_tries, staff_accounts,
+    actors, audit, case_links, case_translations, cases, casework, emergencies, exports, interpreting, pin_tries,
+    staff_accounts,
 )
 from kiosk.core.categories import CATEGORIES, answers_in_english, category_label
 from kiosk.core.identifiers import CASE_NUMBER_PATTERN
@@ -29,14 +30,14 @@ class SignInForm(FlaskForm):
     password = PasswordField("Password", validators=[DataRequired(), Length(max=staff_accounts.MAX_PASSWORD)])
 
 
-def safe_next(target: str | None) -> str:
-    """Where to go after signing in: a page of this console, or the queue. Anything else (another
+def safe_next(target: str | None, home: str = "staff.queue") -> str:
+    """Where to go after signing in: a page of this console, or ``home``. Anything else (another
     site, a scheme, a line break that would split the Location header) is ignored."""
     parts = urlsplit(target or "")
     if (target and target.isprintable() and "\\" not in target and not parts.scheme and not parts.netloc
             and parts.path.startswith("/staff/")):
         return target
-    return url_for("staff.queue")
+    return url_for(home)
 
 
 @blueprint.route("/sign-in", methods=["GET", "POST"])
@@ -52,7 +53,9 @@ def sign_in():
             session.clear_all_but_language()  # a new session id at every sign-in
             session["staff_id"] = result.user.id
             session["staff_generation"] = result.user.session_generation
-            return redirect(safe_next(request.args.get("next")))
+            interpreter = result.user.role == StaffRole.INTERPRETER  # the queue is not theirs
+            return redirect(safe_next(request.args.get("next"),
+                                      "staff.interpretations" if interpreter else "staff.queue"))
         error = ("This account is locked after too many failed sign-ins. Try again in 15 minutes."
                  if result.locked_until else "Wrong username or password.")
     elif form.is_submitted():
@@ -130,8 +133,10 @@ def case(number: str):
         .order_by(StaffUser.display_name)).all() if supervisor else []
     links = case_links.links_of(db, found, g.staff)
     translation = case_translations.latest(db, found.id, "en")
+    asked, texts = interpreting.of_case(db, found), case_translations.texts_of(db, found)
     display.know_actors([e.actor for e in found.events] + [link.created_by for link in links]
-                        + [translation.made_by if translation and translation.human else None])
+                        + [translation.made_by if translation and translation.human else None]
+                        + [row.requested_by for row in asked] + [row.finished_by for row in asked])
     return render_template(
         "staff/case.html", case=found, zone=found.facility.timezone, category=category_label(found.category),
         answers=answers_in_english(found.answers), language=BY_CODE.get(found.language),
@@ -141,6 +146,10 @@ def case(number: str):
         links=links, messages_en=case_translations.messages_in_english(db, found),
         alert=emergencies.alert_of(db, found), unfinished=cases.unfinished_steps(found),
         emergency_kind=emergencies.KIND_NAMES.get(found.emergency_kind),
+        interpretations=asked, credits=interpreting.credits(db, asked), languages=BY_CODE,
+        interpreters=interpreting.interpreters_for(db, found), kinds=interpreting.KIND_NAMES,
+        texts=interpreting.choices(texts), text_of={one.event_id: one for one in texts},
+        default_due=display.as_typed(casework.utcnow() + interpreting.DEFAULT_DUE, found.facility.timezone),
     )
 
 

@@ -28,15 +28,12 @@ def translate(worker: jobs.Runner, session: Session, batch: list[jobs.Claimed]) 
         translation.finished_at = utcnow()
         if result.text is None:
             translation.status = TranslationStatus.UNAVAILABLE
-            session.get(Case, translation.case_id).needs_interpreter = True
         else:
             translation.text, translation.made_by = result.text, result.made_by
             translation.status = TranslationStatus.DONE
             _check_reply(session, translation)
-            case = session.get(Case, translation.case_id)
-            if case.needs_interpreter:  # translated after a package arrived
-                session.flush()
-                case_translations.settle_interpreter_flag(session, case)
+    for case_id in {translation.case_id for _job, translation in todo}:
+        case_translations.settle_interpreter_flag(session, session.get(Case, case_id))
     for job in batch:
         jobs.finish(session, job, worker.name)
 
