@@ -8,11 +8,13 @@ import io
 import pytest
 
 from kiosk.audio import opus
-from kiosk.core.models import Case, CaseEvent, EventKind, VoiceRecording
+from kiosk.core.models import Case, CaseEvent, EventKind, Interpretation, Translation, VoiceRecording
 from tests.helpers import (
-    audited, choose_pin, count, filed_case, open_message_form, signed_in, start_filing, track, translated,
+    audited, choose_pin, count, create_staff, filed_case, open_message_form, run_worker, signed_in, staff_id,
+    start_filing, track, translated,
 )
 from tests.test_audio import wav
+from tests.test_interpreters import ask, flagged, spanish_package  # noqa: F401  (spanish_package: a fixture)
 
 ANSWERS = {"urgent": "no", "since": "this_week", "raised_with_facility": "not_yet"}
 
@@ -123,3 +125,47 @@ def test_staff_of_the_facility_hear_it_and_every_play_is_audited(app, kiosk, dat
     assert len(audited(database, "voice.refused")) == 1
     assert chris.get(f"/staff/case/{case.number}/recordings/99999999999999999999.opus").status_code == 404
     assert count(database, Case) == 1
+
+
+# --- what was said aloud goes through the interpreter path --------------------------------
+
+def test_a_case_said_aloud_needs_an_interpreter_until_a_person_says_in_english_what_was_said(
+        app, kiosk, database, people):
+
+    create_staff(app, "ivan", "interpreter", ["TST"], display_name="Ivan Interpreter")
+    to_words(kiosk)
+    say(kiosk, wav(2.0), words="")  # nothing typed: only the recording
+    send(kiosk)
+    run_worker(app)
+    number = filed_case(database).number
+    assert flagged(database, number)
+
+    chris = signed_in(app, "chris")
+    assert "Interpretation requested for 1 text(s)." in ask(chris, number, to=str(staff_id(database, "ivan")))
+    with database.sessions() as session:
+        sent = session.query(Interpretation.id).scalar()
+        recording_id = session.query(VoiceRecording.id).scalar()
+    ivan = signed_in(app, "ivan")
+    page = ivan.get(f"/staff/interpretation/{sent}").get_data(as_text=True)
+    heard_at = f"/staff/interpretation/{sent}/recordings/{recording_id}.opus"
+    assert heard_at in page
+    heard = ivan.get(heard_at)
+    assert heard.mimetype == "audio/ogg" and abs(opus.duration(heard.data) - 2.0) < 0.05
+    assert ivan.get(f"/staff/case/{number}/recordings/{recording_id}.opus").status_code == 403  # not the case page
+    assert len(audited(database, "voice.played")) == 1
+    ivan.post(f"/staff/interpretation/{sent}/translation", {"text": "The food arrives cold, every day."})
+    assert not flagged(database, number)
+
+
+def test_typed_words_translated_by_the_machine_do_not_clear_what_was_said_aloud(
+        app, kiosk, database, people, runner, spanish_package):
+
+    assert runner.invoke(args=["translate", "install", str(spanish_package)]).exit_code == 0
+    to_words(kiosk)
+    say(kiosk, wav(2.0), words="La comida llega fría.")
+    send(kiosk)
+    run_worker(app)
+    case = filed_case(database)
+    with database.sessions() as session:
+        assert session.query(Translation).filter_by(case_id=case.id, status="done").count() == 1  # the words: done
+    assert flagged(database, case.number)  # what was said has no English yet

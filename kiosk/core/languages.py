@@ -63,6 +63,8 @@ SPOKEN_ONLY: tuple[SpokenLanguage, ...] = (
     SpokenLanguage("kjb", "Q'anjob'al", "Q'anjob'al", "es"),
 )
 SPOKEN_BY_CODE = {spoken.code: spoken for spoken in SPOKEN_ONLY}
+# Every language a person may speak to the product, by code: what interpreters translate from.
+NAMED: dict[str, Language | SpokenLanguage] = {**BY_CODE, **SPOKEN_BY_CODE}
 DEFAULT = "en"
 
 

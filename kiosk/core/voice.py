@@ -14,6 +14,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, defer
 
 from kiosk.audio import opus
+from kiosk.core.case_translations import settle_interpreter_flag
 from kiosk.core.models import Case, CaseEvent, VoiceRecording, utcnow
 
 MAX_SECONDS = 300.0                 # five minutes
@@ -56,18 +57,28 @@ def discard_pending(session: Session, token: str | None) -> None:
 
 
 def attach(session: Session, token: str, case: Case, event: CaseEvent | None = None) -> bool:
-    """The draft's recording becomes the case's (or the message's), in the caller's transaction."""
+    """The draft's recording becomes the case's (or the message's), in the caller's transaction.
+    Only a person can say in English what was said: the case needs an interpreter until one has."""
     if not token:
         return False
     attached = session.execute(
         update(VoiceRecording).where(VoiceRecording.submission_token == token, VoiceRecording.case_id.is_(None))
         .values(case_id=case.id, event_id=event.id if event is not None else None, submission_token=None)
         .execution_options(synchronize_session=False))
+    if attached.rowcount:
+        settle_interpreter_flag(session, case)
     return attached.rowcount > 0
 
 
 def of_event(session: Session, event: CaseEvent) -> list[VoiceRecording]:
     return list(session.scalars(select(VoiceRecording.id).where(VoiceRecording.event_id == event.id)))
+
+
+def of_text(session: Session, case_id: int, event_id: int | None) -> list[VoiceRecording]:
+    """The recordings of one text of a case (None: the complaint itself), without their sound."""
+    where = VoiceRecording.event_id.is_(None) if event_id is None else VoiceRecording.event_id == event_id
+    return list(session.scalars(select(VoiceRecording).where(VoiceRecording.case_id == case_id, where)
+                                .options(defer(VoiceRecording.clip)).order_by(VoiceRecording.id)))
 
 
 def of_case(session: Session, case: Case) -> list[VoiceRecording]:

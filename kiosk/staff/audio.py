@@ -10,16 +10,13 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from kiosk.audio import cache, opus, phrases, recordings
 from kiosk.core import audit
-from kiosk.core.languages import BY_CODE, SPOKEN_BY_CODE
+from kiosk.core.languages import NAMED, SPOKEN_BY_CODE
 from kiosk.core.models import AudioRecording
 from kiosk.staff import blueprint
 from kiosk.staff.admin import administrator_only
 from kiosk.staff.changes import actor, save
 from kiosk.web.db import get_session
 from kiosk.web.security import csrf
-
-
-NAMED = {**BY_CODE, **SPOKEN_BY_CODE}
 
 
 def _root():
