@@ -14,9 +14,15 @@ from tests.helpers import (
     start_filing, track, translated,
 )
 from tests.test_audio import wav
-from tests.test_interpreters import ask, flagged, spanish_package  # noqa: F401  (spanish_package: a fixture)
+from tests.argos_package import build_package
+from tests.test_interpreters import ask, flagged
 
 ANSWERS = {"urgent": "no", "since": "this_week", "raised_with_facility": "not_yet"}
+
+
+@pytest.fixture(scope="module")
+def spanish_package(tmp_path_factory):
+    return build_package(tmp_path_factory.mktemp("argos"), "es", "en", version="1.0", seed=1)
 
 
 def to_words(kiosk, language="es"):
