@@ -16,7 +16,7 @@ import shutil
 import stat
 import tempfile
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
 ARGOS, OPUS_MT, M2M100, NLLB = "argos", "opus-mt", "m2m100", "nllb"
@@ -202,10 +202,10 @@ def _check_members(archive: zipfile.ZipFile) -> str:
     return tops.pop()
 
 
-def _vocabulary(package: Package) -> tuple[set[str], set[str]]:
-    """The model's source and target vocabularies, as CTranslate2's converters write them."""
+def model_vocabulary(model_dir: Path) -> tuple[set[str], set[str]]:
+    """A converted model's source and target vocabularies, as CTranslate2's converters write them."""
     def read(stem: str) -> set[str] | None:
-        for path in (package.path / "model" / f"{stem}.json", package.path / "model" / f"{stem}.txt"):
+        for path in (model_dir / f"{stem}.json", model_dir / f"{stem}.txt"):
             if path.is_file():
                 text = path.read_text(encoding="utf-8")
                 return set(json.loads(text) if path.suffix == ".json" else text.splitlines())
@@ -225,7 +225,7 @@ def _check_loads(package: Package) -> None:
     """Language tokens are in the vocabulary, and the model and tokenizers load and translate
     one word the way the engine will: the last proof it is a package."""
     if package.multilingual:
-        source, target = _vocabulary(package)
+        source, target = model_vocabulary(package.path / "model")
         for code, token in sorted(package.languages.items()):
             if token not in source or token not in target:
                 raise PackageError(f"the token {token!r} of language {code!r} is not in the model's vocabulary")
@@ -329,3 +329,56 @@ def remove(packages_dir: Path, from_code: str, to_code: str) -> list[Package]:
 def remove_named(packages_dir: Path, name: str) -> list[Package]:
     """A package of any family by its name (``translate-es_en``, ``m2m100_418M``) or its folder's."""
     return _remove_where(packages_dir, lambda package: name in (package.name, package.path.name))
+
+
+# --- building a package from a converted model ------------------------------------------
+
+MODEL_FILES = ("model.bin", "config.json", *(f"{stem}.{ext}" for stem in VOCABULARIES for ext in ("json", "txt")))
+# Where a converter's output keeps the SentencePiece model of each kind of package.
+TOKENIZER_SOURCES = {OPUS_MT: {"source.spm": ("source.spm",), "target.spm": ("target.spm",)},
+                     M2M100: {"sentencepiece.model": ("sentencepiece.bpe.model", "sentencepiece.model", "spm.model")},
+                     NLLB: {"sentencepiece.model": ("sentencepiece.bpe.model", "sentencepiece.model")},
+                     ARGOS: {"sentencepiece.model": ("sentencepiece.model", "bpe.model")}}
+
+
+def pack(converted: Path, out_dir: Path, metadata: dict) -> tuple[Path, Package]:
+    """Zips a CTranslate2 converter's output folder as a package, then checks the zip exactly
+    as installing it would (``unpack``). Returns the archive and the package it holds; a
+    refused one is deleted and PackageError says why."""
+    family = metadata.get("model_family", ARGOS)
+    if not (converted / "model.bin").is_file():
+        raise PackageError(f"{converted} has no model.bin: give the folder ct2-transformers-converter wrote")
+    name = metadata.get("name") or (f"opus-mt-{metadata.get('from_code')}-{metadata.get('to_code')}"
+                                    if family == OPUS_MT else f"translate-{metadata.get('from_code')}_{metadata.get('to_code')}")
+    if not NAME.fullmatch(str(name)) or not NAME.fullmatch(str(metadata.get("package_version", ""))):
+        raise PackageError("the package needs a name and a version of letters, digits, '.', '_' or '-'")
+    top = f"{name}-{metadata['package_version'].replace('.', '_')}"
+    archive = out_dir / f"{top}.argosmodel"
+    if archive.exists():
+        raise PackageError(f"{archive} exists already")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".packing-", dir=out_dir) as scratch:
+        folder = Path(scratch) / top
+        (folder / "model").mkdir(parents=True)
+        for file in MODEL_FILES:
+            if (converted / file).is_file():
+                shutil.copyfile(converted / file, folder / "model" / file)
+        for wanted, candidates in TOKENIZER_SOURCES.get(family, {}).items():
+            found = next((converted / c for c in candidates if (converted / c).is_file()), None)
+            if found is None:
+                raise PackageError(f"{converted} has no {' or '.join(candidates)}"
+                                   " (copy it there, or pass --copy_files to the converter)")
+            shutil.copyfile(found, folder / wanted)
+        (folder / "metadata.json").write_text(json.dumps(metadata, indent=2, ensure_ascii=False) + "\n",
+                                              encoding="utf-8")
+        with zipfile.ZipFile(archive, "w") as bundle:
+            for path in sorted([folder, *folder.rglob("*")]):
+                bundle.write(path, path.relative_to(folder.parent).as_posix(),
+                             compress_type=zipfile.ZIP_STORED if path.name == "model.bin" else zipfile.ZIP_DEFLATED)
+    try:
+        with tempfile.TemporaryDirectory(prefix=".checking-", dir=out_dir) as scratch:
+            package = unpack(archive, Path(scratch))
+            return archive, replace(package, path=archive)
+    except PackageError:
+        archive.unlink(missing_ok=True)
+        raise
