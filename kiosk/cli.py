@@ -351,10 +351,10 @@ def translate_coverage():
     with get_database().sessions() as session:
         used = set(session.scalars(select(Case.language).distinct()))
     rows = coverage.coverage(_packages_dir(), used)
-    width = max(len(r.to_english.summary) for r in rows)
-    click.echo(f"{'language':24}  {'to English':{width}}  from English")
+    width, names = max(len(r.to_english.summary) for r in rows), max(len(r.name) for r in rows)
+    click.echo(f"{'language':{names + 8}}  {'to English':{width}}  from English")
     for row in rows:
-        click.echo(f"{row.code:8}{row.name:16}  {row.to_english.summary:{width}}  {row.from_english.summary}")
+        click.echo(f"{row.code:8}{row.name:{names}}  {row.to_english.summary:{width}}  {row.from_english.summary}")
     missing = [(row, d) for row in rows for d in (row.to_english, row.from_english) if d.route is None]
     if missing:
         click.echo("\nWhere to get what is missing (convert on a machine with internet: kiosk/translation/FORMAT.md):")
