@@ -358,6 +358,8 @@ def translate_coverage():
     missing = [(row, d) for row in rows for d in (row.to_english, row.from_english) if d.route is None]
     if missing:
         click.echo("\nWhere to get what is missing (convert on a machine with internet: kiosk/translation/FORMAT.md):")
+        if coverage.one_model_covers_the_rest(rows):
+            click.echo("  facebook/m2m100_418M (MIT) alone covers every missing direction above.")
     for row, direction in missing:
         click.echo(f"  {direction.source} -> {direction.target} ({row.name}):")
         for place in direction.where_to_get:

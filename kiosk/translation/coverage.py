@@ -58,3 +58,9 @@ def coverage(packages_dir: Path, other_languages: set[str] = frozenset()) -> lis
         _direction(code, code, STAFF_LANGUAGE, installed, preferences),
         _direction(code, STAFF_LANGUAGE, code, installed, preferences),
     ) for code in codes if code != STAFF_LANGUAGE]
+
+
+def one_model_covers_the_rest(rows: list[LanguageCoverage]) -> bool:
+    """Whether M2M-100 alone would cover every direction still missing (it knows every Handbook language)."""
+    missing = {row.code for row in rows for d in (row.to_english, row.from_english) if d.route is None}
+    return bool(missing) and missing <= set(sources.M2M100_TOKENS)
