@@ -69,7 +69,7 @@ class LoadedModel:
             return [*chunk, EOS]
         return chunk
 
-    def _decoded(self, hypothesis: list[str]) -> str:
+    def decode(self, hypothesis: list[str]) -> str:
         if self.package.multilingual:  # the forced target token, and any other language token
             hypothesis = [t for t in hypothesis if t not in self.language_tokens]
         return self.target_tokenizer.decode(hypothesis)
@@ -90,7 +90,7 @@ class LoadedModel:
         )
         out = [[] for _ in items]
         for owner, result in zip(owners, results):
-            out[owner].append(self._decoded(result.hypotheses[0]))
+            out[owner].append(self.decode(result.hypotheses[0]))
         return [" ".join(parts) for parts in out]
 
 
