@@ -30,7 +30,8 @@ def translate(worker: jobs.Runner, session: Session, batch: list[jobs.Claimed]) 
             translation.status = TranslationStatus.UNAVAILABLE
             session.get(Case, translation.case_id).needs_interpreter = True
         else:
-            translation.text, translation.made_by = result.text, result.made_by
+            # made_by holds 200 characters: plenty for two packages' names, versions and licences
+            translation.text, translation.made_by = result.text, result.made_by and result.made_by[:200]
             translation.status = TranslationStatus.DONE
             _check_reply(session, translation)
             case = session.get(Case, translation.case_id)

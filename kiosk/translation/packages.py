@@ -149,9 +149,9 @@ def _package_at(folder: Path) -> Package:
     if family == ARGOS:  # named as Argos Translate names it, whatever else metadata.json says
         return Package(folder, metadata["from_code"], metadata["to_code"], version,
                        f"translate-{metadata['from_code']}_{metadata['to_code']}",
-                       license=_text(metadata, "license", required=False),
+                       license=_text(metadata, "license", required=False, limit=40),
                        source=_text(metadata, "source", required=False))
-    license_ = _text(metadata, "license", required=True)
+    license_ = _text(metadata, "license", required=True, limit=40)
     source = _text(metadata, "source", required=False, limit=500)
     if family == OPUS_MT:
         name = _text(metadata, "name", required=False, pattern=NAME) or \
@@ -371,10 +371,14 @@ def pack(converted: Path, out_dir: Path, metadata: dict) -> tuple[Path, Package]
             shutil.copyfile(found, folder / wanted)
         (folder / "metadata.json").write_text(json.dumps(metadata, indent=2, ensure_ascii=False) + "\n",
                                               encoding="utf-8")
-        with zipfile.ZipFile(archive, "w") as bundle:
-            for path in sorted([folder, *folder.rglob("*")]):
-                bundle.write(path, path.relative_to(folder.parent).as_posix(),
-                             compress_type=zipfile.ZIP_STORED if path.name == "model.bin" else zipfile.ZIP_DEFLATED)
+        try:
+            with zipfile.ZipFile(archive, "w") as bundle:
+                for path in sorted([folder, *folder.rglob("*")]):
+                    bundle.write(path, path.relative_to(folder.parent).as_posix(), compress_type=(
+                        zipfile.ZIP_STORED if path.name == "model.bin" else zipfile.ZIP_DEFLATED))
+        except BaseException:
+            archive.unlink(missing_ok=True)  # never half a package
+            raise
     try:
         with tempfile.TemporaryDirectory(prefix=".checking-", dir=out_dir) as scratch:
             package = unpack(archive, Path(scratch))
