@@ -96,6 +96,8 @@ run: demo
 	@echo "  Text the product from the browser:    http://127.0.0.1:$(PORT)/dev/sms"
 	@echo "  Staff console (accounts in demo.json): http://127.0.0.1:$(PORT)/staff/"
 	@echo "  A worker runs beside the server (translation jobs). Stop both with Ctrl-C."
+	@$(DEV_ENV) $(BIN)/kioskctl translate list | grep -q '^no language packages' && \
+		echo "  No language package is installed: complaints wait for an interpreter. What to install: kioskctl translate coverage" || true
 	@echo
 	@$(DEV_ENV) $(BIN)/kioskctl worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
