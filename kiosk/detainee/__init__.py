@@ -77,7 +77,8 @@ def _set_up(state):
                                        emergency_advice=EMERGENCY_ADVICE, outside_first_advice=OUTSIDE_FIRST_ADVICE)
 
 # Reachable before the device is enrolled.
-OPEN_ENDPOINTS = {"kiosk.enroll", "kiosk.static"}
+# Public, like the static files: the keyboards' generated tables.
+OPEN_ENDPOINTS = {"kiosk.enroll", "kiosk.static", "kiosk.keyboard_table"}
 
 
 blueprint.before_request(refuse_nul)
@@ -109,4 +110,4 @@ def _problem(error: HTTPException):
     return render_template("kiosk/problem.html", message=message), error.code
 
 
-from kiosk.detainee import enrollment, filing, start, tracking  # noqa: E402,F401  (registers the views)
+from kiosk.detainee import enrollment, filing, keyboards, start, tracking  # noqa: E402,F401  (registers the views)
