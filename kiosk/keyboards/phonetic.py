@@ -35,7 +35,8 @@ def table(scheme, convert) -> dict:
             if main in tokens:
                 tokens.setdefault(other, tokens[main])
     for casual, main in CASUAL.items():
-        tokens.setdefault(casual, tokens[main])
+        if main in tokens:
+            tokens.setdefault(casual, tokens[main])
     # Digits stay Latin: people type them so, and the symbols page has the native ones.
     tokens = {latin: value for latin, value in tokens.items() if not latin.isdigit() and latin not in (".", "..", "|", "||")}
     virama = next(iter(scheme["virama"]))
