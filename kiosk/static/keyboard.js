@@ -25,11 +25,10 @@
       var key = line.slice(tab + 1), rank = words.push(line.slice(0, tab)) - 1, full = key.replace(/'/g, '');
       if (!exact.has(full)) exact.set(full, []);
       exact.get(full).push(rank);
-      if (key.indexOf("'") > 0) {
-        var ini = key.split("'").map(function (s) { return s[0]; }).join('');
-        if (!initials.has(ini)) initials.set(ini, []);
-        initials.get(ini).push(rank);
-      }
+      // Initials: of a word's syllables (ts: tou'su), and a character's first letter (t).
+      var ini = key.indexOf("'") > 0 ? key.split("'").map(function (s) { return s[0]; }).join('') : key[0];
+      if (!initials.has(ini)) initials.set(ini, []);
+      initials.get(ini).push(rank);
     });
     var keys = Array.from(exact.keys()).sort();
     function startingWith(s) {  // ranks of every entry whose syllables begin with s, best first
@@ -50,7 +49,7 @@
         });
       }
       add(exact.get(s), s.length);
-      if (s.length > 1) add(initials.get(s), s.length);
+      add(initials.get(s), s.length);
       if (s.length > 1) add(startingWith(s).slice(0, 40), s.length);
       for (var n = Math.min(6, s.length - 1); n > 0; n--) add(exact.get(s.slice(0, n)), n);
       return out;
