@@ -115,7 +115,7 @@ def main(argv: list[str]) -> int:
         shutil.copytree(ROOT / "kiosk" / "static", tmp / "static", ignore=shutil.ignore_patterns("*.gz"))
         data = json.loads(layouts.as_json("zh_Hans"))
         for layout in data:
-            if layout["table"]:
+            if layout.get("table"):
                 layout["table"] = "static/generated/" + layout["table"]
         (tmp / "index.html").write_text(PAGE.format(layouts=html.escape(json.dumps(data, ensure_ascii=False))),
                                         encoding="utf-8")

@@ -40,6 +40,12 @@ def keyboard_layouts() -> str:
     return json.dumps(found, ensure_ascii=False, separators=(",", ":"))
 
 
+@blueprint.app_template_global()
+def keyboard_composes() -> bool:
+    """Whether the page language has a composing layout (the page then loads its engines)."""
+    return any(layout.mode != layouts.KEYS for layout in layouts.for_language(page_language().code))
+
+
 @blueprint.get("/keyboards/<name>")
 def keyboard_table(name: str):
     if name not in TABLES or not (GENERATED / name).is_file():

@@ -47,11 +47,14 @@ class Layout:
         return widest
 
     def as_json(self) -> dict:
-        return {"name": self.name, "label": self.label, "lang": self.lang, "rtl": self.rtl,
-                "caseful": self.caseful, "mode": self.mode, "table": self.table,
-                "punctuation": list(self.punctuation), "digits": self.digits,
-                "pages": [self.rows(page) for page in range(len(self.pages))],
-                "pageLabels": list(self.page_labels), "cols": self.grid_width()}
+        """For keyboard.js: rows as space-separated keys, and only what differs from the defaults
+        (it sits in every words page, escaped into an attribute)."""
+        data = {"name": self.name, "label": self.label, "lang": self.lang, "cols": self.grid_width(),
+                "pages": [list(page) for page in self.pages], "punctuation": list(self.punctuation)}
+        optional = {"rtl": self.rtl, "caseful": self.caseful, "table": self.table, "digits": self.digits,
+                    "pageLabels": list(self.page_labels), "mode": self.mode if self.mode != KEYS else ""}
+        data.update({key: value for key, value in optional.items() if value})
+        return data
 
 
 QWERTY = ("q w e r t y u i o p", "a s d f g h j k l", "z x c v b n m")

@@ -1,7 +1,6 @@
-/* On-screen keyboard for the complaint textarea. No globals except window.KioskKeyboard.
-   Layouts come from the page (data-layouts, built by kiosk/keyboards/layouts.py): the language's
-   own, first, and the few it may switch to. Pinyin and phonetic layouts compose: Latin letters
-   wait in a line above the keys and become text when a candidate is chosen. */
+/* On-screen keyboard for the complaint textarea. Layouts come from the page (data-layouts, from
+   kiosk/keyboards/layouts.py). Pinyin and phonetic layouts compose: Latin letters wait above the
+   keys and become text when a candidate is chosen (engines: keyboard-compose.js). */
 (function () {
   'use strict';
   var SYM = ['1 2 3 4 5 6 7 8 9 0', '. , ? ! \' " - : ; /', '( ) ¿ ¡ « » @ & $ % +'];
@@ -11,90 +10,8 @@
   // Latin/Cyrillic/Greek combining marks: backspace removes them together with their base letter.
   var CM = /[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]/;
   var TONES = '\u0300\u0301\u0303\u0309\u0323', TONE = /[\u0300\u0301\u0303\u0309\u0323]/g;
-  var tables = {};  // table address -> Promise of its engine, loaded once per page
 
   function cp(s) { return [...s].length; }
-
-  // Pinyin: the dictionary's lines "word<TAB>syl'la'bles" come most frequent first, so a
-  // word's line number is its rank. Indexed by the syllables joined and by their initials.
-  function Pinyin(text) {
-    var words = [], exact = new Map(), initials = new Map();
-    text.split('\n').forEach(function (line) {
-      var tab = line.indexOf('\t');
-      if (tab < 1) return;
-      var key = line.slice(tab + 1), rank = words.push(line.slice(0, tab)) - 1, full = key.replace(/'/g, '');
-      if (!exact.has(full)) exact.set(full, []);
-      exact.get(full).push(rank);
-      // Initials: of a word's syllables (ts: tou'su), and a character's first letter (t).
-      var ini = key.indexOf("'") > 0 ? key.split("'").map(function (s) { return s[0]; }).join('') : key[0];
-      if (!initials.has(ini)) initials.set(ini, []);
-      initials.get(ini).push(rank);
-    });
-    var keys = Array.from(exact.keys()).sort();
-    function startingWith(s) {  // ranks of every entry whose syllables begin with s, best first
-      var lo = 0, hi = keys.length, found = [];
-      while (lo < hi) { var mid = (lo + hi) >> 1; if (keys[mid] < s) lo = mid + 1; else hi = mid; }
-      for (var i = lo; i < keys.length && keys[i].lastIndexOf(s, 0) === 0 && found.length < 400; i++) {
-        if (keys[i] !== s) found.push.apply(found, exact.get(keys[i]));
-      }
-      return found.sort(function (a, b) { return a - b; });
-    }
-    // Candidates for the typed letters, each with how many letters it uses up: whole-input
-    // matches (exact, initials, then longer words), then characters for its first syllables.
-    this.lookup = function (s) {
-      var out = [], seen = new Set();
-      function add(ranks, used) {
-        (ranks || []).forEach(function (r) {
-          if (!seen.has(words[r])) { seen.add(words[r]); out.push({ text: words[r], used: used }); }
-        });
-      }
-      add(exact.get(s), s.length);
-      add(initials.get(s), s.length);
-      if (s.length > 1) add(startingWith(s).slice(0, 40), s.length);
-      for (var n = Math.min(6, s.length - 1); n > 0; n--) add(exact.get(s.slice(0, n)), n);
-      return out;
-    };
-  }
-
-  // Phonetic: kiosk/keyboards/phonetic.py states the rules; tokens are matched longest first.
-  function Phonetic(t) {
-    var longest = Math.max.apply(null, Object.keys(t.tokens).map(function (k) { return k.length; }));
-    this.convert = function (word) {
-      var out = '', afterConsonant = false, i = 0;
-      while (i < word.length) {
-        var n = Math.min(longest, word.length - i), tok = null;
-        for (; n > 0 && !(tok = t.tokens[word.substr(i, n)]); n--);
-        if (!tok) { out += word[i]; afterConsonant = false; i++; continue; }
-        var latin = word.substr(i, n);
-        i += n;
-        if (tok[0] === 'v') {
-          if (!afterConsonant) out += tok[1];
-          else if (latin === 'a') out += i === word.length ? t.longA : '';
-          else out += tok[2];
-          afterConsonant = false;
-        } else if (tok[0] === 'c') {
-          if (afterConsonant) out += t.virama;
-          out += tok[1];
-          afterConsonant = true;
-        } else {
-          out += tok[1];
-          afterConsonant = false;
-        }
-      }
-      return out;
-    };
-  }
-
-  function load(layout) {
-    if (!tables[layout.table]) {
-      tables[layout.table] = fetch(layout.table, { credentials: 'same-origin' }).then(function (r) {
-        if (!r.ok) throw new Error(r.status);
-        return layout.mode === 'pinyin' ? r.text().then(function (t) { return new Pinyin(t); })
-          : r.json().then(function (t) { return new Phonetic(t); });
-      }).catch(function () { return null; });  // without its table a layout types Latin letters
-    }
-    return tables[layout.table];
-  }
 
   function init() {
     var kb = document.getElementById('keyboard');
@@ -108,7 +25,7 @@
     var comp = '', cands = [], cpage = 0, engine = null, bar = null;
     var lbl = function (k, d) { return kb.getAttribute('data-label-' + k) || d; };
     var layout = function () { return layouts[lay]; };
-    var composing = function () { return layout().mode !== 'keys'; };
+    var composing = function () { return !!layout().mode; };
 
     function count() {
       var n = cp(ta.value);
@@ -253,7 +170,7 @@
     }
     function render() {
       var d = layout(), caseful = d.caseful;
-      var rows = sym ? (d.digits ? [d.digits] : []).concat(SYM).map(function (r) { return r.split(' '); }) : d.pages[page];
+      var rows = sym ? (d.digits ? [d.digits] : []).concat(SYM).map(function (r) { return r.split(' '); }) : d.pages[page].map(function (r) { return r.split(' '); });
       var digitRows = sym ? (d.digits ? 2 : 1) : 0;
       var cols = Math.max(d.cols, 22), all = [];
       kb.textContent = '';
@@ -268,7 +185,7 @@
         kb.appendChild(bar);
         engine = null;
         var want = d.table;
-        load(d).then(function (e) { if (layout().table === want) { engine = e; setComp(comp); } });
+        window.KioskCompose.load(d).then(function (e) { if (layout().table === want) { engine = e; setComp(comp); } });
       }
       rows.forEach(function (keys, n) {
         var row = document.createElement('div'), last = n === rows.length - 1;
@@ -283,9 +200,9 @@
       });
       var bot = document.createElement('div'), p = d.punctuation;
       bot.className = 'kb-row kb-bottom';
-      var first = d.pages[0][0].slice(0, 3).join('');
+      var first = d.pages[0][0].split(' ').slice(0, 3).join('');
       button(bot, sym ? first : '?123', 'sy', 'key-action', sym ? lbl('letters', '') : lbl('symbols', 'Symbols')).dir = 'ltr';
-      if (d.pages.length > 1 && !sym) button(bot, d.pageLabels[page] || '…', 'pg', 'key-action', lbl('more', ''));
+      if (d.pages.length > 1 && !sym) button(bot, (d.pageLabels || [])[page] || '…', 'pg', 'key-action', lbl('more', ''));
       if (layouts.length > 1) {
         var next = layouts[(lay + 1) % layouts.length];
         var ly = button(bot, next.label, 'ly', 'key-action key-layout');
@@ -400,7 +317,6 @@
     count();
   }
 
-  window.KioskKeyboard = Object.freeze({ Pinyin: Pinyin, Phonetic: Phonetic });
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', init);
   else init();
 })();
