@@ -16,7 +16,7 @@ from kiosk.detainee import blueprint
 from kiosk.detainee.forms import ChoiceForm, MessageForm, PhoneForm, PinForm, TrackForm
 from kiosk.detainee.wording import CATEGORY_WORDS
 from kiosk.web.db import get_session
-from kiosk.web.i18n import page_language, when
+from kiosk.web.i18n import when
 from kiosk.web.wording import STATUS_WORDS
 from sms import commands
 
