@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import html
 import json
 import shutil
 import statistics
@@ -50,9 +49,9 @@ FRAME_MS = 1000 / 60
 PAGE = """<!doctype html><html lang="zh-Hans"><head><meta charset="utf-8">
 <link rel="stylesheet" href="static/kiosk.css"><link rel="stylesheet" href="static/keyboard.css"></head>
 <body><main><form class="words-form"><div class="words-box"><textarea id="words" data-keyboard data-max="5000"></textarea>
-<p id="words-count"></p></div><div id="keyboard" class="keyboard" data-layouts="{layouts}"></div>
-<button class="button primary">Next</button></form></main>
-<script src="static/keyboard.js"></script></body></html>"""
+<p id="words-count"></p></div><script type="application/json" id="keyboard-layouts">{layouts}</script>
+<div id="keyboard" class="keyboard"></div><button class="button primary">Next</button></form></main>
+<script src="static/keyboard-compose.js"></script><script src="static/keyboard.js"></script></body></html>"""
 
 TAP = """async (letter) => {
   const key = document.querySelector(`#keyboard [data-k="${letter}"]`);
@@ -117,7 +116,7 @@ def main(argv: list[str]) -> int:
         for layout in data:
             if layout.get("table"):
                 layout["table"] = "static/generated/" + layout["table"]
-        (tmp / "index.html").write_text(PAGE.format(layouts=html.escape(json.dumps(data, ensure_ascii=False))),
+        (tmp / "index.html").write_text(PAGE.format(layouts=json.dumps(data, ensure_ascii=False).replace("<", "\\u003c")),
                                         encoding="utf-8")
         server = serve(tmp)
         url = f"http://127.0.0.1:{server.server_port}/index.html"

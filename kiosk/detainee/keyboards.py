@@ -9,6 +9,7 @@ import hashlib
 import json
 
 from flask import abort, current_app, request, send_file, url_for
+from markupsafe import Markup
 
 from kiosk.detainee import blueprint
 from kiosk.keyboards import GENERATED, layouts
@@ -28,22 +29,25 @@ def _version(name: str) -> str:
 
 
 @blueprint.app_template_global()
-def keyboard_layouts() -> str:
-    """The page language's layouts as JSON for keyboard.js (escaped into an attribute by the
-    template), each table with its address."""
+def keyboard_layouts() -> Markup:
+    """The page language's layouts as JSON for keyboard.js, to sit in a <script type="application/json">
+    (no "<" in it, so nothing can end the element early), each table with its address. Written by
+    hand rather than by |tojson: in an attribute every quote would cost 6 bytes, and tojson would
+    write each Devanagari or Chinese letter as a 6-byte escape."""
     found = []
     for layout in layouts.for_language(page_language().code):
         data = layout.as_json()
         if layout.table:
             data["table"] = url_for("kiosk.keyboard_table", name=layout.table, v=_version(layout.table))
         found.append(data)
-    return json.dumps(found, ensure_ascii=False, separators=(",", ":"))
+    return Markup(json.dumps(found, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c"))
 
 
 @blueprint.app_template_global()
-def keyboard_composes() -> bool:
-    """Whether the page language has a composing layout (the page then loads its engines)."""
-    return any(layout.mode != layouts.KEYS for layout in layouts.for_language(page_language().code))
+def keyboard_composes_first() -> bool:
+    """Whether the page language's first layout composes (Chinese pinyin): the page then loads the
+    composing engine with the keyboard; other languages' keyboard.js fetches it when needed."""
+    return layouts.for_language(page_language().code)[0].mode != layouts.KEYS
 
 
 @blueprint.get("/keyboards/<name>")

@@ -1,7 +1,10 @@
-/* The composing layouts' engines, loaded only on pages whose language has one (zh, hi, bn, pa).
+/* Composing layouts (pinyin, phonetic): the Latin letters typed wait above the keys with what they
+   may become, until one is chosen. keyboard.js loads this only for a language that has such a
+   layout: in the page when it is the language's first layout (Chinese), else when first drawn.
    No globals except window.KioskCompose. */
 (function () {
   'use strict';
+  var PER_PAGE = 8;  // candidates shown at once
   var tables = {};  // table address -> Promise of its engine, loaded once per page
 
   // Pinyin: the dictionary's lines "word<TAB>syl'la'bles" come most frequent first, so a
@@ -85,5 +88,87 @@
     return tables[layout.table];
   }
 
-  window.KioskCompose = Object.freeze({ load: load, Pinyin: Pinyin, Phonetic: Phonetic });
+  // A composing layout as keyboard.js draws it: kb gives insert(text) (false when the text does
+  // not fit), button(row, text, action, class, label) and label(name, fallback).
+  function start(layout, kb) {
+    var comp = '', cands = [], cpage = 0, engine = null, pinyin = layout.mode === 'pinyin';
+    var bar = document.createElement('div');
+    bar.className = 'kb-compose';
+    bar.dir = 'ltr';
+
+    function set(text) {
+      comp = text;
+      cpage = 0;
+      if (!comp) cands = [];
+      else if (pinyin) {
+        cands = engine ? engine.lookup(comp.toLowerCase()) : [];
+        if (!cands.length || cands[0].used < comp.length) cands.push({ text: comp, used: comp.length });
+      } else {
+        var made = engine ? engine.convert(comp) : comp;
+        cands = [{ text: made, used: comp.length }];
+        if (made !== comp) cands.push({ text: comp, used: comp.length });
+      }
+      draw();
+    }
+    function choose(c) {
+      if (!kb.insert(c.text)) return false;
+      set(comp.slice(c.used));
+      return true;
+    }
+    // Everything typed becomes text: the best candidate each time (raw: the Latin letters).
+    function commit(raw) {
+      while (comp) {
+        if (!choose(raw ? { text: comp, used: comp.length } : cands[0])) { set(''); return false; }
+      }
+      return true;
+    }
+    function draw() {
+      bar.textContent = '';
+      var typed = document.createElement('span');
+      typed.className = 'kb-typed';
+      typed.dir = 'ltr';
+      typed.lang = 'en';
+      typed.textContent = comp;
+      bar.appendChild(typed);
+      cands.slice(cpage * PER_PAGE, (cpage + 1) * PER_PAGE).forEach(function (c, i) {
+        var b = kb.button(bar, c.text, 'cand', 'kb-cand');
+        b.setAttribute('data-i', String(cpage * PER_PAGE + i));
+        b.lang = c.text === comp ? 'en' : layout.lang;
+      });
+      if (cands.length > PER_PAGE) {
+        kb.button(bar, '\u25c0', 'cp', 'key-action kb-page', kb.label('previous', 'Previous')).disabled = cpage === 0;
+        kb.button(bar, '\u25b6', 'cn', 'key-action kb-page', kb.label('next', 'Next')).disabled = (cpage + 1) * PER_PAGE >= cands.length;
+      }
+    }
+    load(layout).then(function (e) { engine = e; set(comp); });
+    draw();
+
+    return {
+      layout: layout,
+      bar: bar,
+      typed: function () { return comp.length > 0; },
+      add: function (letter) { set(comp + letter); return true; },
+      // Backspace takes a typed letter; true while more remain (the key repeats).
+      back: function () { set(comp.slice(0, -1)); return comp.length > 0; },
+      commit: commit,
+      // Space or enter: pinyin with letters waiting takes the key (space: the first candidate, enter:
+      // the Latin letters); otherwise what waits is written first. True: the key is used up.
+      end: function (space) {
+        if (!pinyin || !comp) return !commit(false);
+        if (space) choose(cands[0]);
+        else commit(true);
+        return true;
+      },
+      // A candidate, or another page of them.
+      press: function (b) {
+        var a = b.getAttribute('data-a');
+        if (a === 'cand') choose(cands[+b.getAttribute('data-i')]);
+        else if (a === 'cp' || a === 'cn') { cpage = Math.max(0, cpage + (a === 'cn' ? 1 : -1)); draw(); }
+        else return false;
+        return true;
+      },
+    };
+  }
+
+  window.KioskCompose = Object.freeze({ start: start });
 })();

@@ -1,10 +1,10 @@
-/* On-screen keyboard for the complaint textarea. Layouts come from the page (data-layouts, from
-   kiosk/keyboards/layouts.py). Pinyin and phonetic layouts compose: Latin letters wait above the
-   keys and become text when a candidate is chosen (engines: keyboard-compose.js). */
+/* On-screen keyboard for the complaint textarea. The page language's layouts come in the page
+   (#keyboard-layouts, from kiosk/keyboards/layouts.py). Pinyin and phonetic layouts compose:
+   keyboard-compose.js (data-compose) handles them, fetched only when one is drawn. */
 (function () {
   'use strict';
   var SYM = ['1 2 3 4 5 6 7 8 9 0', '. , ? ! \' " - : ; /', '( ) ¿ ¡ « » @ & $ % +'];
-  var LETTER = 2, SIDE = 3, PER_PAGE = 8;  // key widths in half-key grid columns
+  var LETTER = 2, SIDE = 3;  // key widths in half-key grid columns
   // Marks shown on a dotted circle.
   var MARK = /^[\u0300-\u036f\u064b-\u065f\u0670\u0900-\u0903\u093a-\u093c\u093e-\u094f\u0951-\u0957\u0962\u0963\u0981-\u0983\u09bc\u09be-\u09cd\u09d7\u09e2\u09e3\u0a01-\u0a03\u0a3c-\u0a51\u0a70\u0a71\u0a75]/;
   // Latin/Cyrillic/Greek combining marks: backspace removes them together with their base letter.
@@ -16,16 +16,15 @@
   function init() {
     var kb = document.getElementById('keyboard');
     var ta = document.querySelector('textarea[data-keyboard]');
-    if (!kb || !ta) return;
-    var layouts = JSON.parse(kb.getAttribute('data-layouts') || '[]');
-    if (!layouts.length) return;
+    var data = document.getElementById('keyboard-layouts');
+    if (!kb || !ta || !data) return;
+    var layouts = JSON.parse(data.textContent);
     var out = document.getElementById('words-count');
-    var max = parseInt(ta.getAttribute('data-max') || ta.getAttribute('maxlength'), 10) || 5000;
+    var max = parseInt(ta.getAttribute('data-max'), 10) || 5000;
     var lay = 0, page = 0, sym = false, shift = 0, shiftAt = 0, pend = 0, rep = 0;
-    var comp = '', cands = [], cpage = 0, engine = null, bar = null;
+    var composer = null;  // the drawn composing layout's letters and candidates (keyboard-compose.js)
     var lbl = function (k, d) { return kb.getAttribute('data-label-' + k) || d; };
     var layout = function () { return layouts[lay]; };
-    var composing = function () { return !!layout().mode; };
 
     function count() {
       var n = cp(ta.value);
@@ -34,7 +33,6 @@
         out.classList.toggle('at-limit', n >= max);
       }
     }
-    function changed() { ta.dispatchEvent(new Event('input', { bubbles: true })); }
     // The caret stays in sight while typing: the textarea scrolls to it, not the page.
     function reveal() {
       var s = ta.selectionEnd;
@@ -50,10 +48,11 @@
       if (n > max && n > cp(v)) return false;
       ta.value = a + b;
       ta.setSelectionRange(a.length, a.length);
-      changed();
+      ta.dispatchEvent(new Event('input', { bubbles: true }));
       reveal();
       return true;
     }
+    function insert(text) { return edit(ta.selectionStart, ta.selectionEnd, text); }
     // Index of the code point before position i.
     function back(v, i) {
       return i - (i > 1 && /[\udc00-\udfff]/.test(v[i - 1]) && /[\ud800-\udbff]/.test(v[i - 2]) ? 2 : 1);
@@ -65,7 +64,7 @@
       return i;
     }
     function backspace() {
-      if (comp) { setComp(comp.slice(0, -1)); return comp.length > 0; }
+      if (composer && composer.typed()) return composer.back();
       var s = ta.selectionStart, e = ta.selectionEnd;
       if (s !== e) return edit(s, e, '');
       return s > 0 && edit(clusterStart(ta.value, s), s, '');
@@ -80,60 +79,14 @@
         c = c.replace(TONE, '');
         return edit(i, e, had ? c : c + text);
       }
-      return edit(s, e, text);
+      return insert(text);
     }
+    // Letters waiting above the keys become text (raw: as the Latin letters typed).
+    function commit(raw) { return !composer || composer.commit(raw); }
     function upper(k) {
       if (!shift) return k;
       var u = k.toLocaleUpperCase(layout().lang);
       return cp(u) === 1 ? u : k;
-    }
-
-    // --- composing: the typed Latin letters and the candidates they give ---------------
-    function setComp(text) {
-      comp = text;
-      cpage = 0;
-      if (!comp) cands = [];
-      else if (layout().mode === 'pinyin') {
-        cands = engine ? engine.lookup(comp.toLowerCase()) : [];
-        if (!cands.length || cands[0].used < comp.length) cands.push({ text: comp, used: comp.length });
-      } else {
-        var made = engine ? engine.convert(comp) : comp;
-        cands = [{ text: made, used: comp.length }];
-        if (made !== comp) cands.push({ text: comp, used: comp.length });
-      }
-      drawBar();
-    }
-    function choose(c) {
-      if (!edit(ta.selectionStart, ta.selectionEnd, c.text)) return false;
-      setComp(comp.slice(c.used));
-      return true;
-    }
-    // Everything typed becomes text: the best candidate each time (raw: the Latin letters).
-    function commit(raw) {
-      while (comp) {
-        if (!choose(raw ? { text: comp, used: comp.length } : cands[0])) { setComp(''); return false; }
-      }
-      return true;
-    }
-    function drawBar() {
-      if (!bar) return;
-      bar.textContent = '';
-      var typed = document.createElement('span');
-      typed.className = 'kb-typed';
-      typed.dir = 'ltr';
-      typed.lang = 'en';
-      typed.textContent = comp;
-      bar.appendChild(typed);
-      var shown = cands.slice(cpage * PER_PAGE, (cpage + 1) * PER_PAGE);
-      shown.forEach(function (c, i) {
-        var b = button(bar, c.text, 'cand', 'kb-cand');
-        b.setAttribute('data-i', String(cpage * PER_PAGE + i));
-        b.lang = c.text === comp ? 'en' : layout().lang;
-      });
-      if (cands.length > PER_PAGE) {
-        button(bar, '\u25c0', 'cp', 'key-action kb-page', lbl('previous', 'Previous')).disabled = cpage === 0;
-        button(bar, '\u25b6', 'cn', 'key-action kb-page', lbl('next', 'Next')).disabled = (cpage + 1) * PER_PAGE >= cands.length;
-      }
     }
 
     function button(row, text, act, cls, aria) {
@@ -145,6 +98,20 @@
       if (aria) b.setAttribute('aria-label', aria);
       row.appendChild(b);
       return b;
+    }
+    // Runs then() once a composing layout's engine (keyboard-compose.js) is here: fetched the first
+    // time such a layout is drawn. Without it, a composing layout types plain Latin letters.
+    function need(d, then) {
+      if (!d.mode || window.KioskCompose) return then();
+      var s = document.getElementById('kb-compose');
+      if (!s) {
+        s = document.createElement('script');
+        s.id = 'kb-compose';
+        s.src = kb.getAttribute('data-compose');
+        document.head.appendChild(s);
+      }
+      s.addEventListener('load', then);
+      s.addEventListener('error', then);
     }
     // Lay a row's keys on the grid: each spans its width, the row centred.
     function place(row, cols) {
@@ -169,29 +136,22 @@
       }
     }
     function render() {
-      var d = layout(), caseful = d.caseful;
-      var rows = sym ? (d.digits ? [d.digits] : []).concat(SYM).map(function (r) { return r.split(' '); }) : d.pages[page].map(function (r) { return r.split(' '); });
+      var d = layout(), split = function (r) { return r.split(' '); };
+      var rows = (sym ? (d.digits ? [d.digits] : []).concat(SYM) : d.pages[page]).map(split);
       var digitRows = sym ? (d.digits ? 2 : 1) : 0;
       var cols = Math.max(d.cols, 22), all = [];
       kb.textContent = '';
       kb.dir = d.rtl ? 'rtl' : 'ltr';
       kb.lang = d.lang;
       kb.setAttribute('data-layout', d.name);
-      bar = null;
-      if (composing()) {
-        bar = document.createElement('div');
-        bar.className = 'kb-compose';
-        bar.dir = 'ltr';
-        kb.appendChild(bar);
-        engine = null;
-        var want = d.table;
-        window.KioskCompose.load(d).then(function (e) { if (layout().table === want) { engine = e; setComp(comp); } });
-      }
+      if (!d.mode || !window.KioskCompose) composer = null;
+      else if (!composer || composer.layout !== d) composer = window.KioskCompose.start(d, { insert: insert, button: button, label: lbl });
+      if (composer) kb.appendChild(composer.bar);
       rows.forEach(function (keys, n) {
         var row = document.createElement('div'), last = n === rows.length - 1;
         row.className = 'kb-row';
         if (n < digitRows) row.dir = 'ltr';
-        if (last && caseful && !sym) button(row, '\u21e7', 'sh', 'key-action key-shift', lbl('shift', 'Shift')).setAttribute('data-w', SIDE);
+        if (last && d.caseful && !sym) button(row, '\u21e7', 'sh', 'key-action key-shift', lbl('shift', 'Shift')).setAttribute('data-w', SIDE);
         keys.forEach(function (k) {
           button(row, k, '', /^[\u0300-\u036f]/.test(k) ? 'key-tone' : '').setAttribute('data-k', k);
         });
@@ -227,7 +187,6 @@
         kb.appendChild(row);
       });
       paint();
-      drawBar();
     }
 
     function stopRepeat() { clearTimeout(rep); rep = 0; }
@@ -236,8 +195,7 @@
       if (ptr) ta.focus({ preventScroll: true });
       if (k != null) {
         var letter = upper(k);
-        var typed = composing() && !sym && /^[a-z]$/i.test(letter) ? (setComp(comp + letter), true)
-          : commit(false) && type(letter);
+        var typed = composer && !sym && /^[a-z]$/i.test(letter) ? composer.add(letter) : commit(false) && type(letter);
         if (typed && shift === 1) { shift = 0; paint(); }
       } else if (a === 'bk') {
         backspace();
@@ -245,32 +203,27 @@
           var go = function () { if (backspace()) rep = setTimeout(go, 80); };
           rep = setTimeout(go, 500);
         }
-      } else if (a === 'sp') {
-        // Pinyin: space takes the first candidate. Phonetic: the word, then the space.
-        if (comp && layout().mode === 'pinyin') choose(cands[0]);
-        else if (commit(false)) type(' ');
-      } else if (a === 'en') {
-        if (comp && layout().mode === 'pinyin') commit(true);
-        else if (commit(false)) type('\n');
+      } else if (a === 'sp' || a === 'en') {
+        // A composing layout may take the key (pinyin: space picks the first candidate).
+        if (!(composer && composer.end(a === 'sp'))) type(a === 'sp' ? ' ' : '\n');
       } else if (a === 'sh') {
         var now = Date.now();
         shift = shift === 0 ? 1 : shift === 1 && now - shiftAt < 400 ? 2 : 0;
         shiftAt = now;
         paint();
-      } else if (a === 'cand') {
-        choose(cands[+b.getAttribute('data-i')]);
-      } else if (a === 'cp' || a === 'cn') {
-        cpage = Math.max(0, cpage + (a === 'cn' ? 1 : -1));
-        drawBar();
+      } else if (composer && composer.press(b)) {
+        // a candidate, or a page of them
       } else {
+        var to = lay;
         if (a === 'sy') sym = !sym;
         else if (a === 'pg') page = (page + 1) % layout().pages.length;
-        else if (a === 'ly') { commit(layout().mode === 'pinyin'); lay = (lay + 1) % layouts.length; page = 0; sym = false; shift = 0; }
-        render();
-        if (!ptr) {
-          var again = kb.querySelector('[data-a="' + a + '"]');
+        else if (a === 'ly') { commit(layout().mode === 'pinyin'); to = (lay + 1) % layouts.length; }
+        need(layouts[to], function () {
+          if (to !== lay) { lay = to; page = 0; sym = false; shift = 0; }
+          render();
+          var again = !ptr && kb.querySelector('[data-a="' + a + '"]');
           if (again) again.focus();
-        }
+        });
       }
     }
 
@@ -313,7 +266,7 @@
       ta.form.addEventListener('reset', function () { setTimeout(count, 0); });
     }
     ta.setSelectionRange(ta.value.length, ta.value.length);
-    render();
+    need(layout(), render);
     count();
   }
 
