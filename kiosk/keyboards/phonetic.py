@@ -1,7 +1,7 @@
 """Phonetic typing of Hindi, Bengali and Punjabi: Latin letters to the script, as people type them.
 
 The tokens come from indic-transliteration's OPTITRANS scheme (MIT; kiosk/keyboards/SOURCES.md),
-read at build time into one small JSON table per language; static/keyboard.js converts a word
+read at build time into one small JSON table per language; static/keyboard-compose.js converts a word
 with it, longest token first. The rules it applies, stated here once:
   - a consonant followed by a consonant takes the virama (the two join);
   - ``a`` after a consonant is the inherent vowel, except at the end of a word, where people

@@ -6,7 +6,7 @@ run time. The output is plain text, one candidate a line, in descending frequenc
 
     投诉<TAB>tou'su
 
-static/keyboard.js indexes it by the syllables joined (``tousu``) and by their initials (``ts``).
+static/keyboard-compose.js indexes it by the syllables joined (``tousu``) and by their initials (``ts``).
 """
 from __future__ import annotations
 
