@@ -48,7 +48,7 @@ class Layout:
 
     def as_json(self) -> dict:
         """For keyboard.js: rows as space-separated keys, and only what differs from the defaults
-        (it sits in every words page, escaped into an attribute)."""
+        (it sits in every page with the keyboard)."""
         data = {"name": self.name, "label": self.label, "lang": self.lang, "cols": self.grid_width(),
                 "pages": [list(page) for page in self.pages], "punctuation": list(self.punctuation)}
         optional = {"rtl": self.rtl, "caseful": self.caseful, "table": self.table, "digits": self.digits,
