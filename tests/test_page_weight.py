@@ -41,8 +41,10 @@ class References(HTMLParser):
         rel = (a.get("rel") or "").lower().split()
         if tag == "link" and {"stylesheet", "icon", "preload", "modulepreload"} & set(rel) and a.get("href"):
             self.found.append(a["href"])
-        elif tag in ("script", "img", "audio", "source", "iframe") and a.get("src"):
+        elif tag in ("script", "img", "iframe") and a.get("src"):
             self.found.append(a["src"])
+        elif tag in ("audio", "video", "source") and a.get("src") and a.get("preload") != "none":
+            self.found.append(a["src"])  # fetched (at least its start) as the page loads
         elif tag in ("use", "image") and (a.get("href") or a.get("xlink:href")):
             self.found.append(a.get("href") or a.get("xlink:href"))
         self._in_layouts = a.get("id") == "keyboard-layouts"
