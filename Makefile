@@ -16,9 +16,16 @@ UV := .venv-uv/bin/uv
 UV_STAMP := .venv-uv/.installed-$(UV_VERSION)
 LOWEST := .venv-lowest
 
-.PHONY: run test setup catalogs extract-strings check-strings update-catalogs db demo bench clean lock test-lowest
+.PHONY: run test setup keyboards catalogs extract-strings check-strings update-catalogs db demo bench clean lock test-lowest
 
-setup: $(STAMP) catalogs
+setup: $(STAMP) catalogs keyboards
+
+# The on-screen keyboards' generated tables (Chinese dictionary, phonetic Indic): build output,
+# never committed, remade when the lock (their sources' versions) or their generator changes.
+KEYBOARD_TABLES := kiosk/static/generated/pinyin-dict.txt
+keyboards: $(KEYBOARD_TABLES)
+$(KEYBOARD_TABLES): $(STAMP) $(wildcard kiosk/keyboards/*.py)
+	$(BIN)/python -m kiosk.keyboards.build
 
 # Everything from the lock, hash-checked, then our own package alone: its build
 # backend (setuptools) is in the lock too, so nothing unpinned is fetched.
@@ -111,4 +118,4 @@ bench: setup
 	PYTHONPATH=. $(BIN)/python bench/translation.py
 
 clean:
-	rm -rf $(VENV) $(LOWEST) .venv-uv $(INSTANCE) translations/*/LC_MESSAGES/*.mo
+	rm -rf $(VENV) $(LOWEST) .venv-uv $(INSTANCE) translations/*/LC_MESSAGES/*.mo kiosk/static/generated

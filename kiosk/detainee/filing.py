@@ -247,8 +247,7 @@ def words():
         draft["description"] = form.description.data or ""
         _save(draft)
         return _next("kiosk.words")
-    return _render("kiosk/words.html", "kiosk.words", form=form, max_length=cases.MAX_DESCRIPTION,
-                   keyboard=page_language().keyboard)
+    return _render("kiosk/words.html", "kiosk.words", form=form, max_length=cases.MAX_DESCRIPTION)
 
 
 @blueprint.route("/file/review", methods=["GET", "POST"])

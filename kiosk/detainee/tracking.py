@@ -16,7 +16,7 @@ from kiosk.detainee import blueprint
 from kiosk.detainee.forms import ChoiceForm, MessageForm, PhoneForm, PinForm, TrackForm
 from kiosk.detainee.wording import CATEGORY_WORDS
 from kiosk.web.db import get_session
-from kiosk.web.i18n import page_language, when
+from kiosk.web.i18n import when
 from kiosk.web.wording import STATUS_WORDS
 from sms import commands
 
@@ -172,7 +172,7 @@ def add_message(number: str):
     if not form.submission.data:
         form.submission.data = new_token()  # one token per form: a double tap adds the message once
     return render_template("kiosk/message.html", case=case, form=form, error=error, max_length=cases.MAX_DESCRIPTION,
-                           keyboard=page_language().keyboard, back_url=url_for("kiosk.case_page", number=case.number))
+                           back_url=url_for("kiosk.case_page", number=case.number))
 
 
 def _back_to(case: Case):
