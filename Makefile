@@ -16,9 +16,16 @@ UV := .venv-uv/bin/uv
 UV_STAMP := .venv-uv/.installed-$(UV_VERSION)
 LOWEST := .venv-lowest
 
-.PHONY: run test setup catalogs audio extract-strings check-strings update-catalogs db demo bench clean lock test-lowest
+.PHONY: run test setup keyboards catalogs audio extract-strings check-strings update-catalogs db demo bench clean lock test-lowest
 
-setup: $(STAMP) catalogs audio
+setup: $(STAMP) catalogs keyboards audio
+
+# The on-screen keyboards' generated tables (Chinese dictionary, phonetic Indic): build output,
+# never committed, remade when the lock (their sources' versions) or their generator changes.
+KEYBOARD_TABLES := kiosk/static/generated/pinyin-dict.txt
+keyboards: $(KEYBOARD_TABLES)
+$(KEYBOARD_TABLES): $(STAMP) $(wildcard kiosk/keyboards/*.py)
+	$(BIN)/python -m kiosk.keyboards.build
 
 # Everything from the lock, hash-checked, then our own package alone: its build
 # backend (setuptools) is in the lock too, so nothing unpinned is fetched.
@@ -102,6 +109,8 @@ run: demo
 	@echo "  Text the product from the browser:    http://127.0.0.1:$(PORT)/dev/sms"
 	@echo "  Staff console (accounts in demo.json): http://127.0.0.1:$(PORT)/staff/"
 	@echo "  A worker runs beside the server (translation jobs). Stop both with Ctrl-C."
+	@$(DEV_ENV) $(BIN)/kioskctl translate list | grep -q '^no language packages' && \
+		echo "  No language package is installed: complaints wait for an interpreter. What to install: kioskctl translate coverage" || true
 	@echo
 	@$(DEV_ENV) $(BIN)/kioskctl worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
@@ -115,4 +124,4 @@ bench: setup
 	PYTHONPATH=. $(BIN)/python bench/translation.py
 
 clean:
-	rm -rf $(VENV) $(LOWEST) .venv-uv $(INSTANCE) translations/*/LC_MESSAGES/*.mo
+	rm -rf $(VENV) $(LOWEST) .venv-uv $(INSTANCE) translations/*/LC_MESSAGES/*.mo kiosk/static/generated

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from kiosk.app import create_app
 from kiosk.config import ConfigError
 from kiosk.core import case_translations, facilities, kiosks, migrate
-from kiosk.core.models import Facility, JobStatus, Kiosk, StaffRole
+from kiosk.core.models import Case, Facility, JobStatus, Kiosk, StaffRole
 from kiosk.web.db import get_database
 
 
@@ -204,8 +204,8 @@ def _packages_dir():
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @with_schema
 def translate_install(paths):
-    """Install .argosmodel packages from files or folders (a USB stick)."""
-    from kiosk.translation import packages
+    """Install packages (.argosmodel: Argos, OPUS-MT, M2M-100, NLLB) from files or folders (a USB stick)."""
+    from kiosk.translation import packages, routes
 
     archives = packages.archives_in(list(paths))
     if not archives:
@@ -214,8 +214,8 @@ def translate_install(paths):
     for archive in archives:
         try:
             package = packages.install(archive, _packages_dir())
-            click.echo(f"installed {package.label} ({package.from_code} -> {package.to_code}) from {archive.name}")
-            languages |= {package.from_code, package.to_code}
+            click.echo(f"installed {package.label} ({package.covers}) from {archive.name}")
+            languages |= routes.product_codes(package)
         except packages.PackageError as error:
             failed += 1
             click.echo(f"refused {archive}: {error}", err=True)
@@ -231,30 +231,139 @@ def translate_install(paths):
 @translate.command("list")
 @with_appcontext
 def translate_list():
-    """Installed language pairs, their versions and sizes."""
+    """Installed packages: what each covers, version, size, family and licence."""
     from kiosk.translation import packages
 
     found = packages.installed(_packages_dir())
     if not found:
         click.echo(f"no language packages in {_packages_dir()}")
     for package in found:
-        click.echo(f"{package.from_code} -> {package.to_code}  {package.version:8}  "
-                   f"{package.size() / 1024**2:8.1f} MB  {package.path.name}")
+        click.echo(f"{package.covers}  {package.version:8}  {package.size() / 1024**2:8.1f} MB  "
+                   f"{package.family:8} {package.license or 'licence not stated':12}  {package.path.name}")
 
 
 @translate.command("remove")
-@click.argument("from_code")
-@click.argument("to_code")
+@click.argument("name_or_pair", nargs=-1, required=True)
 @with_appcontext
-def translate_remove(from_code, to_code):
-    """Remove the package of one language pair."""
+def translate_remove(name_or_pair):
+    """Remove a package by NAME (any family: translate-es_en, opus-mt-vi-en, m2m100_418M), or every
+    package of the pair FROM TO."""
     from kiosk.translation import packages
 
-    removed = packages.remove(_packages_dir(), from_code, to_code)
+    if len(name_or_pair) > 2:
+        raise click.ClickException("give a package's name, or a pair: FROM TO")
+    if len(name_or_pair) == 2:
+        removed = packages.remove(_packages_dir(), *name_or_pair)
+        what = " -> ".join(name_or_pair)
+    else:
+        removed = packages.remove_named(_packages_dir(), name_or_pair[0])
+        what = name_or_pair[0]
     if not removed:
-        raise click.ClickException(f"no package installed for {from_code} -> {to_code}")
+        raise click.ClickException(f"no package installed for {what} (kioskctl translate list names them)")
     for package in removed:
         click.echo(f"removed {package.label}")
+
+
+def _parse_languages(pairs: tuple[str, ...]) -> dict[str, str]:
+    languages = {}
+    for pair in pairs:
+        code, _, token = pair.partition("=")
+        if not code or not token:
+            raise click.ClickException(f"--language takes CODE=TOKEN (es=__es__), not {pair!r}")
+        languages[code] = token
+    return languages
+
+
+@translate.command("package")
+@click.argument("converted", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.option("--family", type=click.Choice(["opus-mt", "m2m100", "nllb", "argos"]), required=True)
+@click.option("--version", "version", default="1.0", show_default=True)
+@click.option("--name", help="the package's name (required for m2m100 and nllb: m2m100_418M)")
+@click.option("--from", "from_code", help="opus-mt and argos: the source language")
+@click.option("--to", "to_code", help="opus-mt and argos: the target language")
+@click.option("--language", "languages", multiple=True, metavar="CODE=TOKEN",
+              help="m2m100/nllb: a language and its model token (default: every Handbook language the "
+                   "model's vocabulary has a token for)")
+@click.option("--license", "license_", help="the model's licence (apache-2.0, MIT, CC-BY-NC-4.0)")
+@click.option("--source", "source_url", help="where the model came from (a URL)")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("."),
+              show_default=True)
+@with_appcontext
+def translate_package(converted, family, version, name, from_code, to_code, languages, license_, source_url,
+                      out_dir):
+    """Build a package from a CTranslate2 converter's output folder, and check it as install does."""
+    from kiosk.translation import packages, sources
+
+    metadata = {"package_version": version, "model_family": family}
+    if family in packages.MULTILINGUAL:
+        if not name:
+            raise click.ClickException(f"a {family} package needs --name (for example m2m100_418M)")
+        chosen = _parse_languages(languages)
+        if not chosen:
+            try:
+                vocabulary, _target = packages.model_vocabulary(converted)
+            except packages.PackageError as error:
+                raise click.ClickException(str(error)) from None
+            chosen = {code: token for code, token in sources.TOKENS[family].items() if token in vocabulary}
+        metadata["languages"] = chosen
+    elif not from_code or not to_code:
+        raise click.ClickException(f"a {family} package needs --from and --to")
+    else:
+        metadata.update(from_code=from_code, to_code=to_code)
+    for key, value in (("name", name), ("license", license_), ("source", source_url)):
+        if value:
+            metadata[key] = value
+    try:
+        archive, package = packages.pack(converted, out_dir, metadata)
+    except packages.PackageError as error:
+        raise click.ClickException(f"not packaged: {error}") from None
+    click.echo(f"built {archive} : {package.credit}, {package.family}, {package.covers}")
+
+
+@translate.command("prefer")
+@click.argument("from_code")
+@click.argument("to_code")
+@click.argument("name", required=False)
+@click.option("--clear", is_flag=True, help="forget the preference for this pair")
+@with_appcontext
+def translate_prefer(from_code, to_code, name, clear):
+    """Prefer the package NAME for the pair FROM TO when several can translate it."""
+    from kiosk.translation import packages, routes
+
+    if clear:
+        routes.prefer(_packages_dir(), from_code, to_code, None)
+        click.echo(f"no preference for {from_code} -> {to_code}")
+        return
+    choices = routes.candidates(from_code, to_code, packages.installed(_packages_dir()))
+    if not name or name not in {p.name for p in choices}:
+        names = ", ".join(p.name for p in choices) or "none is installed"
+        raise click.ClickException(f"name a package that translates {from_code} -> {to_code}: {names}")
+    routes.prefer(_packages_dir(), from_code, to_code, name)
+    click.echo(f"{name} is preferred for {from_code} -> {to_code}")
+
+
+@translate.command("coverage")
+@with_schema
+def translate_coverage():
+    """Each Handbook language (and any other a case used) to and from English: by what, or where to get it."""
+    from kiosk.translation import coverage
+
+    with get_database().sessions() as session:
+        used = set(session.scalars(select(Case.language).distinct()))
+    rows = coverage.coverage(_packages_dir(), used)
+    width, names = max(len(r.to_english.summary) for r in rows), max(len(r.name) for r in rows)
+    click.echo(f"{'language':{names + 8}}  {'to English':{width}}  from English")
+    for row in rows:
+        click.echo(f"{row.code:8}{row.name:{names}}  {row.to_english.summary:{width}}  {row.from_english.summary}")
+    missing = [(row, d) for row in rows for d in (row.to_english, row.from_english) if d.route is None]
+    if missing:
+        click.echo("\nWhere to get what is missing (convert on a machine with internet: kiosk/translation/FORMAT.md):")
+        if coverage.one_model_covers_the_rest(rows):
+            click.echo("  facebook/m2m100_418M (MIT) alone covers every missing direction above.")
+    for row, direction in missing:
+        click.echo(f"  {direction.source} -> {direction.target} ({row.name}):")
+        for place in direction.where_to_get:
+            click.echo(f"    {place}")
 
 
 @translate.command("text")
@@ -268,7 +377,8 @@ def translate_text(source, target):
     result = Engine.from_config(current_app.config["KIOSK"]).translate(
         sys.stdin.read(), source, target)
     if result.text is None:
-        raise click.ClickException(f"no package for {source} -> {target} (nor through English)")
+        raise click.ClickException(f"no package for {source} -> {target} (nor through English): "
+                                   "see kioskctl translate coverage")
     click.echo(result.text, nl=False)
     click.echo(f"\n[{result.made_by}]" if result.made_by else "", err=True)
 

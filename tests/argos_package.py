@@ -47,7 +47,7 @@ import numpy as np
 import sentencepiece as spm
 from ctranslate2.specs import transformer_spec
 
-__all__ = ["BUILTIN_SENTENCES", "build_model_dir", "build_package", "synthetic_sentences"]
+__all__ = ["BUILTIN_SENTENCES", "build_model_dir", "build_package", "synthetic_sentences", "zip_folder"]
 
 # Special tokens, at the same ids in SentencePiece and in the CTranslate2 vocabulary.
 UNK, BOS, EOS, PAD = "<unk>", "<s>", "</s>", "<blank>"
@@ -322,9 +322,14 @@ def build_package(workdir: Path, from_code: str, to_code: str, *, version: str =
         f"# {name}\n\nSynthetic test package built by tests/argos_package.py: random weights, "
         "not a translator.\n", encoding="utf-8")
 
+    return zip_folder(folder, archive)
+
+
+def zip_folder(folder: Path, archive: Path) -> Path:
+    """Zips ``folder`` as the one top-level folder of ``archive``, byte for byte reproducibly."""
     with zipfile.ZipFile(archive, "w") as bundle:
         for path in sorted([folder, *folder.rglob("*")]):
-            arcname = path.relative_to(workdir).as_posix() + ("/" if path.is_dir() else "")
+            arcname = path.relative_to(folder.parent).as_posix() + ("/" if path.is_dir() else "")
             info = zipfile.ZipInfo(arcname, date_time=(2024, 1, 1, 0, 0, 0))
             if path.is_dir():
                 info.external_attr = 0o40755 << 16 | 0x10

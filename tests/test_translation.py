@@ -216,9 +216,9 @@ def test_a_pair_without_any_way_is_not_an_error(engine):
 def test_one_translator_per_pair_and_idle_ones_are_unloaded(engine):
     engine.translate("Hola.", "es", "en")
     engine.translate("Adiós.", "es", "en")
-    assert engine.loaded_pairs() == [("es", "en")]
+    assert engine.loaded() == ["translate-es_en"]
     engine.idle_unload = 0
-    assert engine.unload_idle() == [("es", "en")] and engine.loaded_pairs() == []
+    assert engine.unload_idle() == ["translate-es_en"] and engine.loaded() == []
 
 
 def test_web_processes_never_import_ctranslate2(config, database, place, tmp_path):

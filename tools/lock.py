@@ -4,7 +4,7 @@
     python3 tools/lock.py lowest OUT            the lowest version of each direct dependency (test-lowest)
     python3 tools/lock.py digest                the digest of pyproject.toml's requirements
 
-The lock holds pyproject.toml's runtime dependencies, the `test` extra and the build
+The lock holds pyproject.toml's runtime dependencies, the `test` and `assets` extras and the build
 backend (`build-system.requires`, so the editable install of our own package needs
 nothing from outside the lock), every one pinned with its hashes, resolved from PyPI for
 CPython 3.11 on Linux x86_64 whatever machine runs this. Its first line records a digest
@@ -39,6 +39,7 @@ def declared(pyproject: Path = PYPROJECT) -> dict[str, list[str]]:
     return {
         "dependencies": list(data["project"]["dependencies"]),
         "test": list(data["project"]["optional-dependencies"]["test"]),
+        "assets": list(data["project"]["optional-dependencies"]["assets"]),
         "build-system": list(data["build-system"]["requires"]),
     }
 
@@ -53,7 +54,7 @@ def _compile(output: Path, extra_args: list[str]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         build = Path(tmp) / "build-system.txt"
         build.write_text("\n".join(declared()["build-system"]) + "\n", encoding="utf-8")
-        command = [uv, "pip", "compile", "pyproject.toml", str(build), "--extra", "test",
+        command = [uv, "pip", "compile", "pyproject.toml", str(build), "--extra", "test", "--extra", "assets",
                    "--generate-hashes", *TARGET, *SOURCE, "--quiet", "--output-file", str(output),
                    *extra_args]
         subprocess.run(command, cwd=ROOT, check=True)
@@ -66,7 +67,7 @@ def lock(extra_args: list[str]) -> None:
     # (pass --upgrade or --upgrade-package NAME to move more).
     _compile(LOCK, ["--custom-compile-command", "make lock", *extra_args])
     header = (f"{DIGEST_PREFIX}{digest()}\n"
-              "# (pyproject.toml's dependencies, test extra and build-system.requires; "
+              "# (pyproject.toml's dependencies, test and assets extras and build-system.requires; "
               "tests/test_dependencies.py checks it)\n")
     LOCK.write_text(header + LOCK.read_text(encoding="utf-8"), encoding="utf-8")
 

@@ -1,7 +1,8 @@
-"""The languages the product speaks: which ones, how each is named, written and typed.
+"""The languages the product speaks: which ones, how each is named and written.
 
 The 14 languages of the National Detainee Handbook. Plain data, for every surface and the core;
-choosing one for a request is the web plumbing's business (kiosk/web/i18n.py).
+choosing one for a request is the web plumbing's business (kiosk/web/i18n.py), typing it the
+on-screen keyboards' (kiosk/keyboards/layouts.py).
 """
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ class Language:
     code: str          # the catalog's locale identifier
     native_name: str   # how speakers name it, in its own script
     english_name: str
-    keyboard: str      # on-screen keyboard layout
     rtl: bool = False
 
     @property
@@ -23,20 +23,20 @@ class Language:
 
 # The 14 languages of the National Detainee Handbook, in the order the kiosk lists them.
 LANGUAGES: tuple[Language, ...] = (
-    Language("es", "Español", "Spanish", "latin"),
-    Language("en", "English", "English", "latin"),
-    Language("pt", "Português", "Portuguese", "latin"),
-    Language("ht", "Kreyòl ayisyen", "Haitian Creole", "latin"),
-    Language("zh_Hans", "中文", "Chinese (Simplified)", "latin"),
-    Language("pa", "ਪੰਜਾਬੀ", "Punjabi", "gurmukhi"),
-    Language("hi", "हिन्दी", "Hindi", "devanagari"),
-    Language("bn", "বাংলা", "Bengali", "bengali"),
-    Language("ar", "العربية", "Arabic", "arabic", rtl=True),
-    Language("fr", "Français", "French", "latin"),
-    Language("ru", "Русский", "Russian", "cyrillic"),
-    Language("ro", "Română", "Romanian", "latin"),
-    Language("tr", "Türkçe", "Turkish", "latin"),
-    Language("vi", "Tiếng Việt", "Vietnamese", "latin"),
+    Language("es", "Español", "Spanish"),
+    Language("en", "English", "English"),
+    Language("pt", "Português", "Portuguese"),
+    Language("ht", "Kreyòl ayisyen", "Haitian Creole"),
+    Language("zh_Hans", "中文", "Chinese (Simplified)"),
+    Language("pa", "ਪੰਜਾਬੀ", "Punjabi"),
+    Language("hi", "हिन्दी", "Hindi"),
+    Language("bn", "বাংলা", "Bengali"),
+    Language("ar", "العربية", "Arabic", rtl=True),
+    Language("fr", "Français", "French"),
+    Language("ru", "Русский", "Russian"),
+    Language("ro", "Română", "Romanian"),
+    Language("tr", "Türkçe", "Turkish"),
+    Language("vi", "Tiếng Việt", "Vietnamese"),
 )
 BY_CODE = {language.code: language for language in LANGUAGES}
 

@@ -6,6 +6,7 @@ finished session is cleared, the language too.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
@@ -57,15 +58,26 @@ def static_url(filename: str) -> str:
 @blueprint.app_template_global()
 @constant
 def icon(name: str, cls: str = "icon") -> Markup:
-    """An icon from the sprite. A Python global, not a macro, and made once: pages show a dozen or more."""
+    """An icon of static/icons.svg, written into the page: a page shows 3 to 16 of its 43 icons, and
+    the whole sprite (9 KB) weighed more than a page's own HTML on every first visit. A Python
+    global, not a macro, and made once: pages show a dozen or more."""
     made = current_app.extensions.setdefault("kiosk_icons", {})
     if (name, cls) not in made:
-        made[name, cls] = Markup(
-            '<svg class="%s" aria-hidden="true" focusable="false"><use href="%s#i-%s"></use></svg>'
-        ) % (cls, static_url("icons.svg"), name)
+        attributes, drawing = _sprite()[name]
+        made[name, cls] = Markup('<svg class="%s" aria-hidden="true" focusable="false"') % cls + Markup(
+            f"{attributes}>{drawing}</svg>")
     return made[name, cls]
 
 
+SYMBOL = re.compile(r'<symbol id="i-([\w-]+)"([^>]*)>(.*?)</symbol>', re.DOTALL)
+
+
+def _sprite() -> dict[str, tuple[str, str]]:
+    """Each icon of the sprite by name: its symbol's attributes (viewBox, stroke...) and drawing."""
+    if "kiosk_sprite" not in current_app.extensions:
+        text = (Path(blueprint.static_folder) / "icons.svg").read_text(encoding="utf-8")
+        current_app.extensions["kiosk_sprite"] = {m[1]: (m[2], m[3]) for m in SYMBOL.finditer(text)}
+    return current_app.extensions["kiosk_sprite"]
 
 
 @blueprint.record_once
@@ -77,7 +89,8 @@ def _set_up(state):
                                        emergency_advice=EMERGENCY_ADVICE, outside_first_advice=OUTSIDE_FIRST_ADVICE)
 
 # Reachable before the device is enrolled.
-OPEN_ENDPOINTS = {"kiosk.enroll", "kiosk.static"}
+# Public, like the static files: the keyboards' generated tables.
+OPEN_ENDPOINTS = {"kiosk.enroll", "kiosk.static", "kiosk.keyboard_table"}
 
 
 blueprint.before_request(refuse_nul)
@@ -109,4 +122,4 @@ def _problem(error: HTTPException):
     return render_template("kiosk/problem.html", message=message), error.code
 
 
-from kiosk.detainee import enrollment, filing, listening, start, tracking  # noqa: E402,F401  (registers the views)
+from kiosk.detainee import enrollment, filing, keyboards, listening, start, tracking  # noqa: E402,F401  (registers the views)

@@ -274,7 +274,7 @@ def words():
 
 def _words_page(form: WordsForm, draft: dict, problem: str | None):
     return _render("kiosk/words.html", "kiosk.words", form=form, max_length=cases.MAX_DESCRIPTION,
-                   keyboard=page_language().keyboard, problem=problem,
+                   problem=problem,
                    recorded=voice.pending(get_session(), draft.get("submission_token", "")))
 
 

@@ -185,7 +185,7 @@ def add_message(number: str):
     if not form.submission.data:
         form.submission.data = new_token()  # one token per form: a double tap adds the message once
     return render_template("kiosk/message.html", case=case, form=form, error=error, max_length=cases.MAX_DESCRIPTION,
-                           keyboard=page_language().keyboard, back_url=url_for("kiosk.case_page", number=case.number))
+                           back_url=url_for("kiosk.case_page", number=case.number))
 
 
 def _add_message(db, case: Case, words: str, token: str, recorded: bytes | None) -> None:

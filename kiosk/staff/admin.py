@@ -19,11 +19,11 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from kiosk.core import audit, emergencies, facilities, hotlines, jobs, kiosks, staff_accounts, text
 from kiosk.core.identifiers import format_phone
 from kiosk.core.models import (
-    Facility, Hotline, HousingUnit, Job, JobStatus, Kiosk, OnCallNumber, StaffRole, StaffUser, utcnow,
+    Case, Facility, Hotline, HousingUnit, Job, JobStatus, Kiosk, OnCallNumber, StaffRole, StaffUser, utcnow,
 )
 from kiosk.staff import blueprint
 from kiosk.staff.changes import actor, in_one_transaction, save
-from kiosk.translation import packages
+from kiosk.translation import coverage, packages, routes
 from kiosk.web.db import get_session
 from kiosk.web.inputs import form_id
 from kiosk.web.security import csrf
@@ -345,8 +345,9 @@ def package_list():
     uploads = db.scalars(select(Job).where(Job.kind == jobs.JobKind.INSTALL_PACKAGE)
                          .order_by(Job.id.desc()).limit(RECENT_UPLOADS)).all()
     states = {job.id: upload_state(job) for job in uploads}
+    used = set(db.scalars(select(Case.language).distinct()))  # codes only: no case is shown
     return render_template("staff/admin_packages.html", installed=packages.installed(_packages_dir()),
-                           uploads=uploads, states=states,
+                           coverage=coverage.coverage(_packages_dir(), used), uploads=uploads, states=states,
                            pending=any(state == "pending" for state, _why in states.values()),
                            limit_mb=MAX_PACKAGE_UPLOAD // 1024**2)
 
@@ -407,4 +408,44 @@ def remove_package(from_code: str, to_code: str):
         db.commit()
         flash(f"Removed {', '.join(p.label for p in removed)}. Cases in that language now wait for "
               "an interpreter unless another package can translate them.")
+    return redirect(url_for("staff.package_list"))
+
+
+@blueprint.post("/admin/packages/<name>/remove")
+@administrator_only
+def remove_named_package(name: str):
+    db = get_session()
+    removed = packages.remove_named(_packages_dir(), name)
+    if not removed:
+        flash("No such package is installed." if not packages.NAME.fullmatch(name)
+              else f"No package named {name} is installed.", "error")
+    else:
+        audit.record(db, actor(), "package.removed", remote_addr=request.remote_addr,
+                     packages=[p.label for p in removed])
+        db.commit()
+        flash(f"Removed {', '.join(p.label for p in removed)}. Cases in its languages now wait for "
+              "an interpreter unless another package can translate them.")
+    return redirect(url_for("staff.package_list"))
+
+
+@blueprint.post("/admin/packages/prefer")
+@administrator_only
+def prefer_package():
+    """Which package translates a pair when several can; an empty choice forgets the preference."""
+    source, target = request.form.get("source", ""), request.form.get("target", "")
+    name = request.form.get("package", "")
+    if not LANGUAGE_CODE.fullmatch(source) or not LANGUAGE_CODE.fullmatch(target):
+        flash("Choose a language pair from the coverage table.", "error")
+        return redirect(url_for("staff.package_list"))
+    choices = {p.name for p in routes.candidates(source, target, packages.installed(_packages_dir()))}
+    if name and name not in choices:
+        flash(f"That package does not translate {source} → {target}. Nothing was changed.", "error")
+        return redirect(url_for("staff.package_list"))
+    routes.prefer(_packages_dir(), source, target, name or None)
+    db = get_session()
+    audit.record(db, actor(), "package.preferred", remote_addr=request.remote_addr,
+                 pair=f"{source}-{target}", package=name or None)
+    db.commit()
+    flash(f"{name} is preferred for {source} → {target}." if name
+          else f"No preference for {source} → {target}: the first package that can translate it is used.")
     return redirect(url_for("staff.package_list"))

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from kiosk.core import actors, audit, case_translations, jobs
 from kiosk.core.jobs import JobKind
 from kiosk.core.models import Case, CaseEvent, EventKind, Job, JobStatus, Translation, TranslationStatus, utcnow
-from kiosk.translation import packages
+from kiosk.translation import packages, routes
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,8 @@ def translate(worker: jobs.Runner, session: Session, batch: list[jobs.Claimed]) 
         if result.text is None:
             translation.status = TranslationStatus.UNAVAILABLE
         else:
-            translation.text, translation.made_by = result.text, result.made_by
+            # made_by holds 200 characters: plenty for two packages' names, versions and licences
+            translation.text, translation.made_by = result.text, result.made_by and result.made_by[:200]
             translation.status = TranslationStatus.DONE
             _check_reply(session, translation)
     for case_id in {translation.case_id for _job, translation in todo}:
@@ -68,5 +69,5 @@ def install_package(worker: jobs.Runner, session: Session, batch: list[jobs.Clai
             session.get(Job, job.id).payload = {**job.payload, "installed": package.label}
             jobs.finish(session, job, worker.name)
             audit.record(session, actor, "package.installed", job_id=job.id, filename=filename,
-                         package=package.label, pair=f"{package.from_code}-{package.to_code}")
-            case_translations.retry_unavailable(session, {package.from_code, package.to_code}, actor=actor)
+                         package=package.credit, covers=package.covers)
+            case_translations.retry_unavailable(session, routes.product_codes(package), actor=actor)
