@@ -72,3 +72,26 @@ def test_read_everything_lasts_until_the_session_ends(page, live):
     page.wait_for_url("**/kiosk/home")
     page.wait_for_timeout(500)
     assert played(page) == []  # the next person starts in silence
+
+
+@pytest.mark.parametrize("language, english", [
+    ("tr", "Make a complaint"), ("tr", "See my complaints"), ("ro", "Your complaint was sent"),
+    ("hi", "Make a complaint"), ("zh_Hans", "See my complaints"),
+])
+def test_a_sentence_is_read_as_itself_not_as_the_start_of_another(page, live, language, english):
+    """Found by bench/listening.py: a text message's "Complaint %(number)s: …" took any sentence
+    starting with the word "complaint", and a word's start ("Şikayet" in "Şikayetlerimi")."""
+    page.goto(f"{live.url}/kiosk/language/{language}")
+    page.get_by_role("button", name=translated(language, "Listen")).tap()
+    wait_until_spoken(page)
+    spoken = page.evaluate("text => window.kioskAudio.plan(text)", translated(language, english))
+    assert spoken == [clip_of(page, language, english)]
+
+
+def test_a_case_number_is_read_digit_by_digit_through_its_hyphens(page, live):
+    page.goto(f"{live.url}/kiosk/language/es")
+    page.get_by_role("button", name=translated("es", "Listen")).tap()
+    wait_until_spoken(page)
+    data = page.evaluate("() => fetch('/kiosk/static/audio/es.json').then(r => r.json())")
+    spoken = page.evaluate("() => window.kioskAudio.plan('26-6024-3573')")
+    assert spoken == [data["clips"][f"digit.{d}"] for d in "2660243573"]

@@ -14,19 +14,29 @@
   function escape(text) { return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/ /g, "\\s+"); }
 
   // Each message becomes a regular expression tried where a word starts: its words literally,
-  // each placeholder as the text it was filled with. Bucketed by first letter: a screen is
-  // matched in a few milliseconds.
+  // each placeholder as the text it was filled with, and (in scripts that put spaces between
+  // words) no letter right after it, so "Complaint …" never takes the start of "Complaints".
+  // Bucketed by first letter: a screen is matched in a few milliseconds.
+  var LETTER = /[\p{L}\p{M}]/u, UNSPACED = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u;
   function compile(data) {
     buckets = {};
     data.messages.forEach(function (parts) {
-      var source = "", last = parts.length - 1;
+      var source = "", last = parts.length - 1, literal = 0, tail = "";
       parts.forEach(function (part, i) {
-        if (part.t !== undefined) source += escape(norm(part.t));
-        else source += i === last ? "(.+)" : "(.+?)";
+        if (part.t !== undefined) {
+          var words = norm(part.t);
+          source += escape(words);
+          literal += words.length;
+          tail = words.charAt(words.length - 1);
+        } else {
+          source += i === last ? "(.+)" : "(.+?)";
+          tail = "";
+        }
         if (i < last) source += "\\s*";
       });
+      if (LETTER.test(tail) && !UNSPACED.test(tail)) source += "(?![\\p{L}\\p{M}])";
       var first = parts[0].t !== undefined ? norm(parts[0].t).charAt(0).toLowerCase() : "";
-      var entry = { re: new RegExp(source, "iy"), parts: parts };
+      var entry = { re: new RegExp(source, "iuy"), parts: parts, literal: literal };
       (buckets[first] = buckets[first] || []).push(entry);
     });
   }
@@ -43,7 +53,12 @@
 
   function clip(key) { return playlist.clips[key]; }
 
-  // The clips that read a text aloud, in order.
+  // The clips that read a text aloud, in order. Where several messages match, the one with the
+  // most words of its own wins (not the one whose placeholders swallow the most).
+  function better(a, b) {
+    return !b || a.entry.literal > b.entry.literal ||
+      (a.entry.literal === b.entry.literal && a.match[0].length > b.match[0].length);
+  }
   function plan(text, out) {
     text = norm(text);
     var i = 0;
@@ -52,7 +67,8 @@
       for (var c = 0; c < candidates.length; c++) {
         candidates[c].re.lastIndex = i;
         var m = candidates[c].re.exec(text);
-        if (m && (!best || m[0].length > best.match[0].length)) best = { entry: candidates[c], match: m };
+        var found = m && { entry: candidates[c], match: m };
+        if (found && better(found, best)) best = found;
       }
       if (best) {
         var slot = 1;
@@ -65,10 +81,11 @@
       }
       var ch = text.charAt(i);
       if (ch >= "0" && ch <= "9") { if (clip("digit." + ch)) out.push(clip("digit." + ch)); i++; continue; }
-      // Nothing known starts here: go to the next word (or sentence) and try again.
-      var next = text.slice(i + 1).search(/[\s.,;:!?。，、]/);
-      i = next < 0 ? text.length : i + 2 + next;
-      while (i < text.length && /\s/.test(text.charAt(i))) i++;
+      // A space, a hyphen in a case number, punctuation; or a character of a script without spaces,
+      // where any character may start a phrase.
+      if (!LETTER.test(ch) || UNSPACED.test(ch)) { i++; continue; }
+      // A word nothing known starts with: skip to its end and try again there.
+      while (i < text.length && LETTER.test(text.charAt(i))) i++;
     }
     return out;
   }
