@@ -61,6 +61,8 @@ def test_record_play_back_and_send_a_complaint(microphone_browser, live, databas
     page.get_by_role("button", name=translated("es", "Stop")).click()
     page.wait_for_function("() => document.querySelector('form[data-recorded]')")
     assert page.locator("[data-playback]").is_visible()  # hear it back before sending
+    assert page.get_by_role("button", name=translated("es", "Record again")).is_visible()
+    assert not page.get_by_role("button", name=translated("es", "Stop")).is_visible()  # hear it back before sending
     page.locator("form.words-form button[type=submit]").click()
     page.wait_for_url("**/file/review")
     assert page.get_by_text(translated("es", "Your recording")).is_visible()

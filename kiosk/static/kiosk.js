@@ -31,12 +31,24 @@
   // reads that choice, "Read everything to me" reads each screen as it opens until the session
   // ends (the start screen forgets it). audio.js is fetched the first time sound is wanted.
   var READ_ALL = "kiosk-read-all";
-  function withAudio(then) {
-    if (window.kioskAudio) { then(window.kioskAudio); return; }
+  function withScript(src, then) {
     var script = document.createElement("script");
-    script.src = body.getAttribute("data-audio-script");
-    script.onload = function () { then(window.kioskAudio); };
+    script.src = src;
+    script.onload = then;
     document.head.appendChild(script);
+  }
+  function withAudio(then) {
+    if (window.kioskAudio) then(window.kioskAudio);
+    else withScript(body.getAttribute("data-audio-script"), function () { then(window.kioskAudio); });
+  }
+  // Saying a complaint aloud: shown where the browser can record; recorder.js comes with the first tap.
+  var recorder = document.querySelector("[data-recorder]");
+  if (recorder && window.MediaRecorder && navigator.mediaDevices && window.DataTransfer) {
+    recorder.hidden = false;
+    recorder.querySelector("[data-record]").addEventListener("click", function first() {
+      this.removeEventListener("click", first);
+      withScript(recorder.getAttribute("data-script"), function () { window.kioskRecorder.record(); });
+    });
   }
   function readScreen() { withAudio(function (audio) { audio.readScreen(); }); }
   function readingAll() {

@@ -1,10 +1,9 @@
 /* Recording a complaint: a big button, a visible timer, stop, hear it back, record again. The
-   recording (Opus, about 24 kbps) goes into the form's file field and is sent with the words. */
+   recording (Opus, about 24 kbps) goes into the form's file field and is sent with the words.
+   Fetched by kiosk.js on the first tap of Record, which it then starts. */
 (function () {
   "use strict";
   var box = document.querySelector("[data-recorder]");
-  if (!box || !window.MediaRecorder || !navigator.mediaDevices || !window.DataTransfer) return;
-  box.hidden = false;
   var form = box.closest("form");
   var record = box.querySelector("[data-record]"), stop = box.querySelector("[data-stop]");
   var time = box.querySelector("[data-record-time]"), playback = box.querySelector("[data-playback]");
@@ -25,7 +24,7 @@
     if (recorder && recorder.state !== "inactive") recorder.stop();
   }
 
-  record.addEventListener("click", function () {
+  function start() {
     navigator.mediaDevices.getUserMedia({ audio: true }).then(function (stream) {
       var type = MediaRecorder.isTypeSupported("audio/webm;codecs=opus") ? "audio/webm;codecs=opus" : "";
       recorder = new MediaRecorder(stream, type ? { mimeType: type, audioBitsPerSecond: 24000 } : {});
@@ -40,6 +39,9 @@
         field.files = files.files;
         playback.src = URL.createObjectURL(blob);
         playback.hidden = false;
+        record.querySelector("span").textContent = record.getAttribute("data-again");
+        var before = box.querySelector("[data-recorded-before]");  // this one replaces it
+        if (before) before.hidden = true;
         stop.hidden = true;
         record.hidden = false;
         form.setAttribute("data-recorded", "1");
@@ -56,6 +58,8 @@
       box.setAttribute("data-no-microphone", "1");
       record.disabled = true;
     });
-  });
+  }
+  record.addEventListener("click", start);
   stop.addEventListener("click", finish);
+  window.kioskRecorder = { record: start };
 })();
