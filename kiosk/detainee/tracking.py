@@ -18,7 +18,7 @@ from kiosk.detainee.listening import heard_language
 from kiosk.detainee.speaking import VoiceProblem, posted_recording, unusable
 from kiosk.detainee.wording import CATEGORY_WORDS
 from kiosk.web.db import get_session
-from kiosk.web.i18n import page_language, when
+from kiosk.web.i18n import when
 from kiosk.web.security import csrf
 from kiosk.web.wording import STATUS_WORDS
 from sms import commands
