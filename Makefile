@@ -16,9 +16,9 @@ UV := .venv-uv/bin/uv
 UV_STAMP := .venv-uv/.installed-$(UV_VERSION)
 LOWEST := .venv-lowest
 
-.PHONY: run test setup keyboards catalogs extract-strings check-strings update-catalogs db demo bench clean lock test-lowest
+.PHONY: run test setup keyboards catalogs audio extract-strings check-strings update-catalogs db demo bench clean lock test-lowest
 
-setup: $(STAMP) catalogs keyboards
+setup: $(STAMP) catalogs keyboards audio
 
 # The on-screen keyboards' generated tables (Chinese dictionary, phonetic Indic): build output,
 # never committed, remade when the lock (their sources' versions) or their generator changes.
@@ -64,6 +64,12 @@ test-lowest: $(UV_STAMP)
 catalogs: $(STAMP)
 	$(BIN)/pybabel compile --directory translations --domain messages --statistics 2>&1 | grep -v '^compiling' || true
 	@test -n "$$(find translations -name '*.mo' -print -quit)" || (echo "no catalogs compiled" && exit 1)
+
+# The kiosk's synthetic voice, every phrase in every language (kiosk/audio/). Build output like
+# the compiled catalogs, never committed; only missing clips are made, so after the first
+# build (a minute or two) this takes seconds.
+audio: $(STAMP)
+	$(BIN)/python -m kiosk.audio
 
 # messages.pot is committed; check-strings fails when the code says something it lacks.
 extract-strings: $(STAMP)

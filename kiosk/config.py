@@ -57,6 +57,8 @@ class Config:
     argon2_memory_cost: int = 65536
     # Argos language packages; ARGOS_PACKAGES_DIR is honoured so argospm's installs are found.
     packages_dir: Path | None = None
+    # The synthetic clips `kioskctl audio build` makes (kiosk/audio/cache.py); build output, not data.
+    audio_dir: Path = PROJECT_ROOT / "kiosk" / "static" / "generated" / "audio"
     translation_beam_size: int = 4
     # "default" computes int8 models in int8 (fast, small); "float32" makes batched and
     # one-by-one translation identical at about 1.7x the time and 4x the memory.
@@ -119,6 +121,7 @@ class Config:
             emergency_escalate_after=timedelta(
                 minutes=_env_int(environ, "KIOSK_EMERGENCY_ESCALATE_MINUTES", 15, minimum=1)),
             packages_dir=Path(environ.get("ARGOS_PACKAGES_DIR") or instance_path / "packages"),
+            audio_dir=Path(environ.get("KIOSK_AUDIO_DIR") or Config.audio_dir),
             translation_beam_size=_env_int(environ, "KIOSK_TRANSLATION_BEAM", 4, minimum=1),
             translation_compute_type=environ.get("KIOSK_TRANSLATION_COMPUTE", "default"),
             translation_threads=_env_int(environ, "KIOSK_TRANSLATION_THREADS", 0),

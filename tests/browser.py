@@ -18,6 +18,8 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+    # As the kiosk's own browser is set up (deploy/kiosk-browser.md): a screen may speak as it opens.
+    "--autoplay-policy=no-user-gesture-required",
 ]
 
 

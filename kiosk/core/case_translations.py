@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kiosk.core import audit, jobs, text
-from kiosk.core.models import Case, CaseEvent, EventKind, Translation, TranslationStatus, utcnow
+from kiosk.core.models import Case, CaseEvent, EventKind, Translation, TranslationStatus, VoiceRecording, utcnow
 
 STAFF_LANGUAGE = "en"
 
@@ -70,23 +70,34 @@ class CaseText:
     translated: bool  # a finished translation exists, the machine's or a person's
     by_person: bool  # a person's is among them
     machine_at_work: bool  # queued for the worker (first try, or again after a package arrived)
+    spoken: bool = False  # said aloud at the kiosk (kiosk/core/voice.py): only a person can translate it
 
     @property
     def needs_interpreter(self) -> bool:
-        """Neither the machine nor a person has translated it, and the machine is not still trying."""
+        """Neither the machine nor a person has translated it, and the machine is not still trying.
+        What was said aloud, only a person can translate: a machine's English of the typed words
+        beside it does not say what the recording says."""
+        if self.spoken:
+            return not self.by_person
         return not self.translated and not self.machine_at_work
 
 
 def texts_of(session: Session, case: Case) -> list[CaseText]:
     """Every text of the case and where its translation stands, oldest first (one query)."""
     rows = session.scalars(select(Translation).where(Translation.case_id == case.id)).all()
+    # What was said aloud, by the text it belongs to, in the language the kiosk spoke (K'iche' on a
+    # Spanish screen): the language an interpreter needs.
+    spoken = {event_id: language for event_id, language in session.execute(
+        select(VoiceRecording.event_id, VoiceRecording.language).where(VoiceRecording.case_id == case.id))}
     wanted = []
-    if case.description.strip() and case.language != STAFF_LANGUAGE:
-        wanted.append((None, "complaint", case.description, case.language, STAFF_LANGUAGE,
+    typed = case.description.strip() and case.language != STAFF_LANGUAGE
+    if typed or spoken.get(None, STAFF_LANGUAGE) != STAFF_LANGUAGE:
+        wanted.append((None, "complaint", case.description, spoken.get(None, case.language), STAFF_LANGUAGE,
                        case.completed_at or case.created_at))
     for event in case.events:
-        if event.kind == EventKind.DETAINEE_MESSAGE and event.language != STAFF_LANGUAGE:
-            wanted.append((event.id, "message", event.body, event.language, STAFF_LANGUAGE, event.created_at))
+        if event.kind == EventKind.DETAINEE_MESSAGE and spoken.get(event.id, event.language) != STAFF_LANGUAGE:
+            wanted.append((event.id, "message", event.body, spoken.get(event.id, event.language), STAFF_LANGUAGE,
+                           event.created_at))
         elif event.kind == EventKind.REPLY and case.language != STAFF_LANGUAGE:
             wanted.append((event.id, "reply", event.body, STAFF_LANGUAGE, case.language, event.created_at))
     texts = []
@@ -98,7 +109,8 @@ def texts_of(session: Session, case: Case) -> list[CaseText]:
         done = [row for row in mine if row.status == TranslationStatus.DONE]
         texts.append(CaseText(event_id, kind, words, source, target, arrived_at, translated=bool(done),
                               by_person=any(row.human for row in done),
-                              machine_at_work=any(row.status == TranslationStatus.PENDING for row in mine)))
+                              machine_at_work=any(row.status == TranslationStatus.PENDING for row in mine),
+                              spoken=kind != "reply" and event_id in spoken))
     return texts
 
 

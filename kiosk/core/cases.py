@@ -273,11 +273,13 @@ class MessageRefused(ValueError):
         self.reason = reason  # "empty", "too_long" or "closed"
 
 
-def add_detainee_message(session: Session, case: Case, words: str, *, actor: str, token: str) -> CaseEvent:
+def add_detainee_message(session: Session, case: Case, words: str, *, actor: str, token: str,
+                         spoken: bool = False) -> CaseEvent:
     """Something the detainee adds later (often an answer to a case manager's reply), in their words.
 
     Stored as typed, translated into English for staff by the worker, once per form token:
-    a second tap on "send" finds the message the first one added.
+    a second tap on "send" finds the message the first one added. A message said aloud
+    (``spoken``: its recording comes with it, kiosk/core/voice.py) may have no written words.
     """
     if token and (sent := session.scalar(select(CaseEvent).where(CaseEvent.submission_token == token))):
         if sent.case_id != case.id:
@@ -286,7 +288,7 @@ def add_detainee_message(session: Session, case: Case, words: str, *, actor: str
     if case.status in CLOSED:
         raise MessageRefused("closed")
     try:
-        words = text.clean(words, limit=MAX_DESCRIPTION, what="message", required=True)
+        words = text.clean(words, limit=MAX_DESCRIPTION, what="message", required=not spoken)
     except text.TextRefused as refused:
         raise MessageRefused(refused.reason) from None
     event = CaseEvent(kind=EventKind.DETAINEE_MESSAGE, actor=actor, body=words, language=case.language,
@@ -294,7 +296,8 @@ def add_detainee_message(session: Session, case: Case, words: str, *, actor: str
     case.events.append(event)
     case.updated_at = utcnow()
     session.flush()
-    case_translations.queue(session, case, words, case.language, case_translations.STAFF_LANGUAGE, event)
+    if words:
+        case_translations.queue(session, case, words, case.language, case_translations.STAFF_LANGUAGE, event)
     audit.record(session, actor, "case.message_added", case=case, event_id=event.id)
     return event
 

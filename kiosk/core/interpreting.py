@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from kiosk.core import actors, audit, text
 from kiosk.core.case_translations import STAFF_LANGUAGE, CaseText, settle_interpreter_flag, texts_of
-from kiosk.core.languages import BY_CODE
+from kiosk.core.languages import NAMED
 from kiosk.core.models import (
     Case, CaseEvent, Facility, Interpretation, InterpretationStatus, StaffRole, StaffUser, Translation,
     TranslationStatus, utcnow,
@@ -56,7 +56,7 @@ def request(session: Session, case: Case, *, which: str, language: str, due_at: 
     case (WHOLE_CASE: every text no person has translated, that no request covers and, for a reply,
     that is not out yet). Refused, with the reason, for anything else; nothing is stored half."""
     now = now or utcnow()
-    if language not in BY_CODE or language == STAFF_LANGUAGE:
+    if language not in NAMED or language == STAFF_LANGUAGE:
         raise Refused("Choose the language the interpreter translates from or into (not English).")
     if not now < due_at <= now + MAX_AHEAD:
         raise Refused(f"The interpretation is due between now and {MAX_AHEAD.days} days from now.")

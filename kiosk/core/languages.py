@@ -39,6 +39,32 @@ LANGUAGES: tuple[Language, ...] = (
     Language("vi", "Tiếng Việt", "Vietnamese"),
 )
 BY_CODE = {language.code: language for language in LANGUAGES}
+
+
+@dataclass(frozen=True)
+class SpokenLanguage:
+    """A language offered by ear: its speakers often do not read it, so the screens show pictures
+    with captions in ``caption`` (a catalog language) and every word is heard in this language,
+    from recordings made by its speakers. Offered only once every phrase has one."""
+    code: str
+    native_name: str
+    english_name: str
+    caption: str
+
+    @property
+    def html_lang(self) -> str:
+        return self.caption  # what is written on its screens is the caption
+
+
+# Mayan languages of Guatemala spoken in detention (ISO 639-3 codes).
+SPOKEN_ONLY: tuple[SpokenLanguage, ...] = (
+    SpokenLanguage("quc", "K'iche'", "K'iche'", "es"),
+    SpokenLanguage("mam", "Mam", "Mam", "es"),
+    SpokenLanguage("kjb", "Q'anjob'al", "Q'anjob'al", "es"),
+)
+SPOKEN_BY_CODE = {spoken.code: spoken for spoken in SPOKEN_ONLY}
+# Every language a person may speak to the product, by code: what interpreters translate from.
+NAMED: dict[str, Language | SpokenLanguage] = {**BY_CODE, **SPOKEN_BY_CODE}
 DEFAULT = "en"
 
 

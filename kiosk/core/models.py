@@ -13,9 +13,11 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -685,3 +687,45 @@ class WebSession(Base):
     # Bumped by every write of data: a request writes only if nobody wrote since it read (kiosk/web/sessions.py).
     version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class AudioRecording(Base):
+    """A person's recording of one phrase of the kiosk in one language; it replaces the synthetic
+    voice. Every upload is a new version; the newest one not withdrawn is the one the kiosk plays.
+    Kept in the database with the rest: a recording is small (Opus, a few KB a second) and is
+    then backed up, restored and replicated with everything else."""
+
+    __tablename__ = "audio_recordings"
+    __table_args__ = (UniqueConstraint("language", "phrase_key", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    language: Mapped[str] = mapped_column(String(16))
+    phrase_key: Mapped[str] = mapped_column(String(40))  # kiosk/audio/phrases.py
+    version: Mapped[int] = mapped_column(Integer)
+    clip: Mapped[bytes] = mapped_column(LargeBinary)   # Ogg Opus, re-encoded on upload
+    seconds: Mapped[float] = mapped_column(Float)
+    digest: Mapped[str] = mapped_column(String(64))    # names the clip for the kiosk's browser cache
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    withdrawn_at: Mapped[datetime | None] = mapped_column()
+
+    uploaded_by: Mapped[StaffUser] = relationship()
+
+
+class VoiceRecording(Base):
+    """A complaint (or a message added to one) said aloud at the kiosk. It waits under the draft's
+    submission token until Send, then belongs to the case in the same transaction as the case or
+    the message; one never sent is deleted with its session (kiosk/core/voice.py)."""
+
+    __tablename__ = "voice_recordings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_token: Mapped[str | None] = mapped_column(String(64), index=True)
+    kiosk_id: Mapped[int] = mapped_column(ForeignKey("kiosks.id"))
+    # The language the kiosk spoke to the person: the one they likely spoke (K'iche' on a Spanish screen).
+    language: Mapped[str] = mapped_column(String(16))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("case_events.id"))  # a message added later
+    clip: Mapped[bytes] = mapped_column(LargeBinary)  # Ogg Opus, re-encoded on arrival
+    seconds: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

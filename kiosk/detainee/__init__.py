@@ -122,4 +122,4 @@ def _problem(error: HTTPException):
     return render_template("kiosk/problem.html", message=message), error.code
 
 
-from kiosk.detainee import enrollment, filing, keyboards, start, tracking  # noqa: E402,F401  (registers the views)
+from kiosk.detainee import enrollment, filing, keyboards, listening, start, tracking  # noqa: E402,F401  (registers the views)

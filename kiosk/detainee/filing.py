@@ -10,10 +10,13 @@ from flask import abort, current_app, flash, g, redirect, render_template, reque
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
-from kiosk.core import cases, categories, hotlines, triage
+from kiosk.core import cases, categories, hotlines, triage, voice
 from kiosk.core.credentials import new_token
 from kiosk.detainee import blueprint
 from kiosk.detainee.forms import ANumberForm, ChoiceForm, NewPinForm, PinForm, SendForm, WordsForm
+from kiosk.detainee.listening import heard_language
+from kiosk.detainee.speaking import VoiceProblem, posted_recording, unusable
+from kiosk.web.security import csrf
 from kiosk.detainee.wording import ANSWER_WORDS, CATEGORY_WORDS, question_text
 from kiosk.web.db import get_session
 from kiosk.web.i18n import page_language
@@ -235,19 +238,44 @@ def emergency():
     )
 
 
+@csrf.exempt  # checked in posted_recording, under the limit a recording needs
 @blueprint.route("/file/words", methods=["GET", "POST"])
 def words():
+    problem, recorded, too_big = None, None, None
+    if request.method == "POST":  # the CSRF check first, as for every other form
+        try:
+            recorded = posted_recording()
+        except VoiceProblem as refused:
+            too_big = str(refused)
     if redirected := _guard("kiosk.words"):
         return redirected
     draft = _draft()
+    if too_big:  # a body this size cannot be read at all: the page again, as last saved
+        return _words_page(WordsForm(formdata=None, description=draft.get("description", "")), draft, too_big)
     form = WordsForm()
     if request.method == "GET":
         form.description.data = draft.get("description", "")
     if form.validate_on_submit():
         draft["description"] = form.description.data or ""
         _save(draft)
-        return _next("kiosk.words")
-    return _render("kiosk/words.html", "kiosk.words", form=form, max_length=cases.MAX_DESCRIPTION)
+        if recorded is not None:
+            db = get_session()
+            try:
+                voice.keep_pending(db, draft["submission_token"], g.kiosk.id, heard_language(page_language().code),
+                                   recorded)
+                db.commit()
+            except voice.RecordingUnusable:
+                db.rollback()
+                problem = unusable()
+        if problem is None:
+            return _next("kiosk.words")
+    return _words_page(form, draft, problem)
+
+
+def _words_page(form: WordsForm, draft: dict, problem: str | None):
+    return _render("kiosk/words.html", "kiosk.words", form=form, max_length=cases.MAX_DESCRIPTION,
+                   problem=problem,
+                   recorded=voice.pending(get_session(), draft.get("submission_token", "")))
 
 
 @blueprint.route("/file/review", methods=["GET", "POST"])
@@ -267,6 +295,7 @@ def review():
     form.submission.data = draft["submission_token"]
     return _render(
         "kiosk/review.html", "kiosk.review", form=form, draft=draft,
+        recorded=voice.pending(get_session(), draft["submission_token"]),
         category_words=CATEGORY_WORDS[draft["category"]],
         answers=[(question_text(k, draft["category"]), ANSWER_WORDS[(k, v)]) for k, v in draft["answers"].items()],
     )
@@ -287,6 +316,7 @@ def _send(token: str):
         )
         try:
             case = cases.file_from_kiosk(db, g.kiosk, complaint, submission_token=token)
+            voice.attach(db, token, case)  # the case and its recording, in one transaction
             db.commit()
         except IntegrityError:  # the other tap of a double tap won the race
             db.rollback()

@@ -8,15 +8,18 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from kiosk.core import actors, case_translations, cases, contacts, hotlines, pin_tries
+from kiosk.core import actors, case_translations, cases, contacts, hotlines, pin_tries, voice
 from kiosk.core.credentials import new_token
 from kiosk.core.identifiers import format_a_number, format_share_code, masked_phone
 from kiosk.core.models import Case
 from kiosk.detainee import blueprint
 from kiosk.detainee.forms import ChoiceForm, MessageForm, PhoneForm, PinForm, TrackForm
+from kiosk.detainee.listening import heard_language
+from kiosk.detainee.speaking import VoiceProblem, posted_recording, unusable
 from kiosk.detainee.wording import CATEGORY_WORDS
 from kiosk.web.db import get_session
 from kiosk.web.i18n import when
+from kiosk.web.security import csrf
 from kiosk.web.wording import STATUS_WORDS
 from sms import commands
 
@@ -145,27 +148,37 @@ def _message_refused(reason: str) -> str:
     return _("Please write your message first.")
 
 
+@csrf.exempt  # checked in posted_recording, under the limit a recording needs
 @blueprint.route("/case/<number>/message", methods=["GET", "POST"])
 def add_message(number: str):
+    error, recorded = None, None
+    if request.method == "POST":  # the CSRF check first, as for every other form
+        try:
+            recorded = posted_recording()
+        except VoiceProblem as too_big:  # a body this size cannot be read at all: a fresh form
+            error = str(too_big)
     case = _open_case(number)
     back = redirect(url_for("kiosk.case_page", number=case.number))
     if case.status in cases.CLOSED:
         flash(_message_refused("closed"), "error")
         return back
-    form, error = MessageForm(), None
-    if form.validate_on_submit():
+    form = MessageForm(formdata=None) if error else MessageForm()
+    if error is None and form.validate_on_submit():
         db = get_session()
         words, token = form.words.data or "", form.submission.data or ""
         try:
             try:
-                cases.add_detainee_message(db, case, words, actor=_actor(), token=token)
+                _add_message(db, case, words, token, recorded)
                 db.commit()
             except IntegrityError:  # the other tap of a double tap stored it first: now it is found
                 db.rollback()
-                cases.add_detainee_message(db, case, words, actor=_actor(), token=token)
+                _add_message(db, case, words, token, recorded)
         except cases.MessageRefused as refused:
             db.rollback()
             error = _message_refused(refused.reason)
+        except voice.RecordingUnusable:
+            db.rollback()
+            error = unusable()
         if error is None:
             flash(_("Your message was sent. A case manager will read it."), "info")
             return back
@@ -173,6 +186,14 @@ def add_message(number: str):
         form.submission.data = new_token()  # one token per form: a double tap adds the message once
     return render_template("kiosk/message.html", case=case, form=form, error=error, max_length=cases.MAX_DESCRIPTION,
                            back_url=url_for("kiosk.case_page", number=case.number))
+
+
+def _add_message(db, case: Case, words: str, token: str, recorded: bytes | None) -> None:
+    """The message and its recording in one transaction: both are kept, or neither."""
+    event = cases.add_detainee_message(db, case, words, actor=_actor(), token=token, spoken=recorded is not None)
+    if recorded is not None and not voice.of_event(db, event):
+        voice.keep_pending(db, token, g.kiosk.id, heard_language(case.language), recorded)
+        voice.attach(db, token, case, event)
 
 
 def _back_to(case: Case):

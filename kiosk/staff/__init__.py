@@ -24,7 +24,7 @@ blueprint = Blueprint(
 OPEN_ENDPOINTS = {"staff.sign_in", "staff.static"}
 # All an interpreter account may open: the texts sent to them (kiosk/staff/interpreting.py).
 INTERPRETER_PAGES = OPEN_ENDPOINTS | {"staff.sign_out", "staff.interpretations", "staff.interpretation",
-                                      "staff.enter_interpretation"}
+                                      "staff.enter_interpretation", "staff.interpretation_recording"}
 blueprint.before_request(refuse_nul)
 
 
@@ -74,4 +74,4 @@ def _problem(error: HTTPException):
 for _name, _filter in display.FILTERS.items():
     blueprint.add_app_template_filter(_filter, _name)
 
-from kiosk.staff import admin, alerts, interpreting, views  # noqa: E402,F401  (registers the views)
+from kiosk.staff import admin, alerts, audio, interpreting, listening, views  # noqa: E402,F401  (registers the views)

@@ -11,7 +11,7 @@ from flask import abort, g, redirect, render_template, request, url_for
 
 from kiosk.core import audit, interpreting, staff_accounts
 from kiosk.core.categories import answers_in_english, category_label
-from kiosk.core.languages import BY_CODE
+from kiosk.core.languages import NAMED
 from kiosk.core.models import Interpretation, StaffRole, StaffUser, utcnow
 from kiosk.staff import blueprint, display
 from kiosk.staff.changes import actor, save
@@ -35,7 +35,7 @@ def interpretations():
     people = {row.request.interpreter_id: row.request.interpreter.display_name
               for row in rows if row.request and row.request.interpreter_id}
     return render_template("staff/interpretations.html", groups=interpreting.by_language(rows), mine=mine,
-                           languages=BY_CODE, now=utcnow(), kinds=interpreting.KIND_NAMES,
+                           languages=NAMED, now=utcnow(), kinds=interpreting.KIND_NAMES,
                            people=people)
 
 
@@ -67,7 +67,7 @@ def interpretation(interpretation_id: int):
     return render_template(
         "staff/interpretation.html", request_=found, words=interpreting.words_of(db, found),
         category=category_label(case.category), answers=answers_in_english(case.answers),
-        source=BY_CODE.get(found.source_language), target=BY_CODE.get(found.target_language),
+        source=NAMED.get(found.source_language), target=NAMED.get(found.target_language),
         zone=case.facility.timezone)
 
 

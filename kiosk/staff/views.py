@@ -17,7 +17,7 @@ from kiosk.core import (
 )
 from kiosk.core.categories import CATEGORIES, answers_in_english, category_label
 from kiosk.core.identifiers import CASE_NUMBER_PATTERN
-from kiosk.core.languages import BY_CODE
+from kiosk.core.languages import BY_CODE, NAMED
 from kiosk.core.models import Case, EventKind, Facility, StaffRole, StaffUser, Translation
 from kiosk.staff import blueprint, display
 from kiosk.staff.changes import actor, save
@@ -146,7 +146,7 @@ def case(number: str):
         links=links, messages_en=case_translations.messages_in_english(db, found),
         alert=emergencies.alert_of(db, found), unfinished=cases.unfinished_steps(found),
         emergency_kind=emergencies.KIND_NAMES.get(found.emergency_kind),
-        interpretations=asked, credits=interpreting.credits(db, asked), languages=BY_CODE,
+        interpretations=asked, credits=interpreting.credits(db, asked), languages=NAMED,
         interpreters=interpreting.interpreters_for(db, found), kinds=interpreting.KIND_NAMES,
         texts=interpreting.choices(texts), text_of={one.event_id: one for one in texts},
         default_due=display.as_typed(casework.utcnow() + interpreting.DEFAULT_DUE, found.facility.timezone),

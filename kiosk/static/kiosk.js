@@ -1,4 +1,4 @@
-/* The kiosk's behaviour: numeric keypads, the idle countdown, and one send per tap. */
+/* The kiosk's behaviour: numeric keypads, one send per tap, sound on request, the idle countdown. */
 (function () {
   "use strict";
   var body = document.body;
@@ -26,6 +26,61 @@
       form.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
     });
   });
+
+  // Sound, for people who listen rather than read: "Listen" reads the screen, holding a choice
+  // reads that choice, "Read everything to me" reads each screen as it opens until the session
+  // ends (the start screen forgets it). audio.js is fetched the first time sound is wanted.
+  var READ_ALL = "kiosk-read-all";
+  function withScript(src, then) {
+    var script = document.createElement("script");
+    script.src = src;
+    script.onload = then;
+    document.head.appendChild(script);
+  }
+  function withAudio(then) {
+    if (window.kioskAudio) then(window.kioskAudio);
+    else withScript(body.getAttribute("data-audio-script"), function () { then(window.kioskAudio); });
+  }
+  // Saying a complaint aloud: shown where the browser can record; recorder.js comes with the first tap.
+  var recorder = document.querySelector("[data-recorder]");
+  if (recorder && window.MediaRecorder && navigator.mediaDevices && window.DataTransfer) {
+    recorder.hidden = false;
+    recorder.querySelector("[data-record]").addEventListener("click", function first() {
+      this.removeEventListener("click", first);
+      withScript(recorder.getAttribute("data-script"), function () { window.kioskRecorder.record(); });
+    });
+  }
+  function readScreen() { withAudio(function (audio) { audio.readScreen(); }); }
+  function readingAll() {
+    if (body.hasAttribute("data-read-all-always")) return true;  // a language offered by ear
+    try { return sessionStorage.getItem(READ_ALL) === "1"; } catch (e) { return false; }
+  }
+  if (body.hasAttribute("data-start")) { try { sessionStorage.removeItem(READ_ALL); } catch (e) { /* none kept */ } }
+  else if (readingAll()) readScreen();
+  document.querySelectorAll("[data-listen]").forEach(function (button) { button.addEventListener("click", readScreen); });
+  document.querySelectorAll("[data-read-all]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      try { sessionStorage.setItem(READ_ALL, "1"); } catch (e) { /* this screen still reads */ }
+      readScreen();
+    });
+  });
+  var holdTimer = null, held = false;
+  document.addEventListener("pointerdown", function (event) {
+    if (window.kioskAudio && !event.target.closest("[data-listen], [data-read-all]")) window.kioskAudio.stop();
+    var choice = event.target.closest("a, button, label");
+    if (!choice || choice.closest("[data-listen], [data-read-all], .keyboard, [data-keypad-for]")) return;
+    held = false;
+    holdTimer = setTimeout(function () {
+      held = true;
+      withAudio(function (audio) { audio.readElement(choice); });
+    }, 600);
+  }, true);
+  ["pointerup", "pointercancel", "pointerleave"].forEach(function (name) {
+    document.addEventListener(name, function () { clearTimeout(holdTimer); }, true);
+  });
+  document.addEventListener("click", function (event) {  // a hold reads the choice; it does not choose it
+    if (held) { held = false; event.preventDefault(); event.stopPropagation(); }
+  }, true);
 
   // Idle countdown: any touch restarts it; near the end a full-screen question
   // asks whether the person is still there; at zero everything is cleared.
@@ -59,7 +114,11 @@
     left -= 1;
     if (small) small.textContent = String(Math.max(left, 0));
     if (big) big.textContent = String(Math.max(left, 0));
-    if (overlay) overlay.hidden = left > warnAt;
+    if (overlay) {
+      var showing = !overlay.hidden;
+      overlay.hidden = left > warnAt;
+      if (!overlay.hidden && !showing && readingAll()) readScreen();
+    }
     if (left <= 0) window.location.replace(body.getAttribute("data-timeout-url"));
   }, 1000);
 })();

@@ -5,6 +5,7 @@ the session's token, except the SMS webhooks, which Twilio signs instead.
 """
 from __future__ import annotations
 
+from flask import request
 from flask_wtf.csrf import CSRFProtect, generate_csrf
 from markupsafe import Markup
 
@@ -17,6 +18,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "style-src 'self'",
         "img-src 'self' data:",
         "font-src 'self'",
+        "media-src 'self' blob:",  # a recording is heard back from the browser's memory before it is sent
         "connect-src 'self'",
         "object-src 'none'",
         "base-uri 'none'",
@@ -33,6 +35,8 @@ HEADERS = [
     ("Referrer-Policy", "no-referrer"),
     ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
 ]
+# The kiosk's own pages may use its microphone: a complaint can be said aloud (kiosk/detainee/speaking.py).
+KIOSK_PERMISSIONS = "camera=(), microphone=(self), geolocation=()"
 
 
 def csrf_field() -> Markup:
@@ -47,6 +51,8 @@ HEADERS_NEVER_CACHED = HEADERS + [("Cache-Control", "no-store"), ("Pragma", "no-
 
 def _add_headers(response):
     response.headers.extend(HEADERS if "Cache-Control" in response.headers else HEADERS_NEVER_CACHED)
+    if request.path.startswith("/kiosk/"):
+        response.headers["Permissions-Policy"] = KIOSK_PERMISSIONS
     return response
 
 
