@@ -8,6 +8,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 import threading
+from contextlib import contextmanager
 
 import pytest
 from werkzeug.serving import make_server
@@ -24,20 +25,33 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(scope="session")
-def browser():
+def playwright():
+    """The one Playwright of the test session: a second one in the same process cannot start."""
     if not shutil.which(CHROMIUM):
         pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (.ci/run does)")
     from playwright.sync_api import sync_playwright
 
+    with sync_playwright() as running:
+        yield running
+
+
+@contextmanager
+def chromium(playwright, extra_args=(), **options):
+    """A Chromium with a profile of its own, closed and wiped when the caller's ``with`` ends."""
     profile = tempfile.mkdtemp(prefix="kiosk-chromium-")
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            profile, executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
-            viewport={"width": 1080, "height": 1500}, has_touch=True,
-        )
+    context = playwright.chromium.launch_persistent_context(
+        profile, executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS + list(extra_args), **options)
+    try:
         yield context
+    finally:
         context.close()
-    shutil.rmtree(profile, ignore_errors=True)
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def browser(playwright):
+    with chromium(playwright, viewport={"width": 1080, "height": 1500}, has_touch=True) as context:
+        yield context
 
 
 class LiveServer:

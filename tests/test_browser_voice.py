@@ -2,15 +2,13 @@
 has the recording, about as long as what was said, and a case manager can play it."""
 from __future__ import annotations
 
-import shutil
-import tempfile
 import wave
 
 import pytest
 
 from kiosk.audio import opus
 from kiosk.core.models import VoiceRecording
-from tests.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.browser import chromium
 from tests.helpers import filed_case, register_kiosk, translated
 from tests.test_audio import wav
 
@@ -18,24 +16,16 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def microphone_browser(tmp_path_factory):
+def microphone_browser(playwright, tmp_path_factory):
     """A second Chromium whose microphone "hears" a tone from a file, and may be used without asking."""
-    from playwright.sync_api import sync_playwright
-
     sound = tmp_path_factory.mktemp("mic") / "voice.wav"
     sound.write_bytes(wav(1.0, rate=48000))
     with wave.open(str(sound)) as check:
         assert check.getnframes() == 48000
-    profile = tempfile.mkdtemp(prefix="kiosk-chromium-mic-")
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            profile, executable_path=CHROMIUM, headless=True, viewport={"width": 1280, "height": 800},
-            args=CHROMIUM_ARGS + ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-                                  f"--use-file-for-fake-audio-capture={sound}"],
-        )
+    fake_microphone = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+                       f"--use-file-for-fake-audio-capture={sound}"]
+    with chromium(playwright, fake_microphone, viewport={"width": 1280, "height": 800}) as context:
         yield context
-        context.close()
-    shutil.rmtree(profile, ignore_errors=True)
 
 
 def test_record_play_back_and_send_a_complaint(microphone_browser, live, database):

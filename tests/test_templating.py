@@ -88,7 +88,8 @@ def _staff_pages(app, database) -> None:
                  f"/staff/case/{number}/audit", f"/staff/case/{number}/print", "/staff/audit",
                  "/staff/admin/accounts", "/staff/admin/facilities", f"/staff/admin/facilities/{facility_id}",
                  "/staff/admin/hotlines", "/staff/admin/hotlines/1", "/staff/admin/packages",
-                 "/staff/admin/facilities/999999", "/staff/emergencies"):
+                 "/staff/admin/facilities/999999", "/staff/emergencies", "/staff/admin/audio",
+                 "/staff/admin/audio/es"):
         client.get(path)
     client.get(f"/staff/case/{number}")
     client.post(f"/staff/case/{number}/links", {"other": case_number(26, 1), "reason": "same"})  # no such case
