@@ -19,6 +19,7 @@ from typing import Callable
 import kiosk.translation.jobs  # noqa: F401  (registers the translation handlers)
 import sms.escalation  # noqa: F401  (registers the emergency escalation handler)
 import sms.outbound  # noqa: F401  (registers the SMS gateway's handlers)
+import sms.replies  # noqa: F401  (registers the handler that texts a released reply to its reporter)
 from kiosk.config import Config
 from kiosk.core import jobs
 from kiosk.core.db import Database

@@ -25,10 +25,12 @@ def opted_out(session: Session, phone: str) -> bool:
     return sender is not None and sender.opted_out
 
 
-def queue_text(session: Session, phone: str, body: str) -> SmsOutbound | None:
+def queue_text(session: Session, phone: str, body: str, *, reply_event_id: int | None = None) -> SmsOutbound | None:
+    """A text to send, cut to two segments; None for a phone that opted out. ``reply_event_id``:
+    the staff reply it carries (sms/replies.py), which a unique index lets through once."""
     if opted_out(session, phone):
         return None
-    message = SmsOutbound(phone=phone, body=segments.fit(body))
+    message = SmsOutbound(phone=phone, body=segments.fit(body), reply_event_id=reply_event_id)
     session.add(message)
     session.flush()
     jobs.enqueue(session, JobKind.SEND_SMS, {"outbound_id": message.id}, max_attempts=8)

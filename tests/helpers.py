@@ -331,6 +331,18 @@ class Phone:
         return twiml[0].text if len(twiml) else None
 
 
+def report_by_text(app, number: str = FAMILY, words: str = "Mi hermano necesita un médico desde el lunes.") -> str:
+    """A relative reports a problem by text in Spanish (NUEVO ... LISTO), as the family of an A-number
+    at the test facility; returns the case number."""
+    phone = Phone(app, number)
+    for body in ("NUEVO", "1", "Test Detention", "A 209-876-543", "3", "1", "1", words):
+        phone.text(body)
+    reported = phone.text("LISTO")
+    found = re.search(r"\d{2}-\d{4}-\d{4}", reported)
+    assert found, reported
+    return found.group(0)
+
+
 def fits_two_segments(text: str) -> bool:
     """Whether a text goes out in at most two SMS segments, counted in its encoding: GSM-7 when
     every character is in the GSM alphabet (2 x 153 septets), otherwise UCS-2 (2 x 67 UTF-16 code units)."""

@@ -163,7 +163,7 @@ def test_a_case_manager_works_an_emergency_case_in_the_console(browser, live, da
     tab.get_by_role("button", name="Record contact").click()
     tab.fill("textarea[name=reply]", "A doctor will see you at noon today.")
     tab.get_by_role("button", name="Save reply for translation").click()
-    tab.get_by_role("button", name="Release to the detainee").click()  # written in English: nothing to translate
+    tab.get_by_role("button", name="Release the reply").click()  # written in English: nothing to translate
     for status, reason in (("in_review", ""), ("resolved", "Seen by the doctor at noon.")):
         tab.select_option("select[name=status]", status)
         tab.fill("input[name=reason]", reason)

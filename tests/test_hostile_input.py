@@ -36,6 +36,7 @@ PLAUSIBLE = {
     "unit": "1", "label": "Kiosk", "kind": "emergency", "number": "+1 512-555-0110", "free_call_code": "7",
     "category": "medical", "language": "es", "overdue": "1", "interpreter": "1", "mine": "1", "page": "2",
     "actor": "staff:1", "action": "case.viewed", "case": NUMBER, "next": "/staff/", "after": "urgent",
+    "summary": "Cold food since Monday.",
 }
 
 # Views that end the session or the kiosk the rest of the run needs (each has tests of its own).

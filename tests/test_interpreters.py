@@ -269,7 +269,7 @@ def test_bad_requests_are_answered_with_a_sentence_and_store_nothing(app, kiosk,
     dana.get("/staff/interpretations")
     response = dana.post(f"/staff/case/{number}/interpretation",
                          {"text": "words", "language": "es", "due_at": due(), "to": "phone", "reference": "X"})
-    assert response.status_code == 403 and "may not open this page" in response.get_data(as_text=True)
+    assert response.status_code == 403 and "at a facility you do not work" in response.get_data(as_text=True)
     assert audit_rows(database, "case.change_refused")[-1] == (f"staff:{staff_id(database, 'dana')}",
                                                                "case.change_refused", number)
     assert count(database, Interpretation) == 0
@@ -324,7 +324,7 @@ def test_a_reply_with_no_package_waits_for_the_interpreter_and_is_released_after
     ivan.post(f"/staff/interpretation/{sent.id}/translation", {"text": "Un dentista la verá el lunes."})
 
     page = chris.get(f"/staff/case/{number}").get_data(as_text=True)
-    assert "Translated by Ivan Interpreter" in page and "Release to the detainee" in page
+    assert "Translated by Ivan Interpreter" in page and "Release the reply" in page
     chris.post(f"/staff/case/{number}/reply/{reply}/release")
     assert "Un dentista la verá el lunes." in track(kiosk, number, "2468").get_data(as_text=True)
 

@@ -292,7 +292,7 @@ def test_the_packages_page_shows_coverage_and_takes_a_preference(ada, runner, ar
     assert "Helsinki-NLP/opus-mt-ar-en" in page  # Arabic is not covered: where to get it
     ada.post("/staff/admin/packages/prefer", {"source": "es", "target": "en", "package": "m2m100-tiny"},
              follow_redirects=True)
-    assert "m2m100-tiny is preferred for es → en." in ada.text
+    assert "The package m2m100-tiny is now preferred for es → en." in ada.text
     assert '<option value="m2m100-tiny" selected>' in ada.text
     assert engine_for(config).translate("Hola.", "es", "en").made_by == "m2m100-tiny 1.0 (MIT)"
     [preferred] = audited(database, "package.preferred")

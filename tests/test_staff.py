@@ -212,7 +212,7 @@ def test_a_reply_with_no_language_package_goes_out_through_an_interpreter(app, d
     chris.post("/staff/case/26-0000-0024/reply", {"reply": "A doctor will see you today."})
     run_worker(app)  # no package installed: the worker marks the reply for an interpreter
     page = chris.get("/staff/case/26-0000-0024").get_data(as_text=True)
-    assert "an interpreter must translate it" in page and "Release to the detainee" not in page
+    assert "an interpreter must translate it" in page and "Release the reply" not in page
     with database.sessions() as session:
         pending = session.scalars(select(Translation).where(Translation.event_id.is_not(None))).one()
     chris.post(f"/staff/case/26-0000-0024/translation/{pending.id}/correct", {"text": "Un médico la verá hoy."})

@@ -385,7 +385,7 @@ def test_an_uploaded_package_is_installed_by_the_worker_and_removed(app, databas
                                                                      package_file):
     assert package_file.stat().st_size > 256 * 1024  # more than the rest of the console accepts
     upload(ada, package_file)
-    assert "translate-es_en-1_0.argosmodel uploaded." in ada.text
+    assert "The file translate-es_en-1_0.argosmodel was uploaded." in ada.text
     assert "pending" in ada.text and "waiting for a worker" in ada.text and 'http-equiv="refresh"' in ada.text
     assert packages.installed(config.language_packages) == [] and len(spooled(app)) == 1
 
@@ -426,7 +426,7 @@ def test_garbage_is_refused_with_its_reason(app, database, config, people, ada, 
     text = tmp_path / "notes.argosmodel"
     text.write_text("not a package at all")
     upload(ada, text)
-    assert "notes.argosmodel is not a language package (not a zip archive). Nothing was saved." in ada.text
+    assert "The file notes.argosmodel is not a language package (not a zip archive). Nothing was saved." in ada.text
     slip = _zip(tmp_path / "slip.argosmodel", {"pkg/metadata.json": b"{}", "pkg/../../escaped": b"x"})
     upload(ada, slip)
     assert "path escapes the package folder" in ada.text
@@ -437,7 +437,7 @@ def test_garbage_is_refused_with_its_reason(app, database, config, people, ada, 
         "translate-es_en-9_0/metadata.json": b'{"from_code": "es", "to_code": "en", "package_version": "9.0"}',
         "translate-es_en-9_0/sentencepiece.model": b"x"})
     upload(ada, hollow)
-    assert "hollow.argosmodel uploaded." in ada.text
+    assert "The file hollow.argosmodel was uploaded." in ada.text
     run_worker(app)
     ada.get("/staff/admin/packages")
     assert "failed" in ada.text and "model/model.bin is missing" in ada.text
@@ -488,7 +488,7 @@ with zipfile.ZipFile(archive, "w") as bundle:
 archive.seek(0)
 client.get("/staff/admin/packages")
 client.post("/staff/admin/packages", {{"package": (archive, "p.argosmodel")}}, follow_redirects=True)
-assert "p.argosmodel uploaded." in client.text, client.text
+assert "The file p.argosmodel was uploaded." in client.text, client.text
 client.post("/staff/admin/packages/es/en/remove", follow_redirects=True)
 assert "ctranslate2" not in sys.modules and "sentencepiece" not in sys.modules, "model code in a web process"
 print("clean")

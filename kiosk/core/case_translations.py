@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kiosk.core import audit, jobs, text
+from kiosk.core import audit, contacts, jobs, text
 from kiosk.core.models import Case, CaseEvent, EventKind, Translation, TranslationStatus, VoiceRecording, utcnow
 
 STAFF_LANGUAGE = "en"
@@ -191,12 +191,21 @@ class NotReady(ValueError):
         super().__init__("The reply has no translation yet: release it once it has one.")
 
 
-def release_reply(session: Session, reply: CaseEvent, *, staff: str) -> None:
+def release_reply(session: Session, reply: CaseEvent, *, staff: str) -> bool:
+    """Shows the translated reply to the detainee at the kiosk and, for a case reported by text,
+    queues its text to the reporter (sms/replies.py). False when it was released already: a
+    double submit queues nothing twice."""
     case = reply.case
     if case.language != STAFF_LANGUAGE and latest(session, case.id, case.language, reply.id) is None:
         raise NotReady()
+    if reply.visible_to_detainee:
+        return False
     reply.visible_to_detainee = True
-    audit.record(session, staff, "case.reply_released", case=case, event_id=reply.id)
+    reporter = contacts.reporter_by_text(case)
+    if reporter is not None:
+        jobs.enqueue(session, jobs.JobKind.TEXT_REPLY, {"event_id": reply.id}, max_attempts=8)
+    audit.record(session, staff, "case.reply_released", case=case, event_id=reply.id, texted_to_reporter=reporter is not None)
+    return True
 
 
 def text_for_detainee(session: Session, case: Case, event: CaseEvent) -> str | None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, aliased
@@ -161,9 +162,10 @@ class NotAllowed(ValueError):
 
 def move(session: Session, case: Case, status: str, *, staff: str, reason: str = "",
          referred_to: str | None = None) -> CaseEvent:
+    if status not in set(CaseStatus):
+        raise NotAllowed("Choose one of the statuses the form offers.")
     if status not in TRANSITIONS.get(case.status, ()):
-        wanted = CaseStatus(status).label.lower() if status in set(CaseStatus) else "that"
-        raise NotAllowed(f"A case that is {case.status.label.lower()} cannot become {wanted}.")
+        raise NotAllowed(f"A case that is {case.status.label.lower()} cannot become {CaseStatus(status).label.lower()}.")
     reason = text.clean(reason, limit=MAX_REASON, what="reason")
     if status in OUTCOMES and not reason:
         raise NotAllowed("An outcome needs a short reason.")
@@ -216,8 +218,41 @@ def change_due(session: Session, case: Case, due_at: datetime, reason: str, *, b
         raise NotAllowed("Only a supervisor changes a due time.")
     reason = text.clean(reason, limit=MAX_REASON, what="reason for the new due time", required=True)
     old, case.due_at = case.due_at, due_at
-    return _staff_event(session, case, EventKind.DUE_CHANGED,
-                        f"Due {old:%Y-%m-%d %H:%M} -> {due_at:%Y-%m-%d %H:%M} UTC: {reason}", actors.staff(by))
+    zone = ZoneInfo(case.facility.timezone)  # as the case page shows every time: the facility's, with its zone
+    old, new = (moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z") for moment in (old, due_at))
+    return _staff_event(session, case, EventKind.DUE_CHANGED, f"Due {old} -> {new}: {reason}", actors.staff(by))
+
+
+# A summary is what a case manager would say of the case in a few lines: the queue shows its first line.
+MAX_SUMMARY = 600
+MAX_SUMMARY_LINES = 10
+# Where no summary was written, the queue shows the start of the English translation instead.
+SUMMARY_LINE_CHARACTERS = 90
+
+
+def write_summary(session: Session, case: Case, words: str, *, staff: str) -> str | None:
+    """The case manager's summary of the salient points, replacing the last one; empty clears it."""
+    words = text.clean(words, limit=MAX_SUMMARY, what="summary")
+    lines = [line.rstrip() for line in words.split("\n")]
+    if len(lines) > MAX_SUMMARY_LINES:
+        raise NotAllowed(f"A summary has at most {MAX_SUMMARY_LINES} lines; this one has {len(lines)}.")
+    case.summary, case.summary_by, case.summary_at = "\n".join(lines) or None, staff, utcnow()
+    audit.record(session, staff, "case.summary_written" if case.summary else "case.summary_cleared", case=case,
+                 characters=len(case.summary or ""))
+    return case.summary
+
+
+def summary_line(case, english: str | None) -> str:
+    """One line saying what a case is about, in English: the first line of its summary, or else the
+    first words of the complaint's English translation (cut at a word, with an ellipsis). ``case``
+    is a Case or a row with a ``summary``; ``english`` the translation's text, if any."""
+    if case.summary:
+        return next(line.strip() for line in case.summary.split("\n") if line.strip())
+    words = " ".join((english or "").split())
+    if len(words) <= SUMMARY_LINE_CHARACTERS:
+        return words
+    cut = words[:SUMMARY_LINE_CHARACTERS + 1].rsplit(" ", 1)[0] or words[:SUMMARY_LINE_CHARACTERS]
+    return cut[:SUMMARY_LINE_CHARACTERS].rstrip(" ,;:.-") + "…"
 
 
 RELATED_WINDOW_DAYS = 30

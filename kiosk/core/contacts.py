@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from kiosk.core import audit
 from kiosk.core.credentials import digest
 from kiosk.core.identifiers import new_share_code
-from kiosk.core.models import Case, CaseEvent, EventKind, ShareCode, TrustedContact, utcnow
+from kiosk.core.models import Case, CaseEvent, EventKind, ShareCode, Submitter, TrustedContact, utcnow
 
 MAX_TRUSTED_CONTACTS = 5
 MAX_SHARE_CODES = 5
@@ -48,6 +48,16 @@ def active_contacts(case: Case) -> list[TrustedContact]:
 
 def active_share_codes(case: Case) -> list[ShareCode]:
     return [c for c in case.share_codes if c.revoked_at is None]
+
+
+def reporter_by_text(case: Case) -> str | None:
+    """The number of whoever reported the case by text on the detainee's behalf, while it is still a
+    trusted number of the case: a staff reply, once released, is texted to it (sms/replies.py). Other
+    trusted numbers and followers are told of status changes only, never what a reply says."""
+    if case.submitted_by != Submitter.THIRD_PARTY or not case.submitter_phone:
+        return None
+    trusted = any(contact.phone == case.submitter_phone for contact in active_contacts(case))
+    return case.submitter_phone if trusted else None
 
 
 def add_trusted_contact(session: Session, case: Case, phone: str, *, actor: str) -> TrustedContact:

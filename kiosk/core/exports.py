@@ -65,7 +65,8 @@ def case_record(session: Session, case: Case, viewer: StaffUser, *, now: datetim
     english = case_translations.latest(session, case.id, case_translations.STAFF_LANGUAGE)
     links = case_links.links_of(session, case, viewer)
     names = actors.names(session, [e.actor for e in case.events] + [link.created_by for link in links]
-                         + [actors.staff(viewer), english.made_by if english and english.human else None])
+                         + [actors.staff(viewer), english.made_by if english and english.human else None,
+                            case.summary_by])
     return {
         "case": {
             "number": case.number,
@@ -90,6 +91,8 @@ def case_record(session: Session, case: Case, viewer: StaffUser, *, now: datetim
             "due_at": _when(case.due_at),
             "overdue": case.status in casework.OPEN and case.due_at < now,
         },
+        "summary": None if case.summary is None else {
+            "text": case.summary, "by": names.get(case.summary_by, case.summary_by), "at": _when(case.summary_at)},
         "answers": [{"question": q, "answer": a} for q, a in answers_in_english(case.answers)],
         "original": {"language": case.language, "text": case.description},
         "english": None if english is None else {
@@ -123,7 +126,7 @@ def spreadsheet_cell(value) -> str:
 
 
 QUEUE_COLUMNS = ("Case", "Facility", "Category", "Status", "Emergency", "Language", "Needs interpreter",
-                 "Assigned to", "Filed (UTC)", "Due (UTC)", "Overdue", "Detainee's words", "English")
+                 "Assigned to", "Filed (UTC)", "Due (UTC)", "Overdue", "Summary", "Detainee's words", "English")
 
 
 def _english_of(session: Session, case_ids: list[int]) -> dict[int, str]:
@@ -153,6 +156,6 @@ def queue_csv(session: Session, cases: list[Case], *, now: datetime | None = Non
             "yes" if c.is_emergency else "no", _language_name(c.language),
             "yes" if c.needs_interpreter else "no", c.assigned_to.display_name if c.assigned_to else "",
             f"{c.created_at:%Y-%m-%d %H:%M}", f"{c.due_at:%Y-%m-%d %H:%M}", "yes" if c.due_at < now else "no",
-            c.description, english.get(c.id, "written in English" if c.language == "en" else ""),
+            c.summary, c.description, english.get(c.id, "written in English" if c.language == "en" else ""),
         )])
     return out.getvalue()

@@ -31,6 +31,7 @@ class JobKind(StrEnum):
     NOTIFY_FOLLOWERS = "notify_followers"    # sms/outbound.py
     SEND_SMS = "sms"                         # sms/outbound.py
     ESCALATE_EMERGENCY = "escalate_emergency"  # sms/escalation.py
+    TEXT_REPLY = "text_reply"                # sms/replies.py: a released reply, to whoever reported by text
 
 
 LEASE = timedelta(minutes=5)

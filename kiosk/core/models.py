@@ -203,6 +203,10 @@ class Channel(Code):
     KIOSK = "kiosk"
     SMS = "sms"
 
+    @property
+    def label(self) -> str:
+        return "Text message (SMS)" if self is Channel.SMS else super().label
+
 
 class Submitter(Code):
     DETAINEE = "detainee"
@@ -280,6 +284,10 @@ class Case(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     # NULL while a report stored at the emergency screen waits for the rest of its steps.
     completed_at: Mapped[datetime | None]
+    # A case manager's few lines on what matters (casework.write_summary), who wrote them last and when.
+    summary: Mapped[str | None] = mapped_column(String(600))
+    summary_by: Mapped[str | None] = mapped_column(String(100))
+    summary_at: Mapped[datetime | None]
 
     @property
     def pin_locked(self) -> bool:
@@ -660,6 +668,9 @@ class SmsOutbound(Base):
     status: Mapped[str] = mapped_column(String(16), default="queued")
     twilio_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
     error_code: Mapped[int | None] = mapped_column(Integer)
+    # The staff reply this text carries to whoever reported the case (sms/replies.py): unique, so a
+    # retried job never texts the same reply twice.
+    reply_event_id: Mapped[int | None] = mapped_column(ForeignKey("case_events.id"), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

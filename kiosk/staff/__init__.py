@@ -68,6 +68,8 @@ PROBLEMS = {
 @shows_errors("/staff")
 def _problem(error: HTTPException):
     title, message = PROBLEMS.get(error.code, PROBLEMS[500] if (error.code or 500) >= 500 else PROBLEMS[400])
+    if error.code in (403, 404) and error.description != type(error).description:
+        message = error.description  # a view's own sentence (``abort(403, description=...)``) says more
     return render_template("staff/problem.html", title=title, message=message, code=error.code), error.code
 
 

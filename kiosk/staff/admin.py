@@ -98,7 +98,7 @@ def account_phone(user_id: int):
     user = _existing(StaffUser, user_id, "staff account")
     return save(lambda db: staff_accounts.set_phone(db, user, _field("phone"), actor=actor(),
                                                     remote_addr=request.remote_addr),
-                lambda _: f"{user.username}'s phone saved." if user.phone else f"{user.username}'s phone removed.",
+                lambda _: f"Phone saved for {user.username}." if user.phone else f"Phone removed for {user.username}.",
                 url_for("staff.accounts"))
 
 
@@ -111,7 +111,7 @@ def account_active(user_id: int, change: str):
         _problem(400, "You cannot deactivate your own account.")  # nobody locks themselves out by mistake
     staff_accounts.set_active(db, user, change == "activate", actor=actor())
     db.commit()
-    flash(f"{user.username} {change}d.")
+    flash(f"Account {user.username} {change}d.")
     return redirect(url_for("staff.accounts"))
 
 
@@ -384,12 +384,12 @@ def upload_package():
         db.commit()
     except packages.PackageError as refused:
         saved.unlink(missing_ok=True)
-        flash(f"{filename} is not a language package ({refused}). Nothing was saved.", "error")
+        flash(f"The file {filename} is not a language package ({refused}). Nothing was saved.", "error")
         return back
     except BaseException:
         saved.unlink(missing_ok=True)
         raise
-    flash(f"{filename} uploaded. A worker checks it (its model must load) and installs it; "
+    flash(f"The file {filename} was uploaded. A worker checks it (its model must load) and installs it; "
           "this page shows when it is done.")
     return back
 
@@ -446,6 +446,6 @@ def prefer_package():
     audit.record(db, actor(), "package.preferred", remote_addr=request.remote_addr,
                  pair=f"{source}-{target}", package=name or None)
     db.commit()
-    flash(f"{name} is preferred for {source} → {target}." if name
+    flash(f"The package {name} is now preferred for {source} → {target}." if name
           else f"No preference for {source} → {target}: the first package that can translate it is used.")
     return redirect(url_for("staff.package_list"))

@@ -16,6 +16,7 @@ from flask import g
 
 from kiosk.core import actors, audit
 from kiosk.core.categories import category_label
+from kiosk.core.identifiers import masked_phone
 from kiosk.core.models import CaseStatus, Code
 from kiosk.core.triage import BADLY_LATE_AFTER
 from kiosk.web.db import get_session
@@ -120,4 +121,5 @@ class AuditDetails:
         return str(value)
 
 
-FILTERS = {"label": label, "at": at, "day": day, "as_typed": as_typed, "duration": duration, "actor": actor}
+FILTERS = {"label": label, "at": at, "day": day, "as_typed": as_typed, "duration": duration, "actor": actor,
+           "masked_phone": masked_phone}

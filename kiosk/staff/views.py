@@ -23,6 +23,7 @@ from kiosk.staff import blueprint, display
 from kiosk.staff.changes import actor, save
 from kiosk.web.db import get_session
 from kiosk.web.inputs import form_id
+from sms.replies import recipients, texts_of
 
 
 class SignInForm(FlaskForm):
@@ -121,8 +122,10 @@ def case(number: str):
     replies = [(event, case_translations.latest(db, found.id, found.language, event.id),
                 case_translations.back_translation(db, event),
                 db.scalars(select(Translation).where(Translation.event_id == event.id,
-                                                     Translation.target_language == found.language)).first())
+                                                     Translation.target_language == found.language)).first(),
+                [] if event.visible_to_detainee else recipients(db, found, event))
                for event in found.events if event.kind == EventKind.REPLY]
+    texted = texts_of(db, [event for event, *_ in replies if event.visible_to_detainee])
     supervisor = staff_accounts.sees_every_facility(g.staff)
     # Only a supervisor assigns: the case managers who work this facility, found by the database
     # (not every account loaded and asked in turn).
@@ -134,13 +137,13 @@ def case(number: str):
     links = case_links.links_of(db, found, g.staff)
     translation = case_translations.latest(db, found.id, "en")
     asked, texts = interpreting.of_case(db, found), case_translations.texts_of(db, found)
-    display.know_actors([e.actor for e in found.events] + [link.created_by for link in links]
+    display.know_actors([e.actor for e in found.events] + [link.created_by for link in links] + [found.summary_by]
                         + [translation.made_by if translation and translation.human else None]
                         + [row.requested_by for row in asked] + [row.finished_by for row in asked])
     return render_template(
         "staff/case.html", case=found, zone=found.facility.timezone, category=category_label(found.category),
         answers=answers_in_english(found.answers), language=BY_CODE.get(found.language),
-        translation=translation, machine=pending, replies=replies,
+        translation=translation, machine=pending, replies=replies, texted=texted,
         next_statuses=casework.TRANSITIONS.get(found.status, ()), offices=casework.REFERRAL_OFFICES,
         supervisor=supervisor, related=casework.related(db, found), case_managers=case_managers,
         links=links, messages_en=case_translations.messages_in_english(db, found),
@@ -150,6 +153,7 @@ def case(number: str):
         interpreters=interpreting.interpreters_for(db, found), kinds=interpreting.KIND_NAMES,
         texts=interpreting.choices(texts), text_of={one.event_id: one for one in texts},
         default_due=display.as_typed(casework.utcnow() + interpreting.DEFAULT_DUE, found.facility.timezone),
+        summary_limits={"lines": casework.MAX_SUMMARY_LINES, "characters": casework.MAX_SUMMARY},
     )
 
 
@@ -159,11 +163,14 @@ def _visible_case(number: str, *, refused: str) -> Case:
     # Only something shaped like a case number reaches the database (PostgreSQL refuses a NUL in a string).
     found = db.scalar(select(Case).where(Case.number == number)) if CASE_NUMBER_PATTERN.fullmatch(number) else None
     if found is None:
-        abort(404)
+        abort(404, description="There is no case with that number. Check the number, or find the case from the "
+                               "triage queue.")
     if not staff_accounts.may_see(g.staff, found):
         audit.record(db, actor(), refused, case=found, remote_addr=request.remote_addr)
         db.commit()
-        abort(403)
+        abort(403, description="This case is at a facility you do not work. If your work needs it, ask a "
+                               "supervisor to assign it to someone who does, or to add the facility to your "
+                               "account; the refusal is in the audit log.")
     return found
 
 
@@ -176,7 +183,7 @@ def _case_seen(number: str, *, seen: str, refused: str, **detail) -> Case:
     return found
 
 
-def _change(number: str, change, done: str):
+def _change(number: str, change, done):
     """One change to a case this person may see, in one transaction; back to the case saying how it went."""
     found = _visible_case(number, refused="case.change_refused")
     return save(lambda db: change(db, found, actor()), done, url_for("staff.case", number=number))
@@ -206,6 +213,12 @@ def facility_contact(number: str):
         "Facility contact recorded.")
 
 
+@blueprint.post("/case/<number>/summary")
+def write_summary(number: str):
+    return _change(number, lambda db, case, staff: casework.write_summary(db, case, _field("summary"), staff=staff),
+                   lambda written: "Summary saved." if written else "Summary cleared.")
+
+
 @blueprint.post("/case/<number>/reply")
 def reply(number: str):
     return _change(number, lambda db, case, staff: case_translations.draft_reply(db, case, _field("reply"), staff=staff),
@@ -218,9 +231,19 @@ def release_reply(number: str, event_id: int):
         event = next((e for e in case.events if e.id == event_id and e.kind == EventKind.REPLY), None)
         if event is None:
             raise casework.NotAllowed("There is no such reply on this case.")
+        sent_to = recipients(db, case, event)
         case_translations.release_reply(db, event, staff=staff)
+        return sent_to
 
-    return _change(number, release, "Reply released: the detainee sees it on the kiosk.")
+    def released(sent_to) -> str:
+        if not sent_to:
+            return ("Reply released. Nobody outside the console can read it yet: the case has no PIN for the "
+                    "kiosk and no reporter by text.")
+        return "Reply released: " + "; ".join(
+            "the detainee sees it on the kiosk" if one.address is None else f"it is being texted to {one.address}"
+            for one in sent_to) + "."
+
+    return _change(number, release, released)
 
 
 @blueprint.post("/case/<number>/translation/<id:translation_id>/correct")
