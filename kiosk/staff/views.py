@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, Length
 
 from kiosk.core import (
     actors, audit, case_links, case_translations, cases, casework, emergencies, exports, interpreting, pin_tries,
-    staff_accounts,
+    retaliation, staff_accounts,
 )
 from kiosk.core.categories import CATEGORIES, answers_in_english, category_label
 from kiosk.core.identifiers import CASE_NUMBER_PATTERN
@@ -150,6 +150,7 @@ def case(number: str):
         interpreters=interpreting.interpreters_for(db, found), kinds=interpreting.KIND_NAMES,
         texts=interpreting.choices(texts), text_of={one.event_id: one for one in texts},
         default_due=display.as_typed(casework.utcnow() + interpreting.DEFAULT_DUE, found.facility.timezone),
+        protection=retaliation.protection(found), identity=retaliation.identity_for_facility(found),
     )
 
 
