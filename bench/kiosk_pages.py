@@ -328,7 +328,11 @@ def weigh_pages(port: int, device_token: str, language: str) -> tuple[list[PageW
     walker.submit("/kiosk/file/pin", {"pin": DEMO_PIN}, "/kiosk/file/pin-again")
     walker.submit("/kiosk/file/pin-again", {"pin": DEMO_PIN}, "/kiosk/file/words")
     words = walker.visit("words (on-screen keyboard)", "/kiosk/file/words")
-    walker.submit("/kiosk/file/words", {"description": "Me duele el pecho desde anoche."}, "/kiosk/file/review")
+    walker.submit("/kiosk/file/words", {"description": "Me duele el pecho desde anoche."},
+                  "/kiosk/file/protection/may_name")
+    walker.visit("may name (question with a hint)", "/kiosk/file/protection/may_name")
+    walker.submit("/kiosk/file/protection/may_name", {"choice": "no"}, "/kiosk/file/protection/fears_retaliation")
+    walker.submit("/kiosk/file/protection/fears_retaliation", {"choice": "yes"}, "/kiosk/file/review")
     review = walker.visit("review", "/kiosk/file/review")
     walker.submit("/kiosk/file/review", {"submission": review.inputs.get("submission", "")}, "/kiosk/receipt")
     receipt = walker.visit("receipt", "/kiosk/receipt")

@@ -56,7 +56,7 @@ P99_TARGET_MS = 300.0
 SOUND_WITHIN_S = 5.0  # no sound by then: the screen is counted as silent
 # As the kiosk's own browser is set up (deploy/kiosk-browser.md): sound without a gesture first.
 BROWSER_ARGS = [*CHROMIUM_ARGS, "--autoplay-policy=no-user-gesture-required"]
-SCREENS = ["language picker", "home", "who", "category", "question (urgent)", "PIN", "words", "review",
+SCREENS = ["language picker", "home", "who", "category", "question (urgent)", "PIN", "words", "may name", "review",
            "receipt", "track"]
 
 # Notes, inside the page, when the tap on Listen lands and when the first sound plays. Put in after
@@ -220,7 +220,11 @@ def screens(kiosk: KioskBrowser, language: str) -> Iterator[tuple[str, str]]:
     kiosk.submit("/kiosk/file/pin", {"pin": DEMO_PIN}, "/kiosk/file/pin-again")
     kiosk.submit("/kiosk/file/pin-again", {"pin": DEMO_PIN}, "/kiosk/file/words")
     yield "words", "/kiosk/file/words"
-    kiosk.submit("/kiosk/file/words", {"description": "Me duele el pecho desde anoche."}, "/kiosk/file/review")
+    kiosk.submit("/kiosk/file/words", {"description": "Me duele el pecho desde anoche."},
+                 "/kiosk/file/protection/may_name")
+    yield "may name", "/kiosk/file/protection/may_name"
+    kiosk.submit("/kiosk/file/protection/may_name", {"choice": "no"}, "/kiosk/file/protection/fears_retaliation")
+    kiosk.submit("/kiosk/file/protection/fears_retaliation", {"choice": "yes"}, "/kiosk/file/review")
     yield "review", "/kiosk/file/review"
     kiosk.submit("/kiosk/file/review", {"submission": kiosk.field("submission")}, "/kiosk/receipt")
     yield "receipt", "/kiosk/receipt"

@@ -130,6 +130,10 @@ def load(database: Database, hasher: SecretHasher) -> dict:
         "kiosk_enrollment_token": enrollment_token,
     }
 
+# The answers about retaliation (may the facility be told the name, fears retaliation) of some demo
+# cases, so the console shows each kind of banner; the others were filed before the questions.
+PROTECTION = {1001: (True, False), 1003: (False, True), 1004: (True, True)}
+
 
 def _demo_case(session, hasher, facilities, units, kiosk, row) -> dict:
     serial, facility_code, unit_name, language, category, answers, a_number, pin, share_code, words, status, reply = row
@@ -148,6 +152,7 @@ def _demo_case(session, hasher, facilities, units, kiosk, row) -> dict:
             priority=decision.priority, due_at=decision.due_at(filed_at), status=status, pin_hash=hasher.hash(pin),
             created_at=filed_at, updated_at=filed_at, completed_at=filed_at,
         )
+        case.may_name_to_facility, case.fears_retaliation = PROTECTION.get(serial, (None, None))
         session.add(case)
         case.events.append(CaseEvent(kind=EventKind.FILED, actor="demo", status_to=CaseStatus.NEW, language=language, created_at=filed_at))
         if status != CaseStatus.NEW:

@@ -156,7 +156,9 @@ def answer(connection: Connection, session: Session, text: Text, *, now: datetim
         if who.talking:
             session.delete(session.get(SmsConversation, text.phone))
         return None  # Twilio and the carrier confirm an opt-out themselves
-    if command.name == "START":
+    # Someone in the middle of a report has not opted out (STOP ends the report): there, an opt-in
+    # word such as YES answers the report's question.
+    if command.name == "START" and not who.talking:
         _change_sender(connection, text.phone, opted_out=False)
         return wording.in_language(who.language or command.language, wording.started)
     if who.opted_out:

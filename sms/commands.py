@@ -67,6 +67,22 @@ OPT_OUT = ("STOP", "STOPALL", "UNSUBSCRIBE", "END", "QUIT", "PARAR", "ARRET", "A
 OPT_IN = ("START", "UNSTOP", "YES")
 
 
+# Answers to a yes-or-no question of a report (NEW), by language; 1 and 2 work in every language.
+# Twilio itself answers YES as an opt-in word, so the questions ask for 1 or 2.
+YES_NO_WORDS: dict[bool, dict[str, tuple[str, ...]]] = {
+    True: {
+        "en": ("YES", "Y"), "es": ("SI",), "pt": ("SIM",), "fr": ("OUI",), "ht": ("WI",), "ar": ("نعم",),
+        "bn": ("হ্যাঁ", "হা"), "hi": ("हाँ", "हां", "हा"), "pa": ("ਹਾਂ", "ਹਾਂਜੀ"), "ro": ("DA",), "ru": ("ДА",),
+        "zh_Hans": ("是", "是的", "对"), "tr": ("EVET",), "vi": ("CO",),
+    },
+    False: {
+        "en": ("NO", "N"), "es": ("NO",), "pt": ("NAO",), "fr": ("NON",), "ht": ("NON",), "ar": ("لا",),
+        "bn": ("না",), "hi": ("नहीं", "नही"), "pa": ("ਨਹੀਂ", "ਨਹੀ"), "ro": ("NU",), "ru": ("НЕТ",),
+        "zh_Hans": ("不", "否", "不是"), "tr": ("HAYIR",), "vi": ("KHONG",),
+    },
+}
+
+
 def normalize(text: str) -> str:
     """Upper case, no accents or Arabic vowel marks, one form of alef and taa marbuta."""
     decomposed = unicodedata.normalize("NFKD", text)
@@ -84,6 +100,8 @@ for _word in OPT_OUT:
     _LOOKUP.setdefault(_word, ("STOP", None))
 for _word in OPT_IN:
     _LOOKUP.setdefault(_word, ("START", None))
+_YES_NO = {"1": True, "2": False} | {normalize(word): answer for answer, by_language in YES_NO_WORDS.items()
+                                     for words in by_language.values() for word in words}
 # Words written without spaces in their script are also recognised glued to what follows.
 _GLUED = sorted((w for w in _LOOKUP if not w.isascii() and not w.isalpha() or re.match(r"^[\u4e00-\u9fff]", w)),
                 key=len, reverse=True)
@@ -147,3 +165,12 @@ def case_and_code(arguments: str) -> tuple[str | None, str | None]:
     if len(digits) == 18:
         return digits[:10], digits[10:]
     return (digits or None), None
+
+
+def yes_or_no(body: str | None) -> bool | None:
+    """A reply to a yes-or-no question: 1 or a yes word is True, 2 or a no word False. Only a reply
+    that is that one word counts ("no se", "yes but" are not answers); anything else is None."""
+    words = _words(normalize(body or ""))
+    if len(words) != 1:
+        return None
+    return _YES_NO.get(words[0])

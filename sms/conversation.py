@@ -2,9 +2,11 @@
 
 language -> facility (by name or code; a short numbered list when several
 match) -> the detainee's A-number, or their name -> danger now? -> the sender's
-relationship -> category (numbered) -> the description, over several texts
-until DONE. Then a case, a share code, and the sender as a trusted number. The
-answers are kept in the database between texts; CANCEL ends it, 24 hours lapse it.
+relationship -> category (numbered) -> may the facility be told the person's
+name? -> is the person afraid that staff will punish them? (kiosk/core/retaliation.py)
+-> the description, over several texts until DONE. Then a case, a share code,
+and the sender as a trusted number. The answers are kept in the database
+between texts; CANCEL ends it, 24 hours lapse it.
 
 Danger now, or a doctor needed now, files the case at that very answer (its
 alert goes out at once) and replies with the numbers to call; the rest of the
@@ -30,6 +32,18 @@ MAX_NAME = 200  # Case.detainee_name
 # The danger question's answers: 1 danger now, 2 a doctor needed now (the category each files), 3 no.
 EMERGENCY_CATEGORIES = ("safety", "medical")
 NO_DANGER = len(EMERGENCY_CATEGORIES) + 1
+
+
+# step -> (its question, the case's field the answer goes to, the next step, the next question)
+PROTECTION_QUESTIONS = {
+    "may_name": (wording.ask_may_name, "may_name_to_facility", "fears_retaliation", wording.ask_fears_retaliation),
+    "fears_retaliation": (wording.ask_fears_retaliation, "fears_retaliation", "description", wording.ask_description),
+}
+
+
+def _protection(data: dict) -> dict:
+    """The reporter's answers to the questions about retaliation (None for one never answered)."""
+    return {field: data.get(field) for _asked, field, _following, _next in PROTECTION_QUESTIONS.values()}
 
 
 def start(session: Session, phone: str, language: str, now: datetime) -> str:
@@ -128,16 +142,26 @@ def step(session: Session, conversation: SmsConversation, command: commands.Comm
             return say(wording.ask_relationship)
         data["relationship"] = cases.RELATIONSHIPS[picked - 1]
         known = "category" in data  # an emergency's answer said it
-        conversation.data, conversation.step = data, "description" if known else "category"
-        return say(wording.ask_description if known else wording.ask_category)
+        conversation.data, conversation.step = data, "may_name" if known else "category"
+        return say(wording.ask_may_name if known else wording.ask_category)
 
     if conversation.step == "category":
         picked = _number(words, len(CATEGORIES))
         if not picked:
             return say(wording.ask_category)
         data["category"] = CATEGORIES[picked - 1].code
-        conversation.data, conversation.step = data, "description"
-        return say(wording.ask_description)
+        conversation.data, conversation.step = data, "may_name"
+        return say(wording.ask_may_name)
+
+    # The two questions about retaliation: 1 or 2 (or yes, no in the sender's language); else asked again.
+    if conversation.step in PROTECTION_QUESTIONS:
+        asked, field, following, ask_next = PROTECTION_QUESTIONS[conversation.step]
+        answer = commands.yes_or_no(words)
+        if answer is None:
+            return say(asked)
+        data[field] = answer
+        conversation.data, conversation.step = data, following
+        return say(ask_next)
 
     # The description, over as many texts as it takes.
     if command.name == "DONE" and not command.arguments:
@@ -156,7 +180,7 @@ def _file(session: Session, conversation: SmsConversation, data: dict) -> str:
     case = cases.file_for_detainee(
         session, phone=conversation.phone, relationship=data["relationship"], facility_id=data["facility_id"],
         language=conversation.language, category=data["category"], description=data["description"],
-        a_number=data.get("a_number"), detainee_name=data.get("detainee_name"),
+        a_number=data.get("a_number"), detainee_name=data.get("detainee_name"), **_protection(data),
     )
     contacts.add_trusted_contact(session, case, conversation.phone, actor=actors.phone(conversation.phone))
     return _reported(session, conversation, case)
@@ -193,7 +217,7 @@ def emergency_phones(session: Session, case: Case) -> list[str]:
 def _complete(session: Session, conversation: SmsConversation, data: dict) -> str:
     case = session.get(Case, data["case_id"])
     if not cases.complete_for_detainee(session, case, relationship=data["relationship"],
-                                       description=data["description"]):
+                                       description=data["description"], **_protection(data)):
         session.delete(conversation)  # completed already: this DONE adds nothing
         return wording.in_language(conversation.language, lambda: wording.emergency_kept(case.number))
     return _reported(session, conversation, case)

@@ -145,6 +145,14 @@ def ask_category() -> str:
              "6 belongings, 7 mail or visits, 8 staff, 9 religion, 10 disability, 11 other")
 
 
+def ask_may_name() -> str:
+    return _("May we tell the facility the person's name when we ask them to fix this? Reply 1 yes, 2 no.")
+
+
+def ask_fears_retaliation() -> str:
+    return _("Is the person afraid that staff will punish them for complaining? Reply 1 yes, 2 no.")
+
+
 def ask_description() -> str:
     return _("Describe the problem. You can send several texts. Send DONE when you have finished.")
 

@@ -230,8 +230,40 @@ def choose_pin(kiosk, pin="3719"):
     kiosk.post("/kiosk/file/pin-again", {"pin": pin})
 
 
+PROTECTION_SCREENS = {"/kiosk/file/protection/may_name": "may_name",
+                      "/kiosk/file/protection/fears_retaliation": "fears"}
+
+
+def answer_protection(kiosk, may_name=True, fears=False):
+    """The questions about retaliation after the words page (only the fear when filed without a
+    name); returns the page that follows them, the review."""
+    said = {"may_name": may_name, "fears": fears}
+    page = kiosk.get("/kiosk/file/review", follow_redirects=True)  # the first screen not yet answered
+    while page.request.path in PROTECTION_SCREENS:
+        answer = "yes" if said[PROTECTION_SCREENS[page.request.path]] else "no"
+        page = kiosk.post(page.request.path, {"choice": answer}, follow_redirects=True)
+    return page
+
+
+PROTECTION_PAGE = re.compile(r".*/kiosk/file/(protection/\w+|review)$")
+
+
+def tap_protection_answers(page, may_name=True, fears=False, on_each_screen=None):
+    """The same questions by touch, in a browser that has just left the words page; ``on_each_screen``
+    runs on each before its answer is tapped. Returns when the review is shown."""
+    said = {"may_name": may_name, "fears_retaliation": fears}
+    page.wait_for_url(PROTECTION_PAGE)
+    while "/file/protection/" in page.url:
+        left = page.url
+        if on_each_screen:
+            on_each_screen()
+        page.locator(f"button.choice[value={'yes' if said[left.rsplit('/', 1)[-1]] else 'no'}]").click()
+        page.wait_for_url(lambda url, left=left: url != left and PROTECTION_PAGE.match(url) is not None)
+    page.wait_for_url("**/file/review")
+
+
 def file_complaint(kiosk, *, language="es", a_number="201234567", pin="2468", category="food",
-                   answers=None, words="La comida llega fría."):
+                   answers=None, words="La comida llega fría.", may_name=True, fears=False):
     """Every screen of a complaint, up to the receipt, which it returns."""
     answers = answers or {"urgent": "no", "since": "this_week", "raised_with_facility": "not_yet"}
     start_filing(kiosk, language, a_number, category)
@@ -239,7 +271,7 @@ def file_complaint(kiosk, *, language="es", a_number="201234567", pin="2468", ca
         kiosk.post(f"/kiosk/file/question/{key}", {"choice": value})
     choose_pin(kiosk, pin)
     kiosk.post("/kiosk/file/words", {"description": words})
-    kiosk.get("/kiosk/file/review")
+    answer_protection(kiosk, may_name, fears)
     return kiosk.post("/kiosk/file/review", {"submission": kiosk.submission_token()}, follow_redirects=True)
 
 
@@ -335,7 +367,7 @@ def report_by_text(app, number: str = FAMILY, words: str = "Mi hermano necesita 
     """A relative reports a problem by text in Spanish (NUEVO ... LISTO), as the family of an A-number
     at the test facility; returns the case number."""
     phone = Phone(app, number)
-    for body in ("NUEVO", "1", "Test Detention", "A 209-876-543", "3", "1", "1", words):
+    for body in ("NUEVO", "1", "Test Detention", "A 209-876-543", "3", "1", "1", "1", "2", words):
         phone.text(body)
     reported = phone.text("LISTO")
     found = re.search(r"\d{2}-\d{4}-\d{4}", reported)

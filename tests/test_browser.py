@@ -11,7 +11,7 @@ from kiosk.core import staff_accounts
 from kiosk.core.models import Case, utcnow
 from kiosk.core.triage import triage
 from tests.browser import serve
-from tests.helpers import register_kiosk, translated
+from tests.helpers import register_kiosk, tap_protection_answers, translated
 
 pytestmark = pytest.mark.browser
 
@@ -55,8 +55,19 @@ def test_filing_a_complaint_in_spanish_by_touch(page, live, database):
     assert page.locator("#words-count").inner_text().startswith("11")
     page.locator("form.words-form button[type=submit]").tap()
 
+    page.wait_for_url("**/file/protection/may_name")
+    assert translated("es", "If you say no, we will not tell them who you are.") in page.locator("main").inner_text()
+    page.locator("button.choice[value=no]").tap()
+    page.wait_for_url("**/file/protection/fears_retaliation")
+    page.locator("button.choice[value=yes]").tap()
     page.wait_for_url("**/file/review")
     assert "comida fría" in page.locator(".review").inner_text()
+    # Back from the review reaches the last question with its answer shown as chosen.
+    page.locator(".bar .back").tap()
+    page.wait_for_url("**/file/protection/fears_retaliation")
+    assert page.locator("button.choice.chosen").get_attribute("value") == "yes"
+    page.locator("button.choice[value=yes]").tap()
+    page.wait_for_url("**/file/review")
     page.locator("form.send button").tap()
     page.wait_for_url("**/receipt")
     number = page.locator(".case-number").first.inner_text()
@@ -66,6 +77,7 @@ def test_filing_a_complaint_in_spanish_by_touch(page, live, database):
     assert case.number == number
     assert case.description == "comida fría" and case.language == "es"
     assert case.answers == {"urgent": "no", "since": "this_week", "raised_with_facility": "told_staff"}
+    assert (case.may_name_to_facility, case.fears_retaliation) == (False, True)
 
     # "Finish" leaves nothing: the browser's back button shows no previous screen.
     page.get_by_role("link", name=translated("es", "Finish")).first.tap()
@@ -109,7 +121,7 @@ def test_a_double_tap_on_send_files_one_case(page, database):
         tap_digits(page, "3719")
         next_screen(page)
     page.locator("form.words-form button[type=submit]").tap()
-    page.wait_for_url("**/file/review")
+    tap_protection_answers(page)
     page.locator("form.send button").dblclick()
     page.wait_for_url("**/receipt")
     with database.sessions() as session:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kiosk.audio import phrases
-from tests.helpers import translated
+from tests.helpers import catalog_text, translated
 
 pytestmark = pytest.mark.browser
 
@@ -95,3 +95,21 @@ def test_a_case_number_is_read_digit_by_digit_through_its_hyphens(page, live):
     data = page.evaluate("() => fetch('/kiosk/static/audio/es.json').then(r => r.json())")
     spoken = page.evaluate("() => window.kioskAudio.plan('26-6024-3573')")
     assert spoken == [data["clips"][f"digit.{d}"] for d in "2660243573"]
+
+
+RETALIATION_WORDS = [
+    "May we tell the facility your name when we ask them to fix this?", "If you say no, we will not tell them who you are.",
+    "Yes, you may tell them", "No, do not tell them", "Are you afraid that staff will punish you for complaining?",
+    "Your answer helps us keep you safe.", "Yes, I am afraid", "Tell the facility my name", "Afraid of punishment",
+]
+
+
+@pytest.mark.parametrize("language", ["es", "ar", "hi", "zh_Hans"])
+def test_the_questions_about_retaliation_are_heard_each_as_itself(page, live, language):
+    """Their clips were made at setup like every catalog message's; "Yes, I am afraid" is not read as "Yes"."""
+    page.goto(f"{live.url}/kiosk/language/{language}")
+    page.get_by_role("button", name=translated(language, "Listen")).tap()
+    wait_until_spoken(page)
+    for english in RETALIATION_WORDS:
+        spoken = page.evaluate("text => window.kioskAudio.plan(text)", catalog_text(language, english))
+        assert spoken == [clip_of(page, language, english)], english

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from kiosk.core.models import Case
 from kiosk.keyboards import GENERATED
+from tests.helpers import tap_protection_answers
 
 pytestmark = pytest.mark.browser
 
@@ -60,7 +61,7 @@ def test_chinese_typed_in_pinyin_is_filed_in_characters(page, live, database, ta
     assert page.locator("#words").input_value() == "投诉医疗"
     assert page.locator("#keyboard .kb-typed").inner_text() == ""
     page.locator("form.words-form button[type=submit]").tap()
-    page.wait_for_url("**/file/review")
+    tap_protection_answers(page)
     page.locator("form.send button").tap()
     page.wait_for_url("**/receipt")
     with database.sessions() as session:

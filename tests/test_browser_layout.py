@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import translated
+from tests.helpers import tap_protection_answers, translated
 
 pytestmark = pytest.mark.browser
 
@@ -34,6 +34,7 @@ PRIMARY = [
     (r"/file/emergency", [".actions .button.primary"]),
     (r"/file/pin(-again)?$", [".keypad-form .button.primary", ".keypad .key"]),
     (r"/file/words$", ["textarea#words", "#keyboard .key", ".words-form .button.primary"]),
+    (r"/file/protection/\w+$", ["button.choice"]),
     (r"/file/review$", ["form.send .button"]),
     (r"/receipt$", ["main > .button.primary", ".case-number"]),
     (r"/track$", [".keypad-form .button.primary", ".keypad .key"]),
@@ -128,7 +129,7 @@ def test_every_screen_fits_every_kiosk_screen(page, live, language):
     page.locator("#keyboard .key[data-k]").first.wait_for()
     check_screen(page, language, problems)
     page.locator(".words-form button[type=submit]").tap()
-    page.wait_for_url("**/file/review")
+    tap_protection_answers(page, on_each_screen=lambda: check_screen(page, language, problems))
     check_screen(page, language, problems)
     page.locator("form.send button").tap()
     page.wait_for_url("**/receipt")

@@ -9,7 +9,7 @@ import pytest
 from kiosk.audio import opus
 from kiosk.core.models import VoiceRecording
 from tests.browser import chromium
-from tests.helpers import filed_case, register_kiosk, translated
+from tests.helpers import filed_case, register_kiosk, tap_protection_answers, translated
 from tests.test_audio import wav
 
 pytestmark = pytest.mark.browser
@@ -54,7 +54,7 @@ def test_record_play_back_and_send_a_complaint(microphone_browser, live, databas
     assert page.get_by_role("button", name=translated("es", "Record again")).is_visible()
     assert not page.get_by_role("button", name=translated("es", "Stop")).is_visible()  # hear it back before sending
     page.locator("form.words-form button[type=submit]").click()
-    page.wait_for_url("**/file/review")
+    tap_protection_answers(page)
     assert page.get_by_text(translated("es", "Your recording")).is_visible()
     page.locator("form.send button[type=submit]").click()
     page.wait_for_url("**/receipt")

@@ -5,7 +5,9 @@ import pytest
 from sqlalchemy import select
 
 from kiosk.core.models import Case
-from tests.helpers import choose_pin, count, draft_of, file_complaint, start_filing, track, translated
+from tests.helpers import (
+    answer_protection, choose_pin, count, draft_of, file_complaint, start_filing, track, translated,
+)
 
 
 def up_to_the_pin(kiosk, language="es"):
@@ -149,7 +151,7 @@ def test_a_form_replayed_from_a_finished_session_changes_nothing(kiosk, database
 def test_a_send_with_a_made_up_submission_token_files_nothing(kiosk, database):
     up_to_words(kiosk)
     kiosk.post("/kiosk/file/words", {"description": "hola"})
-    kiosk.get("/kiosk/file/review")
+    answer_protection(kiosk)
     kiosk.post("/kiosk/file/review", {"submission": "guessed"})
     assert count(database, Case) == 0
     assert draft_of(database)["description"] == "hola"
@@ -185,7 +187,7 @@ def test_a_nul_anywhere_is_refused_in_the_language_and_changes_nothing(kiosk, da
 def test_hostile_text_is_escaped_on_the_review_screen(kiosk, database):
     up_to_words(kiosk)
     kiosk.post("/kiosk/file/words", {"description": HOSTILE})
-    page = kiosk.get("/kiosk/file/review").get_data(as_text=True)
+    page = answer_protection(kiosk).get_data(as_text=True)
     assert "<script>alert" not in page and "<img src=x" not in page
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in page
     # The words sit in an isolated, plaintext-direction block: an override cannot reorder the page.

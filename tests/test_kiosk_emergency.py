@@ -13,7 +13,8 @@ from sqlalchemy import select, update
 
 from kiosk.core.models import AuditEntry, Case, EmergencyAlert, EventKind, WebSession, utcnow
 from tests.helpers import (
-    BrowserClient, choose_pin, count, draft_of, exported_json, signed_in, start_filing, track, translated,
+    BrowserClient, answer_protection, choose_pin, count, draft_of, exported_json, signed_in, start_filing, track,
+    translated,
 )
 
 
@@ -100,7 +101,7 @@ def test_finishing_the_report_completes_the_same_case(kiosk, database):
         kiosk.post(f"/kiosk/file/question/{key}", {"choice": value})
     choose_pin(kiosk, "2468")
     kiosk.post("/kiosk/file/words", {"description": "No me dan la insulina desde hace tres días."})
-    kiosk.get("/kiosk/file/review")
+    answer_protection(kiosk)
     token = kiosk.submission_token()
     receipt = kiosk.post("/kiosk/file/review", {"submission": token}, follow_redirects=True)
     assert receipt.request.path == "/kiosk/receipt"
@@ -131,7 +132,7 @@ def test_an_emergency_never_becomes_routine_by_going_back(kiosk, database):
         kiosk.post(f"/kiosk/file/question/{key}", {"choice": value})
     choose_pin(kiosk)
     kiosk.post("/kiosk/file/words", {"description": ""})
-    kiosk.get("/kiosk/file/review")
+    answer_protection(kiosk)
     kiosk.post("/kiosk/file/review", {"submission": kiosk.submission_token()})
     case = _one_case(database)
     assert case.is_emergency and case.emergency_kind == "medical" and case.completed_at is not None

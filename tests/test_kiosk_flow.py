@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from kiosk.core.models import AuditEntry, Case, Detainee
-from tests.helpers import choose_pin, count, draft_of, file_complaint, start_filing, translated
+from tests.helpers import answer_protection, choose_pin, count, draft_of, file_complaint, start_filing, translated
 
 
 def test_spanish_complaint_step_by_step(kiosk, database):
@@ -43,9 +43,18 @@ def test_spanish_complaint_step_by_step(kiosk, database):
     assert draft_of(database)["pin_confirmed"] is True
 
     words = "El teléfono de la unidad no funciona.\nNo puedo llamar a mi abogado."
-    review = kiosk.post("/kiosk/file/words", {"description": words}, follow_redirects=True)
-    assert review.request.path == "/kiosk/file/review"
+    page = kiosk.post("/kiosk/file/words", {"description": words}, follow_redirects=True)
+    assert page.request.path == "/kiosk/file/protection/may_name"
     assert draft_of(database)["description"] == words
+    assert translated("es", "May we tell the facility your name when we ask them to fix this?") in page.text
+    assert translated("es", "If you say no, we will not tell them who you are.") in page.text
+
+    page = kiosk.post("/kiosk/file/protection/may_name", {"choice": "no"}, follow_redirects=True)
+    assert page.request.path == "/kiosk/file/protection/fears_retaliation"
+    assert translated("es", "Are you afraid that staff will punish you for complaining?") in page.text
+    review = kiosk.post("/kiosk/file/protection/fears_retaliation", {"choice": "yes"}, follow_redirects=True)
+    assert review.request.path == "/kiosk/file/review"
+    assert draft_of(database)["protection"] == {"may_name": "no", "fears_retaliation": "yes"}
     assert translated("es", "Check and send") in review.text
     assert "El teléfono de la unidad no funciona." in review.text
     assert count(database, Case) == 0
@@ -59,6 +68,7 @@ def test_spanish_complaint_step_by_step(kiosk, database):
         assert case.answers == {"urgent": "no", "since": "this_week", "raised_with_facility": "grievance_filed"}
         assert case.description == words
         assert case.detainee.a_number == "201234567"
+        assert case.may_name_to_facility is False and case.fears_retaliation is True
         assert case.channel == "kiosk" and case.submitted_by == "detainee"
         assert case.housing_unit.name == "A-1" and case.facility.code == "TST"
         assert not case.is_emergency and case.priority == 2
@@ -94,7 +104,7 @@ def test_medical_emergency_shows_help_at_once_and_is_flagged(kiosk, database):
         kiosk.post(f"/kiosk/file/question/{key}", {"choice": value})
     choose_pin(kiosk)
     kiosk.post("/kiosk/file/words", {"description": ""})
-    kiosk.get("/kiosk/file/review")
+    answer_protection(kiosk)
     receipt = kiosk.post("/kiosk/file/review", {"submission": kiosk.submission_token()}, follow_redirects=True)
     assert receipt.request.path == "/kiosk/receipt"
     assert "+1 512-555-0110" in receipt.text

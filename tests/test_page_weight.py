@@ -139,8 +139,12 @@ def walk(kiosk, language: str) -> list[Weight]:
                 "/kiosk/file/pin-again")
     scale.weigh("words", kiosk.post("/kiosk/file/pin-again", {"pin": "2468"}, follow_redirects=True),
                 "/kiosk/file/words")
-    scale.weigh("review", kiosk.post("/kiosk/file/words", {"description": "words"}, follow_redirects=True),
-                "/kiosk/file/review")
+    scale.weigh("may name", kiosk.post("/kiosk/file/words", {"description": "words"}, follow_redirects=True),
+                "/kiosk/file/protection/may_name")
+    scale.weigh("fears retaliation", kiosk.post("/kiosk/file/protection/may_name", {"choice": "no"},
+                                                follow_redirects=True), "/kiosk/file/protection/fears_retaliation")
+    scale.weigh("review", kiosk.post("/kiosk/file/protection/fears_retaliation", {"choice": "yes"},
+                                     follow_redirects=True), "/kiosk/file/review")
     scale.weigh("receipt", kiosk.post("/kiosk/file/review", {"submission": kiosk.submission_token()},
                                       follow_redirects=True), "/kiosk/receipt")
     kiosk.get("/kiosk/finish")

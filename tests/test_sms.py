@@ -30,6 +30,8 @@ LOCKED = "Too many tries. Please try again in one hour."
 LANGUAGE_SET = "Answers will now come in %(language)s."
 ASK_CATEGORY = ("What is it about? 1 health, 2 lawyer or phone, 3 danger or abuse, 4 living conditions, 5 food, "
                 "6 belongings, 7 mail or visits, 8 staff, 9 religion, 10 disability, 11 other")
+ASK_MAY_NAME = "May we tell the facility the person's name when we ask them to fix this? Reply 1 yes, 2 no."
+ASK_FEARS = "Is the person afraid that staff will punish them for complaining? Reply 1 yes, 2 no."
 ASK_DANGER = "Is the person in danger now, or do they need a doctor now? Reply 1 danger, 2 doctor, 3 no."
 
 @pytest.fixture
@@ -318,7 +320,9 @@ def test_new_walks_a_reporter_through_a_report_in_spanish(sms_app, case):
         ("A 209-876-543", texted("es", ASK_DANGER)),
         ("3", texted("es", "Who are you to the person? Reply 1 family, 2 lawyer, 3 friend, 4 other.")),  # no danger
         ("2", texted("es", ASK_CATEGORY)),  # a lawyer
-        ("1", texted("es", "Describe the problem. You can send several texts. Send DONE when you have finished.")),
+        ("1", texted("es", ASK_MAY_NAME)),  # health
+        ("no", texted("es", ASK_FEARS)),
+        ("Sí", texted("es", "Describe the problem. You can send several texts. Send DONE when you have finished.")),
         ("No le dan su medicina.", texted("es", "Received. Send more, or DONE.")),
         ("Desde el lunes.", texted("es", "Received. Send more, or DONE.")),
     ]
@@ -335,6 +339,7 @@ def test_new_walks_a_reporter_through_a_report_in_spanish(sms_app, case):
             ("third_party", STRANGER, "lawyer")
         assert filed.category == "medical" and filed.language == "es" and filed.facility.code == "TST"
         assert filed.detainee.a_number == "209876543"
+        assert (filed.may_name_to_facility, filed.fears_retaliation) == (False, True)
         assert filed.description == "No le dan su medicina.\nDesde el lunes."
         assert session.scalar(select(func.count()).select_from(SmsConversation)) == 0
     assert filed.number in phone.text(f"ESTADO {filed.number}")  # the reporter may follow it
@@ -343,7 +348,8 @@ def test_new_walks_a_reporter_through_a_report_in_spanish(sms_app, case):
 
 def test_a_description_longer_than_a_report_holds_is_refused_not_cut(sms_app, case):
     phone = Phone(sms_app, STRANGER)
-    for body in ("NUEVO", "1", "Test Detention", "A 209-876-543", "3", "2", "1", "a" * 1500, "b" * 1500, "c" * 1500):
+    for body in ("NUEVO", "1", "Test Detention", "A 209-876-543", "3", "2", "1", "1", "2",
+                 "a" * 1500, "b" * 1500, "c" * 1500):
         phone.text(body)
     refused = phone.text("d" * 1500)  # 6,003 characters in all: more than a case's 5,000
     assert refused == texted("es", "That is more than a report can hold; this last text was not added. Send DONE to "
@@ -368,6 +374,8 @@ def test_new_offers_a_numbered_list_when_several_facilities_match(sms_app):
     phone.text("3")
     phone.text("1")
     phone.text("5")
+    phone.text("1")
+    phone.text("2")
     phone.text("The food is spoiled.")
     phone.text("DONE")
     with database.sessions() as session:

@@ -23,6 +23,8 @@ FILED_WITHOUT_NUMBERS = ("Complaint %(number)s was sent as an emergency. A case 
                          "Reply 1 for the next questions.")
 KEPT = "Complaint %(number)s stays as it was sent. Send STATUS %(number)s to follow it."
 ASK_RELATIONSHIP = "Who are you to the person? Reply 1 family, 2 lawyer, 3 friend, 4 other."
+ASK_MAY_NAME = "May we tell the facility the person's name when we ask them to fix this? Reply 1 yes, 2 no."
+ASK_FEARS = "Is the person afraid that staff will punish them for complaining? Reply 1 yes, 2 no."
 ASK_DESCRIPTION = "Describe the problem. You can send several texts. Send DONE when you have finished."
 REPORTED = ("Thank you. Complaint %(number)s was filed. Its share code is %(code)s. "
             "Send STATUS %(number)s to follow it.")
@@ -82,7 +84,9 @@ def test_danger_now_files_the_case_at_once_and_done_completes_it(sms_app, ombuds
     assert fits_two_segments(reply) and not reply.endswith("...")
 
     assert phone.text("1") == texted(language, ASK_RELATIONSHIP)
-    assert phone.text("2") == texted(language, ASK_DESCRIPTION)  # the category is known: not asked
+    assert phone.text("2") == texted(language, ASK_MAY_NAME)  # the category is known: not asked
+    assert phone.text("2") == texted(language, ASK_FEARS)
+    assert phone.text("1") == texted(language, ASK_DESCRIPTION)
     phone.text("Le pegan los guardias.")
     phone.text("Desde ayer.")
     done = phone.text(done_word)
@@ -92,6 +96,8 @@ def test_danger_now_files_the_case_at_once_and_done_completes_it(sms_app, ombuds
     completed = the_case(database)  # the same case, the only one
     assert completed.id == filed.id and completed.completed_at is not None
     assert completed.description == "Le pegan los guardias.\nDesde ayer."
+    assert (filed.may_name_to_facility, filed.fears_retaliation) == (None, None)  # not asked yet: do not name
+    assert (completed.may_name_to_facility, completed.fears_retaliation) == (False, True)
     assert (completed.submitter_relationship, completed.category, completed.emergency_kind) == ("lawyer", category,
                                                                                                 kind)
     assert counted(database, EmergencyAlert) == 1 and counted(database, SmsConversation) == 0
@@ -106,7 +112,7 @@ def test_no_danger_goes_on_as_before_and_files_at_done(sms_app):
     reach_the_danger_question(phone, "NEW")
     assert phone.text("3") == texted("en", ASK_RELATIONSHIP)
     assert counted(database, Case) == 0
-    for body in ("1", "5", "The food is spoiled.", "DONE"):
+    for body in ("1", "5", "1", "2", "The food is spoiled.", "DONE"):
         phone.text(body)
     filed = the_case(database)
     assert filed.category == "food" and not filed.is_emergency and filed.completed_at is not None
@@ -172,7 +178,7 @@ def test_a_done_after_the_case_was_completed_adds_nothing(sms_app):
     database = sms_app.extensions["database"]
     phone = Phone(sms_app, STRANGER)
     reach_the_danger_question(phone, "NEW")
-    for body in ("2", "1", "1", "He has chest pain."):
+    for body in ("2", "1", "1", "1", "2", "He has chest pain."):
         phone.text(body)
     with database.transaction() as session:  # another DONE of the same report got there first
         cases.complete_for_detainee(session, session.scalars(select(Case)).one(), relationship="family",

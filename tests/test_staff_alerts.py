@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from kiosk.core import cases, kiosks
 from kiosk.core.models import Case, CaseEvent, EmergencyAlert, EventKind, WebSession, utcnow
 from tests.helpers import (
-    BrowserClient, audit_rows, choose_pin, filed_case, signed_in, start_filing, staff_id,
+    BrowserClient, answer_protection, audit_rows, choose_pin, filed_case, signed_in, start_filing, staff_id,
 )
 
 BANNER = re.compile(r'<section id="alerts".*?</section>', re.S)
@@ -32,7 +32,7 @@ def complete(kiosk) -> None:
     kiosk.post("/kiosk/file/question/raised_with_facility", {"choice": "not_yet"})
     choose_pin(kiosk, "2468")
     kiosk.post("/kiosk/file/words", {"description": WORDS})
-    kiosk.get("/kiosk/file/review")
+    answer_protection(kiosk)
     assert kiosk.post("/kiosk/file/review", {"submission": kiosk.submission_token()}).status_code == 302
 
 

@@ -105,8 +105,9 @@ def test_internal_notes_are_in_the_staff_export_and_never_on_the_kiosk(app, kios
     chris.post(f"/staff/case/{number}/note", {"note": "The officer on B shift is the problem."})
     chris.post(f"/staff/case/{number}/facility-contact", {"whom": "Lt. Moss", "how": "phone", "said": "Denied it."})
     timeline = exported_json(chris, number)["timeline"]
-    assert {"The officer on B shift is the problem.", "Contacted: Lt. Moss\nHow: phone\nThe facility said: Denied it."} \
-        <= {e["text"] for e in timeline}
+    contact = "Contacted: Lt. Moss\nHow: phone\nThe facility said: Denied it.\n" \
+              "Identity: may be named to the facility (A 201-234-567)."
+    assert {"The officer on B shift is the problem.", contact} <= {e["text"] for e in timeline}
     kiosk_page = track(kiosk, "201234567", "2468")
     assert kiosk_page.request.path == f"/kiosk/case/{number}"
     text = kiosk_page.get_data(as_text=True)

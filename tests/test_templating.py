@@ -20,7 +20,7 @@ from kiosk.core import kiosks
 from kiosk.core.identifiers import case_number
 from kiosk.core.languages import LANGUAGES
 from kiosk.core.models import Case, utcnow
-from tests.helpers import BrowserClient, create_staff, register_kiosk, signed_in, staff_id
+from tests.helpers import BrowserClient, answer_protection, create_staff, register_kiosk, signed_in, staff_id
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 # What Flask's own context processor adds; a new request context adds them again.
@@ -65,7 +65,7 @@ def _kiosk_pages(app, database) -> None:
         client.post("/kiosk/file/pin", {"pin": "2468"}, follow_redirects=True)
         client.post("/kiosk/file/pin-again", {"pin": "2468"}, follow_redirects=True)
         client.post("/kiosk/file/words", {"description": "Me amenazan."}, follow_redirects=True)
-        client.get("/kiosk/file/review")
+        answer_protection(client)
         client.post("/kiosk/file/review", {"submission": client.submission_token()}, follow_redirects=True)
         client.get("/kiosk/finish")
     client.get("/kiosk/track")

@@ -10,8 +10,8 @@ import pytest
 from kiosk.audio import opus
 from kiosk.core.models import Case, CaseEvent, EventKind, Interpretation, Translation, VoiceRecording
 from tests.helpers import (
-    audited, choose_pin, count, create_staff, filed_case, open_message_form, run_worker, signed_in, staff_id,
-    start_filing, track, translated,
+    answer_protection, audited, choose_pin, count, create_staff, filed_case, open_message_form, run_worker,
+    signed_in, staff_id, start_filing, track, translated,
 )
 from tests.test_audio import wav
 from tests.argos_package import build_package
@@ -39,13 +39,14 @@ def say(kiosk, data, words="", path="/kiosk/file/words", **fields):
 
 
 def send(kiosk):
-    kiosk.get("/kiosk/file/review")
+    answer_protection(kiosk)
     return kiosk.post("/kiosk/file/review", {"submission": kiosk.submission_token()}, follow_redirects=True)
 
 
 def test_a_complaint_said_aloud_is_filed_with_its_recording(kiosk, database):
     to_words(kiosk)
-    review = say(kiosk, wav(3.0))
+    say(kiosk, wav(3.0))
+    review = answer_protection(kiosk)
     assert translated("es", "Your recording") in review.get_data(as_text=True)
     heard = kiosk.get("/kiosk/file/recording.opus")
     assert heard.mimetype == "audio/ogg" and abs(opus.duration(heard.data) - 3.0) < 0.05

@@ -35,6 +35,9 @@ class Complaint:
     description: str
     pin_hash: str  # hashed as soon as it was chosen; the PIN itself is never stored
     a_number: str | None = None  # None: filed without a name
+    # The two questions about retaliation (kiosk/core/retaliation.py); None: not asked.
+    may_name_to_facility: bool | None = None
+    fears_retaliation: bool | None = None
 
     def check(self) -> None:
         if self.category not in CATEGORY_CODES or not valid_answers(self.category, self.answers):
@@ -112,6 +115,7 @@ def file_from_kiosk(
         category=complaint.category, answers=complaint.answers, language=complaint.language,
         description=complaint.description, facility_id=kiosk.facility_id, housing_unit_id=kiosk.housing_unit_id,
         kiosk_id=kiosk.id, submitted_by=Submitter.DETAINEE, pin_hash=complaint.pin_hash, submission_token=submission_token,
+        may_name_to_facility=complaint.may_name_to_facility, fears_retaliation=complaint.fears_retaliation,
     )
 
 
@@ -147,6 +151,7 @@ def _complete(session: Session, case: Case, complaint: Complaint, *, actor: str,
         case.detainee = _detainee(session, complaint.a_number)
     case.category, case.answers, case.language = complaint.category, dict(complaint.answers), complaint.language
     case.description, case.pin_hash = complaint.description, complaint.pin_hash
+    case.may_name_to_facility, case.fears_retaliation = complaint.may_name_to_facility, complaint.fears_retaliation
     case.emergency_kind = emergency_kind(complaint.category, complaint.answers) or case.emergency_kind
     case.priority, case.due_at = min(case.priority, decision.priority), min(case.due_at, decision.due_at(now))
     _record_completion(session, case, actor=actor, now=now,
@@ -191,8 +196,10 @@ RELATIONSHIPS = ("family", "lawyer", "friend", "other")
 
 def file_for_detainee(session: Session, *, phone: str, relationship: str, facility_id: int, language: str,
                       category: str, description: str, a_number: str | None = None,
-                      detainee_name: str | None = None, now: datetime | None = None) -> Case:
-    """A report by someone outside on a detainee's behalf: the case records who filed it and from where."""
+                      detainee_name: str | None = None, may_name_to_facility: bool | None = None,
+                      fears_retaliation: bool | None = None, now: datetime | None = None) -> Case:
+    """A report by someone outside on a detainee's behalf: the case records who filed it and from where,
+    and the reporter's answers to the questions about retaliation."""
     if category not in CATEGORY_CODES or relationship not in RELATIONSHIPS or not (a_number or detainee_name):
         raise IncompleteComplaint("category, relationship or detainee missing")
     return _open(
@@ -200,6 +207,7 @@ def file_for_detainee(session: Session, *, phone: str, relationship: str, facili
         answers={}, language=language, description=text.clean(description, limit=MAX_DESCRIPTION, what="description"),
         facility_id=facility_id, submitted_by=Submitter.THIRD_PARTY, submitter_phone=phone,
         submitter_relationship=relationship, detainee_name=detainee_name,
+        may_name_to_facility=may_name_to_facility, fears_retaliation=fears_retaliation,
     )
 
 
@@ -223,6 +231,7 @@ def file_emergency_for_detainee(session: Session, *, phone: str, facility_id: in
 
 
 def complete_for_detainee(session: Session, case: Case, *, relationship: str, description: str,
+                          may_name_to_facility: bool | None = None, fears_retaliation: bool | None = None,
                           now: datetime | None = None) -> bool:
     """The rest of a third party's emergency report; False when it was completed already (a DONE twice)."""
     if relationship not in RELATIONSHIPS:
@@ -232,6 +241,7 @@ def complete_for_detainee(session: Session, case: Case, *, relationship: str, de
     if not _claim_completion(session, case, now):
         return False
     case.submitter_relationship, case.description = relationship, description
+    case.may_name_to_facility, case.fears_retaliation = may_name_to_facility, fears_retaliation
     _record_completion(session, case, actor=actors.phone(case.submitter_phone), now=now,
                        body="The reporter finished the report: who they are and their own words.")
     return True

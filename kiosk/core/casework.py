@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, aliased
 
-from kiosk.core import actors, audit, cases, emergencies, text
+from kiosk.core import actors, audit, cases, emergencies, retaliation, text
 from kiosk.core.models import Case, CaseEvent, CaseStatus, EmergencyAlert, EventKind, Facility, StaffUser, utcnow
 from kiosk.core.staff_accounts import facility_ids
 
@@ -192,10 +192,11 @@ def add_note(session: Session, case: Case, note: str, *, staff: str) -> CaseEven
 
 
 def log_facility_contact(session: Session, case: Case, *, whom: str, how: str, said: str, staff: str) -> CaseEvent:
+    """A contact with the facility, logged with what it could be told of who complained at that moment."""
     whom = text.clean(whom, limit=200, what="name of whom you contacted", one_line=True, required=True)
     how = text.clean(how, limit=100, what="way you contacted them", one_line=True, required=True)
     said = text.clean(said, limit=text.MAX_STAFF_TEXT, what="facility's answer")
-    body = f"Contacted: {whom}\nHow: {how}\nThe facility said: {said or '-'}"
+    body = f"Contacted: {whom}\nHow: {how}\nThe facility said: {said or '-'}\n{retaliation.contact_line(case)}"
     return _staff_event(session, case, EventKind.FACILITY_CONTACT, body, staff)
 
 

@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kiosk.core import actors, case_links, case_translations, casework
+from kiosk.core import actors, case_links, case_translations, casework, retaliation
 from kiosk.core.categories import answers_in_english, category_label
 from kiosk.core.identifiers import format_a_number
 from kiosk.core.languages import BY_CODE
@@ -93,6 +93,8 @@ def case_record(session: Session, case: Case, viewer: StaffUser, *, now: datetim
         },
         "summary": None if case.summary is None else {
             "text": case.summary, "by": names.get(case.summary_by, case.summary_by), "at": _when(case.summary_at)},
+        # What the facility may be told of who complained: shown first wherever the record is read.
+        "protection": retaliation.record(case),
         "answers": [{"question": q, "answer": a} for q, a in answers_in_english(case.answers)],
         "original": {"language": case.language, "text": case.description},
         "english": None if english is None else {
@@ -126,7 +128,12 @@ def spreadsheet_cell(value) -> str:
 
 
 QUEUE_COLUMNS = ("Case", "Facility", "Category", "Status", "Emergency", "Language", "Needs interpreter",
-                 "Assigned to", "Filed (UTC)", "Due (UTC)", "Overdue", "Summary", "Detainee's words", "English")
+                 "Assigned to", "Filed (UTC)", "Due (UTC)", "Overdue", "Summary", "May be named to facility",
+                 "Fears retaliation", "Detainee's words", "English")
+
+
+def _said(answer: bool | None, unasked: str = "not asked") -> str:
+    return unasked if answer is None else "yes" if answer else "no"
 
 
 def _english_of(session: Session, case_ids: list[int]) -> dict[int, str]:
@@ -156,6 +163,7 @@ def queue_csv(session: Session, cases: list[Case], *, now: datetime | None = Non
             "yes" if c.is_emergency else "no", _language_name(c.language),
             "yes" if c.needs_interpreter else "no", c.assigned_to.display_name if c.assigned_to else "",
             f"{c.created_at:%Y-%m-%d %H:%M}", f"{c.due_at:%Y-%m-%d %H:%M}", "yes" if c.due_at < now else "no",
-            c.summary, c.description, english.get(c.id, "written in English" if c.language == "en" else ""),
+            c.summary, _said(c.may_name_to_facility, "no (not asked)"), _said(c.fears_retaliation),
+            c.description, english.get(c.id, "written in English" if c.language == "en" else ""),
         )])
     return out.getvalue()

@@ -278,6 +278,11 @@ class Case(Base):
     pin_failures_kiosk_id: Mapped[int | None] = mapped_column(Integer)
     pin_failures_from_several_kiosks: Mapped[bool] = mapped_column(Boolean, default=False)
     pin_locked_until: Mapped[datetime | None]
+    # What the person said at filing (kiosk/core/retaliation.py): whether the facility may be told
+    # their name, and whether they fear staff will punish them. NULL: never asked (filed before the
+    # questions, or an emergency whose report stopped before them), which means do not name.
+    may_name_to_facility: Mapped[bool | None] = mapped_column(Boolean)
+    fears_retaliation: Mapped[bool | None] = mapped_column(Boolean)
     # The review form's one-time token: a double tap on "send" finds the case it already made.
     submission_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

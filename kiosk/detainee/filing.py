@@ -17,7 +17,7 @@ from kiosk.detainee.forms import ANumberForm, ChoiceForm, NewPinForm, PinForm, S
 from kiosk.detainee.listening import heard_language
 from kiosk.detainee.speaking import VoiceProblem, posted_recording, unusable
 from kiosk.web.security import csrf
-from kiosk.detainee.wording import ANSWER_WORDS, CATEGORY_WORDS, question_text
+from kiosk.detainee.wording import ANSWER_WORDS, CATEGORY_WORDS, PROTECTION_WORDS, YES_NO_WORDS, question_text
 from kiosk.web.db import get_session
 from kiosk.web.i18n import page_language
 
@@ -41,7 +41,22 @@ def _steps(draft: dict) -> list[tuple[str, dict]]:
     # Before a category is chosen, the common questions stand in (for the progress dots).
     questions = categories.questions_for(draft.get("category", "other"))
     steps += [("kiosk.question", {"key": q.key}) for q in questions]
-    return steps + [("kiosk.pin", {}), ("kiosk.pin_again", {}), ("kiosk.words", {}), ("kiosk.review", {})]
+    steps += [("kiosk.pin", {}), ("kiosk.pin_again", {}), ("kiosk.words", {})]
+    steps += [("kiosk.protection", {"key": key}) for key in _protection_questions(draft)]
+    return steps + [("kiosk.review", {})]
+
+
+def _protection_questions(draft: dict) -> list[str]:
+    """The questions about retaliation this person is asked. Filed without a name, there is no name
+    the facility could be told: only the fear is asked."""
+    return [key for key in PROTECTION_WORDS if key != "may_name" or draft.get("who") != "anonymous"]
+
+
+def _protection_answers(draft: dict) -> dict[str, bool]:
+    """The draft's answers as the case stores them; filed without a name means not named."""
+    said = draft.get("protection", {})
+    return {"may_name_to_facility": draft.get("who") != "anonymous" and said.get("may_name") == "yes",
+            "fears_retaliation": said.get("fears_retaliation") == "yes"}
 
 
 def _is_done(draft: dict, endpoint: str, args: dict) -> bool:
@@ -52,6 +67,7 @@ def _is_done(draft: dict, endpoint: str, args: dict) -> bool:
         "kiosk.category": "category" in draft,
         "kiosk.question": args.get("key") in draft.get("answers", {}),
         "kiosk.words": "description" in draft,
+        "kiosk.protection": args.get("key") in draft.get("protection", {}),
         "kiosk.review": False,
     }[endpoint]
 
@@ -272,6 +288,28 @@ def words():
     return _words_page(form, draft, problem)
 
 
+@blueprint.route("/file/protection/<key>", methods=["GET", "POST"])
+def protection(key: str):
+    """May the facility be told the person's name; are they afraid of staff's punishment."""
+    if redirected := _guard("kiosk.protection", {"key": key}):
+        return redirected
+    draft = _draft()
+    asked = PROTECTION_WORDS[key]
+    form = ChoiceForm()
+    if form.validate_on_submit():
+        if form.choice.data not in asked.answers:
+            form.choice.errors = [_("Please tap one of the pictures.")]
+        else:
+            draft["protection"] = {**draft.get("protection", {}), key: form.choice.data}
+            _save(draft)
+            return _next("kiosk.protection", {"key": key})
+    return _render(
+        "kiosk/question.html", "kiosk.protection", {"key": key}, form=form, question=asked.question,
+        explanation=asked.explanation, options=[(code, code, words) for code, words in asked.answers.items()],
+        chosen=draft.get("protection", {}).get(key),
+    )
+
+
 def _words_page(form: WordsForm, draft: dict, problem: str | None):
     return _render("kiosk/words.html", "kiosk.words", form=form, max_length=cases.MAX_DESCRIPTION,
                    problem=problem,
@@ -298,6 +336,8 @@ def review():
         recorded=voice.pending(get_session(), draft["submission_token"]),
         category_words=CATEGORY_WORDS[draft["category"]],
         answers=[(question_text(k, draft["category"]), ANSWER_WORDS[(k, v)]) for k, v in draft["answers"].items()],
+        protection=[(PROTECTION_WORDS[k].on_review, YES_NO_WORDS[draft["protection"][k]])
+                    for k in _protection_questions(draft)],
     )
 
 
@@ -313,6 +353,7 @@ def _send(token: str):
         complaint = cases.Complaint(
             language=page_language().code, category=draft["category"], answers=draft["answers"],
             description=draft["description"], pin_hash=draft["pin_hash"], a_number=draft.get("a_number"),
+            **_protection_answers(draft),
         )
         try:
             case = cases.file_from_kiosk(db, g.kiosk, complaint, submission_token=token)

@@ -4,6 +4,8 @@ The core stores codes; this is the only place they become the detainee's languag
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from flask_babel import lazy_gettext as _l
 
 from kiosk.core.models import EmergencyKind
@@ -48,6 +50,31 @@ ANSWER_WORDS = {
     ("raised_with_facility", "not_yet"): _l("No, not yet"),
     ("raised_with_facility", "told_staff"): _l("Yes, I told staff"),
     ("raised_with_facility", "grievance_filed"): _l("Yes, I wrote a grievance"),
+}
+
+class ProtectionQuestion(NamedTuple):
+    question: object        # a lazy string, like every message here
+    explanation: object     # what the answer does, in one short line
+    answers: dict           # answer code -> the words on its button
+    on_review: object       # the short label the review shows before the answer
+
+
+YES_NO_WORDS = {"yes": _l("Yes"), "no": _l("No")}
+
+# The two questions about retaliation, asked after the person's own words (kiosk/core/retaliation.py).
+PROTECTION_WORDS = {
+    "may_name": ProtectionQuestion(
+        _l("May we tell the facility your name when we ask them to fix this?"),
+        _l("If you say no, we will not tell them who you are."),
+        {"yes": _l("Yes, you may tell them"), "no": _l("No, do not tell them")},
+        _l("Tell the facility my name"),
+    ),
+    "fears_retaliation": ProtectionQuestion(
+        _l("Are you afraid that staff will punish you for complaining?"),
+        _l("Your answer helps us keep you safe."),
+        {"yes": _l("Yes, I am afraid"), "no": _l("No")},
+        _l("Afraid of punishment"),
+    ),
 }
 
 HOTLINE_WORDS = {

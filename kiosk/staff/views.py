@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, Length
 
 from kiosk.core import (
     actors, audit, case_links, case_translations, cases, casework, emergencies, exports, interpreting, pin_tries,
-    staff_accounts,
+    retaliation, staff_accounts,
 )
 from kiosk.core.categories import CATEGORIES, answers_in_english, category_label
 from kiosk.core.identifiers import CASE_NUMBER_PATTERN
@@ -154,6 +154,7 @@ def case(number: str):
         texts=interpreting.choices(texts), text_of={one.event_id: one for one in texts},
         default_due=display.as_typed(casework.utcnow() + interpreting.DEFAULT_DUE, found.facility.timezone),
         summary_limits={"lines": casework.MAX_SUMMARY_LINES, "characters": casework.MAX_SUMMARY},
+        protection=retaliation.protection(found), identity=retaliation.identity_for_facility(found),
     )
 
 
