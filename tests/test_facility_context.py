@@ -187,3 +187,18 @@ def test_the_queue_filters_by_field_office(app, database, people, ada):
     assert case_number(26, 2) in exported and case_number(26, 1) not in exported
     sam.get("/staff/export.csv?office=XYZ", follow_redirects=True)
     assert "There is no office &#39;XYZ&#39; in the queue. Nothing was exported." in sam.text
+
+
+def test_a_period_reads_only_the_figures_that_count_for_it(database, people):
+    with database.transaction() as session:
+        session.add_all(FacilityPopulation(facility_id=people["TST"], as_of=day, population=people_there,
+                                           entered_by="test")
+                        for day, people_there in ((date(2025, 1, 1), 100), (date(2026, 1, 1), 200),
+                                                  (date(2026, 6, 1), 300)))
+    with database.sessions() as session:
+        for start, end, average in ((date(2026, 2, 1), date(2026, 3, 1), 200),   # the one in force on start
+                                    (date(2024, 1, 1), date(2024, 2, 1), 100),   # before the first: the first
+                                    (date(2026, 5, 22), date(2026, 6, 11), 250)):  # one in force, one within
+            found = populations.of_facilities(session, start=start, end=end)
+            assert set(found) == {people["TST"]} and found[people["TST"]].average(start, end) == average
+        assert len(populations.of_facilities(session, start=date(2026, 2, 1), end=date(2026, 3, 1))[people["TST"]].days) == 2

@@ -169,13 +169,34 @@ def test_words_are_compared_by_their_stems_without_common_words():
     assert similar_complaints.terms("") == [] and similar_complaints.terms("\x00 ☎ 電話") == []
 
 
+def alike(vectors: dict[int, dict[str, float]]) -> dict[int, dict[int, float]]:
+    pairs = similar_complaints.alike_pairs(vectors, set(vectors))
+    found: dict[int, dict[int, float]] = {key: {} for key in vectors}
+    for (a, b), cosine in pairs.items():
+        found[a][b] = found[b][a] = cosine
+    return found
+
+
 def test_average_linkage_keeps_a_chain_of_partly_alike_texts_apart():
-    # A is like B, B like C, A not like C: A and B group, C stays out (one linkage would chain all three).
-    alike = {1: {2: 0.9}, 2: {1: 0.9, 3: 0.8}, 3: {2: 0.8}}
-    assert similar_complaints.average_linkage([1, 2, 3], alike) == [[1, 2]]
-    tight = {1: {2: 0.9, 3: 0.7}, 2: {1: 0.9, 3: 0.8}, 3: {1: 0.7, 2: 0.8}}
-    assert similar_complaints.average_linkage([1, 2, 3], tight) == [[1, 2, 3]]
-    assert similar_complaints.average_linkage([1, 2], {}) == []
+    # A is like B (0.6), B like C (0.8), A not like C: B and C group, A stays out (0.3 on average);
+    # single linkage would chain all three.
+    chain = {1: {"x": 1.0}, 2: {"x": 0.6, "y": 0.8}, 3: {"y": 1.0}}
+    assert similar_complaints.average_linkage([1, 2, 3], alike(chain), chain) == ([[2, 3]], {})
+    tight = {1: {"x": 1.0}, 2: {"x": 0.8, "y": 0.6}, 3: {"x": 0.6, "y": 0.8}}
+    assert similar_complaints.average_linkage([1, 2, 3], alike(tight), tight) == ([[1, 2, 3]], {})
+    apart = {1: {"x": 1.0}, 2: {"y": 1.0}}
+    assert similar_complaints.average_linkage([1, 2], alike(apart), apart) == ([], {})
+
+
+def test_new_cases_alike_to_each_other_join_a_group_together_or_not_at_all():
+    # Group 7 holds cases 1 and 2, group 8 cases 3 and 4. New cases 5 and 6 are alike, and as a pair alike
+    # to group 7 (0.79 on average): both join it. Case 9 is like case 4 (0.7) but not 3: 0.35 to group 8 on
+    # average, it stays out. Two groups are never merged.
+    vectors = {1: {"t": 1.0}, 2: {"t": 0.8, "u": 0.6}, 3: {"v": 1.0}, 4: {"w": 1.0},
+               5: {"t": 0.9, "z": 0.436}, 6: {"t": 0.85, "z": 0.527}, 9: {"w": 0.7, "q": 0.714}}
+    groups = {7: [1, 2], 8: [3, 4]}
+    found = similar_complaints.average_linkage([5, 6, 9], alike(vectors), vectors, groups)
+    assert found == ([], {7: [5, 6]})
 
 
 def test_groups_are_built_the_same_whatever_the_case_statuses(database, written):

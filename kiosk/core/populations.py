@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from kiosk.core import audit
@@ -239,13 +239,22 @@ class Population:
         return self.detainee_days(start, end) / (end - start).days
 
 
-def of_facilities(session: Session, facility_ids: Iterable[int] | None = None) -> dict[int, Population]:
-    """Every facility's figures (or those of some), one query."""
-    query = select(FacilityPopulation.facility_id, FacilityPopulation.as_of, FacilityPopulation.population)
+def of_facilities(session: Session, facility_ids: Iterable[int] | None = None, *, start: date | None = None,
+                  end: date | None = None) -> dict[int, Population]:
+    """Every facility's figures (or those of some); with start and end, only those that count for the days
+    from start up to end: the figures given within, the one in force on start, and each facility's first
+    (in force before it). Two small queries however long the history."""
+    figure = FacilityPopulation
+    query = select(figure.facility_id, figure.as_of, figure.population)
     if facility_ids is not None:
-        query = query.where(FacilityPopulation.facility_id.in_(list(facility_ids)))
+        query = query.where(figure.facility_id.in_(list(facility_ids)))
+    if start is not None and end is not None:
+        edges = [(facility_id, day) for facility_id, in_force, first in session.execute(
+            select(figure.facility_id, func.max(figure.as_of).filter(figure.as_of <= start), func.min(figure.as_of))
+            .group_by(figure.facility_id)) for day in {in_force, first} if day is not None]
+        within = and_(figure.as_of >= start, figure.as_of < end)
+        query = query.where(or_(within, tuple_(figure.facility_id, figure.as_of).in_(edges)) if edges else within)
     figures: dict[int, list[tuple[date, int]]] = {}
     for facility_id, day, people in session.execute(query):
         figures.setdefault(facility_id, []).append((day, people))
     return {facility_id: Population(rows) for facility_id, rows in figures.items()}
-

@@ -13,12 +13,12 @@ P(X >= x) < 1e-4.
 False alarms. Under no change, each look alerts with probability at most 1e-4 (the test is
 discrete, so less). 150 facilities x 11 categories looked at daily are 602,250 looks a year: at
 most 60 false alerts a year by the union bound. But looks on consecutive days share 27 of their
-28 days, and a surge seen again extends its alert, so far fewer happen: simulating unchanging
-rates with the bench's mix of facilities and categories (bench/patterns.py --simulate) counts
-5.0 false alerts a year nationally at 30,000 complaints a year, 6.6 at 100,000 (one every two
-months: each a few minutes of a case manager's time to dismiss). At 1e-5 it would be 0.4, at the
-price of missing jumps like 20 -> 40. What is caught in 4 weeks: 0 -> 4 complaints, 1 -> 8, 5 -> 17,
-10 -> 26, 20 -> 41, 50 -> 81 (a category's usual 4 weeks -> these 4 weeks).
+28 days, and a surge seen again extends its alert, so far fewer happen: simulating ten years of
+unchanging rates with the bench's facilities and mix (bench/patterns.py --simulate-years) counts
+6.7 false alerts a year nationally at 100,000 complaints a year (about 5 at today's 30,000): one
+every seven or eight weeks, each a few minutes of a case manager's time to dismiss. At 1e-5 it
+would be 0.4, at the price of missing jumps like 20 -> 40. What is caught in 4 weeks (a category's
+usual 4 weeks -> these): 0 -> 4 complaints, 1 -> 8, 5 -> 17, 10 -> 26, 20 -> 41, 50 -> 81.
 
 One alert covers a surge: seen again in the next week, the alert is extended (last_week,
 window_end) rather than a second one raised; a run again the same day or week changes nothing
@@ -115,7 +115,7 @@ def find(session: Session, today: date) -> Run:
         .group_by(Case.facility_id, Case.category))
     opened = {facility_id: created.date() for facility_id, created in session.execute(
         select(Facility.id, Facility.created_at))}
-    people = populations.of_facilities(session)
+    people = populations.of_facilities(session, start=baseline_start, end=window_end)
     looks = []
     for facility_id, category, recent, baseline in rows:
         first_day = max(baseline_start, opened.get(facility_id, baseline_start))

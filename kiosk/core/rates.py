@@ -13,7 +13,7 @@ import statistics
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import Integer, bindparam, cast, func, select
+from sqlalchemy import Integer, bindparam, cast, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from kiosk.core import populations
@@ -75,8 +75,9 @@ def weekly(session: Session, period: Period, pairs: list[tuple[int, str]]) -> di
     weeks_back = _weeks_before_end(session, period.end).label("weeks_back")
     query = (select(Case.facility_id, Case.category, weeks_back, func.count())
              .where(Case.created_at >= period.start, Case.created_at < period.end,
-                    Case.facility_id.in_({facility_id for facility_id, _code in pairs}),
-                    Case.category.in_({code for _facility_id, code in pairs}))
+                    # The pairs themselves: their facilities and categories apart would take every
+                    # category of each facility (ten times the rows, over ten years 1.2 s against 0.1).
+                    tuple_(Case.facility_id, Case.category).in_(pairs))
              .group_by(Case.facility_id, Case.category, weeks_back))
     trend = {pair: [0] * period.weeks for pair in pairs}
     for facility_id, code, back, n in session.execute(query):
@@ -123,8 +124,9 @@ def national_medians(session: Session, period: Period, found: dict[tuple[int, st
 
 def averages(session: Session, period: Period) -> dict[int, float]:
     """Every facility's average daily population over the period (those with a figure)."""
-    return {facility_id: population.average(period.first, period.last + timedelta(days=1))
-            for facility_id, population in populations.of_facilities(session).items()}
+    after = period.last + timedelta(days=1)
+    return {facility_id: population.average(period.first, after)
+            for facility_id, population in populations.of_facilities(session, start=period.first, end=after).items()}
 
 
 def table(session: Session, period: Period, *, visible: list[int] | None, field_office: str | None = None,

@@ -13,16 +13,17 @@ the pairs that share a word are found through an inverted index in well under a 
 Python. MinHash over word shingles estimates Jaccard similarity, which on texts this short is
 too coarse (one word of five changes it by a fifth) and needs a library; scikit-learn's
 vectorizer would bring numpy and scipy to the web processes for a few dozen lines. No model is
-downloaded: a sentence-embedding model would catch paraphrases this misses (phone / telephone
-needs the suffix rule; call / ring it does not catch), at hundreds of MB.
+downloaded: a sentence-embedding model would catch the paraphrases this misses (phone and telephone,
+call and ring are different words to it), at hundreds of MB.
 
-Groups, daily (kiosk/core/patterns_job.py): each case of the window not yet in a group joins the
-suggested or confirmed group whose cases in the window it is most alike on average (at least 0.5),
-else the cases left are clustered by average linkage (two clusters merge while their cases are
-alike on average at least 0.5, which keeps a chain of each-a-bit-alike texts apart). Clusters of two
-or more are suggested. A case is in one group at most; a dismissed group's cases are not
-suggested again. Running twice changes nothing: every case left out was left out for a reason that
-still holds.
+Groups, daily (kiosk/core/patterns_job.py): the window's cases not yet in a group, and the suggested
+or confirmed groups (their cases in the window), are clustered by average linkage: of two clusters
+holding a pair of alike cases, the most alike two are merged first, while the mean cosine over every
+pair of their cases is at least 0.5 (which keeps a chain of each-a-bit-alike texts apart); two groups
+already made are never merged. So a new case joins a group (with the new cases alike to it), or
+forms a new one with other new cases, or stays alone; new clusters of two or more are suggested. A
+case is in one group at most; a dismissed group's cases are not suggested again. Running twice
+changes nothing: every case left out was left out for a reason that still holds.
 """
 from __future__ import annotations
 
@@ -158,89 +159,125 @@ def suggest(session: Session, now: datetime | None = None) -> Suggested:
         select(SimilarGroupCase.case_id, SimilarGroupCase.group_id, SimilarGroup.status)
         .join(SimilarGroup, SimilarGroup.id == SimilarGroupCase.group_id)
         .where(SimilarGroupCase.case_id.in_(list(texts))))} if texts else {}
-    readable = {case_id: words for case_id, words in texts.items()
-                if membership.get(case_id, (None, None))[1] != GroupStatus.DISMISSED}
-    found = vectors(readable)
-    ungrouped = sorted(case_id for case_id in found if case_id not in membership)
-    pairs = alike_pairs(found, set(ungrouped))
-    neighbours: dict[int, dict[int, float]] = defaultdict(dict)
-    for (a, b), cosine in pairs.items():
-        neighbours[a][b] = neighbours[b][a] = cosine
-
-    members: dict[int, list[int]] = defaultdict(list)  # a live group's cases in the window
-    for case_id, (group_id, _status) in membership.items():
-        if case_id in found:
-            members[group_id].append(case_id)
-    joined = []
-    for case_id in ungrouped:  # oldest first (ids grow with filing)
-        best = _best_group(neighbours[case_id], membership, members)
-        if best is not None:
-            group_id, similarity = best
-            joined.append((group_id, case_id, similarity))
-            membership[case_id] = (group_id, GroupStatus.SUGGESTED)
-            members[group_id].append(case_id)
-    left = [case_id for case_id in ungrouped if case_id not in membership]
-    clusters = average_linkage(left, neighbours)
+    decided = plan(texts, membership)
     session.add_all(SimilarGroupCase(group_id=group_id, case_id=case_id, similarity=similarity, added_at=now)
-                    for group_id, case_id, similarity in joined)
-    for cluster in clusters:
+                    for group_id, case_id, similarity in decided.joined)
+    for cluster in decided.clusters:
         group = SimilarGroup(status=GroupStatus.SUGGESTED, suggested_at=now)
         session.add(group)
         session.flush()
         session.add_all(SimilarGroupCase(group_id=group.id, case_id=case_id, added_at=now,
-                                         similarity=_mean(case_id, [other for other in cluster if other != case_id],
-                                                          neighbours))
-                        for case_id in cluster)
+                                         similarity=decided.mean(case_id, cluster)) for case_id in cluster)
     session.flush()
-    return Suggested(len(texts), len(joined), len(clusters), sum(len(cluster) for cluster in clusters))
+    return Suggested(len(texts), len(decided.joined), len(decided.clusters),
+                     sum(len(cluster) for cluster in decided.clusters))
 
 
-def _mean(case_id: int, others: list[int], neighbours: dict[int, dict[int, float]]) -> float:
-    return sum(neighbours[case_id].get(other, 0.0) for other in others) / len(others) if others else 0.0
+@dataclass(frozen=True)
+class Plan:
+    joined: list[tuple[int, int, float]]  # (group id, case id, its mean cosine to the group's cases)
+    clusters: list[list[int]]  # new groups' case ids
+    vectors: dict[int, dict[str, float]]  # case id -> its TF-IDF vector
+
+    def mean(self, case_id: int, cluster: list[int]) -> float:
+        """The case's mean cosine to the cluster's other cases."""
+        others = _summed(self.vectors, [other for other in cluster if other != case_id])
+        count = len(cluster) - (case_id in cluster)
+        return sum(w * others.get(term, 0.0) for term, w in self.vectors[case_id].items()) / count if count else 0.0
 
 
-def _best_group(alike: dict[int, float], membership: dict, members: dict[int, list[int]]) -> tuple[int, float] | None:
-    """The live group whose cases in the window this case is most alike on average, if at least ALIKE."""
-    candidates = {membership[other][0] for other in alike if other in membership}
-    scored = [(sum(alike.get(member, 0.0) for member in members[group_id]) / len(members[group_id]), -group_id)
-              for group_id in candidates if members[group_id]]
-    if not scored:
-        return None
-    similarity, negative_id = max(scored)
-    return (-negative_id, similarity) if similarity >= ALIKE else None
+def plan(texts: dict[int, str], membership: dict[int, tuple[int, str]]) -> Plan:
+    """What suggest does with the window's English (by case id) and the groups its cases are in already
+    (case id -> (group id, status)), without the database."""
+    readable = {case_id: words for case_id, words in texts.items()
+                if membership.get(case_id, (None, None))[1] != GroupStatus.DISMISSED}
+    found = vectors(readable)
+    ungrouped = sorted(case_id for case_id in found if case_id not in membership)
+    neighbours: dict[int, dict[int, float]] = defaultdict(dict)
+    for (a, b), cosine in alike_pairs(found, set(ungrouped)).items():
+        neighbours[a][b] = neighbours[b][a] = cosine
+    groups: dict[int, list[int]] = defaultdict(list)  # a live group's cases in the window
+    for case_id, (group_id, _status) in membership.items():
+        if case_id in found:
+            groups[group_id].append(case_id)
+    clusters, grown = average_linkage(ungrouped, neighbours, found, groups)
+    decided = Plan([], clusters, found)
+    for group_id, added in grown.items():
+        everyone = groups[group_id] + added
+        decided.joined.extend((group_id, case_id, decided.mean(case_id, everyone)) for case_id in added)
+    return decided
 
 
-def average_linkage(keys: list[int], neighbours: dict[int, dict[int, float]]) -> list[list[int]]:
-    """Clusters of two or more keys: merged pair by pair, the most alike first, while the mean cosine
-    between their keys (absent pairs count 0) is at least ALIKE. Each cluster's keys sorted."""
-    cluster_of = {key: key for key in keys}
-    clusters = {key: [key] for key in keys}
-    links: dict[int, dict[int, float]] = defaultdict(dict)  # cluster -> cluster -> sum of cosines
+def average_linkage(keys: list[int], neighbours: dict[int, dict[int, float]], vectors_by_key: dict[int, dict[str, float]],
+                    groups: dict[int, list[int]] | None = None) -> tuple[list[list[int]], dict[int, list[int]]]:
+    """Clusters keys, and groups already made (each a cluster from the start): of the clusters that hold
+    a pair of alike keys (``neighbours``), the two most alike are merged, then the next two, while the
+    mean cosine over every pair of their keys is at least ALIKE; two groups already made are never
+    merged. The mean is exact and cheap: that of all pairs of A x B is the dot product of A's summed
+    vectors with B's, over |A| x |B|. Returns the new clusters of two or more keys (each sorted) and,
+    per group, the keys that joined it (sorted)."""
+    clusters: dict[int, list[int]] = {}  # each named by one of its keys
+    group_of: dict[int, int | None] = {}
+    cluster_of: dict[int, int] = {}
+    for group_id, found in (groups or {}).items():
+        if found:
+            name = min(found)
+            clusters[name], group_of[name] = list(found), group_id
+            cluster_of.update(dict.fromkeys(found, name))
     for key in keys:
-        for other, cosine in neighbours.get(key, {}).items():
-            if other in cluster_of:
-                links[key][other] = cosine
-    heap = [(-cosine, a, b) for a in links for b, cosine in links[a].items() if a < b]
+        clusters[key], group_of[key], cluster_of[key] = [key], None, key
+    summed = {name: _summed(vectors_by_key, found) for name, found in clusters.items()}
+    free = set(keys)
+    adjacent: dict[int, set[int]] = defaultdict(set)
+    for key in keys:
+        for other in neighbours.get(key, {}):
+            if other in cluster_of and cluster_of[other] != key:
+                adjacent[key].add(cluster_of[other])
+                adjacent[cluster_of[other]].add(key)
+
+    def mergeable(a: int, b: int) -> bool:
+        return group_of[a] is None or group_of[b] is None
+
+    def entry(a: int, b: int) -> tuple[float, int, int, int, int]:
+        """A heap entry for the pair, with the sizes it was computed at (to tell a stale one)."""
+        small, large = sorted((summed[a], summed[b]), key=len)
+        dot = sum(weight * large.get(term, 0.0) for term, weight in small.items())
+        a, b = min(a, b), max(a, b)
+        return -dot / (len(clusters[a]) * len(clusters[b])), a, b, len(clusters[a]), len(clusters[b])
+
+    heap = [entry(a, b) for a in adjacent for b in adjacent[a] if a < b and mergeable(a, b)]
     heapq.heapify(heap)
     while heap:
-        negative, a, b = heapq.heappop(heap)
-        if a not in clusters or b not in clusters:
-            continue  # merged away since
-        mean = links[a].get(b, 0.0) / (len(clusters[a]) * len(clusters[b]))
-        if abs(mean + negative) > 1e-12:
-            continue  # a stale entry: the pair's mean changed when one of them grew
-        if mean < ALIKE:
+        negative, a, b, size_a, size_b = heapq.heappop(heap)
+        if a not in clusters or b not in clusters or (len(clusters[a]), len(clusters[b])) != (size_a, size_b):
+            continue  # merged away since, or stale: one of them grew after this entry was made
+        if -negative < ALIKE:
             break
-        clusters[a].extend(clusters.pop(b))
-        for other, total in links.pop(b).items():
-            links[other].pop(b, None)
-            if other != a:
-                links[a][other] = links[a].get(other, 0.0) + total
-                links[other][a] = links[a][other]
-        links[a].pop(a, None)
-        for other, total in links[a].items():
-            heapq.heappush(heap, (-total / (len(clusters[a]) * len(clusters[other])), min(a, other), max(a, other)))
-    return sorted(sorted(cluster) for cluster in clusters.values() if len(cluster) > 1)
+        keep, gone = (b, a) if group_of[b] is not None else (a, b)  # a group keeps its name
+        clusters[keep].extend(clusters.pop(gone))
+        for term, weight in summed.pop(gone).items():
+            summed[keep][term] = summed[keep].get(term, 0.0) + weight
+        for other in adjacent.pop(gone):
+            adjacent[other].discard(gone)
+            if other != keep:
+                adjacent[keep].add(other)
+                adjacent[other].add(keep)
+        adjacent[keep].discard(gone)
+        for other in adjacent[keep]:
+            if mergeable(keep, other):
+                heapq.heappush(heap, entry(keep, other))
+    new = sorted(sorted(found) for name, found in clusters.items() if group_of[name] is None and len(found) > 1)
+    grown = {group_of[name]: sorted(free.intersection(found))
+             for name, found in clusters.items() if group_of[name] is not None and free.intersection(found)}
+    return new, grown
+
+
+def _summed(vectors_by_key: dict[int, dict[str, float]], keys: list[int]) -> dict[str, float]:
+    total: dict[str, float] = defaultdict(float)
+    for key in keys:
+        for term, weight in vectors_by_key[key].items():
+            total[term] += weight
+    return dict(total)
 
 
 # --- what staff see and do --------------------------------------------------------------------

@@ -1,5 +1,6 @@
-"""The administrator's pages: staff accounts, facilities and housing units, kiosks, hotlines,
-who is texted about an emergency nobody acknowledged, language packages.
+"""The administrator's pages: staff accounts, facilities and housing units (and what routing and rates
+need of a facility: its field office, operator and average daily population), kiosks, hotlines, who
+is texted about an emergency nobody acknowledged, language packages.
 
 Only administrators reach them; everyone else gets 403 (audited). Every change goes
 through a core module, lands in the audit log with the administrator and their

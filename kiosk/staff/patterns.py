@@ -126,7 +126,7 @@ def patterns():
     facilities = db.execute(select(Facility.id, Facility.code, Facility.name).order_by(Facility.code)).all()
     return render_template(
         "staff/patterns.html", chosen=chosen, rows=shown, total_rows=len(rows), trend=trend, sparkline=sparkline,
-        alerts=alerts, behind=rate_alerts.cases_behind(db, alerts), cases_shown=CASES_SHOWN, groups=groups,
+        alerts=alerts, behind=rate_alerts.cases_behind(db, alerts, CASES_SHOWN + 1), cases_shown=CASES_SHOWN, groups=groups,
         members=similar_complaints.members(db, [group.id for group in groups]), languages=BY_CODE,
         facilities=[f for f in facilities if visible is None or f.id in visible], categories=CATEGORIES,
         field_offices=field_offices.choices(), office_label=field_offices.label)
