@@ -46,14 +46,14 @@ import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, time as day_start, timedelta, timezone
+from datetime import datetime, time as day_start, timedelta, timezone
 from functools import partial
 from pathlib import Path
 
 import _harness as h
 import numpy as np
 from _harness import BenchError, log, markdown_table
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 from staff_pages import LANGUAGE_WEIGHT, TIMEZONES, Account, sign_in
 
@@ -61,7 +61,6 @@ from kiosk.config import Config
 from kiosk.core import rate_alerts, similar_complaints, staff_accounts
 from kiosk.core.categories import CATEGORY_CODES
 from kiosk.core.credentials import SecretHasher
-from kiosk.core.db import make_engine
 from kiosk.core.field_offices import FIELD_OFFICES
 from kiosk.core.identifiers import case_number
 from kiosk.core.models import (
@@ -523,12 +522,7 @@ def parse_args(argv: list[str] | None):
 
 
 def run(args, tmpdir: Path, cleanups: list) -> int:
-    database_url = h.throw_away_database(args, tmpdir, cleanups)
-    env = h.kiosk_environ(tmpdir, database_url, f"http://{h.HOST}:8000")
-    log("migrating the database")
-    h.kioskctl(env, "db", "upgrade", timeout=300)
-    engine = make_engine(database_url)
-    cleanups.append(engine.dispose)
+    _url, env, engine = h.migrated_instance(args, tmpdir, cleanups, f"http://{h.HOST}:8000")
     log(f"generating {args.cases:,} cases over {args.years} years and {args.facilities} facilities")
     data = load_data(engine, env, args)
     log(f"loaded {data.cases:,} cases in {data.generate_seconds + data.insert_seconds:.0f} s")

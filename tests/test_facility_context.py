@@ -11,7 +11,7 @@ from sqlalchemy import select
 from kiosk.core import populations
 from kiosk.core.identifiers import case_number
 from kiosk.core.models import Facility, FacilityPopulation, OperatorType, utcnow
-from tests.helpers import ROUTINE, add_case, audited, count, signed_in
+from tests.helpers import ROUTINE, add_case, audited, signed_in
 
 GOOD_CSV = b"facility,date,population\nTST,2026-01-01,640\noth,2026-01-01,120\nTST,2026-03-01,700\n"
 

@@ -79,6 +79,14 @@ def _facility(facility_id: int) -> Facility:
     return _existing(Facility, facility_id, "facility")
 
 
+def _of_facility(facility: Facility, model, row_id: int, what: str):
+    """A row of this facility (an on-call phone, a population figure), or a 404 page saying so."""
+    found = _row(model, row_id)
+    if found is None or found.facility_id != facility.id:
+        _problem(404, f"{facility.code} has no {what} number {row_id}.")
+    return found
+
+
 # --- staff accounts ---------------------------------------------------------------
 
 @blueprint.route("/admin/accounts", methods=["GET", "POST"])
@@ -219,9 +227,7 @@ def record_population(facility_id: int):
 @administrator_only
 def remove_population(facility_id: int, row_id: int):
     facility = _facility(facility_id)
-    row = _row(FacilityPopulation, row_id)
-    if row is None or row.facility_id != facility.id:
-        _problem(404, f"{facility.code} has no population figure number {row_id}.")
+    row = _of_facility(facility, FacilityPopulation, row_id, "population figure")
     return save(lambda db: populations.remove(db, row, actor=actor(), remote_addr=request.remote_addr),
                 f"{facility.code}: the figure of {row.as_of} removed.",
                 url_for("staff.facility_page", facility_id=facility.id))
@@ -256,9 +262,7 @@ def add_on_call(facility_id: int):
 @administrator_only
 def remove_on_call(facility_id: int, on_call_id: int):
     facility = _facility(facility_id)
-    number = _row(OnCallNumber, on_call_id)
-    if number is None or number.facility_id != facility.id:
-        _problem(404, f"{facility.code} has no on-call phone number {on_call_id}.")
+    number = _of_facility(facility, OnCallNumber, on_call_id, "on-call phone")
     return save(lambda db: emergencies.remove_on_call(db, number, actor=actor(), remote_addr=request.remote_addr),
                 f"{format_phone(number.phone)} ({number.name}) is no longer on call for {facility.code}.",
                 url_for("staff.facility_page", facility_id=facility.id))
