@@ -309,6 +309,20 @@ def throw_away_database(args: argparse.Namespace, tmpdir: Path, cleanups: list) 
     return schema.create()
 
 
+def migrated_instance(args: argparse.Namespace, tmpdir: Path, cleanups: list, public_url: str):
+    """A throw-away database migrated to this version, the product's environment for it, and an engine on it
+    (disposed at cleanup): what a bench that loads its own data starts from."""
+    from kiosk.core.db import make_engine
+
+    database_url = throw_away_database(args, tmpdir, cleanups)
+    env = kiosk_environ(tmpdir, database_url, public_url)
+    log("migrating the database")
+    kioskctl(env, "db", "upgrade", timeout=300)
+    engine = make_engine(database_url)
+    cleanups.append(engine.dispose)
+    return database_url, env, engine
+
+
 # --------------------------------------------------------------------------- CPU
 
 

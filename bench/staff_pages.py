@@ -68,7 +68,6 @@ from kiosk.core import staff_accounts
 from kiosk.core.casework import OPEN, PAGE_SIZE
 from kiosk.core.categories import CATEGORY_CODES, questions_for
 from kiosk.core.credentials import SecretHasher
-from kiosk.core.db import make_engine
 from kiosk.core.identifiers import case_number
 from kiosk.core.languages import BY_CODE
 from kiosk.core.models import Case, CaseEvent, Detainee, Facility, HousingUnit
@@ -595,12 +594,7 @@ def measure(args, env: dict[str, str], port: int, data: Dataset, tmpdir: Path, c
 
 def run(args, tmpdir: Path, cleanups: list) -> int:
     port = h.free_port()
-    database_url = h.throw_away_database(args, tmpdir, cleanups)
-    env = h.kiosk_environ(tmpdir, database_url, f"http://{h.HOST}:{port}")
-    log("migrating the database")
-    h.kioskctl(env, "db", "upgrade", timeout=300)
-    engine = make_engine(database_url)
-    cleanups.append(engine.dispose)
+    _url, env, engine = h.migrated_instance(args, tmpdir, cleanups, f"http://{h.HOST}:{port}")
     log(f"generating {args.cases:,} cases over {args.facilities} facilities")
     data = load_data(engine, env, args.cases, args.facilities, args.seed)
     log(f"loaded in {data.generate_seconds + data.insert_seconds:.1f} s, analyzed in {data.analyze_seconds:.1f} s")

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from kiosk.app import create_app
 from kiosk.config import ConfigError
 from kiosk.core import case_translations, facilities, kiosks, migrate
-from kiosk.core.models import Case, Facility, JobStatus, Kiosk, StaffRole
+from kiosk.core.models import Case, Facility, JobStatus, Kiosk, OperatorType, StaffRole
 from kiosk.web.db import get_database
 
 
@@ -127,6 +127,42 @@ def facility_add_unit(code, unit):
     except ValueError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"added housing unit {added.name} to {code}")
+
+
+@facility.command("context")
+@click.argument("code")
+@click.option("--field-office", default="", help="the ERO field office its cases route to, e.g. NOL (empty: none)")
+@click.option("--operator-type", default="", type=click.Choice(["", *[kind.value for kind in OperatorType]]),
+              help="who runs it (empty: not set)")
+@with_schema
+def facility_context(code, field_office, operator_type):
+    """Set a facility's field office and operator."""
+    try:
+        with get_database().transaction() as session:
+            found = session.scalar(select(Facility).where(Facility.code == code.upper()))
+            if found is None:
+                raise click.ClickException(f"no facility {code}")
+            facilities.set_context(session, found, field_office=field_office, operator_type=operator_type,
+                                   actor="cli")
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"{code.upper()}: field office {field_office.upper() or 'not set'}, operator {operator_type or 'not set'}")
+
+
+@facility.command("import-population")
+@click.argument("csv_file", type=click.File("rb"))
+@with_schema
+def facility_import_population(csv_file):
+    """Import average daily populations from a CSV file (- for standard input): a first line
+    facility,date,population, then one figure a line. Every line or none."""
+    from kiosk.core import populations
+
+    try:
+        with get_database().transaction() as session:
+            imported = populations.import_csv(session, csv_file.read(populations.MAX_IMPORT_BYTES + 1), actor="cli")
+    except populations.ImportRefused as refused:
+        raise click.ClickException("\n".join(["nothing was imported:", *refused.problems])) from None
+    click.echo(str(imported))
 
 
 @click.group(cls=AppGroup)
@@ -506,6 +542,27 @@ def jobs_retry(job_id):
 
 
 @click.group(cls=AppGroup)
+def patterns():
+    """Patterns across facilities: rate-jump alerts and similar complaints (run daily by the worker)."""
+
+
+@patterns.command("find")
+@with_schema
+def patterns_find():
+    """Look for rate jumps and similar complaints now, as the daily job does."""
+    from kiosk.core import patterns_job
+    from kiosk.core.models import utcnow
+
+    with get_database().transaction() as session:
+        found = patterns_job.run(session, utcnow(), actor="cli")
+    alerts, groups = found.alerts, found.groups
+    click.echo(f"rate alerts: {alerts.looked} facility-category pairs looked at, {alerts.raised} raised, "
+               f"{alerts.extended} brought up to date")
+    click.echo(f"similar complaints: {groups.read} cases read in English, {groups.new_groups} groups suggested "
+               f"({groups.grouped} cases), {groups.joined} cases added to groups")
+
+
+@click.group(cls=AppGroup)
 def staff():
     """Staff accounts."""
 
@@ -531,7 +588,7 @@ def staff_create(username, display_name, role, facility_codes, password):
     click.echo(f"created {role.replace('_', ' ')} {username}")
 
 
-for _command in (db, facility, kiosk, demo, translate, worker, jobs_group, staff):
+for _command in (db, facility, kiosk, demo, translate, worker, jobs_group, patterns, staff):
     main.add_command(_command)
 
 if __name__ == "__main__":

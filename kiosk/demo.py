@@ -5,7 +5,7 @@ fresh every time so that a newcomer's browser can become the demo kiosk.
 """
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,8 +15,9 @@ from kiosk.core.credentials import SecretHasher, digest
 from kiosk.core.db import Database
 from kiosk.core.identifiers import case_number
 from kiosk.core.models import (
-    Case, CaseEvent, CaseStatus, Channel, Detainee, EventKind, Facility, Hotline, HotlineKind, HousingUnit, Kiosk,
-    OnCallNumber, ShareCode, StaffFacility, StaffRole, StaffUser, Submitter, TrustedContact, utcnow,
+    Case, CaseEvent, CaseStatus, Channel, Detainee, EventKind, Facility, FacilityPopulation, Hotline, HotlineKind,
+    HousingUnit, Kiosk, OnCallNumber, OperatorType, ShareCode, StaffFacility, StaffRole, StaffUser, Submitter,
+    TrustedContact, utcnow,
 )
 from kiosk.core.triage import emergency_kind, triage
 
@@ -25,6 +26,11 @@ FACILITIES = [
     ("PHD", "Pine Hollow Detention Facility", "America/New_York", ["1", "2"]),
     ("DGS", "Desert Gate Service Center", "America/Phoenix", ["North", "South"]),
 ]
+
+# What rates and routing need: the field office, who runs it, its average daily population since a date.
+CONTEXT = {"RBP": ("SNA", OperatorType.CDF, 640), "PHD": ("PHI", OperatorType.IGSA, 210),
+           "DGS": ("PHO", OperatorType.SPC, 380)}
+POPULATION_SINCE = date(2026, 1, 1)
 
 HOTLINES = [
     (None, HotlineKind.OMBUDSMAN, "+1 202-555-0143", "7701"),
@@ -91,7 +97,11 @@ def load(database: Database, hasher: SecretHasher) -> dict:
     with database.transaction() as session:
         facilities, units = {}, {}
         for code, name, tz, unit_names in FACILITIES:
-            facilities[code] = _get_or_add(session, Facility, {"name": name, "timezone": tz}, code=code)
+            field_office, operator, population = CONTEXT[code]
+            facilities[code] = _get_or_add(session, Facility, {"name": name, "timezone": tz, "field_office": field_office,
+                                                               "operator_type": operator}, code=code)
+            _get_or_add(session, FacilityPopulation, {"population": population, "entered_by": "demo"},
+                        facility_id=facilities[code].id, as_of=POPULATION_SINCE)
             for unit_name in unit_names:
                 units[(code, unit_name)] = _get_or_add(session, HousingUnit, facility_id=facilities[code].id, name=unit_name)
         for facility_code, kind, number, free_code in HOTLINES:

@@ -13,7 +13,7 @@ import os
 import socket
 import threading
 from collections import defaultdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Callable
 
 import kiosk.translation.jobs  # noqa: F401  (registers the translation handlers)
@@ -21,11 +21,12 @@ import sms.escalation  # noqa: F401  (registers the emergency escalation handler
 import sms.outbound  # noqa: F401  (registers the SMS gateway's handlers)
 import sms.replies  # noqa: F401  (registers the handler that texts a released reply to its reporter)
 from kiosk.config import Config
-from kiosk.core import jobs
+from kiosk.core import jobs, patterns_job  # patterns_job: the daily pattern job's handler
 from kiosk.core.db import Database
 from kiosk.core.models import utcnow
 
 log = logging.getLogger(__name__)
+DAILY_CHECK = timedelta(hours=1)
 
 
 class Worker:
@@ -83,9 +84,21 @@ class Worker:
             session.commit()
             return True
 
+    def keep_daily_jobs_queued(self) -> None:
+        """The daily pattern job waits in the queue: queued now if no run did (a first start, or a
+        run that failed for good)."""
+        with self.database.sessions() as session:
+            if patterns_job.schedule(session, self.now()):
+                log.info("queued the daily pattern job")
+            session.commit()
+
     def run(self, stop: threading.Event) -> None:
         log.info("worker %s started", self.name)
+        checked_daily = None
         while not stop.is_set():
+            if checked_daily is None or self.now() - checked_daily >= DAILY_CHECK:
+                self.keep_daily_jobs_queued()
+                checked_daily = self.now()
             if self.run_once() == 0:
                 if self._engine is not None:
                     self._engine.unload_idle()

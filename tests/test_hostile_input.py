@@ -17,7 +17,9 @@ from sqlalchemy import select
 from kiosk.app import create_app
 from kiosk.config import Config
 from kiosk.core.identifiers import case_number
-from kiosk.core.models import AuditEntry, Case, utcnow
+from kiosk.core.models import (
+    AuditEntry, Case, FacilityPopulation, RateAlert, SimilarGroup, SimilarGroupCase, utcnow,
+)
 from kiosk.core.triage import triage
 from tests.helpers import PASSWORD, BrowserClient, create_staff, signed_in
 
@@ -37,6 +39,8 @@ PLAUSIBLE = {
     "category": "medical", "language": "es", "overdue": "1", "interpreter": "1", "mine": "1", "page": "2",
     "actor": "staff:1", "action": "case.viewed", "case": NUMBER, "next": "/staff/", "after": "urgent",
     "summary": "Cold food since Monday.",
+    "from": "2026-01-01", "to": "2026-02-01", "office": "NOL", "field_office": "NOL", "operator_type": "igsa",
+    "as_of": "2026-01-01", "population": "640",
 }
 
 # Views that end the session or the kiosk the rest of the run needs (each has tests of its own).
@@ -65,6 +69,15 @@ def world(app, database, kiosk, place):
                          due_at=decision.due_at(utcnow()), pin_hash=app.extensions["secret_hasher"].hash("2468")))
     create_staff(app, "ada", "administrator")
     create_staff(app, "chris", "case_manager", ["TST"])
+    with database.transaction() as session:  # an alert, a group of similar complaints, a population figure
+        case_id, now, group = session.scalar(select(Case.id)), utcnow(), SimilarGroup()
+        session.add_all([RateAlert(facility_id=place["facility_id"], category="medical", first_week=now.date(),
+                                   last_week=now.date(), window_start=now, window_end=now, recent=5, expected=0.5,
+                                   baseline=3, p_value=1e-5),
+                         FacilityPopulation(facility_id=place["facility_id"], as_of=now.date(), population=10,
+                                            entered_by="test"), group])
+        session.flush()
+        session.add(SimilarGroupCase(group_id=group.id, case_id=case_id, similarity=0.9))
     kiosk.choose_language("es")
     kiosk.get("/kiosk/track")
     kiosk.post("/kiosk/track", {"identifier": NUMBER})

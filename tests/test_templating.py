@@ -19,7 +19,7 @@ from kiosk.app import create_app
 from kiosk.core import kiosks
 from kiosk.core.identifiers import case_number
 from kiosk.core.languages import LANGUAGES
-from kiosk.core.models import Case, utcnow
+from kiosk.core.models import Case, FacilityPopulation, RateAlert, SimilarGroup, SimilarGroupCase, utcnow
 from tests.helpers import BrowserClient, answer_protection, create_staff, register_kiosk, signed_in, staff_id
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -108,6 +108,27 @@ def _staff_pages(app, database) -> None:
     interpreter.get("/staff/interpretation/1")
     interpreter.get("/staff/interpretations")
     client.get("/staff/interpretations")
+    alert_id, group_id = _patterns(database)  # the Patterns page, an alert and a group of similar complaints
+    for path in ("/staff/patterns", f"/staff/patterns/alerts/{alert_id}", f"/staff/patterns/similar/{group_id}"):
+        client.get(path)
+
+
+def _patterns(database) -> tuple[int, int]:
+    """A rate alert and a suggested group over the cases there are, with a population for the rates."""
+    with database.transaction() as session:
+        case = session.scalars(select(Case)).first()
+        start, now = utcnow() - timedelta(days=28), utcnow()
+        session.add(FacilityPopulation(facility_id=case.facility_id, as_of=start.date(), population=300,
+                                       entered_by="test"))
+        alert = RateAlert(facility_id=case.facility_id, category=case.category, first_week=start.date(),
+                          last_week=start.date(), window_start=start, window_end=now, recent=9, expected=2.1,
+                          baseline=27, p_value=3e-5)
+        group = SimilarGroup()
+        session.add_all([alert, group])
+        session.flush()
+        session.add_all(SimilarGroupCase(group_id=group.id, case_id=found, similarity=0.7)
+                        for found in session.scalars(select(Case.id).limit(2)))
+        return alert.id, group.id
 
 
 @pytest.fixture

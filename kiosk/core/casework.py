@@ -25,6 +25,7 @@ class Filters:
     overdue: bool = False
     needs_interpreter: bool = False
     assigned_to_me: bool = False
+    field_office: str | None = None  # cases route to their facility's field office
 
 
 def _visible(user: StaffUser, query):
@@ -51,6 +52,8 @@ def _open_cases(user: StaffUser, filters: Filters, now: datetime, *columns):
         # the facilities and sort every open case.
         query = query.where(Case.facility_id == select(Facility.id).where(Facility.code == filters.facility)
                             .scalar_subquery())
+    if filters.field_office:
+        query = query.where(Case.facility_id.in_(select(Facility.id).where(Facility.field_office == filters.field_office)))
     if filters.category:
         query = query.where(Case.category == filters.category)
     if filters.status:

@@ -13,8 +13,8 @@ from functools import lru_cache
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kiosk.core import audit, text
-from kiosk.core.models import Facility, HousingUnit
+from kiosk.core import audit, field_offices, text
+from kiosk.core.models import Facility, HousingUnit, OperatorType
 
 CODE = re.compile(r"[A-Z0-9]{2,10}")
 MAX_NAME = 200       # Facility.name
@@ -67,6 +67,23 @@ def change(session: Session, facility: Facility, *, name: str, timezone: str, ac
     facility.name, facility.timezone = name, timezone
     audit.record(session, actor, "facility.changed", facility_id=facility.id, remote_addr=remote_addr,
                  before=before, after={"name": name, "timezone": timezone})
+
+
+def set_context(session: Session, facility: Facility, *, field_office: str, operator_type: str, actor: str,
+                remote_addr: str | None = None) -> None:
+    """The field office its cases route to and who runs it; an empty choice clears either."""
+    field_office, operator_type = field_office.strip().upper(), operator_type.strip()
+    if field_office and field_office not in field_offices.FIELD_OFFICES:
+        raise ValueError("Choose a field office from the list.")
+    if operator_type and operator_type not in set(OperatorType):
+        raise ValueError("Choose who runs the facility from the list.")
+    before = {"field_office": facility.field_office, "operator_type": facility.operator_type}
+    facility.field_office = field_office or None
+    facility.operator_type = OperatorType(operator_type) if operator_type else None
+    after = {"field_office": facility.field_office, "operator_type": facility.operator_type}
+    if after != before:
+        audit.record(session, actor, "facility.context_changed", facility_id=facility.id, remote_addr=remote_addr,
+                     before=before, after=after)
 
 
 def _free_unit_name(session: Session, facility: Facility, name: str) -> str:

@@ -19,6 +19,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from sqlalchemy import and_, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from kiosk.config import Config
@@ -32,6 +33,7 @@ class JobKind(StrEnum):
     SEND_SMS = "sms"                         # sms/outbound.py
     ESCALATE_EMERGENCY = "escalate_emergency"  # sms/escalation.py
     TEXT_REPLY = "text_reply"                # sms/replies.py: a released reply, to whoever reported by text
+    FIND_PATTERNS = "find_patterns"          # kiosk/core/patterns_job.py, daily
 
 
 LEASE = timedelta(minutes=5)
@@ -43,6 +45,20 @@ def enqueue(session: Session, kind: JobKind, payload: dict, *, max_attempts: int
             run_after: datetime | None = None) -> Job:
     job = Job(kind=kind, payload=payload, max_attempts=max_attempts, run_after=run_after or utcnow())
     session.add(job)
+    return job
+
+
+def schedule_once(session: Session, kind: JobKind, run_after: datetime) -> Job | None:
+    """Queues a job of a daily kind unless one already waits; None when one does. Two workers trying
+    at once keep one: the unique index ix_jobs_one_queued_daily refuses the second."""
+    if session.scalar(select(Job.id).where(Job.kind == kind, Job.status == JobStatus.QUEUED).limit(1)) is not None:
+        return None
+    try:
+        with session.begin_nested():
+            job = enqueue(session, kind, {}, run_after=run_after)
+            session.flush()
+    except IntegrityError:
+        return None
     return job
 
 

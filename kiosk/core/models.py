@@ -5,7 +5,7 @@ nothing about HTTP.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from enum import StrEnum
 
 from sqlalchemy import (
@@ -99,6 +99,31 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime}
 
 
+class OperatorType(Code):
+    """Who runs a facility and under what agreement, in the words of ICE's detention statistics."""
+
+    SPC = "spc"              # a service processing center ICE owns
+    CDF = "cdf"              # a contract detention facility, run by a company under contract
+    IGSA = "igsa"            # a county jail under an intergovernmental service agreement
+    USMS_IGSA = "usms_igsa"  # a jail ICE uses through the U.S. Marshals Service's agreement
+    FAMILY = "family"        # a family residential center
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return OPERATOR_TYPE_LABELS[self]
+
+
+OPERATOR_TYPE_LABELS = {
+    OperatorType.SPC: "ICE-owned service processing center (SPC)",
+    OperatorType.CDF: "Contract detention facility (CDF)",
+    OperatorType.IGSA: "County jail under an IGSA",
+    OperatorType.USMS_IGSA: "USMS IGSA (through the U.S. Marshals)",
+    OperatorType.FAMILY: "Family residential center",
+    OperatorType.OTHER: "Other",
+}
+
+
 class Facility(Base):
     __tablename__ = "facilities"
 
@@ -107,9 +132,29 @@ class Facility(Base):
     name: Mapped[str] = mapped_column(String(200))
     timezone: Mapped[str] = mapped_column(String(64), default="America/New_York")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The ERO field office (area of responsibility) its cases route to: a code of
+    # kiosk/core/field_offices.py; NULL until an administrator sets it.
+    field_office: Mapped[str | None] = mapped_column(String(8))
+    operator_type: Mapped[OperatorType | None] = mapped_column(CodeText(OperatorType, 16))
 
     housing_units: Mapped[list[HousingUnit]] = relationship(back_populates="facility", order_by="HousingUnit.name")
     hotlines: Mapped[list[Hotline]] = relationship(back_populates="facility")
+
+
+class FacilityPopulation(Base):
+    """A facility's average daily population (ADP) from a date on, until its next row: what complaint
+    rates are per 100 detainees of (kiosk/core/populations.py)."""
+
+    __tablename__ = "facility_populations"
+    __table_args__ = (UniqueConstraint("facility_id", "as_of"),
+                      CheckConstraint("population >= 0", name="not_negative"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"))
+    as_of: Mapped[date]
+    population: Mapped[int] = mapped_column(Integer)
+    entered_by: Mapped[str] = mapped_column(String(100))
+    entered_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class HousingUnit(Base):
@@ -243,6 +288,9 @@ class Case(Base):
         # "The same problem elsewhere" (casework.related), covered (PostgreSQL needs the id it
         # counts): SQLite reads it facility by facility, in the facilities' code order.
         Index("ix_cases_category_facility_created", "category", "facility_id", "created_at", "id"),
+        # Complaints of a period by facility and category (the Patterns page, the daily rate-alert
+        # job, kiosk/core/rates.py): a range of filing times, covered.
+        Index("ix_cases_created_facility_category", "created_at", "facility_id", "category"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -608,6 +656,13 @@ class Job(Base):
     """Slow work (translation, outbound SMS), stored in the transaction of the change that needs it."""
 
     __tablename__ = "jobs"
+    # A daily job waits in one copy only: however many workers start, or a run schedules the next
+    # while a worker starting schedules one too (kiosk.core.jobs.schedule_once).
+    __table_args__ = (
+        Index("ix_jobs_one_queued_daily", "kind", unique=True,
+              postgresql_where=text("status = 'queued' AND kind = 'find_patterns'"),
+              sqlite_where=text("status = 'queued' AND kind = 'find_patterns'")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))
@@ -745,3 +800,70 @@ class VoiceRecording(Base):
     clip: Mapped[bytes] = mapped_column(LargeBinary)  # Ogg Opus, re-encoded on arrival
     seconds: Mapped[float] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RateAlert(Base):
+    """Complaints of one category at one facility jumped above that facility's own baseline beyond
+    chance (kiosk/core/rate_alerts.py). One alert covers a surge: seen again the next week, the same
+    alert is extended rather than a new one raised. The cases behind it are those filed at the
+    facility in the category between window_start and window_end."""
+
+    __tablename__ = "rate_alerts"
+    __table_args__ = (UniqueConstraint("facility_id", "category", "first_week"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"), index=True)
+    category: Mapped[str] = mapped_column(String(32))
+    first_week: Mapped[date]  # the Monday of the week it was first seen
+    last_week: Mapped[date]   # the Monday of the latest week it was seen
+    window_start: Mapped[datetime]
+    window_end: Mapped[datetime]
+    # The latest look: complaints in the last weeks, what the baseline predicted, the baseline's own count.
+    recent: Mapped[int] = mapped_column(Integer)
+    expected: Mapped[float] = mapped_column(Float)
+    baseline: Mapped[int] = mapped_column(Integer)
+    p_value: Mapped[float] = mapped_column(Float)
+    raised_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    dismissed_at: Mapped[datetime | None]
+    dismissed_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    dismiss_reason: Mapped[str | None] = mapped_column(Text)
+
+    facility: Mapped[Facility] = relationship()
+    dismissed_by: Mapped[StaffUser | None] = relationship()
+
+
+class GroupStatus(Code):
+    SUGGESTED = "suggested"
+    CONFIRMED = "confirmed"
+    DISMISSED = "dismissed"
+
+
+class SimilarGroup(Base):
+    """Cases whose English reads alike, filed within days of each other, whatever their language or
+    facility: suggested by the daily job, confirmed or dismissed by a person
+    (kiosk/core/similar_complaints.py)."""
+
+    __tablename__ = "similar_groups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    status: Mapped[GroupStatus] = mapped_column(CodeText(GroupStatus, 16), default=GroupStatus.SUGGESTED, index=True)
+    suggested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None]
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    reason: Mapped[str | None] = mapped_column(Text)  # why it was dismissed
+
+    decided_by: Mapped[StaffUser | None] = relationship()
+
+
+class SimilarGroupCase(Base):
+    """One case of a group; a case is in one group at most (a dismissed group's cases are not
+    suggested again)."""
+
+    __tablename__ = "similar_group_cases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("similar_groups.id"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), unique=True)
+    similarity: Mapped[float] = mapped_column(Float)  # mean cosine to the group's other cases when it joined
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,5 +1,6 @@
-"""The administrator's pages: staff accounts, facilities and housing units, kiosks, hotlines,
-who is texted about an emergency nobody acknowledged, language packages.
+"""The administrator's pages: staff accounts, facilities and housing units (and what routing and rates
+need of a facility: its field office, operator and average daily population), kiosks, hotlines, who
+is texted about an emergency nobody acknowledged, language packages.
 
 Only administrators reach them; everyone else gets 403 (audited). Every change goes
 through a core module, lands in the audit log with the administrator and their
@@ -16,10 +17,13 @@ from flask import abort, current_app, flash, g, make_response, redirect, render_
 from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from kiosk.core import audit, emergencies, facilities, hotlines, jobs, kiosks, staff_accounts, text
+from kiosk.core import (
+    audit, emergencies, facilities, field_offices, hotlines, jobs, kiosks, populations, staff_accounts, text,
+)
 from kiosk.core.identifiers import format_phone
 from kiosk.core.models import (
-    Case, Facility, Hotline, HousingUnit, Job, JobStatus, Kiosk, OnCallNumber, StaffRole, StaffUser, utcnow,
+    Case, Facility, FacilityPopulation, Hotline, HousingUnit, Job, JobStatus, Kiosk, OnCallNumber, OperatorType,
+    StaffRole, StaffUser, utcnow,
 )
 from kiosk.staff import blueprint
 from kiosk.staff.changes import actor, in_one_transaction, save
@@ -73,6 +77,14 @@ def _existing(model, row_id, what: str):
 
 def _facility(facility_id: int) -> Facility:
     return _existing(Facility, facility_id, "facility")
+
+
+def _of_facility(facility: Facility, model, row_id: int, what: str):
+    """A row of this facility (an on-call phone, a population figure), or a 404 page saying so."""
+    found = _row(model, row_id)
+    if found is None or found.facility_id != facility.id:
+        _problem(404, f"{facility.code} has no {what} number {row_id}.")
+    return found
 
 
 # --- staff accounts ---------------------------------------------------------------
@@ -151,7 +163,8 @@ def facility_page(facility_id: int):
         kiosk_state=kiosks.state, now=utcnow(),
         on_call=db.scalars(select(OnCallNumber).where(OnCallNumber.facility_id == facility.id)
                            .order_by(OnCallNumber.id)).all(),
-        escalate_after=current_app.config["KIOSK"].emergency_escalate_after)
+        escalate_after=current_app.config["KIOSK"].emergency_escalate_after,
+        **_facility_context(db, facility))
 
 
 @blueprint.post("/admin/facilities/<id:facility_id>/units")
@@ -181,6 +194,58 @@ def rename_unit(facility_id: int, unit_id: int):
                  "Housing unit renamed.", url_for("staff.facility_page", facility_id=facility.id))
 
 
+# --- a facility in context: its field office, who runs it, its average daily population --------
+
+def _facility_context(db, facility: Facility) -> dict:
+    """What the facility page's context section shows."""
+    return {"field_offices": field_offices.choices(), "operator_types": list(OperatorType),
+            "populations": populations.of_facility(db, facility.id), "today": utcnow().date()}
+
+
+@blueprint.post("/admin/facilities/<id:facility_id>/context")
+@administrator_only
+def facility_context(facility_id: int):
+    facility = _facility(facility_id)
+    return save(lambda db: facilities.set_context(db, facility, field_office=_field("field_office"),
+                                                  operator_type=_field("operator_type"), actor=actor(),
+                                                  remote_addr=request.remote_addr),
+                f"{facility.code}: field office and operator saved.",
+                url_for("staff.facility_page", facility_id=facility.id))
+
+
+@blueprint.post("/admin/facilities/<id:facility_id>/population")
+@administrator_only
+def record_population(facility_id: int):
+    facility = _facility(facility_id)
+    return save(lambda db: populations.record(db, facility, as_of=_field("as_of"), population=_field("population"),
+                                              actor=actor(), remote_addr=request.remote_addr),
+                lambda row: f"{facility.code}: {row.population:,} detainees from {row.as_of}.",
+                url_for("staff.facility_page", facility_id=facility.id))
+
+
+@blueprint.post("/admin/facilities/<id:facility_id>/population/<id:row_id>/remove")
+@administrator_only
+def remove_population(facility_id: int, row_id: int):
+    facility = _facility(facility_id)
+    row = _of_facility(facility, FacilityPopulation, row_id, "population figure")
+    return save(lambda db: populations.remove(db, row, actor=actor(), remote_addr=request.remote_addr),
+                f"{facility.code}: the figure of {row.as_of} removed.",
+                url_for("staff.facility_page", facility_id=facility.id))
+
+
+@blueprint.post("/admin/facilities/population")
+@administrator_only
+def import_populations():
+    """A CSV file of facility,date,population lines: every line stored, or none and the bad ones named."""
+    back = url_for("staff.facility_list")
+    upload = request.files.get("populations")
+    if upload is None or not upload.filename:
+        flash("Choose a CSV file of facility,date,population lines to import.", "error")
+        return redirect(back)
+    data = upload.read()
+    return save(lambda db: populations.import_csv(db, data, actor=actor(), remote_addr=request.remote_addr), str, back)
+
+
 # --- on-call phones: texted when an emergency at the facility is not acknowledged in time ---
 
 @blueprint.post("/admin/facilities/<id:facility_id>/on-call")
@@ -197,9 +262,7 @@ def add_on_call(facility_id: int):
 @administrator_only
 def remove_on_call(facility_id: int, on_call_id: int):
     facility = _facility(facility_id)
-    number = _row(OnCallNumber, on_call_id)
-    if number is None or number.facility_id != facility.id:
-        _problem(404, f"{facility.code} has no on-call phone number {on_call_id}.")
+    number = _of_facility(facility, OnCallNumber, on_call_id, "on-call phone")
     return save(lambda db: emergencies.remove_on_call(db, number, actor=actor(), remote_addr=request.remote_addr),
                 f"{format_phone(number.phone)} ({number.name}) is no longer on call for {facility.code}.",
                 url_for("staff.facility_page", facility_id=facility.id))

@@ -12,8 +12,8 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from kiosk.core import (
-    actors, audit, case_links, case_translations, cases, casework, emergencies, exports, interpreting, pin_tries,
-    retaliation, staff_accounts,
+    actors, audit, case_links, case_translations, cases, casework, emergencies, exports, field_offices, interpreting,
+    pin_tries, retaliation, staff_accounts,
 )
 from kiosk.core.categories import CATEGORIES, answers_in_english, category_label
 from kiosk.core.identifiers import CASE_NUMBER_PATTERN
@@ -84,6 +84,7 @@ def _filters() -> casework.Filters:
         overdue=args.get("overdue") == "1",
         needs_interpreter=args.get("interpreter") == "1",
         assigned_to_me=args.get("mine") == "1",
+        field_office=field_offices.known(args.get("office")),
     )
 
 
@@ -104,12 +105,14 @@ def queue():
     kept = {name: value for name, value in (
         ("facility", filters.facility), ("category", filters.category), ("status", filters.status),
         ("language", filters.language), ("overdue", filters.overdue and "1"),
-        ("interpreter", filters.needs_interpreter and "1"), ("mine", filters.assigned_to_me and "1")) if value}
+        ("interpreter", filters.needs_interpreter and "1"), ("mine", filters.assigned_to_me and "1"),
+        ("office", filters.field_office)) if value}
     return render_template(
         "staff/queue.html", page=casework.queue_page(db, g.staff, filters, page, now=now), kept=kept,
         filters=filters, counts=counts, facilities=facilities, codes={f.id: f.code for f in facilities},
         zones={f.id: f.timezone for f in facilities}, categories=CATEGORIES, statuses=casework.OPEN,
         languages=BY_CODE, now=now, badly_late=display.badly_late,
+        field_offices=field_offices.choices(),
     )
 
 
@@ -377,7 +380,7 @@ def _export_filter_problem() -> str | None:
     if facility and facility not in set(get_session().scalars(codes)):
         return f"You work no facility called {facility[:40]!r}."  # unknown and another's alike
     for name, known in (("category", {c.code for c in CATEGORIES}), ("status", set(casework.OPEN)),
-                        ("language", set(BY_CODE))):
+                        ("language", set(BY_CODE)), ("office", set(field_offices.FIELD_OFFICES))):
         if args.get(name) and args[name] not in known:
             return f"There is no {name} {args[name][:40]!r} in the queue."
     for name in ("overdue", "interpreter", "mine"):
