@@ -51,8 +51,10 @@ def pytest_collection_modifyitems(config, items):
 
 
 def _with_search_path(url: str, schema: str) -> str:
+    """Our schema first; our connections named after it, so a test can count its own among those
+    of other runs on the same server."""
     joiner = "&" if "?" in url else "?"
-    return f"{url}{joiner}options=-csearch_path%3D{schema}"
+    return f"{url}{joiner}options=-csearch_path%3D{schema}&application_name={schema}"
 
 
 @pytest.fixture(scope="session")

@@ -28,6 +28,7 @@ def open_connections(database) -> int:
             with counter.connect() as connection:
                 return connection.execute(text(
                     "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                    " AND application_name = current_setting('application_name')"  # this run's
                     " AND pid <> pg_backend_pid()")).scalar()
         finally:
             counter.dispose()
