@@ -174,7 +174,8 @@ def test_a_database_restart_between_two_taps_loses_nothing(kiosk, database):
     with database.engine.connect() as connection:
         ended = connection.execute(text(
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-            " WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name = ''"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            " AND application_name = current_setting('application_name')"  # this run's, no other's
             " AND backend_type = 'client backend' AND query NOT ILIKE '%pg_stat_activity%'"
             " AND state = 'idle'")).scalar()
     assert ended >= 1
