@@ -108,6 +108,13 @@ def _staff_pages(app, database) -> None:
     interpreter.get("/staff/interpretation/1")
     interpreter.get("/staff/interpretations")
     client.get("/staff/interpretations")
+    create_staff(app, "chris", "case_manager", ["TST"])  # a case manager's queue: take, release, saved filters
+    manager = signed_in(app, "chris")
+    manager.get("/staff/?overdue=1")
+    manager.post("/staff/filters", {"name": "Overdue", "query": "overdue=1"})
+    manager.get(f"/staff/case/{number}")
+    manager.post(f"/staff/case/{number}/take")
+    manager.get("/staff/")
 
 
 @pytest.fixture
