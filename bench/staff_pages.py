@@ -1,17 +1,20 @@
-"""Benchmark: the staff console with 100,000 cases (triage queue, case page).
+"""Benchmark: the staff console with 300,000 cases (triage queue, case page).
 
 What it does, in one run
   1. Makes a throw-away instance (KIOSK_ENV=production, a random secret key, a SQLite file in a
      temporary directory, or with --database-url a PostgreSQL schema of its own) and migrates it
      with `kioskctl db upgrade`.
-  2. Generates 100,000 cases across 150 facilities (2-4 housing units each): ~24% medical,
-     ~8% legal access, ~2% emergencies, the rest over the other categories; the 14 kiosk languages;
-     mostly open, some closed; due times around now (some overdue); 1-3 timeline events each.
-     Priority and due time come from kiosk.core.triage.triage(). Rows go in with SQLAlchemy Core
-     executemany, 5,000 cases at a time; then ANALYZE (on PostgreSQL VACUUM (ANALYZE), see
-     analyze()). Two accounts are made with kiosk.core.staff_accounts.create(): a supervisor, who sees
-     every facility (the worst case for the queue), and a case manager working the 3 largest
-     facilities.
+  2. Generates 300,000 cases (ten years of a national ombudsman's intake) across 150 facilities
+     (2-4 housing units each, one kiosk in each unit): ~24% medical, ~8% legal access, ~2%
+     emergencies, the rest over the other categories; the 14 kiosk languages; mostly open, some
+     closed; due times around now (some overdue); 1-3 timeline events each; the English machine
+     translation of every complaint not written in English (but those waiting for an interpreter),
+     which the queue's summary reads. Priority and due time come from kiosk.core.triage.triage().
+     Rows go in 5,000 cases at a time: on PostgreSQL with COPY (psycopg's copy, about 5x faster than
+     executemany), on SQLite with SQLAlchemy Core executemany; then ANALYZE (on PostgreSQL VACUUM
+     (ANALYZE), see analyze()). Two accounts are made with kiosk.core.staff_accounts.create(): a
+     supervisor, who sees every facility (the worst case for the queue), and a case manager working
+     the 3 largest facilities, who holds 40% of their open cases (the queue names the assignee).
   3. Serves the product with gunicorn like bench/kiosk_pages.py (sync workers, --threads 1,
      2 x cores + 1 workers). Every client signs in once through the real form (CSRF token,
      argon2 password check) and keeps its own staff_session cookie and keep-alive connection.
@@ -24,7 +27,9 @@ What it does, in one run
               a real page, one indexed read that finds nothing, one audit write, a template.
               The trivial page the brief suggests; the floor is more trivial still, and both are
               reported so the queue and case pages can be set against each.
-       queue  GET /staff/ (the first page of 50 cases, the four counts, the filter lists).
+       queue  GET /staff/ (the first page of 50 cases with their units, assignees and English
+              summaries, the four counts, the filter lists, the person's saved filters).
+       filtered  GET /staff/?category=medical&overdue=1, as a saved filter opens it.
        case   GET /staff/case/<number>, a random visible case each time (each view writes its
               audit entry, as in production).
      Target: queue and case p99 < 100 ms, with N clients and with one.
@@ -33,8 +38,10 @@ What it does, in one run
 How to run
   .venv/bin/python bench/staff_pages.py                 # SQLite, a few minutes on 2 cores
   .venv/bin/python bench/staff_pages.py --database-url postgresql://postgres@127.0.0.1:5432/test
-  options: --cases 100000 --clients 20 --seconds 8 --warmup 2 --unloaded-seconds 5 --workers N
-           --seed 1 --skip-case-manager --json out.json --strict
+  options: --cases 300000 --clients 20 --seconds 8 --warmup 2 --unloaded-seconds 5 --workers N
+           --seed 1 --skip-case-manager --explain --json out.json --strict
+  --explain prints the plan of each account's queue query as the database ran it (EXPLAIN ANALYZE
+  on PostgreSQL, EXPLAIN QUERY PLAN on SQLite).
 
 The report is Markdown on stdout (progress goes to stderr); the exit code is 0 unless --strict
 is given and a target is missed. Nothing but 127.0.0.1 is contacted.
@@ -46,6 +53,7 @@ Path=/staff and every request goes there).
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import re
 import secrets
@@ -60,18 +68,18 @@ from pathlib import Path
 
 import _harness as h
 from _harness import BenchError, Client, Server, log, markdown_table
-from sqlalchemy import insert
+from sqlalchemy import event, insert
 from sqlalchemy.orm import Session
 
 from kiosk.config import Config
-from kiosk.core import staff_accounts
+from kiosk.core import casework, staff_accounts
 from kiosk.core.casework import OPEN, PAGE_SIZE
 from kiosk.core.categories import CATEGORY_CODES, questions_for
 from kiosk.core.credentials import SecretHasher
 from kiosk.core.db import make_engine
 from kiosk.core.identifiers import case_number
 from kiosk.core.languages import BY_CODE
-from kiosk.core.models import Case, CaseEvent, Detainee, Facility, HousingUnit
+from kiosk.core.models import Case, CaseEvent, Detainee, Facility, HousingUnit, Kiosk, StaffUser, Translation
 from kiosk.core.triage import triage
 
 P99_TARGET_MS = 100.0
@@ -110,6 +118,10 @@ WORDS = {
 }
 FALLBACK_WORDS = ["Please help, the problem continues every day and nobody answers my requests.",
                   "I have written to the facility twice and have had no reply."]
+# What the machine translation of a complaint says (its length is what matters to the queue's summary).
+ENGLISH_WORDS = WORDS["en"] + FALLBACK_WORDS + [
+    "They have not given me my medicine for three days.", "The unit phone does not work and I cannot call my lawyer.",
+    "It is very cold at night and they do not give us another blanket.", "My documents were lost when I arrived."]
 
 
 # --------------------------------------------------------------------------- database
@@ -119,8 +131,8 @@ def is_postgres(engine) -> bool:
     return engine.dialect.name == "postgresql"
 
 
-LOADED_TABLES = ("facilities", "housing_units", "detainees", "cases", "case_events", "staff_users",
-                 "staff_facilities", "audit_log")
+LOADED_TABLES = ("facilities", "housing_units", "kiosks", "detainees", "cases", "case_events", "translations",
+                 "staff_users", "staff_facilities", "audit_log")
 
 
 def analyze(engine) -> None:
@@ -157,6 +169,7 @@ class Account:
 class Dataset:
     cases: int = 0
     events: int = 0
+    translations: int = 0
     facilities: int = 0
     housing_units: int = 0
     detainees: int = 0
@@ -168,7 +181,7 @@ class Dataset:
     open_emergencies: int = 0
     open_needs_interpreter: int = 0
     generate_seconds: float = 0.0  # building the rows in Python
-    insert_seconds: float = 0.0    # executemany, commit included
+    insert_seconds: float = 0.0    # COPY or executemany, commit included
     analyze_seconds: float = 0.0
     accounts: list[Account] = field(default_factory=list)
 
@@ -196,8 +209,10 @@ def answers_for(rng: random.Random, category: str, emergency: bool) -> dict:
     return answers
 
 
-def make_facilities(rng: random.Random, count: int) -> tuple[list[dict], list[dict], dict[int, list[int]], list[float]]:
-    facilities, units, units_of, sizes = [], [], {}, []
+def make_facilities(rng: random.Random, count: int) -> tuple[list[dict], list[dict], list[dict], dict[int, list[int]],
+                                                            list[float]]:
+    """Facilities, their housing units, one kiosk in each unit (with the unit's id), each unit's ids."""
+    facilities, units, kiosks, units_of, sizes = [], [], [], {}, []
     now = datetime.now(timezone.utc)
     for fid in range(1, count + 1):
         facilities.append({"id": fid, "code": f"F{fid:03d}", "name": f"Facility {fid:03d} Processing Center",
@@ -207,11 +222,16 @@ def make_facilities(rng: random.Random, count: int) -> tuple[list[dict], list[di
         for name in ["A-1", "A-2", "B-1", "B-2"][: rng.randint(2, 4)]:
             units.append({"id": len(units) + 1, "facility_id": fid, "name": name})
             units_of[fid].append(len(units))
-    return facilities, units, units_of, sizes
+            kiosks.append({"id": len(units), "label": f"{name} kiosk", "facility_id": fid, "housing_unit_id": len(units),
+                           "created_at": now - timedelta(days=900)})
+    return facilities, units, kiosks, units_of, sizes
 
 
 def make_case(rng: random.Random, case_id: int, serial: int, now: datetime, facility_id: int, unit_id: int,
-              detainee_id: int | None, staff_ids: tuple[int, int], assign_to: int | None) -> tuple[dict, list[dict]]:
+              detainee_id: int | None, staff_ids: tuple[int, int],
+              assign_to: int | None) -> tuple[dict, list[dict], list[dict]]:
+    """A case, its timeline and the English translation of its words (none for English, or while an
+    interpreter is needed); kiosk ids are housing unit ids (make_facilities)."""
     category = weighted(rng, CATEGORY_SHARE)
     emergency = category in EMERGENCY_SPLIT and rng.random() < (
         EMERGENCY_SHARE * EMERGENCY_SPLIT[category] / CATEGORY_SHARE[category])
@@ -228,9 +248,10 @@ def make_case(rng: random.Random, case_id: int, serial: int, now: datetime, faci
     words = " ".join(rng.sample(WORDS.get(language, FALLBACK_WORDS), k=min(2, len(WORDS.get(language, FALLBACK_WORDS)))))
     row = {
         "id": case_id, "number": case_number(filed.year, serial), "facility_id": facility_id,
-        "housing_unit_id": None if third_party else unit_id, "kiosk_id": None,
+        "housing_unit_id": None if third_party else unit_id,
         "detainee_id": detainee_id if (not third_party or rng.random() < 0.5) else None,
         "channel": "sms" if third_party else "kiosk", "submitted_by": "third_party" if third_party else "detainee",
+        "kiosk_id": None if third_party else unit_id,
         "submitter_phone": f"+1202555{rng.randrange(10000):04d}" if third_party else None,
         "submitter_relationship": rng.choice(["family", "lawyer", "friend"]) if third_party else None,
         "detainee_name": "Name Given By Reporter" if third_party else None,
@@ -242,7 +263,8 @@ def make_case(rng: random.Random, case_id: int, serial: int, now: datetime, faci
         "created_at": filed, "updated_at": filed, "completed_at": filed,
     }
     event_row = dict.fromkeys(("status_from", "status_to", "body", "language"))
-    events = [{**event_row, "case_id": case_id, "kind": "filed", "actor": "sms" if third_party else f"kiosk:{unit_id}",
+    reporter = f"sms:{row['submitter_phone']}" if third_party else f"kiosk:{unit_id}"
+    events = [{**event_row, "case_id": case_id, "kind": "filed", "actor": reporter,
                "status_to": "new", "language": language, "visible_to_detainee": True, "created_at": filed}]
     staff = f"staff:{rng.choice(staff_ids)}"
     if status != "new":
@@ -256,11 +278,37 @@ def make_case(rng: random.Random, case_id: int, serial: int, now: datetime, faci
                        if kind == "facility_contact" else "We have asked the facility and will write again.",
                        "visible_to_detainee": kind == "reply", "created_at": filed + age * rng.uniform(0.6, 0.95)})
     row["updated_at"] = events[-1]["created_at"]
-    return row, events
+    english = []
+    if language != "en" and not row["needs_interpreter"]:
+        english.append({"case_id": case_id, "event_id": None, "source_language": language, "target_language": "en",
+                        "source_text": words, "text": " ".join(rng.sample(ENGLISH_WORDS, k=2)), "status": "done",
+                        "human": False, "made_by": "translate-es_en-1_0", "created_at": filed,
+                        "finished_at": filed + timedelta(seconds=20)})
+    return row, events, english
+
+
+def write_rows(connection, table, rows: list[dict]) -> None:
+    """Rows into a table, all with the same keys; a column left out takes its model's plain default.
+    PostgreSQL: COPY through psycopg (Connection.connection.driver_connection is SQLAlchemy's public
+    way to the driver's connection, in the same transaction). SQLite: Core executemany in chunks."""
+    if not rows:
+        return
+    defaults = {column.name: column.default.arg for column in table.columns
+                if column.name not in rows[0] and column.default is not None and column.default.is_scalar}
+    if not is_postgres(connection.engine):
+        for start in range(0, len(rows), CHUNK):
+            connection.execute(insert(table), [{**defaults, **row} for row in rows[start:start + CHUNK]])
+        return
+    columns = [*rows[0], *defaults]
+    cursor = connection.connection.driver_connection.cursor()
+    with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            values = (row[c] if c in row else defaults[c] for c in columns)
+            copy.write_row([json.dumps(v) if isinstance(v, dict | list) else v for v in values])
 
 
 def load_data(engine, env: dict[str, str], count: int, facility_count: int, seed: int) -> Dataset:
-    """Facilities, two staff accounts, detainees, cases and events, by Core executemany in chunks."""
+    """Facilities, kiosks, two staff accounts, detainees, cases, events and translations, in chunks."""
     rng = random.Random(seed)
     data = Dataset()
     insert_time = 0.0
@@ -269,15 +317,15 @@ def load_data(engine, env: dict[str, str], count: int, facility_count: int, seed
     def execute_many(connection, table, rows):
         nonlocal insert_time
         began = time.perf_counter()
-        for start in range(0, len(rows), CHUNK):
-            connection.execute(insert(table), rows[start:start + CHUNK])
+        write_rows(connection, table, rows)
         insert_time += time.perf_counter() - began
 
-    facilities, units, units_of, sizes = make_facilities(rng, facility_count)
+    facilities, units, kiosks, units_of, sizes = make_facilities(rng, facility_count)
     data.facilities, data.housing_units = len(facilities), len(units)
     with engine.begin() as connection:
         execute_many(connection, Facility.__table__, facilities)
         execute_many(connection, HousingUnit.__table__, units)
+        execute_many(connection, Kiosk.__table__, kiosks)
 
     # The accounts, through the product's own code (argon2 hash, audit entry).
     largest = sorted(range(1, facility_count + 1), key=lambda fid: -sizes[fid - 1])[:3]
@@ -307,24 +355,28 @@ def load_data(engine, env: dict[str, str], count: int, facility_count: int, seed
     with engine.begin() as connection:
         execute_many(connection, Detainee.__table__, detainees)
         for start in range(0, count, CHUNK):
-            case_rows, event_rows = [], []
+            case_rows, event_rows, translation_rows = [], [], []
             for case_id in range(start + 1, min(start + CHUNK, count) + 1):
                 fid = facility_picks[case_id - 1]
                 assign_to = manager.staff_id if fid in largest and rng.random() < 0.4 else None
-                row, events = make_case(rng, case_id, serials[case_id - 1], now, fid, rng.choice(units_of[fid]),
-                                        rng.randint(1, detainee_count), staff_ids, assign_to)
+                row, events, english = make_case(rng, case_id, serials[case_id - 1], now, fid,
+                                                 rng.choice(units_of[fid]), rng.randint(1, detainee_count),
+                                                 staff_ids, assign_to)
                 case_rows.append(row)
                 event_rows.extend(events)
+                translation_rows.extend(english)
                 tally(data, row, now)
                 supervisor.visible_numbers.append(row["number"])
                 if fid in largest:
                     manager.visible_numbers.append(row["number"])
                     manager.open_visible += row["status"] in OPEN
             data.events += len(event_rows)
+            data.translations += len(translation_rows)
             execute_many(connection, Case.__table__, case_rows)
             execute_many(connection, CaseEvent.__table__, event_rows)
+            execute_many(connection, Translation.__table__, translation_rows)
         if is_postgres(engine):  # explicit ids leave the sequences behind
-            for table in ("facilities", "housing_units", "detainees", "cases"):
+            for table in ("facilities", "housing_units", "kiosks", "detainees", "cases"):
                 connection.exec_driver_sql(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
     supervisor.open_visible = data.open
@@ -348,6 +400,37 @@ def tally(data: Dataset, row: dict, now: datetime) -> None:
         data.open_needs_interpreter += row["needs_interpreter"]
 
 
+# --------------------------------------------------------------------------- query plans
+
+
+def queue_plans(engine, accounts: list[Account]) -> str:
+    """The plan of each account's first queue page as the database ran it (--explain): the statement
+    casework.queue_page sends, caught on its way to the driver and run again under EXPLAIN."""
+    sent = []
+
+    def catch(_connection, _cursor, statement, parameters, *_rest):
+        sent.append((statement, parameters))
+
+    prefix = "EXPLAIN (ANALYZE, BUFFERS) " if is_postgres(engine) else "EXPLAIN QUERY PLAN "
+    out = []
+    with Session(engine) as session:
+        for account in accounts:
+            user = session.get(StaffUser, account.staff_id)
+            user.facilities  # noqa: B018  (loaded first, so that the page's query is the last one sent)
+            for filters in (casework.Filters(), casework.Filters(category="medical", overdue=True)):
+                event.listen(engine, "before_cursor_execute", catch)
+                try:
+                    casework.queue_page(session, user, filters)
+                finally:
+                    event.remove(engine, "before_cursor_execute", catch)
+                statement, parameters = sent[-1]
+                plan = session.connection().exec_driver_sql(prefix + statement, parameters).all()
+                lines = [" ".join(str(part) for part in row) for row in plan]
+                out.append(f"#### {account.label}, queue {filters.as_query() or 'unfiltered'}\n\n```\n"
+                           + "\n".join(lines) + "\n```")
+    return "\n\n".join(out)
+
+
 # --------------------------------------------------------------------------- signing in, pages
 
 
@@ -368,9 +451,10 @@ PAGES = [
     Page("floor", "/staff/bench-no-such-page", 404),
     Page("audit", "/staff/audit?action=nothing-matches", 200, supervisor_only=True),
     Page("queue", "/staff/", 200),
+    Page("filtered", "/staff/?category=medical&overdue=1", 200),
     Page("case", "/staff/case/<random visible number>", 200),
 ]
-TARGET_PAGES = ("queue", "case")
+TARGET_PAGES = ("queue", "filtered", "case")
 
 
 def sign_in(port: int, account: Account) -> Client:
@@ -467,11 +551,13 @@ def pct(part: int, whole: int) -> str:
 
 
 def dataset_report(data: Dataset) -> str:
-    rows_total = data.cases + data.events + data.detainees + data.facilities + data.housing_units
+    rows_total = (data.cases + data.events + data.translations + data.detainees + data.facilities
+                  + 2 * data.housing_units)  # a kiosk in each unit
     load_seconds = data.generate_seconds + data.insert_seconds
     lines = [markdown_table(["what", "figure"], [
         ["cases", f"{data.cases:,} ({data.open:,} open, {data.cases - data.open:,} closed)"],
         ["timeline events", f"{data.events:,} ({data.events / max(1, data.cases):.2f} per case)"],
+        ["English translations of the complaints", f"{data.translations:,}"],
         ["facilities / housing units / detainees", f"{data.facilities} / {data.housing_units} / {data.detainees:,}"],
         ["medical / legal access / emergencies",
          f"{pct(data.categories['medical'], data.cases)} / {pct(data.categories['legal_access'], data.cases)} / "
@@ -480,7 +566,7 @@ def dataset_report(data: Dataset) -> str:
          f"{data.open_overdue:,} / {data.open_emergencies:,} / {data.open_needs_interpreter:,}"],
         ["languages", ", ".join(f"{code} {pct(n, data.cases)}" for code, n in data.languages.most_common())],
         ["generation (rows built in Python)", f"{data.generate_seconds:.1f} s"],
-        ["insert (Core executemany, chunks of 5,000)", f"{data.insert_seconds:.1f} s"],
+        ["insert (PostgreSQL COPY, SQLite executemany; chunks of 5,000 cases)", f"{data.insert_seconds:.1f} s"],
         ["total, rows per second", f"{load_seconds:.1f} s for {rows_total:,} rows, "
                                    f"{rows_total / max(load_seconds, 1e-9):,.0f} rows/s"],
         ["ANALYZE", f"{data.analyze_seconds:.1f} s"],
@@ -549,7 +635,7 @@ def targets(phases: list[Phase]) -> list[dict]:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = h.argument_parser(__doc__)
-    parser.add_argument("--cases", type=int, default=100_000, help="cases to generate (default 100000)")
+    parser.add_argument("--cases", type=int, default=300_000, help="cases to generate (default 300000)")
     parser.add_argument("--facilities", type=int, default=150, help="facilities (default 150)")
     h.add_common_arguments(parser, clients=20, who="clients per page", per="page", seconds=8.0,
                            schemas="schemas of its own are made and dropped")
@@ -557,6 +643,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="seconds of one client alone per page, after the load (default 5; 0 skips)")
     parser.add_argument("--seed", type=int, default=1, help="random seed of the data and the case picks")
     parser.add_argument("--skip-case-manager", action="store_true", help="measure the supervisor only")
+    parser.add_argument("--explain", action="store_true", help="print the plans of the queue's query")
     args = parser.parse_args(argv)
     if args.cases < 1 or args.facilities < 3 or args.unloaded_seconds < 0:
         parser.error("--cases must be at least 1, --facilities at least 3, --unloaded-seconds not negative")
@@ -604,11 +691,14 @@ def run(args, tmpdir: Path, cleanups: list) -> int:
     log(f"generating {args.cases:,} cases over {args.facilities} facilities")
     data = load_data(engine, env, args.cases, args.facilities, args.seed)
     log(f"loaded in {data.generate_seconds + data.insert_seconds:.1f} s, analyzed in {data.analyze_seconds:.1f} s")
+    plans = queue_plans(engine, data.accounts) if args.explain else None
     busy_before = h.background_busy()
     phases = measure(args, env, port, data, tmpdir, cleanups)
     goals = targets(phases)
     setup = h.setup_of(args, busy_before, unloaded_seconds=args.unloaded_seconds, seed=args.seed)
     print_report(args, setup, data, phases, goals)
+    if plans:
+        print(f"\n### The queue's query plans\n\n{plans}")
     h.write_json(args.json, {"setup": setup, "data": dataset_json(data), "phases": [p.as_json() for p in phases],
                              "targets": goals})
     return h.exit_code(args.strict, goals)
