@@ -1,8 +1,9 @@
-"""The triage queue in Debian's Chromium: a case manager takes a case in one click, and the filter bar
-works in a phone-sized window."""
+"""The triage queue in Debian's Chromium: a case manager takes a case in one click, the filter bar works
+in a phone-sized window, and the page's reload never throws away filters being chosen."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from kiosk.core.identifiers import case_number
@@ -85,3 +86,18 @@ def test_the_queue_and_its_filter_bar_work_in_a_phone_sized_window(console, data
         assert box["x"] >= 0 and box["x"] + box["width"] <= 390 and box["height"] >= 24, box
     with database.sessions() as session:
         assert session.scalars(select(SavedFilter.query)).all() == ["category=medical"]
+
+
+def test_the_queue_reloads_itself_but_not_under_someone_choosing_filters(console, database, place):
+    console.clock.install()
+    console.goto(console.url.split("?")[0] + "?category=medical")  # a filter in force: the save form shows
+    console.get_by_label("Save these filters as").fill("Half typed")
+    console.clock.run_for(95_000)  # three reloads' worth
+    assert console.get_by_label("Save these filters as").input_value() == "Half typed"
+    # Left alone, it reloads: a case filed meanwhile appears.
+    console.goto(console.url)
+    number = case_number(26, 99)
+    add_case(database, place["facility_id"], number, "medical", ROUTINE)
+    assert console.get_by_role("link", name=number).count() == 0
+    console.clock.run_for(31_000)
+    expect(console.get_by_role("link", name=number)).to_be_visible()

@@ -357,7 +357,6 @@ def export_queue():
     db = get_session()
     problem = casework.filter_problem(db, g.staff, request.args)
     if problem:
-        db = get_session()
         audit.record(db, actor(), "queue.export_refused", remote_addr=request.remote_addr, reason=problem)
         db.commit()
         flash(f"{problem} Nothing was exported.", "error")
