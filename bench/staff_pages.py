@@ -13,7 +13,7 @@ What it does, in one run
      now); 1-3 timeline events each; the English machine
      translation of every complaint not written in English (but those waiting for an interpreter),
      which the queue's summary reads. Priority and due time come from kiosk.core.triage.triage().
-     Rows go in 5,000 cases at a time: on PostgreSQL with COPY (psycopg's copy, about 5x faster than
+     Rows go in 5,000 cases at a time: on PostgreSQL with COPY (psycopg's copy, about twice as fast as
      executemany), on SQLite with SQLAlchemy Core executemany; then ANALYZE (on PostgreSQL VACUUM
      (ANALYZE), see analyze()). Two accounts are made with kiosk.core.staff_accounts.create(): a
      supervisor, who sees every facility (the worst case for the queue), and a case manager working

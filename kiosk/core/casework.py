@@ -41,8 +41,8 @@ class Filters:
             ("interpreter", self.needs_interpreter and "1"), ("mine", self.assigned_to_me and "1")) if value}
 
 
-# The queue's query parameters, with the values each may take (None: a facility code, checked against
-# the person's facilities); the flags are 1 or nothing.
+# The queue's query parameters: a facility code (one of the person's facilities), a choice from each
+# of these lists, and the flags (1 or nothing).
 CHOICES = {"category": {c.code for c in CATEGORIES}, "status": set(OPEN), "language": set(BY_CODE)}
 FLAGS = ("overdue", "interpreter", "mine")
 FILTER_NAMES = ("facility", *CHOICES, *FLAGS)
