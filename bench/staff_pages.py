@@ -1,17 +1,23 @@
-"""Benchmark: the staff console with 100,000 cases (triage queue, case page).
+"""Benchmark: the staff console with 300,000 cases (triage queue, case page).
 
 What it does, in one run
   1. Makes a throw-away instance (KIOSK_ENV=production, a random secret key, a SQLite file in a
      temporary directory, or with --database-url a PostgreSQL schema of its own) and migrates it
      with `kioskctl db upgrade`.
-  2. Generates 100,000 cases across 150 facilities (2-4 housing units each): ~24% medical,
-     ~8% legal access, ~2% emergencies, the rest over the other categories; the 14 kiosk languages;
-     mostly open, some closed; due times around now (some overdue); 1-3 timeline events each.
-     Priority and due time come from kiosk.core.triage.triage(). Rows go in with SQLAlchemy Core
-     executemany, 5,000 cases at a time; then ANALYZE (on PostgreSQL VACUUM (ANALYZE), see
-     analyze()). Two accounts are made with kiosk.core.staff_accounts.create(): a supervisor, who sees
-     every facility (the worst case for the queue), and a case manager working the 3 largest
-     facilities.
+  2. Generates 300,000 cases (ten years of a national ombudsman's intake) across 150 facilities
+     (2-4 housing units each, one kiosk in each unit): ~24% medical, ~8% legal access, ~2%
+     emergencies, the rest over the other categories; the 14 kiosk languages; filed evenly over
+     the ten years, a case still open with a chance halving every 30 days of its age, plus 2% never
+     closed (so about 10,000 open, most of them overdue and many badly late); with --years 0 the
+     stress mix of the 100,000-case runs instead (75% open, filed within days, due times around
+     now); 1-3 timeline events each; the English machine
+     translation of every complaint not written in English (but those waiting for an interpreter),
+     which the queue's summary reads. Priority and due time come from kiosk.core.triage.triage().
+     Rows go in 5,000 cases at a time: on PostgreSQL with COPY (psycopg's copy, about twice as fast as
+     executemany), on SQLite with SQLAlchemy Core executemany; then ANALYZE (on PostgreSQL VACUUM
+     (ANALYZE), see analyze()). Two accounts are made with kiosk.core.staff_accounts.create(): a
+     supervisor, who sees every facility (the worst case for the queue), and a case manager working
+     the 3 largest facilities, who holds 40% of their open cases (the queue names the assignee).
   3. Serves the product with gunicorn like bench/kiosk_pages.py (sync workers, --threads 1,
      2 x cores + 1 workers). Every client signs in once through the real form (CSRF token,
      argon2 password check) and keeps its own staff_session cookie and keep-alive connection.
@@ -24,7 +30,9 @@ What it does, in one run
               a real page, one indexed read that finds nothing, one audit write, a template.
               The trivial page the brief suggests; the floor is more trivial still, and both are
               reported so the queue and case pages can be set against each.
-       queue  GET /staff/ (the first page of 50 cases, the four counts, the filter lists).
+       queue  GET /staff/ (the first page of 50 cases with their units, assignees and English
+              summaries, the four counts, the filter lists, the person's saved filters).
+       filtered  GET /staff/?category=medical&overdue=1, as a saved filter opens it.
        case   GET /staff/case/<number>, a random visible case each time (each view writes its
               audit entry, as in production).
      Target: queue and case p99 < 100 ms, with N clients and with one.
@@ -33,8 +41,10 @@ What it does, in one run
 How to run
   .venv/bin/python bench/staff_pages.py                 # SQLite, a few minutes on 2 cores
   .venv/bin/python bench/staff_pages.py --database-url postgresql://postgres@127.0.0.1:5432/test
-  options: --cases 100000 --clients 20 --seconds 8 --warmup 2 --unloaded-seconds 5 --workers N
-           --seed 1 --skip-case-manager --json out.json --strict
+  options: --cases 300000 --clients 20 --seconds 8 --warmup 2 --unloaded-seconds 5 --workers N
+           --seed 1 --skip-case-manager --explain --json out.json --strict
+  --explain prints the plan of each account's queue query as the database ran it (EXPLAIN ANALYZE
+  on PostgreSQL, EXPLAIN QUERY PLAN on SQLite).
 
 The report is Markdown on stdout (progress goes to stderr); the exit code is 0 unless --strict
 is given and a target is missed. Nothing but 127.0.0.1 is contacted.
@@ -46,6 +56,7 @@ Path=/staff and every request goes there).
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import re
 import secrets
@@ -60,17 +71,17 @@ from pathlib import Path
 
 import _harness as h
 from _harness import BenchError, Client, Server, log, markdown_table
-from sqlalchemy import insert
+from sqlalchemy import event, insert
 from sqlalchemy.orm import Session
 
 from kiosk.config import Config
-from kiosk.core import staff_accounts
+from kiosk.core import casework, staff_accounts
 from kiosk.core.casework import OPEN, PAGE_SIZE
 from kiosk.core.categories import CATEGORY_CODES, questions_for
 from kiosk.core.credentials import SecretHasher
 from kiosk.core.identifiers import case_number
 from kiosk.core.languages import BY_CODE
-from kiosk.core.models import Case, CaseEvent, Detainee, Facility, HousingUnit
+from kiosk.core.models import Case, CaseEvent, Detainee, Facility, HousingUnit, Kiosk, StaffUser, Translation
 from kiosk.core.triage import triage
 
 P99_TARGET_MS = 100.0
@@ -94,6 +105,12 @@ STATUS_WEIGHT = {"new": 30, "acknowledged": 15, "in_review": 18, "facility_conta
                  "resolved": 15, "not_substantiated": 6, "withdrawn": 4}                            # 25% closed
 # How long an open case has been waiting (exponential mean, hours) by priority: urgent work is picked up sooner.
 OPEN_AGE_MEAN_HOURS = {0: 6, 1: 16, 2: 48, 3: 96}
+# --years N (a history): cases filed evenly over N years; a case's chance to be still open falls with
+# its age (half-life RESOLVED_HALF_LIFE_DAYS), and a few old ones were never closed (badly late).
+RESOLVED_HALF_LIFE_DAYS = 30
+NEVER_CLOSED_SHARE = 0.02
+OPEN_WEIGHT = {status: weight for status, weight in STATUS_WEIGHT.items() if status in OPEN}
+CLOSED_WEIGHT = {status: weight for status, weight in STATUS_WEIGHT.items() if status not in OPEN}
 THIRD_PARTY_SHARE = 0.03  # reported by text by family or a lawyer: no structured answers
 TIMEZONES = ["America/New_York", "America/Chicago", "America/Denver", "America/Phoenix", "America/Los_Angeles"]
 
@@ -109,6 +126,10 @@ WORDS = {
 }
 FALLBACK_WORDS = ["Please help, the problem continues every day and nobody answers my requests.",
                   "I have written to the facility twice and have had no reply."]
+# What the machine translation of a complaint says (its length is what matters to the queue's summary).
+ENGLISH_WORDS = WORDS["en"] + FALLBACK_WORDS + [
+    "They have not given me my medicine for three days.", "The unit phone does not work and I cannot call my lawyer.",
+    "It is very cold at night and they do not give us another blanket.", "My documents were lost when I arrived."]
 
 
 # --------------------------------------------------------------------------- database
@@ -118,19 +139,37 @@ def is_postgres(engine) -> bool:
     return engine.dialect.name == "postgresql"
 
 
-LOADED_TABLES = ("facilities", "housing_units", "detainees", "cases", "case_events", "staff_users",
-                 "staff_facilities", "audit_log")
+LOADED_TABLES = ("facilities", "housing_units", "kiosks", "detainees", "cases", "case_events", "translations",
+                 "staff_users", "staff_facilities", "audit_log")
 
 
-def analyze(engine) -> None:
+VACUUM_TRIES = 20
+ALL_VISIBLE_WANTED = 0.95
+
+
+def analyze(engine) -> float | None:
     """Planner statistics. On PostgreSQL VACUUM (ANALYZE): a live database has been visited by autovacuum
     (visibility map set, so index-only scans pay off); on a freshly loaded one autovacuum would start at
-    some moment during the measurements and change the plans under them."""
+    some moment during the measurements and change the plans under them. A transaction of someone
+    else's open on the same server keeps VACUUM from marking the new rows all-visible (the planner
+    then reads the cases' table where it would read an index alone), so it is run again, a few
+    seconds apart, until the cases' pages are; returns the share that is (None on SQLite)."""
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        if is_postgres(engine):
-            connection.exec_driver_sql(f"VACUUM (ANALYZE) {', '.join(LOADED_TABLES)}")
-        else:
+        if not is_postgres(engine):
             connection.exec_driver_sql("ANALYZE")
+            return None
+        share = 0.0
+        for attempt in range(VACUUM_TRIES):
+            connection.exec_driver_sql(f"VACUUM (ANALYZE) {', '.join(LOADED_TABLES)}")
+            share = connection.exec_driver_sql(
+                "SELECT relallvisible::float / greatest(relpages, 1) FROM pg_class "
+                "WHERE oid = 'cases'::regclass").scalar()
+            if share >= ALL_VISIBLE_WANTED:
+                break
+            log(f"{share:.0%} of the cases' pages all-visible: another transaction holds VACUUM back, "
+                f"trying again ({attempt + 1}/{VACUUM_TRIES})")
+            time.sleep(3)
+        return share
 
 
 # --------------------------------------------------------------------------- data
@@ -156,6 +195,7 @@ class Account:
 class Dataset:
     cases: int = 0
     events: int = 0
+    translations: int = 0
     facilities: int = 0
     housing_units: int = 0
     detainees: int = 0
@@ -167,8 +207,9 @@ class Dataset:
     open_emergencies: int = 0
     open_needs_interpreter: int = 0
     generate_seconds: float = 0.0  # building the rows in Python
-    insert_seconds: float = 0.0    # executemany, commit included
+    insert_seconds: float = 0.0    # COPY or executemany, commit included
     analyze_seconds: float = 0.0
+    all_visible: float | None = None  # PostgreSQL: the share of the cases' pages VACUUM marked all-visible
     accounts: list[Account] = field(default_factory=list)
 
     @property
@@ -195,8 +236,10 @@ def answers_for(rng: random.Random, category: str, emergency: bool) -> dict:
     return answers
 
 
-def make_facilities(rng: random.Random, count: int) -> tuple[list[dict], list[dict], dict[int, list[int]], list[float]]:
-    facilities, units, units_of, sizes = [], [], {}, []
+def make_facilities(rng: random.Random, count: int) -> tuple[list[dict], list[dict], list[dict], dict[int, list[int]],
+                                                            list[float]]:
+    """Facilities, their housing units, one kiosk in each unit (with the unit's id), each unit's ids."""
+    facilities, units, kiosks, units_of, sizes = [], [], [], {}, []
     now = datetime.now(timezone.utc)
     for fid in range(1, count + 1):
         facilities.append({"id": fid, "code": f"F{fid:03d}", "name": f"Facility {fid:03d} Processing Center",
@@ -206,11 +249,16 @@ def make_facilities(rng: random.Random, count: int) -> tuple[list[dict], list[di
         for name in ["A-1", "A-2", "B-1", "B-2"][: rng.randint(2, 4)]:
             units.append({"id": len(units) + 1, "facility_id": fid, "name": name})
             units_of[fid].append(len(units))
-    return facilities, units, units_of, sizes
+            kiosks.append({"id": len(units), "label": f"{name} kiosk", "facility_id": fid, "housing_unit_id": len(units),
+                           "created_at": now - timedelta(days=900)})
+    return facilities, units, kiosks, units_of, sizes
 
 
 def make_case(rng: random.Random, case_id: int, serial: int, now: datetime, facility_id: int, unit_id: int,
-              detainee_id: int | None, staff_ids: tuple[int, int], assign_to: int | None) -> tuple[dict, list[dict]]:
+              detainee_id: int | None, staff_ids: tuple[int, int],
+              assign_to: int | None, years: float = 0) -> tuple[dict, list[dict], list[dict]]:
+    """A case, its timeline and the English translation of its words (none for English, or while an
+    interpreter is needed); kiosk ids are housing unit ids (make_facilities)."""
     category = weighted(rng, CATEGORY_SHARE)
     emergency = category in EMERGENCY_SPLIT and rng.random() < (
         EMERGENCY_SHARE * EMERGENCY_SPLIT[category] / CATEGORY_SHARE[category])
@@ -218,18 +266,24 @@ def make_case(rng: random.Random, case_id: int, serial: int, now: datetime, faci
     answers = {} if third_party else answers_for(rng, category, emergency)
     decision = triage(category, answers)
     language = weighted(rng, LANGUAGE_WEIGHT)
-    status = weighted(rng, STATUS_WEIGHT)
-    if status in OPEN:
-        age = timedelta(hours=min(rng.expovariate(1 / OPEN_AGE_MEAN_HOURS[decision.priority]), 120 * 24))
-    else:
-        age = timedelta(days=rng.uniform(2, 365))
+    if years:  # a history: filed any day of the years, open the more likely the younger
+        age = timedelta(days=rng.uniform(0, 365 * years))
+        still_open = 0.5 ** (age.days / RESOLVED_HALF_LIFE_DAYS) + NEVER_CLOSED_SHARE
+        status = weighted(rng, OPEN_WEIGHT if rng.random() < still_open else CLOSED_WEIGHT)
+    else:  # the stress mix: 75% open, all filed within days
+        status = weighted(rng, STATUS_WEIGHT)
+        if status in OPEN:
+            age = timedelta(hours=min(rng.expovariate(1 / OPEN_AGE_MEAN_HOURS[decision.priority]), 120 * 24))
+        else:
+            age = timedelta(days=rng.uniform(2, 365))
     filed = now - age
     words = " ".join(rng.sample(WORDS.get(language, FALLBACK_WORDS), k=min(2, len(WORDS.get(language, FALLBACK_WORDS)))))
     row = {
         "id": case_id, "number": case_number(filed.year, serial), "facility_id": facility_id,
-        "housing_unit_id": None if third_party else unit_id, "kiosk_id": None,
+        "housing_unit_id": None if third_party else unit_id,
         "detainee_id": detainee_id if (not third_party or rng.random() < 0.5) else None,
         "channel": "sms" if third_party else "kiosk", "submitted_by": "third_party" if third_party else "detainee",
+        "kiosk_id": None if third_party else unit_id,
         "submitter_phone": f"+1202555{rng.randrange(10000):04d}" if third_party else None,
         "submitter_relationship": rng.choice(["family", "lawyer", "friend"]) if third_party else None,
         "detainee_name": "Name Given By Reporter" if third_party else None,
@@ -241,7 +295,8 @@ def make_case(rng: random.Random, case_id: int, serial: int, now: datetime, faci
         "created_at": filed, "updated_at": filed, "completed_at": filed,
     }
     event_row = dict.fromkeys(("status_from", "status_to", "body", "language"))
-    events = [{**event_row, "case_id": case_id, "kind": "filed", "actor": "sms" if third_party else f"kiosk:{unit_id}",
+    reporter = f"sms:{row['submitter_phone']}" if third_party else f"kiosk:{unit_id}"
+    events = [{**event_row, "case_id": case_id, "kind": "filed", "actor": reporter,
                "status_to": "new", "language": language, "visible_to_detainee": True, "created_at": filed}]
     staff = f"staff:{rng.choice(staff_ids)}"
     if status != "new":
@@ -255,11 +310,37 @@ def make_case(rng: random.Random, case_id: int, serial: int, now: datetime, faci
                        if kind == "facility_contact" else "We have asked the facility and will write again.",
                        "visible_to_detainee": kind == "reply", "created_at": filed + age * rng.uniform(0.6, 0.95)})
     row["updated_at"] = events[-1]["created_at"]
-    return row, events
+    english = []
+    if language != "en" and not row["needs_interpreter"]:
+        english.append({"case_id": case_id, "event_id": None, "source_language": language, "target_language": "en",
+                        "source_text": words, "text": " ".join(rng.sample(ENGLISH_WORDS, k=2)), "status": "done",
+                        "human": False, "made_by": "translate-es_en-1_0", "created_at": filed,
+                        "finished_at": filed + timedelta(seconds=20)})
+    return row, events, english
 
 
-def load_data(engine, env: dict[str, str], count: int, facility_count: int, seed: int) -> Dataset:
-    """Facilities, two staff accounts, detainees, cases and events, by Core executemany in chunks."""
+def write_rows(connection, table, rows: list[dict]) -> None:
+    """Rows into a table, all with the same keys; a column left out takes its model's plain default.
+    PostgreSQL: COPY through psycopg (Connection.connection.driver_connection is SQLAlchemy's public
+    way to the driver's connection, in the same transaction). SQLite: Core executemany in chunks."""
+    if not rows:
+        return
+    defaults = {column.name: column.default.arg for column in table.columns
+                if column.name not in rows[0] and column.default is not None and column.default.is_scalar}
+    if not is_postgres(connection.engine):
+        for start in range(0, len(rows), CHUNK):
+            connection.execute(insert(table), [{**defaults, **row} for row in rows[start:start + CHUNK]])
+        return
+    columns = [*rows[0], *defaults]
+    cursor = connection.connection.driver_connection.cursor()
+    with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            values = (row[c] if c in row else defaults[c] for c in columns)
+            copy.write_row([json.dumps(v) if isinstance(v, dict | list) else v for v in values])
+
+
+def load_data(engine, env: dict[str, str], count: int, facility_count: int, seed: int, years: float = 0) -> Dataset:
+    """Facilities, kiosks, two staff accounts, detainees, cases, events and translations, in chunks."""
     rng = random.Random(seed)
     data = Dataset()
     insert_time = 0.0
@@ -268,15 +349,15 @@ def load_data(engine, env: dict[str, str], count: int, facility_count: int, seed
     def execute_many(connection, table, rows):
         nonlocal insert_time
         began = time.perf_counter()
-        for start in range(0, len(rows), CHUNK):
-            connection.execute(insert(table), rows[start:start + CHUNK])
+        write_rows(connection, table, rows)
         insert_time += time.perf_counter() - began
 
-    facilities, units, units_of, sizes = make_facilities(rng, facility_count)
+    facilities, units, kiosks, units_of, sizes = make_facilities(rng, facility_count)
     data.facilities, data.housing_units = len(facilities), len(units)
     with engine.begin() as connection:
         execute_many(connection, Facility.__table__, facilities)
         execute_many(connection, HousingUnit.__table__, units)
+        execute_many(connection, Kiosk.__table__, kiosks)
 
     # The accounts, through the product's own code (argon2 hash, audit entry).
     largest = sorted(range(1, facility_count + 1), key=lambda fid: -sizes[fid - 1])[:3]
@@ -306,31 +387,35 @@ def load_data(engine, env: dict[str, str], count: int, facility_count: int, seed
     with engine.begin() as connection:
         execute_many(connection, Detainee.__table__, detainees)
         for start in range(0, count, CHUNK):
-            case_rows, event_rows = [], []
+            case_rows, event_rows, translation_rows = [], [], []
             for case_id in range(start + 1, min(start + CHUNK, count) + 1):
                 fid = facility_picks[case_id - 1]
                 assign_to = manager.staff_id if fid in largest and rng.random() < 0.4 else None
-                row, events = make_case(rng, case_id, serials[case_id - 1], now, fid, rng.choice(units_of[fid]),
-                                        rng.randint(1, detainee_count), staff_ids, assign_to)
+                row, events, english = make_case(rng, case_id, serials[case_id - 1], now, fid,
+                                                 rng.choice(units_of[fid]), rng.randint(1, detainee_count),
+                                                 staff_ids, assign_to, years)
                 case_rows.append(row)
                 event_rows.extend(events)
+                translation_rows.extend(english)
                 tally(data, row, now)
                 supervisor.visible_numbers.append(row["number"])
                 if fid in largest:
                     manager.visible_numbers.append(row["number"])
                     manager.open_visible += row["status"] in OPEN
             data.events += len(event_rows)
+            data.translations += len(translation_rows)
             execute_many(connection, Case.__table__, case_rows)
             execute_many(connection, CaseEvent.__table__, event_rows)
+            execute_many(connection, Translation.__table__, translation_rows)
         if is_postgres(engine):  # explicit ids leave the sequences behind
-            for table in ("facilities", "housing_units", "detainees", "cases"):
+            for table in ("facilities", "housing_units", "kiosks", "detainees", "cases"):
                 connection.exec_driver_sql(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
     supervisor.open_visible = data.open
     data.insert_seconds = insert_time
     data.generate_seconds = time.perf_counter() - started - insert_time
     began = time.perf_counter()
-    analyze(engine)
+    data.all_visible = analyze(engine)
     data.analyze_seconds = time.perf_counter() - began
     return data
 
@@ -345,6 +430,37 @@ def tally(data: Dataset, row: dict, now: datetime) -> None:
         data.open_overdue += row["due_at"] < now
         data.open_emergencies += row["is_emergency"]
         data.open_needs_interpreter += row["needs_interpreter"]
+
+
+# --------------------------------------------------------------------------- query plans
+
+
+def queue_plans(engine, accounts: list[Account]) -> str:
+    """The plan of each account's first queue page as the database ran it (--explain): the statement
+    casework.queue_page sends, caught on its way to the driver and run again under EXPLAIN."""
+    sent = []
+
+    def catch(_connection, _cursor, statement, parameters, *_rest):
+        sent.append((statement, parameters))
+
+    prefix = "EXPLAIN (ANALYZE, BUFFERS) " if is_postgres(engine) else "EXPLAIN QUERY PLAN "
+    out = []
+    with Session(engine) as session:
+        for account in accounts:
+            user = session.get(StaffUser, account.staff_id)
+            user.facilities  # noqa: B018  (loaded first, so that the page's query is the last one sent)
+            for filters in (casework.Filters(), casework.Filters(category="medical", overdue=True)):
+                event.listen(engine, "before_cursor_execute", catch)
+                try:
+                    casework.queue_page(session, user, filters)
+                finally:
+                    event.remove(engine, "before_cursor_execute", catch)
+                statement, parameters = sent[-1]
+                plan = session.connection().exec_driver_sql(prefix + statement, parameters).all()
+                lines = [" ".join(str(part) for part in row) for row in plan]
+                out.append(f"#### {account.label}, queue {filters.as_query() or 'unfiltered'}\n\n```\n"
+                           + "\n".join(lines) + "\n```")
+    return "\n\n".join(out)
 
 
 # --------------------------------------------------------------------------- signing in, pages
@@ -367,9 +483,10 @@ PAGES = [
     Page("floor", "/staff/bench-no-such-page", 404),
     Page("audit", "/staff/audit?action=nothing-matches", 200, supervisor_only=True),
     Page("queue", "/staff/", 200),
+    Page("filtered", "/staff/?category=medical&overdue=1", 200),
     Page("case", "/staff/case/<random visible number>", 200),
 ]
-TARGET_PAGES = ("queue", "case")
+TARGET_PAGES = ("queue", "filtered", "case")
 
 
 def sign_in(port: int, account: Account) -> Client:
@@ -466,11 +583,13 @@ def pct(part: int, whole: int) -> str:
 
 
 def dataset_report(data: Dataset) -> str:
-    rows_total = data.cases + data.events + data.detainees + data.facilities + data.housing_units
+    rows_total = (data.cases + data.events + data.translations + data.detainees + data.facilities
+                  + 2 * data.housing_units)  # a kiosk in each unit
     load_seconds = data.generate_seconds + data.insert_seconds
     lines = [markdown_table(["what", "figure"], [
         ["cases", f"{data.cases:,} ({data.open:,} open, {data.cases - data.open:,} closed)"],
         ["timeline events", f"{data.events:,} ({data.events / max(1, data.cases):.2f} per case)"],
+        ["English translations of the complaints", f"{data.translations:,}"],
         ["facilities / housing units / detainees", f"{data.facilities} / {data.housing_units} / {data.detainees:,}"],
         ["medical / legal access / emergencies",
          f"{pct(data.categories['medical'], data.cases)} / {pct(data.categories['legal_access'], data.cases)} / "
@@ -479,10 +598,11 @@ def dataset_report(data: Dataset) -> str:
          f"{data.open_overdue:,} / {data.open_emergencies:,} / {data.open_needs_interpreter:,}"],
         ["languages", ", ".join(f"{code} {pct(n, data.cases)}" for code, n in data.languages.most_common())],
         ["generation (rows built in Python)", f"{data.generate_seconds:.1f} s"],
-        ["insert (Core executemany, chunks of 5,000)", f"{data.insert_seconds:.1f} s"],
+        ["insert (PostgreSQL COPY, SQLite executemany; chunks of 5,000 cases)", f"{data.insert_seconds:.1f} s"],
         ["total, rows per second", f"{load_seconds:.1f} s for {rows_total:,} rows, "
                                    f"{rows_total / max(load_seconds, 1e-9):,.0f} rows/s"],
-        ["ANALYZE", f"{data.analyze_seconds:.1f} s"],
+        ["ANALYZE", f"{data.analyze_seconds:.1f} s" + ("" if data.all_visible is None else
+                                                        f", {data.all_visible:.0%} of the cases' pages all-visible")],
     ], right=set())]
     for account in data.accounts:
         where = "every facility" if account.facility_ids is None else ", ".join(account.facility_codes)
@@ -497,7 +617,8 @@ def phase_table(phases: list[Phase], clients: int) -> str:
         load, loaded, alone = phase.load, phase.load.overall(), phase.one_client()
         target = ""
         if phase.page in TARGET_PAGES:
-            target = h.verdict(loaded["p99_ms"] < P99_TARGET_MS and alone["p99_ms"] < P99_TARGET_MS)
+            target = h.verdict(loaded["p99_ms"] < P99_TARGET_MS
+                               and (phase.alone is None or alone["p99_ms"] < P99_TARGET_MS))
         rows.append([phase.page, loaded["requests"], f"{load.throughput:.1f}", h.fmt_ms(loaded["p50_ms"]),
                      h.fmt_ms(loaded["p99_ms"]), h.fmt_ms(loaded["max_ms"]), load.error_count, alone["requests"],
                      h.fmt_ms(alone["p50_ms"]), h.fmt_ms(alone["p99_ms"]), f"{load.cpu['server_cores']:.2f}",
@@ -548,17 +669,23 @@ def targets(phases: list[Phase]) -> list[dict]:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = h.argument_parser(__doc__)
-    parser.add_argument("--cases", type=int, default=100_000, help="cases to generate (default 100000)")
+    parser.add_argument("--cases", type=int, default=300_000, help="cases to generate (default 300000)")
     parser.add_argument("--facilities", type=int, default=150, help="facilities (default 150)")
+    parser.add_argument("--years", type=float, default=10,
+                        help="the cases' history: filed over this many years, mostly closed but the recent ones "
+                             "(default 10); 0: the stress mix of the 100,000-case runs, 75%% open, all filed "
+                             "within days")
     h.add_common_arguments(parser, clients=20, who="clients per page", per="page", seconds=8.0,
                            schemas="schemas of its own are made and dropped")
     parser.add_argument("--unloaded-seconds", type=float, default=5.0,
                         help="seconds of one client alone per page, after the load (default 5; 0 skips)")
     parser.add_argument("--seed", type=int, default=1, help="random seed of the data and the case picks")
     parser.add_argument("--skip-case-manager", action="store_true", help="measure the supervisor only")
+    parser.add_argument("--explain", action="store_true", help="print the plans of the queue's query")
     args = parser.parse_args(argv)
-    if args.cases < 1 or args.facilities < 3 or args.unloaded_seconds < 0:
-        parser.error("--cases must be at least 1, --facilities at least 3, --unloaded-seconds not negative")
+    if args.cases < 1 or args.facilities < 3 or args.unloaded_seconds < 0 or args.years < 0:
+        parser.error("--cases must be at least 1, --facilities at least 3, --unloaded-seconds and --years "
+                     "not negative")
     h.check_common_arguments(parser, args)
     return args
 
@@ -596,20 +723,24 @@ def run(args, tmpdir: Path, cleanups: list) -> int:
     port = h.free_port()
     _url, env, engine = h.migrated_instance(args, tmpdir, cleanups, f"http://{h.HOST}:{port}")
     log(f"generating {args.cases:,} cases over {args.facilities} facilities")
-    data = load_data(engine, env, args.cases, args.facilities, args.seed)
+    data = load_data(engine, env, args.cases, args.facilities, args.seed, args.years)
     log(f"loaded in {data.generate_seconds + data.insert_seconds:.1f} s, analyzed in {data.analyze_seconds:.1f} s")
+    plans = queue_plans(engine, data.accounts) if args.explain else None
     busy_before = h.background_busy()
     phases = measure(args, env, port, data, tmpdir, cleanups)
     goals = targets(phases)
-    setup = h.setup_of(args, busy_before, unloaded_seconds=args.unloaded_seconds, seed=args.seed)
+    setup = h.setup_of(args, busy_before, unloaded_seconds=args.unloaded_seconds, seed=args.seed, years=args.years)
     print_report(args, setup, data, phases, goals)
+    if plans:
+        print(f"\n### The queue's query plans\n\n{plans}")
     h.write_json(args.json, {"setup": setup, "data": dataset_json(data), "phases": [p.as_json() for p in phases],
                              "targets": goals})
     return h.exit_code(args.strict, goals)
 
 
 def print_report(args, setup: dict, data: Dataset, phases: list[Phase], goals: list[dict]) -> None:
-    print(f"## Staff console benchmark ({setup['database']}, {args.cases:,} cases, {args.workers} gunicorn sync "
+    history = f"filed over {args.years:g} years" if args.years else "the stress mix: 75% open, filed within days"
+    print(f"## Staff console benchmark ({setup['database']}, {args.cases:,} cases {history}, {args.workers} gunicorn sync "
           f"workers, {args.clients} clients, {args.seconds:g} s per page after {args.warmup:g} s warm-up, "
           f"{args.cores} cores)\n")
     h.print_noise_warnings(setup, [p.load for p in phases])
@@ -636,7 +767,7 @@ def dataset_json(data: Dataset) -> dict:
             "categories": dict(data.categories), "languages": dict(data.languages), "statuses": dict(data.statuses),
             "emergencies": data.emergencies, "open_overdue": data.open_overdue,
             "generate_seconds": data.generate_seconds, "insert_seconds": data.insert_seconds,
-            "analyze_seconds": data.analyze_seconds,
+            "analyze_seconds": data.analyze_seconds, "all_visible": data.all_visible, "translations": data.translations,
             "accounts": [{"role": a.role, "facilities": a.facility_codes or "all", "cases": len(a.visible_numbers),
                           "open": a.open_visible} for a in data.accounts]}
 

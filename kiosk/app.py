@@ -10,7 +10,7 @@ from kiosk.config import PROJECT_ROOT, Config
 from kiosk.core import languages
 from kiosk.core.credentials import SecretHasher
 from kiosk.core.db import Database
-from kiosk.core.models import CaseStatus, EventKind, StaffRole, Submitter, TranslationStatus
+from kiosk.core.models import CaseStatus, Channel, EventKind, StaffRole, Submitter, TranslationStatus
 from kiosk.web import db, errors, i18n, inputs, security
 from kiosk.web.sessions import ServerSessionInterface, Surface
 from kiosk.web.templating import LocalizedEnvironment
@@ -54,7 +54,7 @@ def create_app(config: Config | None = None) -> Flask:
         secure=config.cookie_secure,
     )
     # Templates compare stored codes with these, never with string literals.
-    app.jinja_env.globals.update(CaseStatus=CaseStatus, EventKind=EventKind, StaffRole=StaffRole,
+    app.jinja_env.globals.update(CaseStatus=CaseStatus, Channel=Channel, EventKind=EventKind, StaffRole=StaffRole,
                                  Submitter=Submitter, TranslationStatus=TranslationStatus)
     security.init_app(app)
     inputs.init_app(app)

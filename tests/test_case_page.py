@@ -59,6 +59,8 @@ def test_a_summary_is_saved_audited_and_shown_on_the_case_page_and_in_every_expo
     assert "<h2>Summary</h2>" in printed and "Clinic says the request never arrived." in printed
     rows = list(csv.DictReader(io.StringIO(chris.get("/staff/export.csv").get_data(as_text=True).lstrip("\ufeff"))))
     assert [row["Summary"] for row in rows if row["Case"] == OURS] == [SUMMARY]
+    queue = chris.get("/staff/").get_data(as_text=True)  # its first line is the queue's summary of the case
+    assert '<td data-label="Summary" class="summary">Toothache for a week, no dentist yet.</td>' in queue
 
     chris.get(f"/staff/case/{OURS}")
     chris.post(f"/staff/case/{OURS}/summary", {"summary": " \n "}, follow_redirects=True)
@@ -110,8 +112,8 @@ def test_the_summary_line_is_the_summarys_first_line_or_the_first_words_of_the_e
     long = "The nurse said the dentist comes on Fridays but nobody came for two weeks and the pain is worse."
     cut = line(SimpleNamespace(summary=None), long)
     assert cut == "The nurse said the dentist comes on Fridays but nobody came for two weeks and the pain is…"
-    assert len(cut) <= casework.SUMMARY_LINE_CHARACTERS + 1 and long.startswith(cut[:-1])
-    assert line(SimpleNamespace(summary=None), "x" * 500) == "x" * casework.SUMMARY_LINE_CHARACTERS + "…"
+    assert len(cut) <= casework.SUMMARY_CHARACTERS + 1 and long.startswith(cut[:-1])
+    assert line(SimpleNamespace(summary=None), "x" * 500) == "x" * casework.SUMMARY_CHARACTERS + "…"
     assert line(SimpleNamespace(summary=None), None) == "" == line(SimpleNamespace(summary=""), "  ")
 
 
@@ -151,13 +153,13 @@ def test_the_case_page_shows_local_times_with_their_zone_and_people_by_name(app,
     assert not STORED_ACTOR.search(page), STORED_ACTOR.search(page)
     assert " UTC" not in page
     timeline = section(page, "timeline")
-    assert "the kiosk kiosk A-1 (TST)" in timeline  # who filed it: the kiosk, by its name and facility
+    assert "the kiosk in unit A-1 (TST)" in timeline  # who filed it: the kiosk, by where it stands
     assert "<td>Chris</td>" in timeline and "<td>Sam</td>" in timeline
     times = re.findall(r"<td>(\d{4}-\d\d-\d\d \d\d:\d\d [A-Z]{3})</td>", timeline)
     assert times and all(t.endswith(("CST", "CDT")) for t in times)
     assert "-&gt; 2026-12-01 17:00 CST: Waiting for the kitchen." in timeline  # the new due time, as typed
     assert "<th>Due</th><td>2026-12-01 17:00 CST</td>" in page
-    assert "<th>Assigned to</th><td>Chris</td>" in page
+    assert "<th>Assigned to</th><td>Chris" in page and "Release case" in page  # and hers to release
 
 
 def test_a_long_unbroken_reply_is_kept_whole_in_a_timeline_that_wraps_it(app, database, people):

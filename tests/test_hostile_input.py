@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from urllib.parse import quote, urlencode
+from urllib.parse import parse_qsl, quote, urlencode
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -16,9 +16,10 @@ from sqlalchemy import select
 
 from kiosk.app import create_app
 from kiosk.config import Config
+from kiosk.core import casework
 from kiosk.core.identifiers import case_number
 from kiosk.core.models import (
-    AuditEntry, Case, FacilityPopulation, RateAlert, SimilarGroup, SimilarGroupCase, utcnow,
+    AuditEntry, Case, FacilityPopulation, RateAlert, SavedFilter, SimilarGroup, SimilarGroupCase, utcnow,
 )
 from kiosk.core.triage import triage
 from tests.helpers import PASSWORD, BrowserClient, create_staff, signed_in
@@ -41,6 +42,7 @@ PLAUSIBLE = {
     "summary": "Cold food since Monday.",
     "from": "2026-01-01", "to": "2026-02-01", "office": "NOL", "field_office": "NOL", "operator_type": "igsa",
     "as_of": "2026-01-01", "population": "640",
+    "query": "category=medical&overdue=1",  # a saved filter's (its name is "name")
 }
 
 # Views that end the session or the kiosk the rest of the run needs (each has tests of its own).
@@ -158,3 +160,27 @@ def test_refusals_are_audited(app, world, database):
     with database.sessions() as session:
         actions = set(session.scalars(select(AuditEntry.action)))
     assert {"audit.view_refused", "queue.export_refused"} <= actions
+
+
+NAMES = st.one_of(st.sampled_from([b"Medical, overdue", b"\xe2\x80\xae evil", b"x" * 61, b" ", b"\xef\xbf\xbd"]),
+                  HOSTILE, st.text(max_size=70).map(lambda text: text.encode("utf-8", "surrogatepass")))
+QUERIES = st.one_of(st.sampled_from([b"category=medical&overdue=1", b"facility=TST", b"facility=NOPE", b"page=2",
+                                     b"overdue=1&overdue=1", b"category=%ff", b"facility=%00", b"&" * 3000]),
+                    HOSTILE, st.text(max_size=60).map(lambda text: text.encode("utf-8", "surrogatepass")))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                  HealthCheck.too_slow])
+@given(name=NAMES, query=QUERIES)
+def test_a_saved_filter_is_kept_clean_or_refused_whole(world, database, name, query):
+    """Whatever its name and query, a saved filter is kept as a printable one-line name and a query
+    the queue writes itself, or not at all; never a 5xx."""
+    admin = world["/staff"]
+    body = urlencode({"name": name, "query": query, "csrf_token": admin.csrf_token or ""})
+    response = admin.client.post("/staff/filters", data=body, content_type="application/x-www-form-urlencoded")
+    assert response.status_code in (302, 400), (name, query)
+    with database.sessions() as session:
+        kept = session.execute(select(SavedFilter.name, SavedFilter.query)).all()
+    for kept_name, kept_query in kept:
+        assert kept_name == " ".join(kept_name.split()) and kept_name.isprintable() and 0 < len(kept_name) <= 60
+        assert kept_query and kept_query == urlencode(casework.filters_from(dict(parse_qsl(kept_query))).as_query())

@@ -7,10 +7,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from kiosk.core import jobs, pin_tries
+from kiosk.core import jobs, pin_tries, saved_filters, staff_accounts
 from kiosk.core.identifiers import case_number
 from kiosk.core.jobs import HANDLERS
-from kiosk.core.models import AuditEntry, Case, Job, PinTry, StaffUser, utcnow
+from kiosk.core.models import AuditEntry, Case, Job, PinTry, SavedFilter, StaffUser, utcnow
 from kiosk.core.triage import triage
 from kiosk.worker import Worker
 from tests.helpers import (
@@ -244,3 +244,68 @@ def test_one_bad_job_does_not_hold_back_the_jobs_claimed_with_it(database, confi
         states = {job.payload["n"]: (job.status, job.last_error) for job in session.scalars(select(Job))}
     assert states[1] == ("done", None) and states[3] == ("done", None)
     assert states[2] == ("queued", "ValueError: a bad job")  # retried later, with its own error
+
+
+# --- two case managers take the same case at the same moment ----------------------------------
+
+def test_two_case_managers_taking_one_case_at_once_one_has_it_and_the_other_is_told_who(app, database, people,
+                                                                                         monkeypatch):
+    create_staff(app, "cam", "case_manager", ["TST"], display_name="Cam Reyes")
+    number = case_number(26, 4343)
+    decision = triage("food", {})
+    with database.transaction() as session:
+        session.add(Case(number=number, facility_id=people["TST"], language="es", category="food", answers={},
+                         description="", is_emergency=False, priority=decision.priority,
+                         due_at=decision.due_at(utcnow())))
+    takers = {name: signed_in(app, name) for name in ("chris", "cam")}
+    for client in takers.values():
+        client.get("/staff/")
+    # Each request has read the case, unassigned, before either writes.
+    both_read, may_see = threading.Barrier(2, timeout=10), staff_accounts.may_see
+
+    def reading_together(user, case):
+        if case.number == number and case.assigned_to_id is None:
+            both_read.wait()
+        return may_see(user, case)
+
+    monkeypatch.setattr(staff_accounts, "may_see", reading_together)
+    all_at_once([lambda c=c: c.post(f"/staff/case/{number}/take") for c in takers.values()])
+    monkeypatch.undo()
+    said = {name: client.get("/staff/").get_data(as_text=True) for name, client in takers.items()}
+    with database.sessions() as session:
+        found = session.scalars(select(Case).where(Case.number == number)).one()
+        winner = session.get(StaffUser, found.assigned_to_id)
+        taken = session.scalars(select(AuditEntry.action).where(AuditEntry.action == "case.taken")).all()
+        assert [e.kind for e in found.events] == ["assigned"]
+    loser = next(name for name in takers if name != winner.username)
+    assert f"You have case {number} now." in said[winner.username]
+    assert f"Not taken: {winner.display_name} has this case already." in said[loser]
+    assert len(taken) == 1
+
+
+def test_two_saves_at_once_of_a_person_with_twenty_nine_filters_keep_thirty(app, database, people, monkeypatch):
+    owner = staff_id(database, "chris")
+    with database.transaction() as session:
+        session.add_all([SavedFilter(owner_id=owner, slot=n, name=f"Filter {n}", query="overdue=1")
+                         for n in range(1, saved_filters.LIMIT)])
+    tabs = [signed_in(app, "chris") for _ in range(2)]
+    for tab in tabs:
+        tab.get("/staff/")
+    # Each save has seen the one free slot before either takes it.
+    both_looked, free_slot = threading.Barrier(2, timeout=10), saved_filters._free_slot
+
+    def looking_together(session, owner):
+        slot = free_slot(session, owner)
+        both_looked.wait()
+        return slot
+
+    monkeypatch.setattr(saved_filters, "_free_slot", looking_together)
+    all_at_once([lambda tab=tab, n=n: tab.post("/staff/filters", {"name": f"New {n}", "query": "mine=1"})
+                 for n, tab in enumerate(tabs)])
+    monkeypatch.undo()
+    said = [tab.get("/staff/").get_data(as_text=True) for tab in tabs]
+    with database.sessions() as session:
+        names = session.scalars(select(SavedFilter.name).where(SavedFilter.owner_id == owner)).all()
+    assert len(names) == saved_filters.LIMIT and len([n for n in names if n.startswith("New")]) == 1
+    assert sum("saved: it is in the bar" in page for page in said) == 1
+    assert sum("Another of your saves arrived at the same moment" in page for page in said) == 1

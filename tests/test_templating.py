@@ -112,6 +112,14 @@ def _staff_pages(app, database) -> None:
     for path in ("/staff/patterns", f"/staff/patterns/alerts/{alert_id}", f"/staff/patterns/similar/{group_id}"):
         client.get(path)
 
+    create_staff(app, "chris", "case_manager", ["TST"])  # a case manager's queue: take, release, saved filters
+    manager = signed_in(app, "chris")
+    manager.get("/staff/?overdue=1")
+    manager.post("/staff/filters", {"name": "Overdue", "query": "overdue=1"})
+    manager.get(f"/staff/case/{number}")
+    manager.post(f"/staff/case/{number}/take")
+    manager.get("/staff/")
+
 
 def _patterns(database) -> tuple[int, int]:
     """A rate alert and a suggested group over the cases there are, with a population for the rates."""

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kiosk.core.identifiers import format_phone
-from kiosk.core.models import Facility, Kiosk, StaffUser
+from kiosk.core.models import Facility, HousingUnit, Kiosk, StaffUser
 
 
 def staff(user: StaffUser) -> str:
@@ -49,9 +49,10 @@ def names(session: Session, actors: Iterable[str | None]) -> dict[str, str]:
         people = {f"staff:{user_id}": name for user_id, name in session.execute(
             select(StaffUser.id, StaffUser.display_name).where(StaffUser.id.in_(staff_ids)))}
     if kiosk_ids := _ids(wanted, "kiosk"):
-        kiosks = {f"kiosk:{kiosk_id}": f"the kiosk {label} ({code})" for kiosk_id, label, code in session.execute(
-            select(Kiosk.id, Kiosk.label, Facility.code).join(Facility, Facility.id == Kiosk.facility_id)
-            .where(Kiosk.id.in_(kiosk_ids)))}
+        # A kiosk by where it stands, as the people who work there say it: the kiosk in unit B-2 (TST).
+        kiosks = {f"kiosk:{kiosk_id}": f"the kiosk in unit {unit} ({code})" for kiosk_id, unit, code in session.execute(
+            select(Kiosk.id, HousingUnit.name, Facility.code).join(Facility, Facility.id == Kiosk.facility_id)
+            .join(HousingUnit, HousingUnit.id == Kiosk.housing_unit_id).where(Kiosk.id.in_(kiosk_ids)))}
     return {actor: people.get(actor) or kiosks.get(actor) or _described(actor) for actor in wanted}
 
 
@@ -63,6 +64,8 @@ def _described(actor: str) -> str:
         return f"the worker on {rest.rsplit(':', 1)[0]}"
     if kind == "unknown":
         return f"someone signing in as “{rest}”, a name no account has"
-    if kind in ("staff", "kiosk"):
-        return f"a {kind} account that no longer exists ({actor})"
+    if kind == "staff":
+        return "a staff account that no longer exists"
+    if kind == "kiosk":
+        return "a kiosk that is no longer registered"
     return {"cli": "kioskctl, on the server", "demo": "the demo data"}.get(actor, actor)

@@ -1,16 +1,24 @@
 """The case managers' view of the work: the triage queue and what one person may see."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session, aliased
 
-from kiosk.core import actors, audit, cases, emergencies, retaliation, text
-from kiosk.core.models import Case, CaseEvent, CaseStatus, EmergencyAlert, EventKind, Facility, StaffUser, utcnow
-from kiosk.core.staff_accounts import facility_ids
+from kiosk.core import actors, audit, cases, emergencies, field_offices, retaliation, text
+from kiosk.core.case_translations import STAFF_LANGUAGE
+from kiosk.core.categories import CATEGORIES
+from kiosk.core.languages import BY_CODE
+from kiosk.core.models import (
+    Case, CaseEvent, CaseStatus, EmergencyAlert, EventKind, Facility, HousingUnit, StaffRole, StaffUser, Translation,
+    TranslationStatus, utcnow,
+)
+from kiosk.core.staff_accounts import facility_ids, may_see, sees_every_facility
 
 OPEN = (CaseStatus.NEW, CaseStatus.ACKNOWLEDGED, CaseStatus.IN_REVIEW, CaseStatus.FACILITY_CONTACTED,
         CaseStatus.REFERRED)
@@ -27,6 +35,50 @@ class Filters:
     assigned_to_me: bool = False
     field_office: str | None = None  # cases route to their facility's field office
 
+    def as_query(self) -> dict[str, str]:
+        """The filters in force as the queue's query parameters (for links, exports, saved filters)."""
+        return {name: value for name, value in (
+            ("facility", self.facility), ("category", self.category), ("status", self.status),
+            ("language", self.language), ("overdue", self.overdue and "1"),
+            ("interpreter", self.needs_interpreter and "1"), ("mine", self.assigned_to_me and "1"),
+            ("office", self.field_office)) if value}
+
+
+# The queue's query parameters: a facility code (one of the person's facilities), a choice from each
+# of these lists, and the flags (1 or nothing).
+CHOICES = {"category": {c.code for c in CATEGORIES}, "status": set(OPEN), "language": set(BY_CODE),
+           "office": set(field_offices.FIELD_OFFICES)}
+FLAGS = ("overdue", "interpreter", "mine")
+FILTER_NAMES = ("facility", *CHOICES, *FLAGS)
+
+
+def filters_from(args: Mapping[str, str]) -> Filters:
+    """The filters a queue address asks for; a value the queue does not know is ignored (garbage in a
+    URL shows the whole queue rather than an error)."""
+    known = lambda name: args.get(name) if args.get(name) in CHOICES[name] else None
+    return Filters(facility=args.get("facility") or None, category=known("category"), status=known("status"),
+                   language=known("language"), overdue=args.get("overdue") == "1",
+                   needs_interpreter=args.get("interpreter") == "1", assigned_to_me=args.get("mine") == "1",
+                   field_office=known("office"))
+
+
+def filter_problem(session: Session, user: StaffUser, args: Mapping[str, str]) -> str | None:
+    """What is wrong with filters that must be taken exactly as given (an export, a saved filter):
+    the queue page quietly ignores a filter it does not know; these would quietly drop it."""
+    allowed = facility_ids(user)
+    facility = args.get("facility")
+    if facility:
+        codes = select(Facility.code) if allowed is None else select(Facility.code).where(Facility.id.in_(allowed))
+        if facility not in set(session.scalars(codes)):
+            return f"You work no facility called {facility[:40]!r}."  # unknown and another's alike
+    for name, known in CHOICES.items():
+        if args.get(name) and args[name] not in known:
+            return f"There is no {name} {args[name][:40]!r} in the queue."
+    for name in FLAGS:
+        if args.get(name, "") not in ("", "0", "1"):
+            return f"The filter {name!r} is 1 or nothing."
+    return None
+
 
 def _visible(user: StaffUser, query):
     allowed = facility_ids(user)
@@ -40,13 +92,43 @@ IS_OPEN = Case.status.in_(bindparam("open_statuses", OPEN, expanding=True, liter
 # due time; the id makes the order total, so that pages neither repeat nor skip a case.
 QUEUE_ORDER = (Case.priority, Case.due_at, Case.id)
 PAGE_SIZE = 50
+# How much of a text the queue's one-line summary shows (a case manager's summary, else the English:
+# summary_line), and how much of the English the queue's query reads: enough to cut at a word
+# boundary, never a whole complaint.
+SUMMARY_CHARACTERS = 90
+_SUMMARY_READ = 4 * SUMMARY_CHARACTERS
+# The English of the complaint's own words as the case page shows it (a person's correction over the
+# machine's, the newest), for one case of the queue's query: an index lookup by case, per row shown.
+_ENGLISH = (select(func.substr(Translation.text, 1, _SUMMARY_READ))
+            .where(Translation.case_id == Case.id, Translation.event_id.is_(None),
+                   Translation.target_language == STAFF_LANGUAGE, Translation.status == TranslationStatus.DONE)
+            .order_by(Translation.human.desc(), Translation.id.desc()).limit(1)
+            .correlate(Case).scalar_subquery())
 # What a queue row shows, and no more: whole Case objects cost more to build than the page to render.
+# The housing unit and the assignee by name, and the English, come in the same query (no query per row).
 QUEUE_COLUMNS = (Case.number, Case.facility_id, Case.priority, Case.is_emergency, Case.category, Case.language,
-                 Case.needs_interpreter, Case.status, Case.due_at)
+                 Case.needs_interpreter, Case.status, Case.due_at, Case.created_at, Case.assigned_to_id, Case.channel,
+                 Case.summary, HousingUnit.name.label("unit"), StaffUser.display_name.label("assignee"),
+                 sql_case((Case.language == STAFF_LANGUAGE, func.substr(Case.description, 1, _SUMMARY_READ)),
+                          else_=_ENGLISH).label("english"))
 
 
-def _open_cases(user: StaffUser, filters: Filters, now: datetime, *columns):
-    query = _visible(user, select(*columns).where(IS_OPEN))
+def queue_summary(words: str | None, limit: int = SUMMARY_CHARACTERS) -> str:
+    """The first words of a text as one line of at most ``limit`` characters, cut at a word boundary
+    (with an ellipsis when cut). The queue gives it the complaint's English; a text without spaces
+    (Chinese, a run of letters) is cut at the limit."""
+    line = " ".join((words or "").split())
+    if len(line) <= limit:
+        return line
+    head = line[:limit]
+    space = line.rfind(" ", 0, limit + 1)  # a word ending exactly at the limit is kept whole
+    if space > limit // 2:
+        head = line[:space]
+    return head.rstrip(" ,.;:-–—") + "…"
+
+
+def _open_cases(user: StaffUser, filters: Filters, now: datetime, query):
+    query = _visible(user, query.where(IS_OPEN))
     if filters.facility:
         # The facility's id in a subquery rather than a join: a join lets SQLite's planner start from
         # the facilities and sort every open case.
@@ -72,7 +154,7 @@ def _open_cases(user: StaffUser, filters: Filters, now: datetime, *columns):
 def queue(session: Session, user: StaffUser, filters: Filters, *, now: datetime | None = None,
           limit: int = 200) -> list[Case]:
     """Open cases, most urgent first, as whole cases (for the export)."""
-    return list(session.scalars(_open_cases(user, filters, now or utcnow(), Case).limit(limit)))
+    return list(session.scalars(_open_cases(user, filters, now or utcnow(), select(Case)).limit(limit)))
 
 
 @dataclass(frozen=True)
@@ -89,9 +171,19 @@ class QueuePage:
 
 def queue_page(session: Session, user: StaffUser, filters: Filters, page: int = 1, *,
                now: datetime | None = None) -> QueuePage:
-    """One page of the queue (PAGE_SIZE rows, only the columns it shows) and whether another follows."""
-    query = _open_cases(user, filters, now or utcnow(), *QUEUE_COLUMNS)
-    rows = session.execute(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).all()
+    """One page of the queue (PAGE_SIZE rows, only the columns it shows) and whether another follows,
+    in one query whatever the page's size."""
+    # The page's cases first, by id alone (from the queue's indexes, often without reading the table),
+    # then what the rows show for those PAGE_SIZE + 1 cases only: a database that sorts the open cases
+    # (a case manager's several facilities) would otherwise look up units, assignees and English for
+    # every one of them before sorting.
+    chosen = (_open_cases(user, filters, now or utcnow(), select(Case.id))
+              .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1).subquery("page"))
+    query = (select(*QUEUE_COLUMNS).select_from(chosen).join(Case, Case.id == chosen.c.id)
+             .outerjoin(HousingUnit, HousingUnit.id == Case.housing_unit_id)
+             .outerjoin(StaffUser, StaffUser.id == Case.assigned_to_id)
+             .order_by(*QUEUE_ORDER))
+    rows = session.execute(query).all()
     return QueuePage(rows[:PAGE_SIZE], page, has_next=len(rows) > PAGE_SIZE)
 
 
@@ -179,12 +271,13 @@ def move(session: Session, case: Case, status: str, *, staff: str, reason: str =
     return cases.change_status(session, case, status, actor=staff, reason=reason or None)
 
 
-def _staff_event(session: Session, case: Case, kind: EventKind, body: str, staff: str) -> CaseEvent:
+def _staff_event(session: Session, case: Case, kind: EventKind, body: str, staff: str,
+                 action: str | None = None) -> CaseEvent:
     event = CaseEvent(kind=kind, actor=staff, body=body, language="en", visible_to_detainee=False)
     case.events.append(event)
     case.updated_at = utcnow()
     session.flush()
-    audit.record(session, staff, f"case.{kind}_added", case=case, event_id=event.id)
+    audit.record(session, staff, action or f"case.{kind}_added", case=case, event_id=event.id)
     return event
 
 
@@ -205,8 +298,6 @@ def log_facility_contact(session: Session, case: Case, *, whom: str, how: str, s
 
 def assign(session: Session, case: Case, assignee: StaffUser, *, by: StaffUser) -> CaseEvent:
     """Supervisors hand out the work, to case managers who work the case's facility."""
-    from kiosk.core.staff_accounts import may_see, sees_every_facility
-
     if not sees_every_facility(by):
         raise NotAllowed("Only a supervisor assigns cases.")
     if not assignee.active or not may_see(assignee, case):
@@ -215,9 +306,41 @@ def assign(session: Session, case: Case, assignee: StaffUser, *, by: StaffUser) 
     return _staff_event(session, case, EventKind.ASSIGNED, f"Assigned to {assignee.display_name}", actors.staff(by))
 
 
-def change_due(session: Session, case: Case, due_at: datetime, reason: str, *, by: StaffUser) -> CaseEvent:
-    from kiosk.core.staff_accounts import sees_every_facility
+def take(session: Session, case: Case, user: StaffUser) -> CaseEvent:
+    """A case manager takes an open, unassigned case of their facilities. One conditional UPDATE
+    decides: of two people taking the case at the same moment, one has it and the other is told who."""
+    if user.role != StaffRole.CASE_MANAGER:
+        raise NotAllowed("Only a case manager takes a case; a supervisor assigns it on the case page.")
+    if not may_see(user, case):
+        raise NotAllowed("This case is not of a facility you work.")
+    if case.status not in OPEN:
+        raise NotAllowed("This case is closed: reopen it before taking it.")
+    taken = session.execute(update(Case).where(Case.id == case.id, Case.assigned_to_id.is_(None))
+                            .values(assigned_to_id=user.id).execution_options(synchronize_session=False))
+    if taken.rowcount != 1:
+        holder = session.execute(select(StaffUser.id, StaffUser.display_name)
+                                 .join(Case, Case.assigned_to_id == StaffUser.id).where(Case.id == case.id)).first()
+        if holder is not None and holder.id == user.id:
+            raise NotAllowed("This case is yours already.")
+        raise NotAllowed(f"Not taken: {holder.display_name if holder else 'someone'} has this case already.")
+    session.expire(case, ["assigned_to_id", "assigned_to"])  # the UPDATE changed the row, not the object
+    return _staff_event(session, case, EventKind.ASSIGNED, f"Taken by {user.display_name}", actors.staff(user),
+                        action="case.taken")
 
+
+def release(session: Session, case: Case, user: StaffUser) -> CaseEvent:
+    """A case manager gives back a case they hold: unassigned again, for anyone to take. Conditional
+    too: a case a supervisor has meanwhile given to someone else stays theirs."""
+    released = session.execute(update(Case).where(Case.id == case.id, Case.assigned_to_id == user.id)
+                               .values(assigned_to_id=None).execution_options(synchronize_session=False))
+    if released.rowcount != 1:
+        raise NotAllowed("This case is not yours to release: it is not assigned to you (any more).")
+    session.expire(case, ["assigned_to_id", "assigned_to"])
+    return _staff_event(session, case, EventKind.UNASSIGNED, f"Released by {user.display_name}",
+                        actors.staff(user), action="case.released")
+
+
+def change_due(session: Session, case: Case, due_at: datetime, reason: str, *, by: StaffUser) -> CaseEvent:
     if not sees_every_facility(by):
         raise NotAllowed("Only a supervisor changes a due time.")
     reason = text.clean(reason, limit=MAX_REASON, what="reason for the new due time", required=True)
@@ -230,8 +353,6 @@ def change_due(session: Session, case: Case, due_at: datetime, reason: str, *, b
 # A summary is what a case manager would say of the case in a few lines: the queue shows its first line.
 MAX_SUMMARY = 600
 MAX_SUMMARY_LINES = 10
-# Where no summary was written, the queue shows the start of the English translation instead.
-SUMMARY_LINE_CHARACTERS = 90
 
 
 def write_summary(session: Session, case: Case, words: str, *, staff: str) -> str | None:
@@ -248,15 +369,10 @@ def write_summary(session: Session, case: Case, words: str, *, staff: str) -> st
 
 def summary_line(case, english: str | None) -> str:
     """One line saying what a case is about, in English: the first line of its summary, or else the
-    first words of the complaint's English translation (cut at a word, with an ellipsis). ``case``
-    is a Case or a row with a ``summary``; ``english`` the translation's text, if any."""
-    if case.summary:
-        return next(line.strip() for line in case.summary.split("\n") if line.strip())
-    words = " ".join((english or "").split())
-    if len(words) <= SUMMARY_LINE_CHARACTERS:
-        return words
-    cut = words[:SUMMARY_LINE_CHARACTERS + 1].rsplit(" ", 1)[0] or words[:SUMMARY_LINE_CHARACTERS]
-    return cut[:SUMMARY_LINE_CHARACTERS].rstrip(" ,;:.-") + "…"
+    first words of the complaint's English translation (both cut as queue_summary cuts). ``case``
+    is a Case or a queue row with a ``summary``; ``english`` the translation's text, if any."""
+    written = next((line for line in (case.summary or "").split("\n") if line.strip()), None)
+    return queue_summary(written or english)
 
 
 RELATED_WINDOW_DAYS = 30

@@ -390,7 +390,8 @@ class EventKind(Code):
     SHARE_CODE_CREATED = "share_code_created"
     SHARE_CODE_REVOKED = "share_code_revoked"
     NOTE = "note"                          # staff only
-    ASSIGNED = "assigned"                  # staff only
+    ASSIGNED = "assigned"                  # staff only: a supervisor assigned it, or a case manager took it
+    UNASSIGNED = "unassigned"              # staff only: its case manager released it back to the queue
     DUE_CHANGED = "due_changed"            # staff only
     FACILITY_CONTACT = "facility_contact"  # staff only: whom, how, what the facility said
     LINKED = "linked"                      # staff only: a manual link to another case
@@ -502,6 +503,27 @@ class StaffUser(Base):
     phone: Mapped[str | None] = mapped_column(String(20))
 
     facilities: Mapped[list[Facility]] = relationship(secondary="staff_facilities")
+
+
+class SavedFilter(Base):
+    """A set of queue filters a person named and keeps (kiosk/core/saved_filters.py).
+
+    Each one takes one of its owner's numbered slots: the unique slot and its bounds make the
+    database itself refuse a filter past the limit, however many saves arrive at once."""
+
+    __tablename__ = "saved_filters"
+    __table_args__ = (
+        UniqueConstraint("owner_id", "name"),
+        UniqueConstraint("owner_id", "slot", name="uq_saved_filters_owner_slot"),
+        CheckConstraint("slot BETWEEN 1 AND 30", name="slot_within_limit"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"))
+    slot: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(60))
+    query: Mapped[str] = mapped_column(String(400))  # the queue's query string, as the queue wrote it
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class StaffFacility(Base):

@@ -76,4 +76,6 @@ def _problem(error: HTTPException):
 for _name, _filter in display.FILTERS.items():
     blueprint.add_app_template_filter(_filter, _name)
 
-from kiosk.staff import admin, alerts, audio, interpreting, listening, patterns, views  # noqa: E402,F401  (registers the views)
+from kiosk.staff import (  # noqa: E402,F401  (registers the views)
+    admin, alerts, audio, interpreting, listening, patterns, saved_filters, views,
+)

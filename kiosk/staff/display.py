@@ -5,7 +5,7 @@ Registered as template filters, so no template formats a date or a code itself:
 
     {{ case.status|label }}              In review
     {{ case.due_at|at(zone) }}           2026-12-04 09:15 CST
-    {{ event.actor|actor }}              Chris Case (a staff account), the kiosk A-1 (RBP) ...
+    {{ event.actor|actor }}              Chris Case, the kiosk in unit A-1 (RBP), a text from ...
 """
 from __future__ import annotations
 
@@ -70,8 +70,15 @@ def duration(span: timedelta) -> str:
     return f"{minutes // (24 * 60)} days"
 
 
-def badly_late(due_at: datetime, now: datetime) -> bool:
-    return now - due_at > BADLY_LATE_AFTER
+def due(due_at: datetime, now: datetime) -> str:
+    """When an open case is due, from now: due in 3 days, overdue by 2 days."""
+    return f"overdue by {duration(now - due_at)}" if due_at < now else f"due in {duration(due_at - now)}"
+
+
+def badly_late(filed_at: datetime, now: datetime) -> bool:
+    """Open longer than the grievance standards' outer limit (15 days since it was filed), whatever
+    its due time says: a due time a supervisor moved later does not hide it."""
+    return now - filed_at > BADLY_LATE_AFTER
 
 
 def actor(value: str | None) -> str:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from flask import Response, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_wtf import FlaskForm
@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, Length
 
 from kiosk.core import (
     actors, audit, case_links, case_translations, cases, casework, emergencies, exports, field_offices, interpreting,
-    pin_tries, retaliation, staff_accounts,
+    pin_tries, retaliation, saved_filters, staff_accounts,
 )
 from kiosk.core.categories import CATEGORIES, answers_in_english, category_label
 from kiosk.core.identifiers import CASE_NUMBER_PATTERN
@@ -73,25 +73,10 @@ def sign_out():
     return redirect(url_for("staff.sign_in"))
 
 
-def _filters() -> casework.Filters:
-    args = request.args
-    known = lambda value, allowed: value if value in allowed else None  # noqa: E731  (garbage in a URL is ignored)
-    return casework.Filters(
-        facility=args.get("facility") or None,
-        category=known(args.get("category"), {c.code for c in CATEGORIES}),
-        status=known(args.get("status"), set(casework.OPEN)),
-        language=known(args.get("language"), set(BY_CODE)),
-        overdue=args.get("overdue") == "1",
-        needs_interpreter=args.get("interpreter") == "1",
-        assigned_to_me=args.get("mine") == "1",
-        field_office=field_offices.known(args.get("office")),
-    )
-
-
 @blueprint.get("/")
 def queue():
     db = get_session()
-    filters = _filters()
+    filters = casework.filters_from(request.args)
     now = casework.utcnow()
     counts = casework.counts(db, g.staff, now=now)
     # A page number that is not a number, or lies past the last open case, shows the first or the last page.
@@ -101,18 +86,14 @@ def queue():
     facilities = [f for f in db.execute(select(Facility.id, Facility.code, Facility.name, Facility.timezone)
                                         .order_by(Facility.code))
                   if allowed is None or f.id in allowed]
-    # The filters in force, for the links to other pages (what _filters() ignored stays out).
-    kept = {name: value for name, value in (
-        ("facility", filters.facility), ("category", filters.category), ("status", filters.status),
-        ("language", filters.language), ("overdue", filters.overdue and "1"),
-        ("interpreter", filters.needs_interpreter and "1"), ("mine", filters.assigned_to_me and "1"),
-        ("office", filters.field_office)) if value}
+    kept = filters.as_query()  # the filters in force, for the links to other pages (garbage stays out)
     return render_template(
         "staff/queue.html", page=casework.queue_page(db, g.staff, filters, page, now=now), kept=kept,
-        filters=filters, counts=counts, facilities=facilities, codes={f.id: f.code for f in facilities},
-        zones={f.id: f.timezone for f in facilities}, categories=CATEGORIES, statuses=casework.OPEN,
-        languages=BY_CODE, now=now, badly_late=display.badly_late,
-        field_offices=field_offices.choices(),
+        kept_query=urlencode(kept), saved=saved_filters.of(db, g.staff), filters=filters, counts=counts,
+        facilities=facilities, codes={f.id: f.code for f in facilities}, zones={f.id: f.timezone for f in facilities},
+        categories=CATEGORIES, statuses=casework.OPEN, languages=BY_CODE, now=now,
+        summary=casework.summary_line, due=display.due, badly_late=display.badly_late,
+        takes=g.staff.role == StaffRole.CASE_MANAGER, field_offices=field_offices.choices(),
     )
 
 
@@ -158,6 +139,7 @@ def case(number: str):
         default_due=display.as_typed(casework.utcnow() + interpreting.DEFAULT_DUE, found.facility.timezone),
         summary_limits={"lines": casework.MAX_SUMMARY_LINES, "characters": casework.MAX_SUMMARY},
         protection=retaliation.protection(found), identity=retaliation.identity_for_facility(found),
+        open_statuses=casework.OPEN,
     )
 
 
@@ -273,6 +255,28 @@ def assign(number: str):
     return _change(number, change, "Case assigned.")
 
 
+def _back_to_the_queue_or(number: str) -> str:
+    """Where a take or a release goes back to: the queue page it was made from (its filters and page
+    kept), or the case."""
+    back = request.form.get("next", "")
+    return safe_next(back) if back.startswith("/staff/?") or back == "/staff/" else url_for("staff.case", number=number)
+
+
+@blueprint.post("/case/<number>/take")
+def take(number: str):
+    """A case manager takes an unassigned case of their facilities: one click, and one winner."""
+    found = _visible_case(number, refused="case.change_refused")
+    return save(lambda db: casework.take(db, found, g.staff), f"You have case {number} now.",
+                _back_to_the_queue_or(number))
+
+
+@blueprint.post("/case/<number>/release")
+def release(number: str):
+    found = _visible_case(number, refused="case.change_refused")
+    return save(lambda db: casework.release(db, found, g.staff), f"Case {number} is back in the queue, unassigned.",
+                _back_to_the_queue_or(number))
+
+
 @blueprint.post("/case/<number>/due")
 def change_due(number: str):
     def change(db, case, staff):
@@ -371,36 +375,17 @@ def unlink_case(number: str):
         "Link removed.")
 
 
-def _export_filter_problem() -> str | None:
-    """What is wrong with the queue export's filters. The queue page quietly ignores a filter it
-    does not know; a download that quietly drops one would hand out the wrong cases."""
-    args, allowed = request.args, staff_accounts.facility_ids(g.staff)
-    codes = select(Facility.code) if allowed is None else select(Facility.code).where(Facility.id.in_(allowed))
-    facility = args.get("facility")
-    if facility and facility not in set(get_session().scalars(codes)):
-        return f"You work no facility called {facility[:40]!r}."  # unknown and another's alike
-    for name, known in (("category", {c.code for c in CATEGORIES}), ("status", set(casework.OPEN)),
-                        ("language", set(BY_CODE)), ("office", set(field_offices.FIELD_OFFICES))):
-        if args.get(name) and args[name] not in known:
-            return f"There is no {name} {args[name][:40]!r} in the queue."
-    for name in ("overdue", "interpreter", "mine"):
-        if args.get(name, "") not in ("", "0", "1"):
-            return f"The filter {name!r} is 1 or nothing."
-    return None
-
-
 @blueprint.get("/export.csv")
 def export_queue():
     """The queue with its filters as a spreadsheet; a case manager's holds only their facilities."""
-    problem = _export_filter_problem()
+    db = get_session()
+    problem = casework.filter_problem(db, g.staff, request.args)
     if problem:
-        db = get_session()
         audit.record(db, actor(), "queue.export_refused", remote_addr=request.remote_addr, reason=problem)
         db.commit()
         flash(f"{problem} Nothing was exported.", "error")
         return redirect(url_for("staff.queue"))
-    db = get_session()
-    filters = _filters()
+    filters = casework.filters_from(request.args)
     now = casework.utcnow()
     found = casework.queue(db, g.staff, filters, now=now, limit=exports.QUEUE_LIMIT)
     body = exports.queue_csv(db, found, now=now)
