@@ -18,7 +18,13 @@ from kiosk.app import create_app
 from kiosk.config import Config
 from kiosk.core.identifiers import case_number
 from kiosk.core.models import (
-    AuditEntry, Case, FacilityPopulation, RateAlert, SimilarGroup, SimilarGroupCase, utcnow,
+    AuditEntry,
+    Case,
+    FacilityPopulation,
+    RateAlert,
+    SimilarGroup,
+    SimilarGroupCase,
+    utcnow,
 )
 from kiosk.core.triage import triage
 from tests.helpers import PASSWORD, BrowserClient, create_staff, signed_in
@@ -41,6 +47,8 @@ PLAUSIBLE = {
     "summary": "Cold food since Monday.",
     "from": "2026-01-01", "to": "2026-02-01", "office": "NOL", "field_office": "NOL", "operator_type": "igsa",
     "as_of": "2026-01-01", "population": "640",
+    "title": "Telephones broken", "recipient": "detention_oversight", "due": "2027-01-05", "zone": "America/Chicago",
+    "state": "acknowledged", "seen": "sent", "outcome": "Inspected; phones repaired.",
 }
 
 # Views that end the session or the kiosk the rest of the run needs (each has tests of its own).

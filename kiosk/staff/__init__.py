@@ -76,4 +76,4 @@ def _problem(error: HTTPException):
 for _name, _filter in display.FILTERS.items():
     blueprint.add_app_template_filter(_filter, _name)
 
-from kiosk.staff import admin, alerts, audio, interpreting, listening, patterns, views  # noqa: E402,F401  (registers the views)
+from kiosk.staff import admin, alerts, audio, interpreting, listening, patterns, systemic, views  # noqa: E402,F401  (registers the views)
