@@ -18,13 +18,7 @@ from kiosk.app import create_app
 from kiosk.config import Config
 from kiosk.core.identifiers import case_number
 from kiosk.core.models import (
-    AuditEntry,
-    Case,
-    FacilityPopulation,
-    RateAlert,
-    SimilarGroup,
-    SimilarGroupCase,
-    utcnow,
+    AuditEntry, Case, FacilityPopulation, RateAlert, SimilarGroup, SimilarGroupCase, utcnow,
 )
 from kiosk.core.triage import triage
 from tests.helpers import PASSWORD, BrowserClient, create_staff, signed_in

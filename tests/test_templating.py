@@ -19,23 +19,8 @@ from kiosk.app import create_app
 from kiosk.core import kiosks
 from kiosk.core.identifiers import case_number
 from kiosk.core.languages import LANGUAGES
-from kiosk.core.models import (
-    Case,
-    FacilityPopulation,
-    RateAlert,
-    Referral,
-    SimilarGroup,
-    SimilarGroupCase,
-    utcnow,
-)
-from tests.helpers import (
-    BrowserClient,
-    answer_protection,
-    create_staff,
-    register_kiosk,
-    signed_in,
-    staff_id,
-)
+from kiosk.core.models import Case, FacilityPopulation, RateAlert, Referral, SimilarGroup, SimilarGroupCase, utcnow
+from tests.helpers import BrowserClient, answer_protection, create_staff, register_kiosk, signed_in, staff_id
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 # What Flask's own context processor adds; a new request context adds them again.
@@ -127,7 +112,8 @@ def _staff_pages(app, database) -> None:
     for path in ("/staff/patterns", f"/staff/patterns/alerts/{alert_id}", f"/staff/patterns/similar/{group_id}"):
         client.get(path)
     client.post(f"/staff/patterns/alerts/{alert_id}/issue")  # a systemic issue, referred, overdue, its packet
-    client.post("/staff/issues/1/referrals", {"recipient": "detention_oversight", "due": f"{utcnow():%Y-%m-%d}", "zone": "UTC"})
+    client.post("/staff/issues/1/referrals", {"recipient": "detention_oversight", "due": f"{utcnow():%Y-%m-%d}",
+                                              "zone": "UTC"})
     with database.transaction() as session:
         session.execute(update(Referral).values(due_at=utcnow() - timedelta(days=1)))
     for path in ("/staff/issues", "/staff/issues/1", "/staff/referrals/1/packet"):
