@@ -18,7 +18,8 @@ from kiosk.app import create_app
 from kiosk.config import Config
 from kiosk.core.identifiers import case_number
 from kiosk.core.models import (
-    AuditEntry, Case, FacilityPopulation, RateAlert, SimilarGroup, SimilarGroupCase, utcnow,
+    AuditEntry, Case, FacilityPopulation, RateAlert, Referral, SimilarGroup, SimilarGroupCase, SystemicIssue,
+    SystemicIssueCase, utcnow,
 )
 from kiosk.core.triage import triage
 from tests.helpers import PASSWORD, BrowserClient, create_staff, signed_in
@@ -78,8 +79,12 @@ def world(app, database, kiosk, place):
                                    baseline=3, p_value=1e-5),
                          FacilityPopulation(facility_id=place["facility_id"], as_of=now.date(), population=10,
                                             entered_by="test"), group])
+        issue = SystemicIssue(title="Pain untreated", created_by="test")  # an issue, referred
+        session.add(issue)
         session.flush()
-        session.add(SimilarGroupCase(group_id=group.id, case_id=case_id, similarity=0.9))
+        session.add_all([SimilarGroupCase(group_id=group.id, case_id=case_id, similarity=0.9),
+                         SystemicIssueCase(issue_id=issue.id, case_id=case_id, added_by="test"),
+                         Referral(issue_id=issue.id, recipient="NOL", due_at=now, due_zone="UTC", sent_by="test")])
     kiosk.choose_language("es")
     kiosk.get("/kiosk/track")
     kiosk.post("/kiosk/track", {"identifier": NUMBER})

@@ -130,6 +130,24 @@ def test_an_issue_by_hand_and_cases_added_by_number_refuse_bad_input_saying_why(
     assert [entry.detail["issue_id"] for entry in audited(database, "systemic_issue.case_added")] == [issue_id] * 2
 
 
+def test_a_case_joins_an_issue_from_its_page(app, database, world):
+    chris = signed_in(app, "chris")
+    chris.get("/staff/issues")
+    chris.post("/staff/issues", {"title": "Phones"})
+    page = chris.get(f"/staff/case/{TST_CASES[2]}").get_data(as_text=True)
+    assert "Add to the systemic issue" in page and "Phones" in page
+    for typed, said in [("", "Choose an issue"), ("9" * 40, "Choose an issue"), ("x\x07", "Choose an issue"),
+                        ("1", f"Case {TST_CASES[2]} added to the issue"), ("1", "already part of this issue")]:
+        chris.get(f"/staff/case/{TST_CASES[2]}")
+        chris.post(f"/staff/case/{TST_CASES[2]}/issue", {"issue": typed}, follow_redirects=True)
+        assert said in chris.text, typed
+    assert _issue_cases(database) == {TST_CASES[2]}
+    chris.get("/staff/issues")
+    chris.post(f"/staff/case/{OTH_CASE}/issue", {"issue": "1"})  # back to a case page they may not open: 403
+    assert "at a facility you work" in chris.get("/staff/issues").get_data(as_text=True)
+    assert _issue_cases(database) == {TST_CASES[2]}
+
+
 def test_staff_see_only_their_facilities_issues_and_packets(app, database, world):
     chris = signed_in(app, "chris")
     chris.get(f"/staff/patterns/alerts/{world['alert']}")

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from kiosk.core import (
@@ -145,14 +145,13 @@ def add_case(session: Session, issue: SystemicIssue, typed_number: str, *, by: S
 
 # --- what a person sees of an issue ---------------------------------------------------------
 
-def issues(session: Session, visible: list[int] | None, limit: int = 200) -> list[SystemicIssue]:
-    """Issues with a case at a facility the person works (every one for None), newest first. An issue
-    with no case yet is seen by everyone who sees every facility, and by its maker's peers through it."""
+def issues(session: Session, visible: list[int] | None, who: str, limit: int = 200) -> list[SystemicIssue]:
+    """Issues with a case at a facility the person works (every one for None), or that they made, newest first."""
     query = select(SystemicIssue)
     if visible is not None:
-        query = query.where(exists(select(SystemicIssueCase.id).join(Case, Case.id == SystemicIssueCase.case_id)
-                                   .where(SystemicIssueCase.issue_id == SystemicIssue.id,
-                                          Case.facility_id.in_(visible))))
+        query = query.where(or_(SystemicIssue.created_by == who, exists(
+            select(SystemicIssueCase.id).join(Case, Case.id == SystemicIssueCase.case_id)
+            .where(SystemicIssueCase.issue_id == SystemicIssue.id, Case.facility_id.in_(visible)))))
     return list(session.scalars(query.order_by(SystemicIssue.created_at.desc(), SystemicIssue.id.desc()).limit(limit)))
 
 

@@ -26,6 +26,7 @@ from kiosk.staff import blueprint
 from kiosk.staff.changes import actor, in_one_transaction, save
 from kiosk.staff.charts import sparkline
 from kiosk.staff.patterns import _alert, _group
+from kiosk.staff.views import _download  # a packet downloads as a case's record does
 from kiosk.web.db import get_session
 
 
@@ -39,6 +40,14 @@ def overdue_referrals() -> int:
 blueprint.add_app_template_global(overdue_referrals)
 
 
+def issues_to_join() -> list[SystemicIssue]:
+    """The issues the case page offers to add its case to: those this person sees, newest first."""
+    return systemic_issues.issues(get_session(), staff_accounts.facility_ids(g.staff), actor(), limit=50)
+
+
+blueprint.add_app_template_global(issues_to_join)
+
+
 def _zones(extra: list[str] = ()) -> list[str]:
     """The zones a due date can be given in: the viewer's facilities' first (their local day), then UTC."""
     zones = [place.timezone for place in g.staff.facilities] + list(extra) + ["UTC"]
@@ -48,7 +57,7 @@ def _zones(extra: list[str] = ()) -> list[str]:
 @blueprint.get("/issues")
 def systemic_issue_list():
     db, visible = get_session(), staff_accounts.facility_ids(g.staff)
-    found = systemic_issues.issues(db, visible)
+    found = systemic_issues.issues(db, visible, actor())
     late = systemic_issues.overdue(db, visible)
     audit.record(db, actor(), "systemic_issues.viewed", remote_addr=request.remote_addr, overdue=len(late))
     db.commit()
@@ -141,6 +150,22 @@ def add_issue_case(issue_id: int):
                 lambda case: f"Case {case.number} added.", url_for("staff.systemic_issue", issue_id=issue.id))
 
 
+@blueprint.post("/case/<number>/issue")
+def add_case_to_issue(number: str):
+    """From the case page: the case into an issue the person chose from its list."""
+    typed = request.form.get("issue", "")
+    issue = get_session().get(SystemicIssue, int(typed)) if typed.isascii() and typed.isdigit() and len(typed) < 10 else None
+    if issue is None:
+        flash("Choose an issue from the list.", "error")
+        return redirect(url_for("staff.case", number=number))
+    issue = _issue(issue.id)
+    return save(lambda db: systemic_issues.add_case(db, issue, number, by=g.staff,
+                                                    visible=staff_accounts.facility_ids(g.staff),
+                                                    remote_addr=request.remote_addr),
+                lambda case: f"Case {case.number} added to the issue “{issue.title}”.",
+                url_for("staff.case", number=number))
+
+
 @blueprint.post("/issues/<id:issue_id>/referrals")
 def refer_issue(issue_id: int):
     issue, form = _issue(issue_id), request.form
@@ -179,11 +204,6 @@ def _packet(referral_id: int, format: str) -> tuple[Referral, dict]:
                  referral_id=referral.id, format=format, cases=packet["counts"]["cases"])
     db.commit()
     return referral, packet
-
-
-def _download(body: str, mimetype: str, filename: str) -> Response:
-    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"',
-                                                      "Cache-Control": "no-store"})
 
 
 @blueprint.get("/referrals/<id:referral_id>/packet")
