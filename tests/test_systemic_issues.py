@@ -185,6 +185,8 @@ def test_referral_states_move_only_forward_and_every_change_is_recorded(app, dat
     assert count(database, Referral) == 0
     _referred(chris, 1, recipient="NOL")
     assert "Referred to ERO New Orleans." in chris.text
+    _referred(chris, 1, recipient="NOL")  # the form sent twice: one referral
+    assert "already referred to ERO New Orleans" in chris.text and count(database, Referral) == 1
     assert "There is no referral state" in _moved(chris, 1, 1, "bogus", "sent")
     assert "The referral is now acknowledged." in _moved(chris, 1, 1, "acknowledged", "sent", note="They wrote back.")
     assert "only moves forward" in _moved(chris, 1, 1, "sent", "acknowledged")

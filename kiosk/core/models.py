@@ -915,7 +915,12 @@ class Referral(Base):
     """A systemic issue sent to whoever may act on it, with a due date and what became of it."""
 
     __tablename__ = "referrals"
-    __table_args__ = (Index("ix_referrals_state_due_at", "state", "due_at"),)
+    __table_args__ = (
+        Index("ix_referrals_state_due_at", "state", "due_at"),
+        # One open referral of an issue to one recipient: a double-submitted form refers it once.
+        Index("ix_referrals_one_open", "issue_id", "recipient", unique=True,
+              postgresql_where=text("state != 'closed'"), sqlite_where=text("state != 'closed'")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     issue_id: Mapped[int] = mapped_column(ForeignKey("systemic_issues.id"), index=True)

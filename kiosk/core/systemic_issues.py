@@ -238,6 +238,10 @@ def refer(session: Session, issue: SystemicIssue, *, recipient: str, due_day: st
         raise ValueError("Choose whom the issue is referred to from the list.")
     note = text.clean(note, limit=text.MAX_STAFF_TEXT, what="note")
     due = due_at(due_day, zone, today_in(zone, now))
+    if session.scalar(select(Referral.id).where(Referral.issue_id == issue.id, Referral.recipient == recipient,
+                                                Referral.state != ReferralState.CLOSED)):
+        raise ValueError(f"This issue is already referred to {recipient_label(recipient)}, and that referral is "
+                         "not closed. Nothing was saved.")
     who = actors.staff(by)
     referral = Referral(issue_id=issue.id, recipient=recipient, due_at=due, due_zone=zone, state=ReferralState.SENT,
                         sent_by=who)

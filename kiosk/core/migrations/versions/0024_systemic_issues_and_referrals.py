@@ -13,6 +13,8 @@ down_revision = '0021'
 branch_labels = None
 depends_on = None
 
+ONE_OPEN = "state != 'closed'"
+
 
 def upgrade() -> None:
     op.create_table(
@@ -59,6 +61,8 @@ def upgrade() -> None:
     )
     op.create_index(op.f('ix_referrals_issue_id'), 'referrals', ['issue_id'], unique=False)
     op.create_index('ix_referrals_state_due_at', 'referrals', ['state', 'due_at'], unique=False)
+    op.create_index('ix_referrals_one_open', 'referrals', ['issue_id', 'recipient'], unique=True,
+                    postgresql_where=sa.text(ONE_OPEN), sqlite_where=sa.text(ONE_OPEN))
     op.create_table(
         'referral_changes',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -77,6 +81,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index(op.f('ix_referral_changes_referral_id'), table_name='referral_changes')
     op.drop_table('referral_changes')
+    op.drop_index('ix_referrals_one_open', table_name='referrals')
     op.drop_index('ix_referrals_state_due_at', table_name='referrals')
     op.drop_index(op.f('ix_referrals_issue_id'), table_name='referrals')
     op.drop_table('referrals')
