@@ -19,7 +19,8 @@ from kiosk.config import Config
 from kiosk.core import casework
 from kiosk.core.identifiers import case_number
 from kiosk.core.models import (
-    AuditEntry, Case, FacilityPopulation, RateAlert, SavedFilter, SimilarGroup, SimilarGroupCase, utcnow,
+    AuditEntry, Case, FacilityPopulation, RateAlert, Referral, SavedFilter, SimilarGroup, SimilarGroupCase,
+    SystemicIssue, SystemicIssueCase, utcnow,
 )
 from kiosk.core.triage import triage
 from tests.helpers import PASSWORD, BrowserClient, create_staff, signed_in
@@ -43,6 +44,8 @@ PLAUSIBLE = {
     "from": "2026-01-01", "to": "2026-02-01", "office": "NOL", "field_office": "NOL", "operator_type": "igsa",
     "as_of": "2026-01-01", "population": "640",
     "query": "category=medical&overdue=1",  # a saved filter's (its name is "name")
+    "title": "Telephones broken", "recipient": "detention_oversight", "due": "2027-01-05", "zone": "America/Chicago",
+    "state": "acknowledged", "seen": "sent", "outcome": "Inspected; phones repaired.",
 }
 
 # Views that end the session or the kiosk the rest of the run needs (each has tests of its own).
@@ -78,8 +81,12 @@ def world(app, database, kiosk, place):
                                    baseline=3, p_value=1e-5),
                          FacilityPopulation(facility_id=place["facility_id"], as_of=now.date(), population=10,
                                             entered_by="test"), group])
+        issue = SystemicIssue(title="Pain untreated", created_by="test")  # an issue, referred
+        session.add(issue)
         session.flush()
-        session.add(SimilarGroupCase(group_id=group.id, case_id=case_id, similarity=0.9))
+        session.add_all([SimilarGroupCase(group_id=group.id, case_id=case_id, similarity=0.9),
+                         SystemicIssueCase(issue_id=issue.id, case_id=case_id, added_by="test"),
+                         Referral(issue_id=issue.id, recipient="NOL", due_at=now, due_zone="UTC", sent_by="test")])
     kiosk.choose_language("es")
     kiosk.get("/kiosk/track")
     kiosk.post("/kiosk/track", {"identifier": NUMBER})

@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 from flask import g, template_rendered
 from jinja2 import meta
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from kiosk.app import create_app
 from kiosk.core import kiosks
 from kiosk.core.identifiers import case_number
 from kiosk.core.languages import LANGUAGES
-from kiosk.core.models import Case, FacilityPopulation, RateAlert, SimilarGroup, SimilarGroupCase, utcnow
+from kiosk.core.models import Case, FacilityPopulation, RateAlert, Referral, SimilarGroup, SimilarGroupCase, utcnow
 from tests.helpers import BrowserClient, answer_protection, create_staff, register_kiosk, signed_in, staff_id
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -110,6 +110,13 @@ def _staff_pages(app, database) -> None:
     client.get("/staff/interpretations")
     alert_id, group_id = _patterns(database)  # the Patterns page, an alert and a group of similar complaints
     for path in ("/staff/patterns", f"/staff/patterns/alerts/{alert_id}", f"/staff/patterns/similar/{group_id}"):
+        client.get(path)
+    client.post(f"/staff/patterns/alerts/{alert_id}/issue")  # a systemic issue, referred, overdue, its packet
+    client.post("/staff/issues/1/referrals", {"recipient": "detention_oversight", "due": f"{utcnow():%Y-%m-%d}",
+                                              "zone": "UTC"})
+    with database.transaction() as session:
+        session.execute(update(Referral).values(due_at=utcnow() - timedelta(days=1)))
+    for path in ("/staff/issues", "/staff/issues/1", "/staff/referrals/1/packet"):
         client.get(path)
 
     create_staff(app, "chris", "case_manager", ["TST"])  # a case manager's queue: take, release, saved filters

@@ -889,3 +889,84 @@ class SimilarGroupCase(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), unique=True)
     similarity: Mapped[float] = mapped_column(Float)  # mean cosine to the group's other cases when it joined
     added_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class IssueSource(Code):
+    RATE_ALERT = "rate_alert"
+    SIMILAR_GROUP = "similar_group"
+    BY_HAND = "by_hand"
+
+
+class SystemicIssue(Base):
+    """Cases at one or several facilities that are one problem, to be referred to oversight
+    (kiosk/core/systemic_issues.py). Made from an alert or a group at most once: a second click
+    on "make an issue" finds the first one (the unique constraint; NULLs, by hand, never clash)."""
+
+    __tablename__ = "systemic_issues"
+    __table_args__ = (UniqueConstraint("source", "source_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[IssueSource] = mapped_column(CodeText(IssueSource, 16), default=IssueSource.BY_HAND)
+    source_id: Mapped[int | None] = mapped_column(Integer)  # the rate alert's or the similar group's id
+    created_by: Mapped[str] = mapped_column(String(100))    # the actor, as the audit log names them
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SystemicIssueCase(Base):
+    __tablename__ = "systemic_issue_cases"
+    __table_args__ = (UniqueConstraint("issue_id", "case_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issue_id: Mapped[int] = mapped_column(ForeignKey("systemic_issues.id"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    added_by: Mapped[str] = mapped_column(String(100))
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ReferralState(Code):
+    SENT = "sent"
+    ACKNOWLEDGED = "acknowledged"
+    INSPECTION_SCHEDULED = "inspection_scheduled"
+    FINDINGS_RECEIVED = "findings_received"
+    CLOSED = "closed"
+
+
+class Referral(Base):
+    """A systemic issue sent to whoever may act on it, with a due date and what became of it."""
+
+    __tablename__ = "referrals"
+    __table_args__ = (
+        Index("ix_referrals_state_due_at", "state", "due_at"),
+        # One open referral of an issue to one recipient: a double-submitted form refers it once.
+        Index("ix_referrals_one_open", "issue_id", "recipient", unique=True,
+              postgresql_where=text("state != 'closed'"), sqlite_where=text("state != 'closed'")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issue_id: Mapped[int] = mapped_column(ForeignKey("systemic_issues.id"), index=True)
+    recipient: Mapped[str] = mapped_column(String(32))  # a unit of kiosk/core/systemic_issues.py or a field office code
+    due_at: Mapped[datetime]                            # the end of the due day in due_zone, in UTC
+    due_zone: Mapped[str] = mapped_column(String(64))
+    state: Mapped[ReferralState] = mapped_column(CodeText(ReferralState, 32), default=ReferralState.SENT)
+    outcome: Mapped[str | None] = mapped_column(Text)
+    sent_by: Mapped[str] = mapped_column(String(100))
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    issue: Mapped[SystemicIssue] = relationship()
+
+
+class ReferralChange(Base):
+    """Every state a referral went through: who moved it, when, and their note."""
+
+    __tablename__ = "referral_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id"), index=True)
+    state_from: Mapped[ReferralState | None] = mapped_column(CodeText(ReferralState, 32))
+    state_to: Mapped[ReferralState] = mapped_column(CodeText(ReferralState, 32))
+    note: Mapped[str] = mapped_column(Text, default="")
+    actor: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -134,7 +134,7 @@ def patterns():
 
 # --- one alert ------------------------------------------------------------------------------
 
-def _alert(alert_id: int) -> RateAlert:
+def visible_alert(alert_id: int) -> RateAlert:
     """The alert, if it is at a facility this person works: 404 for none, 403 (audited) for another's."""
     db = get_session()
     alert = db.get(RateAlert, alert_id)
@@ -152,7 +152,7 @@ def _alert(alert_id: int) -> RateAlert:
 @blueprint.get("/patterns/alerts/<id:alert_id>")
 def rate_alert(alert_id: int):
     db = get_session()
-    alert = _alert(alert_id)
+    alert = visible_alert(alert_id)
     audit.record(db, actor(), "rate_alert.viewed", facility_id=alert.facility_id, remote_addr=request.remote_addr,
                  alert_id=alert.id)
     db.commit()
@@ -162,7 +162,7 @@ def rate_alert(alert_id: int):
 
 @blueprint.post("/patterns/alerts/<id:alert_id>/dismiss")
 def dismiss_rate_alert(alert_id: int):
-    alert = _alert(alert_id)
+    alert = visible_alert(alert_id)
     return save(lambda db: rate_alerts.dismiss(db, alert, request.form.get("reason", ""), by=g.staff,
                                                remote_addr=request.remote_addr),
                 "Alert dismissed.", url_for("staff.patterns"))
@@ -170,7 +170,7 @@ def dismiss_rate_alert(alert_id: int):
 
 # --- one group of similar complaints ----------------------------------------------------------
 
-def _group(group_id: int) -> tuple[SimilarGroup, list[similar_complaints.Member]]:
+def visible_group(group_id: int) -> tuple[SimilarGroup, list[similar_complaints.Member]]:
     """The group and its cases, if this person works a facility of one of them (403, audited, if not)."""
     db = get_session()
     group = db.get(SimilarGroup, group_id)
@@ -190,7 +190,7 @@ def similar_group(group_id: int):
     """The group's cases side by side in English: each one this person may open is a view of that
     case, audited as such; a case at a facility they do not work shows its facility and language only."""
     db = get_session()
-    group, found = _group(group_id)
+    group, found = visible_group(group_id)
     visible = staff_accounts.facility_ids(g.staff)
     readable = [member for member in found if visible is None or member.facility_id in visible]
     for case in db.scalars(select(Case).where(Case.id.in_([member.case_id for member in readable]))):
@@ -205,7 +205,7 @@ def similar_group(group_id: int):
 
 
 def _decide(group_id: int, decide, done: str):
-    group, found = _group(group_id)
+    group, found = visible_group(group_id)
     back = url_for("staff.similar_group", group_id=group.id)
     if not similar_complaints.may_decide(staff_accounts.facility_ids(g.staff), found):
         db = get_session()

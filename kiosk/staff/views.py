@@ -297,7 +297,7 @@ def unlock_pin(number: str):
                    "Unlocked: the detainee can open the case with their PIN again, at any kiosk.")
 
 
-def _download(body: str, mimetype: str, filename: str) -> Response:
+def download(body: str, mimetype: str, filename: str) -> Response:
     # The filename is built from a case number or a date: nothing to escape.
     return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"',
                                                       "Cache-Control": "no-store"})
@@ -312,7 +312,7 @@ def _exported_record(number: str, format: str) -> tuple[Case, dict]:
 @blueprint.get("/case/<number>/export.json")
 def export_case(number: str):
     found, record = _exported_record(number, "json")
-    return _download(json.dumps(record, ensure_ascii=False, indent=2), "application/json",
+    return download(json.dumps(record, ensure_ascii=False, indent=2), "application/json",
                      f"case-{found.number}.json")
 
 
@@ -392,7 +392,7 @@ def export_queue():
     audit.record(db, actor(), "queue.exported", remote_addr=request.remote_addr, rows=len(found),
                  filters=asdict(filters))
     db.commit()
-    return _download(body, "text/csv", f"queue-{now:%Y%m%d-%H%M}.csv")
+    return download(body, "text/csv", f"queue-{now:%Y%m%d-%H%M}.csv")
 
 
 @blueprint.get("/audit")
