@@ -8,10 +8,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from kiosk.app import create_app
 from kiosk.core.models import Kiosk
-from tests.browser import serve
-from tests.helpers import PASSWORD, check_kiosks, facility_morning, register_kiosk
+from tests.browser import kiosk_counting_down
+from tests.helpers import PASSWORD, check_kiosks, facility_morning
 
 pytestmark = pytest.mark.browser
 
@@ -58,12 +57,7 @@ def test_a_silent_kiosk_is_shown_on_the_console_until_it_talks_again(browser, li
 def test_an_unused_kiosk_keeps_talking_by_itself(browser, config, database, place):
     """Nobody touches the language screen: its idle countdown asks the server again each time it ends,
     and that is a heartbeat. (A 6-second countdown; the silent time must be twice it.)"""
-    app = create_app(config.with_changes(kiosk_idle_timeout=timedelta(seconds=6)))
-    server = serve(app)
-    try:
-        browser.clear_cookies()
-        tab = browser.new_page()
-        tab.goto(f"{server.url}/kiosk/enroll/{register_kiosk(database)}")
+    with kiosk_counting_down(browser, config, database, seconds=6) as (app, server, tab):
         later = facility_morning()
         heard_at(app, later)
         # The countdown ends by itself: /kiosk/timeout, back to the language screen. (Waited for to
@@ -73,7 +67,3 @@ def test_an_unused_kiosk_keeps_talking_by_itself(browser, config, database, plac
             pass
         with database.sessions() as session:
             assert session.scalar(select(Kiosk.last_seen_at)) == later
-        tab.close()
-    finally:
-        server.stop()
-        app.extensions["database"].dispose()
