@@ -35,9 +35,10 @@ CHECK_EVERY = 60.0  # seconds between the worker's checks
 # --- the heartbeat, on every kiosk request ---------------------------------------------------
 
 def record_heard(session: Session, kiosk_id: int, now: datetime) -> bool:
-    """The kiosk made a request: its last seen moment, unless written less than a minute ago. One
-    conditional UPDATE decides, so web processes on several machines write it once a minute between
-    them. True when this cleared the kiosk's silent alert (and said so in the audit log)."""
+    """The kiosk made a request: its last seen moment, unless written less than a minute ago. The
+    conditional UPDATEs decide, not what this process read, so web processes on several machines
+    write it once a minute between them, and one alone clears (and audits) a silent alert. True
+    when this one did."""
     cleared = session.execute(
         update(Kiosk).where(Kiosk.id == kiosk_id, Kiosk.silent_since.is_not(None))
         .values(last_seen_at=now, silent_since=None).returning(Kiosk.facility_id)
