@@ -482,7 +482,7 @@ def translate_download(from_code, to_code, timeout):
 @click.option("--batch", default=16, show_default=True, help="jobs claimed at a time")
 @with_schema
 def worker(once, batch):
-    """Carry out queued jobs (translation, outbound SMS) until stopped."""
+    """Carry out queued jobs (translation, outbound SMS) and look for silent kiosks until stopped."""
     import logging
     import signal
     import threading
@@ -492,6 +492,7 @@ def worker(once, batch):
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     runner = Worker(get_database(), current_app.config["KIOSK"], batch=batch)
     if once:
+        runner.check_kiosks()
         while runner.run_once():
             pass
         return

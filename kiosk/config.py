@@ -5,12 +5,17 @@ what a deployment may set (the README documents each variable).
 """
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+# A kiosk silent for a week is long past noticing; the bound also keeps a huge number from overflowing.
+MAX_SILENT_MINUTES = 7 * 24 * 60
 
 
 class ConfigError(RuntimeError):
@@ -23,16 +28,18 @@ def _env_bool(value: str | None, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _env_int(environ, name: str, default: int, minimum: int = 0) -> int:
+def _env_int(environ, name: str, default: int, minimum: int = 0, maximum: int | None = None) -> int:
     raw = environ.get(name)
     if not raw:
         return default
     try:
         value = int(raw)
     except ValueError:
-        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+        raise ConfigError(f"{name} must be a whole number, not {raw[:40]!r}") from None
     if value < minimum:
         raise ConfigError(f"{name} must be at least {minimum}")
+    if maximum is not None and value > maximum:
+        raise ConfigError(f"{name} must be at most {maximum}")
     return value
 
 
@@ -75,9 +82,22 @@ class Config:
     # An emergency nobody acknowledged for this long is texted to the facility's on-call phones,
     # and after as long again to the supervisors.
     emergency_escalate_after: timedelta = timedelta(minutes=15)
+    # An enrolled kiosk silent this long, counted in its facility's waking hours, is shown to staff
+    # as not working (kiosk/core/silent_kiosks.py).
+    kiosk_silent_after: timedelta = timedelta(minutes=30)
     # How many reverse proxies (TLS terminators) stand in front; their X-Forwarded-* are trusted.
     proxies: int = 0
     testing: bool = False
+
+    def __post_init__(self):
+        # An idle kiosk talks once per idle timeout (its countdown reloads the start screen): any
+        # shorter a silence would call working kiosks broken.
+        if self.kiosk_silent_after < 2 * self.kiosk_idle_timeout:
+            least = math.ceil(2 * self.kiosk_idle_timeout.total_seconds() / 60)
+            raise ConfigError(
+                f"KIOSK_SILENT_KIOSK_MINUTES is {self.kiosk_silent_after.total_seconds() / 60:g}, less than twice "
+                f"KIOSK_IDLE_TIMEOUT ({self.kiosk_idle_timeout.total_seconds():g} seconds): an idle kiosk makes a "
+                f"request only once per idle timeout, so set it to {least} or more")
 
     @property
     def language_packages(self) -> Path:
@@ -120,6 +140,8 @@ class Config:
             proxies=_env_int(environ, "KIOSK_PROXIES", 0),
             emergency_escalate_after=timedelta(
                 minutes=_env_int(environ, "KIOSK_EMERGENCY_ESCALATE_MINUTES", 15, minimum=1)),
+            kiosk_silent_after=timedelta(
+                minutes=_env_int(environ, "KIOSK_SILENT_KIOSK_MINUTES", 30, minimum=2, maximum=MAX_SILENT_MINUTES)),
             packages_dir=Path(environ.get("ARGOS_PACKAGES_DIR") or instance_path / "packages"),
             audio_dir=Path(environ.get("KIOSK_AUDIO_DIR") or Config.audio_dir),
             translation_beam_size=_env_int(environ, "KIOSK_TRANSLATION_BEAM", 4, minimum=1),

@@ -4,7 +4,8 @@ Run any number of them (``kioskctl worker``), on any machine that reaches the
 database. Each job kind has one handler (registered with kiosk.core.jobs),
 given every claimed job of its kind at once, so translations of several queued
 texts share one batched model call. The worker is the one place that imports
-the modules holding the handlers.
+the modules holding the handlers. Between jobs, each worker also looks for
+silent kiosks once a minute.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Callable
@@ -21,7 +23,7 @@ import sms.escalation  # noqa: F401  (registers the emergency escalation handler
 import sms.outbound  # noqa: F401  (registers the SMS gateway's handlers)
 import sms.replies  # noqa: F401  (registers the handler that texts a released reply to its reporter)
 from kiosk.config import Config
-from kiosk.core import jobs, patterns_job  # patterns_job: the daily pattern job's handler
+from kiosk.core import actors, jobs, patterns_job, silent_kiosks  # patterns_job: the daily pattern job's handler
 from kiosk.core.db import Database
 from kiosk.core.models import utcnow
 
@@ -41,6 +43,7 @@ class Worker:
         self.batch = batch
         self.poll_seconds = poll_seconds
         self.now = clock
+        self._next_kiosk_check = 0.0  # time.monotonic(): the first look is at start
 
     @property
     def engine(self):
@@ -91,6 +94,25 @@ class Worker:
             if patterns_job.schedule(session, self.now()):
                 log.info("queued the daily pattern job")
             session.commit()
+    def check_kiosks(self) -> list[int]:
+        """Shows staff every kiosk that has gone silent (kiosk/core/silent_kiosks.py); returns their ids.
+        Not a job: each worker looks once a minute, and a kiosk is marked once whoever looks."""
+        with self.database.transaction() as session:
+            raised = silent_kiosks.raise_alerts(session, now=self.now(), silent_after=self.config.kiosk_silent_after,
+                                                actor=actors.worker(self.name))
+        if raised:
+            log.warning("kiosk(s) %s silent for %d minutes of waking hours", ", ".join(map(str, raised)),
+                        self.config.kiosk_silent_after.total_seconds() // 60)
+        return raised
+
+    def _check_kiosks_when_due(self) -> None:
+        if time.monotonic() < self._next_kiosk_check:
+            return
+        self._next_kiosk_check = time.monotonic() + silent_kiosks.CHECK_EVERY
+        try:
+            self.check_kiosks()
+        except Exception:
+            log.exception("the check for silent kiosks failed; trying again in a minute")
 
     def run(self, stop: threading.Event) -> None:
         log.info("worker %s started", self.name)
@@ -99,6 +121,7 @@ class Worker:
             if checked_daily is None or self.now() - checked_daily >= DAILY_CHECK:
                 self.keep_daily_jobs_queued()
                 checked_daily = self.now()
+            self._check_kiosks_when_due()
             if self.run_once() == 0:
                 if self._engine is not None:
                     self._engine.unload_idle()

@@ -9,6 +9,7 @@ import shutil
 import tempfile
 import threading
 from contextlib import contextmanager
+from datetime import timedelta
 
 import pytest
 from werkzeug.serving import make_server
@@ -68,6 +69,25 @@ class LiveServer:
 def serve(app):
     server = LiveServer(app)
     return server
+
+
+@contextmanager
+def kiosk_counting_down(browser, config, database, seconds: float):
+    """The app with a kiosk idle countdown of ``seconds``, served, and a fresh tab enrolled as the kiosk
+    of unit A-1 on it: (app, server, tab)."""
+    from kiosk.app import create_app
+
+    app = create_app(config.with_changes(kiosk_idle_timeout=timedelta(seconds=seconds)))
+    server = serve(app)
+    try:
+        browser.clear_cookies()
+        tab = browser.new_page()
+        tab.goto(f"{server.url}/kiosk/enroll/{register_kiosk(database)}")
+        yield app, server, tab
+        tab.close()
+    finally:
+        server.stop()
+        app.extensions["database"].dispose()
 
 
 @pytest.fixture

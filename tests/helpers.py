@@ -8,10 +8,11 @@ from __future__ import annotations
 import itertools
 import json
 import re
-from datetime import timedelta
+from datetime import datetime, time, timedelta, timezone
 from functools import lru_cache
 from html import escape
 from xml.etree import ElementTree
+from zoneinfo import ZoneInfo
 
 from babel.messages.pofile import read_po
 from sqlalchemy import func, select
@@ -330,6 +331,20 @@ def run_worker(app, at=None) -> int:
         while claimed := worker.run_once():
             done += claimed
     return done
+
+
+def check_kiosks(app, at) -> list[int]:
+    """The worker's once-a-minute look for silent kiosks, its clock reading ``at``; the kiosks it marked."""
+    from kiosk.worker import Worker
+
+    return Worker(app.extensions["database"], app.config["KIOSK"], name="test", clock=lambda: at).check_kiosks()
+
+
+def facility_morning(zone="America/Chicago", days=2, hour=10):
+    """10:00 at the facility a few days from now (UTC): waking hours, and later than any moment a
+    test's kiosk was already seen at, whenever the test runs."""
+    local = datetime.now(ZoneInfo(zone)).date() + timedelta(days=days)
+    return datetime.combine(local, time(hour), ZoneInfo(zone)).astimezone(timezone.utc)
 
 
 # --- a phone --------------------------------------------------------------------------

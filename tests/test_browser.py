@@ -1,17 +1,14 @@
 """What a person sees and touches, in Debian's Chromium driven by Playwright."""
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from sqlalchemy import func, select
 
-from kiosk.app import create_app
 from kiosk.core import staff_accounts
 from kiosk.core.models import Case, utcnow
 from kiosk.core.triage import triage
-from tests.browser import serve
-from tests.helpers import register_kiosk, tap_protection_answers, translated
+from tests.browser import kiosk_counting_down
+from tests.helpers import tap_protection_answers, translated
 
 pytestmark = pytest.mark.browser
 
@@ -129,12 +126,7 @@ def test_a_double_tap_on_send_files_one_case(page, database):
 
 
 def test_an_idle_kiosk_counts_down_and_clears_itself(browser, config, database, place):
-    app = create_app(config.with_changes(kiosk_idle_timeout=timedelta(seconds=6)))
-    server = serve(app)
-    try:
-        browser.clear_cookies()
-        tab = browser.new_page()
-        tab.goto(f"{server.url}/kiosk/enroll/{register_kiosk(database)}")
+    with kiosk_counting_down(browser, config, database, seconds=6) as (_app, server, tab):
         tab.get_by_role("link", name="Español").tap()
         tab.get_by_role("link", name=translated("es", "Make a complaint")).tap()
         tap_digits(tab, "201234567")
@@ -144,10 +136,6 @@ def test_an_idle_kiosk_counts_down_and_clears_itself(browser, config, database, 
         assert tab.evaluate("document.documentElement.lang") == "en"
         assert translated("es", "Finish") not in tab.content()
         assert tab.get_by_role("link", name="Español").is_visible()
-        tab.close()
-    finally:
-        server.stop()
-        app.extensions["database"].dispose()
 
 
 def test_a_case_manager_works_an_emergency_case_in_the_console(browser, live, database, app, place):

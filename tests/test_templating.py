@@ -20,7 +20,9 @@ from kiosk.core import kiosks
 from kiosk.core.identifiers import case_number
 from kiosk.core.languages import LANGUAGES
 from kiosk.core.models import Case, FacilityPopulation, RateAlert, Referral, SimilarGroup, SimilarGroupCase, utcnow
-from tests.helpers import BrowserClient, answer_protection, create_staff, register_kiosk, signed_in, staff_id
+from tests.helpers import (
+    BrowserClient, answer_protection, check_kiosks, create_staff, facility_morning, register_kiosk, signed_in, staff_id,
+)
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 # What Flask's own context processor adds; a new request context adds them again.
@@ -83,6 +85,7 @@ def _staff_pages(app, database) -> None:
     with database.sessions() as session:
         number = session.scalars(select(Case.number)).first()
         facility_id = session.scalar(select(Case.facility_id))
+    check_kiosks(app, facility_morning(days=3))  # the kiosk is shown as silent on every page, and on its facility's
     client = signed_in(app, "ada")
     for path in ("/staff/", f"/staff/case/{number}", f"/staff/case/{number}/translation",
                  f"/staff/case/{number}/audit", f"/staff/case/{number}/print", "/staff/audit",

@@ -219,6 +219,11 @@ class Kiosk(Base):
     """A registered touchscreen. Only an enrolled device may file complaints."""
 
     __tablename__ = "kiosks"
+    # Every console page asks which kiosks of its reader's facilities are silent: a small partial index.
+    __table_args__ = (
+        Index("ix_kiosks_silent", "facility_id",
+              postgresql_where=text("silent_since IS NOT NULL"), sqlite_where=text("silent_since IS NOT NULL")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     label: Mapped[str] = mapped_column(String(100))
@@ -231,6 +236,10 @@ class Kiosk(Base):
     enrolled_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The device's last request, to the minute (kiosk/core/silent_kiosks.py), and since when the
+    # worker has shown it as silent on the console (None: it is not).
+    last_seen_at: Mapped[datetime | None]
+    silent_since: Mapped[datetime | None]
 
     facility: Mapped[Facility] = relationship()
     housing_unit: Mapped[HousingUnit] = relationship()

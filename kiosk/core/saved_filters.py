@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from kiosk.core import actors, audit, casework, text
 from kiosk.core.models import SavedFilter, StaffUser
 
-LIMIT = 30  # the CHECK on saved_filters.slot (migration 0022) says the same
+LIMIT = 30  # the CHECK on saved_filters.slot (migration 0020) says the same
 MAX_NAME = 60
 MAX_QUERY = 1000  # a query string as typed or sent; the kept one is far shorter
 

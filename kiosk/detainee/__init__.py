@@ -15,7 +15,7 @@ from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
-from kiosk.core import kiosks
+from kiosk.core import kiosks, silent_kiosks
 from kiosk.core.identifiers import format_a_number
 from kiosk.detainee.wording import EMERGENCY_ADVICE, HOTLINE_WORDS, OUTSIDE_FIRST_ADVICE
 from kiosk.web.db import get_session
@@ -83,6 +83,7 @@ def _sprite() -> dict[str, tuple[str, str]]:
 @blueprint.record_once
 def _set_up(state):
     state.app.extensions["kiosk_devices"] = kiosks.DeviceCache()
+    state.app.extensions["kiosk_heartbeats"] = silent_kiosks.Heartbeats()
     # The same on every page for the life of the app: globals, not a context processor run per page.
     idle_seconds = int(state.app.config["KIOSK"].kiosk_idle_timeout.total_seconds())
     state.app.jinja_env.globals.update(idle_seconds=idle_seconds, hotline_words=HOTLINE_WORDS,
@@ -103,6 +104,8 @@ def _require_enrolled_kiosk():
     g.kiosk = current_app.extensions["kiosk_devices"].lookup(get_session, request.cookies.get(DEVICE_COOKIE))
     if g.kiosk is None:
         return render_template("kiosk/not_set_up.html"), 403
+    # Any request is the kiosk's heartbeat: its idle countdown keeps even an unused kiosk asking.
+    current_app.extensions["kiosk_heartbeats"].heard(get_session, g.kiosk.id)
     if getattr(session, "timed_out", False) and request.endpoint != "kiosk.start":
         return redirect(url_for("kiosk.start"))  # the session expired: start again, with nothing of it
     return None

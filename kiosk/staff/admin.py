@@ -143,6 +143,8 @@ def facility_list():
     for kiosk in db.scalars(select(Kiosk)):
         counts = kiosk_states.setdefault(kiosk.facility_id, {})
         counts[kiosks.state(kiosk)] = counts.get(kiosks.state(kiosk), 0) + 1
+        if kiosk.silent_since is not None and kiosk.revoked_at is None:
+            counts["silent"] = counts.get("silent", 0) + 1
     return render_template("staff/admin_facilities.html", facilities=found, kiosk_states=kiosk_states,
                            timezones=facilities.timezones())
 
@@ -160,7 +162,7 @@ def facility_page(facility_id: int):
     return render_template(
         "staff/admin_facility.html", facility=facility, timezones=facilities.timezones(),
         kiosks=db.scalars(select(Kiosk).where(Kiosk.facility_id == facility.id).order_by(Kiosk.id)).all(),
-        kiosk_state=kiosks.state, now=utcnow(),
+        kiosk_state=kiosks.state, now=utcnow(), silent_after=current_app.config["KIOSK"].kiosk_silent_after,
         on_call=db.scalars(select(OnCallNumber).where(OnCallNumber.facility_id == facility.id)
                            .order_by(OnCallNumber.id)).all(),
         escalate_after=current_app.config["KIOSK"].emergency_escalate_after,

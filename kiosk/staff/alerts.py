@@ -6,6 +6,10 @@ redraws the banner. The poll is one query on ix_emergency_alerts_open, and it is
 activity: the 15-minute idle timeout runs on, so a console left alone signs itself out (the page
 then says it no longer shows alerts) and the escalation texts take over. The banner and the poll
 name the case, facility, kind and age: never the complaint's words.
+
+Below the banner, every page also names the kiosks of the reader's facilities that the worker found
+silent (kiosk/core/silent_kiosks.py): one query on ix_kiosks_silent, rendered with the page only (a
+kiosk silent for half an hour is not an emergency), gone once the kiosk is heard again.
 """
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ from datetime import datetime, timedelta
 
 from flask import abort, flash, g, jsonify, redirect, render_template, request, session, url_for
 
-from kiosk.core import audit, casework, emergencies, staff_accounts
+from kiosk.core import audit, casework, emergencies, silent_kiosks, staff_accounts
 from kiosk.core.models import EmergencyAlert, utcnow
 from kiosk.staff import blueprint, display
 from kiosk.staff.changes import actor
@@ -39,6 +43,12 @@ def open_alerts() -> list[dict]:
 
 
 blueprint.add_app_template_global(open_alerts)
+
+
+@blueprint.app_template_global()
+def silent_kiosks_here() -> list[silent_kiosks.SilentKiosk]:
+    """The kiosks shown as not working to the signed-in person: those of their facilities."""
+    return silent_kiosks.silent(get_session(), staff_accounts.works_at(g.staff))
 
 
 @blueprint.get("/alerts")

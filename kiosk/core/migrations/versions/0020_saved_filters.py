@@ -3,16 +3,16 @@
 A filter takes one of its owner's slots 1-30: the unique (owner, slot) pair and the CHECK on
 the slot refuse a 31st however many saves arrive together.
 
-Revision ID: 0022
-Revises: 0021
+Revision ID: 0020
+Revises: 0019
 Create Date: 2026-12-05 10:00:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0022'
-down_revision = '0021'
+revision = '0020'
+down_revision = '0019'
 branch_labels = None
 depends_on = None
 

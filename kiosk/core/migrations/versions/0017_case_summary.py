@@ -1,13 +1,13 @@
 """a case manager's summary of a case; the text that carried a staff reply to whoever reported the case
 
-Revision ID: 0019
+Revision ID: 0017
 Revises: 0016
 Create Date: 2026-12-04 10:00:00
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0019'
+revision = '0017'
 down_revision = '0016'
 branch_labels = None
 depends_on = None

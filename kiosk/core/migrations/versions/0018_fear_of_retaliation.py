@@ -1,15 +1,15 @@
 """fear of retaliation: whether the facility may be told the person's name, and whether they fear reprisal
 
-Revision ID: 0020
-Revises: 0019
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-12-04 10:00:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0020'
-down_revision = '0019'
+revision = '0018'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 

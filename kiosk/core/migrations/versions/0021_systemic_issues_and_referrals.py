@@ -1,15 +1,15 @@
 """systemic issues (cases grouped across facilities) and their referrals to oversight, with every change
 
-Revision ID: 0023
-Revises: 0022
+Revision ID: 0021
+Revises: 0020
 Create Date: 2026-12-04 05:00:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0023'
-down_revision = '0022'
+revision = '0021'
+down_revision = '0020'
 branch_labels = None
 depends_on = None
 

@@ -1,16 +1,16 @@
 """facilities in context (field office, operator type, average daily population); rate-jump alerts and
 similar complaints across languages (the Patterns page)
 
-Revision ID: 0021
-Revises: 0020
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-12-04 10:00:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0021'
-down_revision = '0020'
+revision = '0019'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 
