@@ -32,6 +32,7 @@ from kiosk.core.models import (
     utcnow,
 )
 from tests.helpers import ROUTINE, add_case, audited, count, signed_in, staff_id
+from tests.test_races import all_at_once
 
 TST_CASES = [case_number(2026, serial) for serial in (101, 102, 103)]
 OTH_CASE = case_number(2026, 201)
@@ -219,6 +220,24 @@ def test_two_people_moving_a_referral_at_once_one_wins_the_other_is_told(app, da
     assert count(database, ReferralChange) == 2
     with database.sessions() as session:
         assert session.get(Referral, 1).state == ReferralState.ACKNOWLEDGED
+
+
+def test_two_people_moving_a_referral_in_the_same_moment_change_it_once(app, database, world):
+    """As above, but the two requests run together in threads: the conditional UPDATE lets one through."""
+    chris, sam = signed_in(app, "chris"), signed_in(app, "sam")
+    chris.get("/staff/issues")
+    chris.post("/staff/issues", {"title": "Phones", "case": TST_CASES[0]})
+    _referred(chris, 1)
+    for client in (chris, sam):
+        client.get("/staff/issues/1")
+    moves = {"chris": "acknowledged", "sam": "inspection_scheduled"}
+    all_at_once([lambda c=client, to=moves[name]: c.post("/staff/referrals/1/state", {"state": to, "seen": "sent"})
+                 for name, client in (("chris", chris), ("sam", sam))])
+    assert count(database, ReferralChange) == 2  # "sent", then exactly one of the two moves
+    with database.sessions() as session:
+        assert session.get(Referral, 1).state in {ReferralState.ACKNOWLEDGED, ReferralState.INSPECTION_SCHEDULED}
+    told = [client.get("/staff/issues/1").get_data(as_text=True) for client in (chris, sam)]
+    assert sum("Someone changed this referral a moment ago" in page for page in told) == 1
 
 
 def test_overdue_referrals_show_to_supervisors_with_a_fake_clock(app, database, world):
