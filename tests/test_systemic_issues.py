@@ -131,6 +131,59 @@ def test_an_issue_by_hand_and_cases_added_by_number_refuse_bad_input_saying_why(
     assert [entry.detail["issue_id"] for entry in audited(database, "systemic_issue.case_added")] == [issue_id] * 2
 
 
+def _form_token(client) -> str:
+    client.get("/staff/issues")
+    return re.search(r'name="token" value="([^"]+)"', client.text).group(1)
+
+
+def test_a_form_submitted_twice_makes_one_issue_and_shows_it_both_times(app, database, world):
+    chris = signed_in(app, "chris")
+    fields = {"title": "Phones", "case": TST_CASES[0], "token": _form_token(chris)}
+    first = chris.post("/staff/issues", fields)
+    again = chris.post("/staff/issues", fields)  # a double tap, or the browser resending
+    assert first.headers["Location"] == again.headers["Location"] and "/staff/issues/" in first.headers["Location"]
+    assert count(database, SystemicIssue) == 1 and _issue_cases(database) == {TST_CASES[0]}
+    chris.post("/staff/issues", fields | {"token": _form_token(chris)})  # the form shown again: a second issue
+    assert count(database, SystemicIssue) == 2
+    for garbage in ("x" * 31, "!" * 32, "9" * 5000, "é" * 32):
+        chris.post("/staff/issues", fields | {"token": garbage}, follow_redirects=True)
+        assert "This form is out of date" in chris.text, garbage
+    assert count(database, SystemicIssue) == 2
+
+
+def test_a_form_submitted_twice_in_the_same_moment_makes_one_issue(app, database, world):
+    chris = signed_in(app, "chris")
+    fields, answers = {"title": "Phones", "token": _form_token(chris)}, []
+    all_at_once([lambda: answers.append(chris.post("/staff/issues", dict(fields))) for _ in range(4)])
+    assert count(database, SystemicIssue) == 1
+    assert {answer.status_code for answer in answers} == {302}
+    assert len({answer.headers["Location"] for answer in answers}) == 1 and "/staff/issues/" in answers[0].headers["Location"]
+
+
+def test_a_case_is_taken_out_of_an_issue_and_the_audit_log_says_who(app, database, world):
+    chris, dana = signed_in(app, "chris"), signed_in(app, "dana")
+    chris.get(f"/staff/patterns/alerts/{world['alert']}")
+    chris.post(f"/staff/patterns/alerts/{world['alert']}/issue")
+    with database.sessions() as session:
+        ids = dict(session.execute(select(Case.number, Case.id)).all())
+    page = chris.get("/staff/issues/1").get_data(as_text=True)
+    assert f"Take case {TST_CASES[1]} out of this issue" in page
+    chris.post(f"/staff/issues/1/cases/{ids[TST_CASES[1]]}/remove", follow_redirects=True)
+    assert f"Case {TST_CASES[1]} taken out of the issue." in chris.text
+    assert _issue_cases(database) == {TST_CASES[0], TST_CASES[2]}
+    for case_id, said in [(ids[TST_CASES[1]], "not part of this issue"), (ids[OTH_CASE], "not part of this issue"),
+                          (2**31 - 1, "not part of this issue")]:
+        chris.get("/staff/issues/1")
+        chris.post(f"/staff/issues/1/cases/{case_id}/remove", follow_redirects=True)
+        assert said in chris.text, case_id
+    assert chris.post(f"/staff/issues/1/cases/{'9' * 5000}/remove").status_code == 404
+    dana.get("/staff/issues")
+    assert dana.post(f"/staff/issues/1/cases/{ids[TST_CASES[0]]}/remove").status_code == 403  # not her facility
+    assert _issue_cases(database) == {TST_CASES[0], TST_CASES[2]}
+    [entry] = audited(database, "systemic_issue.case_removed")
+    assert entry.actor == f"staff:{staff_id(database, 'chris')}" and entry.detail["issue_id"] == 1 and entry.case_id == ids[TST_CASES[1]]
+
+
 def test_a_case_joins_an_issue_from_its_page(app, database, world):
     chris = signed_in(app, "chris")
     chris.get("/staff/issues")

@@ -909,7 +909,8 @@ class IssueSource(Code):
 class SystemicIssue(Base):
     """Cases at one or several facilities that are one problem, to be referred to oversight
     (kiosk/core/systemic_issues.py). Made from an alert or a group at most once: a second click
-    on "make an issue" finds the first one (the unique constraint; NULLs, by hand, never clash)."""
+    on "make an issue" finds the first one (the unique constraint; NULLs, by hand, never clash). By
+    hand, the form's token does the same for a double-submitted form."""
 
     __tablename__ = "systemic_issues"
     __table_args__ = (UniqueConstraint("source", "source_id"),)
@@ -919,6 +920,8 @@ class SystemicIssue(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     source: Mapped[IssueSource] = mapped_column(CodeText(IssueSource, 16), default=IssueSource.BY_HAND)
     source_id: Mapped[int | None] = mapped_column(Integer)  # the rate alert's or the similar group's id
+    # By hand: the token of the form it was made from, so a double-submitted form makes it once.
+    form_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_by: Mapped[str] = mapped_column(String(100))    # the actor, as the audit log names them
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

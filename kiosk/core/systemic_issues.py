@@ -14,11 +14,13 @@ past its due date is overdue, and supervisors see it on the issues page and in t
 """
 from __future__ import annotations
 
+import re
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import and_, delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from kiosk.core import (
@@ -56,6 +58,7 @@ UNITS = {
 STATES = list(ReferralState)  # in the order a referral goes through them
 MAX_DAYS_AHEAD = 366 * 2
 NOT_YOURS = "None of these cases is at a facility you work."
+FORM_TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")  # what new_form_token makes
 
 
 def recipients() -> list[tuple[str, str]]:
@@ -79,11 +82,32 @@ def made_from(session: Session, source: IssueSource, source_id: int) -> Systemic
                                                       SystemicIssue.source_id == source_id))
 
 
+def new_form_token() -> str:
+    """The token the by-hand form carries: the issue it makes is found by it on a second submit."""
+    return secrets.token_urlsafe(24)
+
+
+def form_token(typed: str | None) -> str | None:
+    """The form's token as sent (None: a form without one, made without the double-submit guard)."""
+    if not typed:
+        return None
+    if not FORM_TOKEN.fullmatch(typed):
+        raise ValueError("This form is out of date: reload the page and make the issue again. Nothing was saved.")
+    return typed
+
+
+def made_by_form(session: Session, token: str | None) -> SystemicIssue | None:
+    """The issue a form with this token already made, if any."""
+    if token is None:
+        return None
+    return session.scalar(select(SystemicIssue).where(SystemicIssue.form_token == token))
+
+
 def create(session: Session, *, title: str, description: str, case_ids: list[int], by: StaffUser,
            visible: list[int] | None, source: IssueSource = IssueSource.BY_HAND, source_id: int | None = None,
-           remote_addr: str | None = None) -> SystemicIssue:
+           token: str | None = None, remote_addr: str | None = None) -> SystemicIssue:
     """A new issue of the cases among ``case_ids`` the maker may open (``visible``: the facilities they
-    work, None every one); none of them: refused."""
+    work, None every one); none of them: refused. ``token``: the by-hand form's (see made_by_form)."""
     title = text.clean(title, limit=MAX_TITLE, what="title", one_line=True, required=True)
     description = text.clean(description, limit=text.MAX_STAFF_TEXT, what="description")
     allowed = list(session.scalars(select(Case.id).where(Case.id.in_(case_ids), _visible_cases(visible))
@@ -91,7 +115,8 @@ def create(session: Session, *, title: str, description: str, case_ids: list[int
     if source is not IssueSource.BY_HAND and not allowed:
         raise ValueError(NOT_YOURS)
     who = actors.staff(by)
-    issue = SystemicIssue(title=title, description=description, source=source, source_id=source_id, created_by=who)
+    issue = SystemicIssue(title=title, description=description, source=source, source_id=source_id,
+                          form_token=token, created_by=who)
     session.add(issue)
     session.flush()
     session.add_all([SystemicIssueCase(issue_id=issue.id, case_id=case_id, added_by=who) for case_id in allowed])
@@ -139,6 +164,24 @@ def add_case(session: Session, issue: SystemicIssue, typed_number: str, *, by: S
     who = actors.staff(by)
     session.add(SystemicIssueCase(issue_id=issue.id, case_id=case.id, added_by=who))
     audit.record(session, who, "systemic_issue.case_added", case=case, remote_addr=remote_addr, issue_id=issue.id)
+    session.flush()
+    return case
+
+
+def remove_case(session: Session, issue: SystemicIssue, case_id: int, *, by: StaffUser,
+                visible: list[int] | None, remote_addr: str | None = None) -> Case:
+    """Takes a case the person may open out of the issue (it was not the same problem after all).
+    The audit log keeps who took it out and when; the issue's referral packets no longer count it."""
+    case = session.scalar(select(Case).join(SystemicIssueCase, SystemicIssueCase.case_id == Case.id)
+                          .where(SystemicIssueCase.issue_id == issue.id, Case.id == case_id, _visible_cases(visible)))
+    if case is None:
+        raise ValueError("That case is not part of this issue. Nothing was changed.")
+    taken = session.execute(delete(SystemicIssueCase).where(SystemicIssueCase.issue_id == issue.id,
+                                                           SystemicIssueCase.case_id == case.id))
+    if taken.rowcount != 1:  # two people took it out in the same moment: the other one did
+        raise ValueError(f"Case {case.number} was taken out of this issue a moment ago. Nothing was changed.")
+    audit.record(session, actors.staff(by), "systemic_issue.case_removed", case=case, remote_addr=remote_addr,
+                 issue_id=issue.id)
     session.flush()
     return case
 

@@ -23,7 +23,7 @@ from kiosk.core.models import (
     utcnow,
 )
 from kiosk.staff import blueprint
-from kiosk.staff.changes import actor, in_one_transaction, save
+from kiosk.staff.changes import RACED, actor, in_one_transaction, save
 from kiosk.staff.charts import sparkline
 from kiosk.staff.patterns import visible_alert, visible_group
 from kiosk.staff.views import download  # a packet downloads as a case's record does
@@ -62,7 +62,7 @@ def systemic_issue_list():
     audit.record(db, actor(), "systemic_issues.viewed", remote_addr=request.remote_addr, overdue=len(late))
     db.commit()
     return render_template("staff/systemic_issues.html", issues=found, overdue=late,
-                           recipient_label=systemic_issues.recipient_label)
+                           recipient_label=systemic_issues.recipient_label, token=systemic_issues.new_form_token())
 
 
 @blueprint.post("/issues")
@@ -70,20 +70,30 @@ def create_systemic_issue():
     form, visible = request.form, staff_accounts.facility_ids(g.staff)
 
     def create(db):
+        token = systemic_issues.form_token(form.get("token"))
+        issue = systemic_issues.made_by_form(db, token)
+        if issue is not None:  # the same form again: a double tap, or the browser retrying
+            return issue
         issue = systemic_issues.create(db, title=form.get("title", ""), description=form.get("description", ""),
-                                       case_ids=[], by=g.staff, visible=visible, remote_addr=request.remote_addr)
+                                       case_ids=[], by=g.staff, visible=visible, token=token,
+                                       remote_addr=request.remote_addr)
         if form.get("case", "").strip():
             systemic_issues.add_case(db, issue, form.get("case", ""), by=g.staff, visible=visible,
                                      remote_addr=request.remote_addr)
         return issue
 
-    return _made(create, "Issue made.", url_for("staff.systemic_issue_list"))
+    return _made(create, "Issue made.", url_for("staff.systemic_issue_list"),
+                 again=lambda db: systemic_issues.made_by_form(db, form.get("token")))
 
 
-def _made(make, done: str, back: str) -> Response:
-    """Makes (or finds, on a second click from an alert or group) the issue and shows it; refused, goes
-    back saying why."""
+def _made(make, done: str, back: str, again=None) -> Response:
+    """Makes (or finds, on a second click from an alert or group, or a second submit of the form)
+    the issue and shows it; refused, goes back saying why. ``again``: finds the issue that a
+    submit at the same moment made, when the unique constraint refused this one."""
     issue, refused = in_one_transaction(make)
+    if refused == RACED and again is not None:
+        issue = again(get_session())
+        refused = None if issue is not None else RACED
     if refused is not None:
         flash(refused, "error")
         return redirect(back)
@@ -96,7 +106,8 @@ def issue_from_alert(alert_id: int):
     alert: RateAlert = visible_alert(alert_id)
     return _made(lambda db: systemic_issues.from_alert(
         db, alert, by=g.staff, visible=staff_accounts.facility_ids(g.staff), remote_addr=request.remote_addr),
-        "The alert's cases are an issue.", url_for("staff.rate_alert", alert_id=alert.id))
+        "The alert's cases are an issue.", url_for("staff.rate_alert", alert_id=alert.id),
+        again=lambda db: systemic_issues.made_from(db, IssueSource.RATE_ALERT, alert.id))
 
 
 @blueprint.post("/patterns/similar/<id:group_id>/issue")
@@ -104,7 +115,8 @@ def issue_from_group(group_id: int):
     group: SimilarGroup = visible_group(group_id)[0]
     return _made(lambda db: systemic_issues.from_group(
         db, group, by=g.staff, visible=staff_accounts.facility_ids(g.staff), remote_addr=request.remote_addr),
-        "The group's cases are an issue.", url_for("staff.similar_group", group_id=group.id))
+        "The group's cases are an issue.", url_for("staff.similar_group", group_id=group.id),
+        again=lambda db: systemic_issues.made_from(db, IssueSource.SIMILAR_GROUP, group.id))
 
 
 # --- one issue ------------------------------------------------------------------------------
@@ -148,6 +160,16 @@ def add_issue_case(issue_id: int):
                                                     visible=staff_accounts.facility_ids(g.staff),
                                                     remote_addr=request.remote_addr),
                 lambda case: f"Case {case.number} added.", url_for("staff.systemic_issue", issue_id=issue.id))
+
+
+@blueprint.post("/issues/<id:issue_id>/cases/<id:case_id>/remove")
+def remove_issue_case(issue_id: int, case_id: int):
+    issue = _issue(issue_id)
+    return save(lambda db: systemic_issues.remove_case(db, issue, case_id, by=g.staff,
+                                                       visible=staff_accounts.facility_ids(g.staff),
+                                                       remote_addr=request.remote_addr),
+                lambda case: f"Case {case.number} taken out of the issue.",
+                url_for("staff.systemic_issue", issue_id=issue.id))
 
 
 @blueprint.post("/case/<number>/issue")
