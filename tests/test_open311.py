@@ -16,7 +16,6 @@ from kiosk.core.models import Case, Translation, TranslationStatus, utcnow
 from kiosk.core.triage import triage
 from tests.helpers import ROUTINE, add_cases, audited, create_staff, signed_in, staff_id
 
-UTC = timezone.utc
 NOW = utcnow().replace(microsecond=0)
 KNOWN = case_number(2026, 301)     # TST, crowding, resolved, may be named: quoted
 UNNAMED = case_number(2026, 302)   # TST, food, open, may not be named: never quoted
@@ -143,7 +142,7 @@ def test_every_argument_of_the_spec(app, world):
     assert _numbers(sam, "?status=referred") == [OTHER]  # our own status, beside the spec's two
     assert _numbers(sam, "?status=open&service_code=living_conditions") == [OTHER]
     # Dates: W3C, in any zone; a bare end date takes in all of its day.
-    day = lambda days: (NOW - timedelta(days=days)).date().isoformat()  # noqa: E731
+    day = lambda days: (NOW - timedelta(days=days)).date().isoformat()
     assert _numbers(sam, f"?start_date={day(101)}") == [OLD, KNOWN, UNNAMED, OTHER, ENGLISH]
     assert _numbers(sam, f"?start_date={day(101)}&end_date={day(3)}") == [OLD, KNOWN]
     assert _numbers(sam, f"?end_date={day(50)}") == [OLD]  # the 90 days before the end date

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta, timezone
 
 from sqlalchemy import case as sql_case
 from sqlalchemy import func, or_, select
@@ -28,13 +28,20 @@ from kiosk.core.case_translations import STAFF_LANGUAGE
 from kiosk.core.categories import CATEGORIES, CATEGORY_CODES
 from kiosk.core.deidentify import scrub
 from kiosk.core.identifiers import InvalidIdentifier, parse_case_number
-from kiosk.core.models import Case, CaseStatus, Facility, Translation, TranslationStatus, utcnow
+from kiosk.core.models import (
+    Case,
+    CaseStatus,
+    Facility,
+    Translation,
+    TranslationStatus,
+    utcnow,
+)
 
 PAGE_SIZE = 1000
 DEFAULT_WINDOW = timedelta(days=90)  # the spec's default when no dates are given
 MAX_IDS = PAGE_SIZE
 MAX_PAGE = 1_000_000  # a billion requests: more than the ombudsman will ever hold
-EARLIEST = datetime.min.replace(tzinfo=timezone.utc)
+EARLIEST = datetime.min.replace(tzinfo=UTC)
 PARAMETERS = ("service_request_id", "service_code", "start_date", "end_date", "status", "page")
 
 # What each category is about, for the service list: (group, description, keywords).
@@ -94,7 +101,7 @@ class Query:
 
 def w3c(moment: datetime | None) -> str | None:
     """A moment as the spec writes one: W3C date and time, in UTC."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
 
 
 def _listed(raw: list[str]) -> list[str]:
@@ -122,15 +129,15 @@ def parse_moment(name: str, raw: str, *, end_of_day: bool) -> datetime:
     try:
         if hour is None:
             moment = datetime.combine(datetime(int(year), int(month), int(day)).date(),
-                                      time.max if end_of_day else time.min, timezone.utc)
+                                      time.max if end_of_day else time.min, UTC)
         else:
-            offset = timezone.utc
+            offset = UTC
             if zone != "Z":
                 sign = -1 if zone[0] == "-" else 1
                 offset = timezone(sign * timedelta(hours=int(zone[1:3]), minutes=int(zone[4:6])))
             moment = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second or 0),
                               int((fraction or "0")[:6].ljust(6, "0")), offset)
-        return moment.astimezone(timezone.utc)
+        return moment.astimezone(UTC)
     except (ValueError, OverflowError):
         raise BadParameter(f"{name} {_shown(raw)} is not a date and time that exists.") from None
 
