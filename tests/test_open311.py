@@ -96,14 +96,14 @@ def test_a_known_case_has_the_spec_fields_and_values(app, world):
     assert known == {
         "service_request_id": KNOWN, "status": "closed", "status_notes": "Outcome: resolved.",
         "service_name": "Living conditions (crowding, sanitation, temperature)", "service_code": "living_conditions",
-        "agency_responsible": "Test Detention Center (TST)", "service_notice": "Decided within 5 days.",
+        "agency_responsible": "Test Detention Center (TST)", "service_notice": "Decided within 5 days, within 24 hours when urgent.",
         "requested_datetime": (NOW - timedelta(days=3)).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "updated_datetime": (NOW - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "expected_datetime": due.strftime("%Y-%m-%dT%H:%M:%SZ"),
     }  # and nothing of where a person is: no address, zipcode, lat, long or media_url
     assert description.endswith("says the cells of unit B hold twice the beds they were built for.")
     assert found[UNNAMED]["status"] == "open" and found[UNNAMED]["status_notes"] == "Status: new."
-    assert found[ENGLISH]["service_notice"] == "Handled within 24 hours."
+    assert found[ENGLISH]["service_notice"] == "Medical: handled within 24 hours."
     assert list(found) == [KNOWN, UNNAMED, ENGLISH]  # oldest first; OLD is past the default 90 days
 
 
@@ -164,6 +164,7 @@ def test_pages_of_a_thousand_oldest_first(app, database, world):
     first, response = _get(chris, "?service_code=food")
     assert len(first) == 1000 and first[0]["service_request_id"] == numbers[0]
     assert response.headers["Link"] == "</staff/open311/requests.json?service_code=food&page=2>; rel=\"next\""
+    assert _get(chris, "?page=1&service_code=food")[1].headers["Link"].endswith("?service_code=food&page=2>; rel=\"next\"")
     second, response = _get(chris, "?service_code=food&page=2")
     assert [r["service_request_id"] for r in second] == [numbers[1000], UNNAMED] and "Link" not in response.headers
     assert _get(chris, "?service_code=food&page=3")[0] == []

@@ -241,7 +241,7 @@ class Page:
 
 def service_requests(session: Session, query: Query, visible: list[int] | None) -> Page:
     """One page of the cases the query matches at the facilities ``visible`` (None: every one), in one query."""
-    select_rows = (select(Case.number, Case.status, Case.category, Case.answers, Case.is_emergency, Case.created_at,
+    select_rows = (select(Case.number, Case.status, Case.category, Case.priority, Case.created_at,
                           Case.updated_at, Case.due_at, Case.detainee_name, Facility.code, Facility.name,
                           _english().label("english"))
                    .join(Facility, Facility.id == Case.facility_id))
@@ -267,14 +267,17 @@ def _status_label(status) -> str:
     return str(status).replace("_", " ")
 
 
-def service_notice(category: str, answers: dict | None, is_emergency: bool) -> str:
-    """What the ombudsman's deadline for such a case is (kiosk/core/triage.py)."""
-    if is_emergency:
-        return "Emergency: handled the same day."
-    due_in = triage.triage(category, answers or {}).due_in
-    if due_in <= timedelta(hours=24):
-        return "Handled within 24 hours."
-    return f"Decided within {due_in.days} days."
+def _within(due_in: timedelta) -> str:
+    return f"{due_in.days} days" if due_in >= timedelta(days=2) else f"{int(due_in.total_seconds() // 3600)} hours"
+
+
+# What the ombudsman's deadline for such a case is (kiosk/core/triage.py), by the case's priority.
+NOTICES = {
+    triage.PRIORITY_EMERGENCY: "Emergency: handled the same day.",
+    triage.PRIORITY_MEDICAL: f"Medical: handled within {_within(triage.DUE_WITHIN['medical'])}.",
+}
+ROUTINE_NOTICE = (f"Decided within {_within(triage.DUE_WITHIN['routine'])}, "
+                  f"within {_within(triage.DUE_WITHIN['urgent'])} when urgent.")
 
 
 def service_request(row) -> dict:
@@ -290,7 +293,7 @@ def service_request(row) -> dict:
         "service_code": row.category,
         "description": scrub(row.english, [row.detainee_name]) if row.english else "",
         "agency_responsible": f"{row.name} ({row.code})",
-        "service_notice": service_notice(row.category, row.answers, row.is_emergency),
+        "service_notice": NOTICES.get(row.priority, ROUTINE_NOTICE),
         "requested_datetime": w3c(row.created_at),
         "updated_datetime": w3c(row.updated_at),
         "expected_datetime": w3c(row.due_at),

@@ -53,6 +53,7 @@ def open311_requests():
     db.commit()
     headers = {}
     if page.more:  # RFC 8288, which generic HTTP tools follow to fetch every page
-        following = {name: ",".join(request.args.getlist(name)) for name in open311.PARAMETERS if name in request.args}
+        following = {name: ",".join(request.args.getlist(name)) for name in open311.PARAMETERS
+                     if name in request.args and name != "page"}
         headers["Link"] = f'<{url_for("staff.open311_requests", **following, page=query.page + 1)}>; rel="next"'
     return _json(page.requests, headers=headers)
