@@ -70,7 +70,7 @@ SERVICES = {
 }
 
 # The spec knows two statuses; a case is closed once it has one of the outcomes that close it.
-STATUSES = {"open": None, "closed": None} | {str(status): status for status in CaseStatus}
+STATUSES = frozenset({"open", "closed", *(str(status) for status in CaseStatus)})
 # The outcomes status_notes names (a referral leaves the case open while the unit acts).
 OUTCOMES = (CaseStatus.RESOLVED, CaseStatus.NOT_SUBSTANTIATED, CaseStatus.REFERRED, CaseStatus.WITHDRAWN)
 
@@ -101,7 +101,7 @@ class Query:
 
 def w3c(moment: datetime | None) -> str | None:
     """A moment as the spec writes one: W3C date and time, in UTC."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds") + "Z" if moment else None
 
 
 def _listed(raw: list[str]) -> list[str]:
