@@ -98,8 +98,8 @@ def run(args, tmpdir: Path, cleanups: list) -> int:
         log(f"timing {name}")
         product, found = _timed(engine, _product, query, visible, args.repeat)
         baseline, _ = _timed(engine, _baseline, query, visible, args.repeat)
-        p50, p99 = h.percentile(product, 0.5), h.percentile(product, 0.99)
-        b50 = h.percentile(baseline, 0.5)
+        p50, p99 = h.percentile(product, 50), h.percentile(product, 99)
+        b50 = h.percentile(baseline, 50)
         rows.append([name, found, h.fmt_ms(p50), h.fmt_ms(p99), h.fmt_ms(b50), f"{p50 / b50:.1f} x"])
         figures[name] = {"requests": found, "p50_ms": p50, "p99_ms": p99, "baseline_p50_ms": b50}
         goals.append({"target": f"Open311 page ({name}) p99 < {TARGET_MS:g} ms", "measured": f"{p99:.1f} ms",

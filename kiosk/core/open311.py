@@ -240,23 +240,27 @@ class Page:
 
 
 def service_requests(session: Session, query: Query, visible: list[int] | None) -> Page:
-    """One page of the cases the query matches at the facilities ``visible`` (None: every one), in one query."""
-    select_rows = (select(Case.number, Case.status, Case.category, Case.priority, Case.created_at,
-                          Case.updated_at, Case.due_at, Case.detainee_name, Facility.code, Facility.name,
-                          _english().label("english"))
-                   .join(Facility, Facility.id == Case.facility_id))
+    """One page of the cases the query matches at the facilities ``visible`` (None: every one), in one
+    query: the page's cases are found first by their ids alone, so that a deep page skips bare rows,
+    and only the page's are joined to their facility and English."""
+    chosen = select(Case.id)
     if visible is not None:
-        select_rows = select_rows.where(Case.facility_id.in_(visible))
+        chosen = chosen.where(Case.facility_id.in_(visible))
     if query.numbers:
-        select_rows = select_rows.where(Case.number.in_(query.numbers))
+        chosen = chosen.where(Case.number.in_(query.numbers))
     else:
-        select_rows = select_rows.where(Case.created_at >= query.start, Case.created_at <= query.end)
+        chosen = chosen.where(Case.created_at >= query.start, Case.created_at <= query.end)
         if query.codes:
-            select_rows = select_rows.where(Case.category.in_(query.codes))
+            chosen = chosen.where(Case.category.in_(query.codes))
         if query.statuses:
-            select_rows = select_rows.where(_status_filter(query.statuses))
-    rows = session.execute(select_rows.order_by(Case.created_at, Case.id)
-                           .offset((query.page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).all()
+            chosen = chosen.where(_status_filter(query.statuses))
+    page = (chosen.order_by(Case.created_at, Case.id).offset((query.page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)
+            .subquery("page"))
+    rows = session.execute(
+        select(Case.number, Case.status, Case.category, Case.priority, Case.created_at, Case.updated_at, Case.due_at,
+               Case.detainee_name, Facility.code, Facility.name, _english().label("english"))
+        .join(page, page.c.id == Case.id).join(Facility, Facility.id == Case.facility_id)
+        .order_by(Case.created_at, Case.id)).all()
     return Page([service_request(row) for row in rows[:PAGE_SIZE]], len(rows) > PAGE_SIZE)
 
 
