@@ -239,10 +239,8 @@ class Page:
     more: bool  # a next page exists
 
 
-def service_requests(session: Session, query: Query, visible: list[int] | None) -> Page:
-    """One page of the cases the query matches at the facilities ``visible`` (None: every one), in one
-    query: the page's cases are found first by their ids alone, so that a deep page skips bare rows,
-    and only the page's are joined to their facility and English."""
+def page_of(query: Query, visible: list[int] | None):
+    """The ids of the page's cases (and one more, to tell whether a next page exists), as a subquery."""
     chosen = select(Case.id)
     if visible is not None:
         chosen = chosen.where(Case.facility_id.in_(visible))
@@ -254,8 +252,15 @@ def service_requests(session: Session, query: Query, visible: list[int] | None) 
             chosen = chosen.where(Case.category.in_(query.codes))
         if query.statuses:
             chosen = chosen.where(_status_filter(query.statuses))
-    page = (chosen.order_by(Case.created_at, Case.id).offset((query.page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)
+    return (chosen.order_by(Case.created_at, Case.id).offset((query.page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)
             .subquery("page"))
+
+
+def service_requests(session: Session, query: Query, visible: list[int] | None) -> Page:
+    """One page of the cases the query matches at the facilities ``visible`` (None: every one), in one
+    query: the page's cases are found first by their ids alone, so that a deep page skips bare rows,
+    and only the page's are joined to their facility and English."""
+    page = page_of(query, visible)
     rows = session.execute(
         select(Case.number, Case.status, Case.category, Case.priority, Case.created_at, Case.updated_at, Case.due_at,
                Case.detainee_name, Facility.code, Facility.name, _english().label("english"))
