@@ -5,6 +5,7 @@ built: each has a defined answer, the same on SQLite and PostgreSQL.
 """
 from __future__ import annotations
 
+import json
 import tempfile
 from pathlib import Path
 from urllib.parse import parse_qsl, quote, urlencode
@@ -46,6 +47,9 @@ PLAUSIBLE = {
     "query": "category=medical&overdue=1",  # a saved filter's (its name is "name")
     "title": "Telephones broken", "recipient": "detention_oversight", "due": "2027-01-05", "zone": "America/Chicago",
     "state": "acknowledged", "seen": "sent", "outcome": "Inspected; phones repaired.",
+    # The Open311 export's (its "status" and "page" are above: "in_review" is one of our statuses)
+    "service_request_id": NUMBER, "service_code": "medical", "start_date": "2026-01-01T00:00:00Z",
+    "end_date": "2026-12-31T23:59:59-06:00",
 }
 
 # Views that end the session or the kiosk the rest of the run needs (each has tests of its own).
@@ -191,3 +195,21 @@ def test_a_saved_filter_is_kept_clean_or_refused_whole(world, database, name, qu
     for kept_name, kept_query in kept:
         assert kept_name == " ".join(kept_name.split()) and kept_name.isprintable() and 0 < len(kept_name) <= 60
         assert kept_query and kept_query == urlencode(casework.filters_from(dict(parse_qsl(kept_query))).as_query())
+
+
+OPEN311 = ("service_request_id", "service_code", "start_date", "end_date", "status", "page")
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                  HealthCheck.too_slow])
+@given(fields=st.fixed_dictionaries({name: st.one_of(st.just(PLAUSIBLE[name].encode()), HOSTILE) for name in OPEN311}))
+def test_the_open311_export_answers_garbage_with_the_spec_error_list(world, fields):
+    """Only the export's own arguments, so that a plausible set reaches the query: a page of requests,
+    or one error in the spec's format saying which argument is wrong; never a console page or a 5xx."""
+    response = world["/staff"].client.get(f"/staff/open311/requests.json?{urlencode(fields)}")
+    body = json.loads(response.get_data(as_text=True))
+    assert response.status_code in (200, 400), fields
+    if response.status_code == 400:
+        assert len(body) == 1 and body[0]["code"] == 400 and body[0]["description"], body
+    else:
+        assert isinstance(body, list) and all(request["service_code"] == "medical" for request in body), fields

@@ -28,7 +28,8 @@ def shows_errors(path_prefix: str) -> Callable[[ErrorPage], ErrorPage]:
 
 
 def _error_page(error: HTTPException):
-    for prefix, page in _PAGES.items():
+    # The longest prefix that matches: a part of a surface (its JSON export) can answer in its own way.
+    for prefix, page in sorted(_PAGES.items(), key=lambda item: -len(item[0])):
         if request.path == prefix or request.path.startswith(prefix + "/"):
             return page(error)
     return error
