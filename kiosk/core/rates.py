@@ -97,10 +97,7 @@ def counts(session: Session, period: Period, *, facility_ids: list[int] | None =
     query = (select(ComplaintMonth.facility_id, ComplaintMonth.category, func.sum(ComplaintMonth.complaints))
              .where(ComplaintMonth.month >= first, ComplaintMonth.month < after)
              .group_by(ComplaintMonth.facility_id, ComplaintMonth.category))
-    if facility_ids is not None:
-        query = query.where(ComplaintMonth.facility_id.in_(facility_ids))
-    if category is not None:
-        query = query.where(ComplaintMonth.category == category)
+    query = _narrowed(query, ComplaintMonth, facility_ids, category)
     found = Counter({(facility_id, code): int(n) for facility_id, code, n in session.execute(query)})
     found.update(_filed(session, period.start, midnight(first), facility_ids, category))
     found.update(_filed(session, midnight(after), period.end, facility_ids, category))
@@ -115,11 +112,17 @@ def _filed(session: Session, start: datetime, end: datetime, facility_ids: list[
     query = (select(Case.facility_id, Case.category, func.count())
              .where(Case.created_at >= start, Case.created_at < end)
              .group_by(Case.facility_id, Case.category))
-    if facility_ids is not None:
-        query = query.where(Case.facility_id.in_(facility_ids))
-    if category is not None:
-        query = query.where(Case.category == category)
+    query = _narrowed(query, Case, facility_ids, category)
     return {(facility_id, code): n for facility_id, code, n in session.execute(query)}
+
+
+def _narrowed(query, counted, facility_ids: list[int] | None, category: str | None):
+    """The query kept to some facilities and one category (``counted``: Case or ComplaintMonth)."""
+    if facility_ids is not None:
+        query = query.where(counted.facility_id.in_(facility_ids))
+    if category is not None:
+        query = query.where(counted.category == category)
+    return query
 
 
 def _weeks_before_end(session: Session, end: datetime):
