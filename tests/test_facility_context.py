@@ -201,4 +201,6 @@ def test_a_period_reads_only_the_figures_that_count_for_it(database, people):
                                     (date(2026, 5, 22), date(2026, 6, 11), 250)):  # one in force, one within
             found = populations.of_facilities(session, start=start, end=end)
             assert set(found) == {people["TST"]} and found[people["TST"]].average(start, end) == average
-        assert len(populations.of_facilities(session, start=date(2026, 2, 1), end=date(2026, 3, 1))[people["TST"]].days) == 2
+        # Only the one in force on start: the first (2025) and the later one (June) do not count for February.
+        assert populations.of_facilities(session, start=date(2026, 2, 1), end=date(2026, 3, 1))[people["TST"]].days == [
+            date(2026, 1, 1)]

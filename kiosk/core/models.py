@@ -157,6 +157,23 @@ class FacilityPopulation(Base):
     entered_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class ComplaintMonth(Base):
+    """How many cases a facility has of a category filed in a calendar month (UTC): what the Patterns
+    page sums over long periods instead of reading every case. Written only by the database's
+    triggers on ``cases`` (migration 0024), never by the application, so it cannot drift."""
+
+    __tablename__ = "complaint_months"
+    __table_args__ = (
+        # A period's totals: a range of months, covered.
+        Index("ix_complaint_months_month", "month", "facility_id", "category", "complaints"),
+    )
+
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"), primary_key=True)
+    category: Mapped[str] = mapped_column(String(32), primary_key=True)
+    month: Mapped[date] = mapped_column(primary_key=True)  # its first day
+    complaints: Mapped[int] = mapped_column(Integer)
+
+
 class HousingUnit(Base):
     __tablename__ = "housing_units"
     __table_args__ = (UniqueConstraint("facility_id", "name"),)

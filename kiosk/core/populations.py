@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, func, or_, select, tuple_
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from kiosk.core import audit
@@ -242,18 +242,21 @@ class Population:
 def of_facilities(session: Session, facility_ids: Iterable[int] | None = None, *, start: date | None = None,
                   end: date | None = None) -> dict[int, Population]:
     """Every facility's figures (or those of some); with start and end, only those that count for the days
-    from start up to end: the figures given within, the one in force on start, and each facility's first
-    (in force before it). Two small queries however long the history."""
+    from start up to end: the one in force on start (or, before any, the facility's first) and those after
+    it, before end. One query however long the history."""
     figure = FacilityPopulation
     query = select(figure.facility_id, figure.as_of, figure.population)
     if facility_ids is not None:
         query = query.where(figure.facility_id.in_(list(facility_ids)))
     if start is not None and end is not None:
-        edges = [(facility_id, day) for facility_id, in_force, first in session.execute(
-            select(figure.facility_id, func.max(figure.as_of).filter(figure.as_of <= start), func.min(figure.as_of))
-            .group_by(figure.facility_id)) for day in {in_force, first} if day is not None]
-        within = and_(figure.as_of >= start, figure.as_of < end)
-        query = query.where(or_(within, tuple_(figure.facility_id, figure.as_of).in_(edges)) if edges else within)
+        # Per facility, the figure in force on start, or its first when it has none yet (a join, not a
+        # list of (facility, date) pairs: over 150 facilities such a list cost more than the rows read).
+        counted_from = (select(figure.facility_id.label("facility_id"),
+                               func.coalesce(func.max(figure.as_of).filter(figure.as_of <= start),
+                                             func.min(figure.as_of)).label("as_of"))
+                        .group_by(figure.facility_id).subquery())
+        query = query.join(counted_from, counted_from.c.facility_id == figure.facility_id).where(
+            figure.as_of >= counted_from.c.as_of, or_(figure.as_of < end, figure.as_of == counted_from.c.as_of))
     figures: dict[int, list[tuple[date, int]]] = {}
     for facility_id, day, people in session.execute(query):
         figures.setdefault(facility_id, []).append((day, people))

@@ -1,15 +1,21 @@
 """Complaints per 100 detainees, by facility and category over a period, with the national median
-beside each and the weekly trend: the figures of the Patterns page.
+beside each and the trend: the figures of the Patterns page.
 
 A rate is the period's complaints over the facility's average daily population in the period
 (kiosk/core/populations.py), times 100. The national median of a category is taken over every
 facility with a population, those without a complaint included (a median of only the facilities
 that complained would call the quiet ones high). Days are UTC days: the period runs from the
 start of its first day to the start of the day after its last.
+
+The whole calendar months of a period are counted from ``complaint_months`` (kept by the database's
+triggers on ``cases``, migration 0024) and only the days before the first and after the last whole
+month from the cases themselves: ten years cost about as much as twelve weeks. The trend is weekly
+up to two years and monthly beyond (522 weekly points would be a smear in a sparkline).
 """
 from __future__ import annotations
 
 import statistics
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
@@ -18,9 +24,22 @@ from sqlalchemy.orm import Session
 
 from kiosk.core import populations
 from kiosk.core.categories import CATEGORY_CODES
-from kiosk.core.models import Case, Facility, UTCDateTime
+from kiosk.core.models import Case, ComplaintMonth, Facility, UTCDateTime
 
 WEEK = timedelta(days=7)
+WEEKLY_UP_TO_DAYS = 731  # two years; a longer period's trend is monthly
+
+
+def month_of(day: date) -> date:
+    return day.replace(day=1)
+
+
+def month_after(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def midnight(day: date) -> datetime:
+    return datetime.combine(day, time(), timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -30,12 +49,12 @@ class Period:
 
     @property
     def start(self) -> datetime:
-        return datetime.combine(self.first, time(), timezone.utc)
+        return midnight(self.first)
 
     @property
     def end(self) -> datetime:
         """The moment after the period (midnight after its last day)."""
-        return datetime.combine(self.last + timedelta(days=1), time(), timezone.utc)
+        return midnight(self.last + timedelta(days=1))
 
     @property
     def days(self) -> int:
@@ -46,18 +65,64 @@ class Period:
         """Weeks of the trend, counted back from the period's end (the oldest may be shorter)."""
         return -(-self.days // 7)
 
+    @property
+    def months(self) -> list[date]:
+        """The calendar months the period touches (their first days), oldest first; the first and
+        the last may be counted in part."""
+        months = [month_of(self.first)]
+        while months[-1] < month_of(self.last):
+            months.append(month_after(months[-1]))
+        return months
+
+    @property
+    def whole_months(self) -> tuple[date, date] | None:
+        """The first day of the first calendar month wholly within the period and of the month after
+        the last such month; None when no month is."""
+        first = self.first if self.first.day == 1 else month_after(self.first)
+        after = month_of(self.last + timedelta(days=1))
+        return (first, after) if first < after else None
+
+    @property
+    def trend_step(self) -> str:
+        return "week" if self.days <= WEEKLY_UP_TO_DAYS else "month"
+
 
 def counts(session: Session, period: Period, *, facility_ids: list[int] | None = None,
            category: str | None = None) -> dict[tuple[int, str], int]:
     """Complaints filed in the period, by (facility id, category); a pair with none is absent."""
+    whole = period.whole_months
+    if whole is None:
+        return _filed(session, period.start, period.end, facility_ids, category)
+    first, after = whole
+    query = (select(ComplaintMonth.facility_id, ComplaintMonth.category, func.sum(ComplaintMonth.complaints))
+             .where(ComplaintMonth.month >= first, ComplaintMonth.month < after)
+             .group_by(ComplaintMonth.facility_id, ComplaintMonth.category))
+    query = _narrowed(query, ComplaintMonth, facility_ids, category)
+    found = Counter({(facility_id, code): int(n) for facility_id, code, n in session.execute(query)})
+    found.update(_filed(session, period.start, midnight(first), facility_ids, category))
+    found.update(_filed(session, midnight(after), period.end, facility_ids, category))
+    return {pair: n for pair, n in found.items() if n}  # a month whose cases all moved away counts 0
+
+
+def _filed(session: Session, start: datetime, end: datetime, facility_ids: list[int] | None,
+           category: str | None) -> dict[tuple[int, str], int]:
+    """Complaints filed from start up to end, read from the cases, by (facility id, category)."""
+    if end <= start:
+        return {}
     query = (select(Case.facility_id, Case.category, func.count())
-             .where(Case.created_at >= period.start, Case.created_at < period.end)
+             .where(Case.created_at >= start, Case.created_at < end)
              .group_by(Case.facility_id, Case.category))
-    if facility_ids is not None:
-        query = query.where(Case.facility_id.in_(facility_ids))
-    if category is not None:
-        query = query.where(Case.category == category)
+    query = _narrowed(query, Case, facility_ids, category)
     return {(facility_id, code): n for facility_id, code, n in session.execute(query)}
+
+
+def _narrowed(query, counted, facility_ids: list[int] | None, category: str | None):
+    """The query kept to some facilities and one category (``counted``: Case or ComplaintMonth)."""
+    if facility_ids is not None:
+        query = query.where(counted.facility_id.in_(facility_ids))
+    if category is not None:
+        query = query.where(counted.category == category)
+    return query
 
 
 def _weeks_before_end(session: Session, end: datetime):
@@ -85,6 +150,49 @@ def weekly(session: Session, period: Period, pairs: list[tuple[int, str]]) -> di
         if series is not None and 0 <= back < period.weeks:
             series[period.weeks - 1 - back] += n
     return trend
+
+
+def monthly(session: Session, period: Period, pairs: list[tuple[int, str]]) -> dict[tuple[int, str], list[int]]:
+    """Complaints per calendar month of the period for each (facility id, category), oldest first (the
+    first and the last month counted from the period's first day and up to its last)."""
+    months = period.months
+    trend = {pair: [0] * len(months) for pair in pairs}
+    if not pairs:
+        return trend
+    whole = period.whole_months
+    if whole is None:  # within two calendar months: the cases themselves, split at the second's first day
+        edges = [(period.start, min(midnight(month_after(months[0])), period.end), 0),
+                 (midnight(month_after(months[0])), period.end, len(months) - 1)]
+    else:
+        first, after = whole
+        edges = [(period.start, midnight(first), 0), (midnight(after), period.end, len(months) - 1)]
+        index = {month: n for n, month in enumerate(months)}
+        for facility_id, code, month, n in session.execute(
+                select(ComplaintMonth.facility_id, ComplaintMonth.category, ComplaintMonth.month,
+                       ComplaintMonth.complaints)
+                .where(ComplaintMonth.month >= first, ComplaintMonth.month < after,
+                       tuple_(ComplaintMonth.facility_id, ComplaintMonth.category).in_(pairs))):
+            trend[(facility_id, code)][index[month]] += n
+    for start, end, point in edges:
+        if end <= start:
+            continue
+        for (facility_id, code), n in _filed_by_pair(session, start, end, pairs).items():
+            trend[(facility_id, code)][point] += n
+    return trend
+
+
+def _filed_by_pair(session: Session, start: datetime, end: datetime,
+                   pairs: list[tuple[int, str]]) -> dict[tuple[int, str], int]:
+    query = (select(Case.facility_id, Case.category, func.count())
+             .where(Case.created_at >= start, Case.created_at < end, tuple_(Case.facility_id, Case.category).in_(pairs))
+             .group_by(Case.facility_id, Case.category))
+    return {(facility_id, code): n for facility_id, code, n in session.execute(query)}
+
+
+def trend(session: Session, period: Period, pairs: list[tuple[int, str]]) -> dict[tuple[int, str], list[int]]:
+    """The Patterns page's trend: weekly (``weekly``) or, over two years, monthly (``monthly``), as
+    ``period.trend_step`` says."""
+    return (weekly if period.trend_step == "week" else monthly)(session, period, pairs)
 
 
 @dataclass(frozen=True)

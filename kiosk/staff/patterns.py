@@ -1,5 +1,5 @@
 """The Patterns page (/staff/patterns): complaints per 100 detainees by facility and category over a
-period, the national median beside each and the weekly trend; the rate-jump alerts with the cases
+period, the national median beside each and the trend (weekly up to two years, monthly beyond); the rate-jump alerts with the cases
 behind them; suggested groups of similar complaints across languages, to confirm or dismiss.
 
 A person sees the facilities they work (supervisors and administrators every one); every view and
@@ -118,7 +118,7 @@ def patterns():
                        facility_id=chosen.facility.id if chosen.facility else None, category=chosen.category)
     everything = chosen.facility is not None or chosen.category is not None
     shown = rows if everything else rows[:ROWS_SHOWN]
-    trend = rates.weekly(db, chosen.period, [(row.facility_id, row.category) for row in shown])
+    trend = rates.trend(db, chosen.period, [(row.facility_id, row.category) for row in shown])
     alerts = [alert for alert in rate_alerts.open_alerts(db, visible) if _matches(alert, chosen)]
     groups = similar_complaints.groups(db, visible)
     audit.record(db, actor(), "patterns.viewed", remote_addr=request.remote_addr, **chosen.as_query())
