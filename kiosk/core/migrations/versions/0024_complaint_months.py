@@ -2,7 +2,7 @@
 long periods read these instead of every case
 
 Revision ID: 0024
-Revises: 0025
+Revises: 0023
 Create Date: 2026-12-04 13:10:00
 """
 from alembic import op
@@ -10,8 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0024'
-# The brief named 0022; main's head is now 0025 (which revises 0022), and two heads would not migrate.
-down_revision = '0025'
+down_revision = '0023'
 branch_labels = None
 depends_on = None
 

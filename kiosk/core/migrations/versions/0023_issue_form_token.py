@@ -1,6 +1,6 @@
 """an issue made by hand remembers its form's token: a double-submitted form makes one issue
 
-Revision ID: 0025
+Revision ID: 0023
 Revises: 0022
 Create Date: 2026-12-04 13:00:00
 """
@@ -8,7 +8,7 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0025'
+revision = '0023'
 down_revision = '0022'
 branch_labels = None
 depends_on = None
