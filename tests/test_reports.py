@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import importlib
 import io
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import insert, select, update
@@ -16,9 +16,8 @@ from kiosk.core import casework
 from kiosk.core.identifiers import case_number
 from kiosk.core.models import Case, EmergencyAlert, EmergencyKind, Facility
 from kiosk.core.triage import triage
-from tests.helpers import ROUTINE, audited, filed_case, signed_in
+from tests.helpers import ROUTINE, audited, signed_in
 
-UTC = timezone.utc
 PERIOD = {"from": "2026-01-01", "to": "2026-03-31"}
 JAN, FEB = datetime(2026, 1, 10, 12, tzinfo=UTC), datetime(2026, 2, 10, 12, tzinfo=UTC)
 HOUR = timedelta(hours=1)

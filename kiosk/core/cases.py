@@ -15,7 +15,7 @@ from kiosk.core import actors, audit, case_translations, emergencies, jobs, mile
 from kiosk.core.categories import CATEGORY_CODES, valid_answers, valid_so_far
 from kiosk.core.identifiers import new_case_number
 from kiosk.core.kiosks import EnrolledKiosk
-from kiosk.core.models import Case, CaseEvent, CaseStatus, Channel, Detainee, EventKind, Submitter, utcnow
+from kiosk.core.models import Case, CaseEvent, Channel, Detainee, EventKind, Submitter, utcnow
 from kiosk.core.triage import emergency_kind, triage
 
 MAX_DESCRIPTION = 5000
