@@ -41,8 +41,8 @@ from kiosk.core.reports import CHARTS
 RECENT = timedelta(days=30)
 
 # Minutes after filing, spread by the case's id (a multiplicative hash): the same history every run.
-FIRST_ACTION = "((id * 7919) % 4320)"      # 0 to 72 hours
-CLOSING = "(4320 + (id * 104729) % 15840)"  # 3 to 14 days
+FIRST_ACTION = "((id * 37) % 4320)"        # 0 to 72 hours (small factors: no int4 overflow)
+CLOSING = "(4320 + (id * 61) % 15840)"      # 3 to 14 days
 ACKNOWLEDGED = "((id * 31) % 40)"          # 0 to 40 minutes
 
 OLD_STATUS = """CASE WHEN id % 200 = 0 THEN 'referred' WHEN id % 20 = 1 THEN 'withdrawn'

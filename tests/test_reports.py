@@ -194,3 +194,10 @@ def test_the_migration_fills_the_milestones_from_the_events(app, database, peopl
         session.expire_all()
         case = session.scalars(select(Case)).first()
         assert case.first_action_at == first_event and case.closed_at == last_event
+
+
+def test_a_console_without_a_complaint_draws_empty_charts(app, people):
+    chris = signed_in(app, "chris")
+    assert chris.get("/staff/reports").status_code == 200
+    assert chris.text.count('<svg class="chart') == 8 and "Complaints by language" in chris.text
+    assert report(chris, "languages") == [["Language", "Code", "Complaints", "Share %"]]

@@ -57,7 +57,7 @@ def grouped_bars(labels: list[str], series: list[tuple[str, list[float | None]]]
                  marks: list[float | None] | None = None, mark_name: str = "") -> Markup:
     """Horizontal bars, a group per label and a bar per series (a legend above when more than one);
     ``marks``: a vertical line per group (a deadline), named ``mark_name`` in the legend."""
-    top = max([v or 0 for _, values in series for v in values] + [m or 0 for m in marks or []]) or 1
+    top = max([v or 0 for _, values in series for v in values] + [m or 0 for m in marks or []], default=0) or 1
     scale = (CHART_WIDTH - LABEL_WIDTH - 70) / top
     legend = len(series) > 1 or bool(marks)
     y, parts = (LEGEND if legend else 0) + 4, []
@@ -95,7 +95,7 @@ def lines(labels: list[str], series: list[tuple[str, list[float | None]]], label
     highest value when not given) with three ticks; the x axis names January of each year, or every
     month when there are few. A value None is a gap."""
     height, left, bottom, right = 220, 56, 40, 12
-    top = top or max([v or 0 for _, values in series for v in values]) or 1
+    top = top or max([v or 0 for _, values in series for v in values], default=0) or 1
     plot_w, plot_h = CHART_WIDTH - left - right, height - LEGEND - bottom
     step = plot_w / max(len(labels) - 1, 1)
 
