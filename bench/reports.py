@@ -39,6 +39,7 @@ from staff_pages import sign_in
 from kiosk.core.reports import CHARTS
 
 RECENT = timedelta(days=30)
+VACUUM_PATIENCE = 600.0  # seconds
 
 # Minutes after filing, spread by the case's id (a multiplicative hash): the same history every run.
 FIRST_ACTION = "((id * 37) % 4320)"        # 0 to 72 hours (small factors: no int4 overflow)
@@ -87,9 +88,30 @@ def add_outcomes(engine, data: Dataset) -> dict:
             "'referred') AND due_at < :now"), {"now": data.end}).scalar_one()
     updated = time.perf_counter() - began
     began = time.perf_counter()
+    visible = vacuum(engine)
+    return {"alerts": alerts, "overdue": overdue, "update_seconds": updated, "all_visible": visible,
+            "analyze_seconds": time.perf_counter() - began}
+
+
+def vacuum(engine, patience: float = VACUUM_PATIENCE) -> float | None:
+    """VACUUM (ANALYZE) until the cases' pages are all visible again (the reports read the index alone
+    only then; autovacuum does this in production). A transaction older than the UPDATE, anyone's
+    (another bench loading the same server), keeps the old rows alive: wait for it, up to ``patience``
+    seconds. Returns the share of the table's pages all visible (None on SQLite: ANALYZE only)."""
+    deadline = time.perf_counter() + patience
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.exec_driver_sql("VACUUM (ANALYZE) cases, emergency_alerts" if is_postgres(engine) else "ANALYZE")
-    return {"alerts": alerts, "overdue": overdue, "update_seconds": updated, "analyze_seconds": time.perf_counter() - began}
+        if not is_postgres(engine):
+            connection.exec_driver_sql("ANALYZE")
+            return None
+        while True:
+            connection.exec_driver_sql("VACUUM (ANALYZE) cases, emergency_alerts")
+            share = connection.execute(text(
+                "SELECT relallvisible::float / greatest(relpages, 1) FROM pg_class "
+                "WHERE oid = 'cases'::regclass")).scalar_one()
+            if share > 0.95 or time.perf_counter() > deadline:
+                return share
+            log(f"{share:.0%} of the cases' pages all visible: an older transaction holds the old rows; waiting")
+            time.sleep(20)
 
 
 def page_paths(data: Dataset) -> list[tuple[str, str]]:
@@ -164,7 +186,9 @@ def run(args, tmpdir: Path, cleanups: list) -> int:
         ["overdue open cases", f"{outcomes['overdue']:,}"],
         ["loading (patterns.py's history)", f"{data.generate_seconds + data.insert_seconds:.0f} s"],
         ["statuses, milestones, alerts (bulk UPDATE/INSERT)", f"{outcomes['update_seconds']:.0f} s"],
-        ["VACUUM (ANALYZE) / ANALYZE", f"{outcomes['analyze_seconds']:.0f} s"],
+        ["VACUUM (ANALYZE) / ANALYZE", f"{outcomes['analyze_seconds']:.0f} s"
+                                       + (f", {outcomes['all_visible']:.0%} of the pages all visible"
+                                          if outcomes["all_visible"] is not None else "")],
     ], right=set()), "\n")
     print(pages_table(results), "\n")
     h.print_verdicts(goals)
