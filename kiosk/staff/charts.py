@@ -32,6 +32,11 @@ CHART_WIDTH = 640
 LEGEND = 22
 
 
+def _fitted(name: str, room: int = 29) -> str:
+    """A label cut to the room beside the bars (the table below the chart has it whole)."""
+    return name if len(name) <= room else name[:room - 1].rstrip() + "…"
+
+
 def _number(value: float | None) -> str:
     if value is None:
         return "—"
@@ -44,13 +49,21 @@ def _svg(kind: str, label: str, height: float, body: str, width: int = CHART_WID
                   f'role="img" aria-label="{title}"><title>{title}</title>{body}</svg>')
 
 
-def _legend(names: list[str]) -> str:
-    parts, x = [], LABEL_WIDTH
-    for index, name in enumerate(names):
-        parts.append(f'<rect class="s{index}" x="{x}" y="4" width="12" height="12"/>'
-                     f'<text x="{x + 16}" y="15" font-size="12">{escape(name)}</text>')
-        x += 24 + 7 * len(name)
-    return "".join(parts)
+def _legend(names: list[str], mark_name: str = "") -> tuple[str, int]:
+    """A swatch and name per series (and the marks' line), wrapped to the chart's width; its height."""
+    parts, x, y = [], LABEL_WIDTH, 4
+    items = [(f'<rect class="s{index}" x="{{x}}" y="{{y}}" width="12" height="12"/>', name)
+             for index, name in enumerate(names)]
+    if mark_name:
+        items.append(('<line class="mark" x1="{x6}" y1="{y}" x2="{x6}" y2="{y12}" stroke-width="2"/>', mark_name))
+    for swatch, name in items:
+        width = 24 + 7 * len(name)
+        if x + width > CHART_WIDTH and x > LABEL_WIDTH:
+            x, y = LABEL_WIDTH, y + LEGEND - 4
+        parts.append(swatch.format(x=x, y=y, x6=x + 6, y12=y + 12)
+                     + f'<text x="{x + 16}" y="{y + 11}" font-size="12">{escape(name)}</text>')
+        x += width
+    return "".join(parts), y + LEGEND - 4
 
 
 def grouped_bars(labels: list[str], series: list[tuple[str, list[float | None]]], label: str, *,
@@ -59,17 +72,14 @@ def grouped_bars(labels: list[str], series: list[tuple[str, list[float | None]]]
     ``marks``: a vertical line per group (a deadline), named ``mark_name`` in the legend."""
     top = max([v or 0 for _, values in series for v in values] + [m or 0 for m in marks or []], default=0) or 1
     scale = (CHART_WIDTH - LABEL_WIDTH - 70) / top
-    legend = len(series) > 1 or bool(marks)
-    y, parts = (LEGEND if legend else 0) + 4, []
-    if legend:
-        parts.append(_legend([name for name, _ in series]))
-        if marks:
-            x = CHART_WIDTH - 12 - 7 * len(mark_name)
-            parts.append(f'<line class="mark" x1="{x - 14}" y1="3" x2="{x - 14}" y2="17" stroke-width="2"/>'
-                         f'<text x="{x - 8}" y="15" font-size="12">{escape(mark_name)}</text>')
+    y, parts = 4, []
+    if len(series) > 1 or marks:
+        legend, y = _legend([name for name, _ in series], mark_name if marks else "")
+        parts.append(legend)
+    top_of_bars = y
     for row, name in enumerate(labels):
         group_top = y
-        parts.append(f'<text x="{LABEL_WIDTH - 6}" y="{y + 15}" font-size="12" text-anchor="end">{escape(name)}</text>')
+        parts.append(f'<text x="{LABEL_WIDTH - 6}" y="{y + 15}" font-size="12" text-anchor="end">{escape(_fitted(name))}</text>')
         for index, (_, values) in enumerate(series):
             value = values[row]
             length = (value or 0) * scale
@@ -80,7 +90,7 @@ def grouped_bars(labels: list[str], series: list[tuple[str, list[float | None]]]
             x = LABEL_WIDTH + marks[row] * scale
             parts.append(f'<line class="mark" x1="{x:.1f}" y1="{group_top}" x2="{x:.1f}" y2="{y}" stroke-width="2"/>')
         y += 6 if len(series) > 1 else 0
-    parts.append(f'<line class="axis" x1="{LABEL_WIDTH}" y1="{LEGEND if legend else 0}" x2="{LABEL_WIDTH}" y2="{y}"/>')
+    parts.append(f'<line class="axis" x1="{LABEL_WIDTH}" y1="{top_of_bars}" x2="{LABEL_WIDTH}" y2="{y}"/>')
     return _svg("bars", label, y + 4, "".join(parts))
 
 
@@ -94,7 +104,7 @@ def lines(labels: list[str], series: list[tuple[str, list[float | None]]], label
     """A line per series over labels in time order (months), the value axis from 0 to ``top`` (the
     highest value when not given) with three ticks; the x axis names January of each year, or every
     month when there are few. A value None is a gap."""
-    height, left, bottom, right = 220, 56, 40, 12
+    height, left, bottom, right = 220, 56, 40, 30
     top = top or max([v or 0 for _, values in series for v in values], default=0) or 1
     plot_w, plot_h = CHART_WIDTH - left - right, height - LEGEND - bottom
     step = plot_w / max(len(labels) - 1, 1)
@@ -102,7 +112,7 @@ def lines(labels: list[str], series: list[tuple[str, list[float | None]]], label
     def at(index: int, value: float) -> tuple[float, float]:
         return left + index * step, LEGEND + plot_h - value / top * plot_h
 
-    parts = [_legend([name for name, _ in series])] if len(series) > 1 else []
+    parts = [_legend([name for name, _ in series])[0]] if len(series) > 1 else []
     for tick in (0, top / 2, top):
         _, y = at(0, tick)
         parts.append(f'<line class="grid" x1="{left}" y1="{y:.1f}" x2="{CHART_WIDTH - right}" y2="{y:.1f}"/>'

@@ -58,6 +58,7 @@ def _draw(name: str, table: reports.Table):
     if name == "facilities":
         return bars([f"{r[0]} {r[1]}".strip() for r in rows], [r[2] for r in rows], table.title)
     if name == "outcomes":
+        rows = [r for r in rows if r[1]]  # a category without a case has no shares to draw
         shares = [(table.columns[index + 7][:-2], [r[index + 7] for r in rows]) for index in range(len(reports.OUTCOMES))]
         return grouped_bars([r[0] for r in rows], shares, table.title + ", per cent of the category's cases")
     if name == "timeliness":
