@@ -15,17 +15,17 @@ import io
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import case as sql_case
-from sqlalchemy import func, select
+from sqlalchemy import ARRAY, Integer, bindparam, cast, func, select
 from sqlalchemy.orm import Session
 
 from kiosk.core.casework import IS_OPEN
 from kiosk.core.categories import CATEGORIES
 from kiosk.core.exports import spreadsheet_cell
 from kiosk.core.languages import BY_CODE, SPOKEN_BY_CODE
-from kiosk.core.models import Case, CaseStatus, EmergencyAlert, Facility
+from kiosk.core.models import Case, CaseStatus, EmergencyAlert, Facility, UTCDateTime
 from kiosk.core.rates import Period
 from kiosk.core.triage import DUE_WITHIN, PRIORITY_MEDICAL
 
@@ -80,11 +80,15 @@ def _postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def _month(session: Session, column):
-    """SQL for the UTC month of a moment, as 2026-11."""
+def _month(session: Session, column, period: Period):
+    """SQL for the month of the period a moment falls in, counted from 0 (the period's first month):
+    on PostgreSQL a binary search of the months' first moments, twice as fast over a million cases as
+    formatting each one's date."""
     if _postgres(session):
-        return func.to_char(func.timezone("UTC", column), "YYYY-MM")
-    return func.strftime("%Y-%m", column)
+        starts = [datetime(int(name[:4]), int(name[5:]), 1, tzinfo=UTC) for name in months_of(period)]
+        return func.width_bucket(column, bindparam("month_starts", starts, type_=ARRAY(UTCDateTime()))) - 1
+    number = cast(func.strftime("%Y", column), Integer) * 12 + cast(func.strftime("%m", column), Integer)
+    return number - (period.first.year * 12 + period.first.month)
 
 
 def _seconds(session: Session, start, end):
@@ -125,10 +129,10 @@ def hours(seconds: float | None) -> float | None:
 # --- 1. complaints by month, category and facility -------------------------------------------------
 
 def by_month(session: Session, scope: Scope, now: datetime) -> Table:
-    month = _month(session, Case.created_at).label("month")
+    month = _month(session, Case.created_at, scope.period).label("month")
     found = dict(session.execute(scope.filed(select(month, func.count())).group_by(month)).all())
     return Table("Complaints by month", ("Month", "Complaints"),
-                 [(name, found.get(name, 0)) for name in months_of(scope.period)])
+                 [(name, found.get(index, 0)) for index, name in enumerate(months_of(scope.period))])
 
 
 def by_category(session: Session, scope: Scope, now: datetime) -> Table:
@@ -256,7 +260,7 @@ def overdue(session: Session, scope: Scope, now: datetime) -> Table:
 def emergencies(session: Session, scope: Scope, now: datetime) -> Table:
     """Emergency alerts raised in the period by month, and how many a person acknowledged within 15
     minutes (one never acknowledged was not)."""
-    month = _month(session, EmergencyAlert.raised_at).label("month")
+    month = _month(session, EmergencyAlert.raised_at, scope.period).label("month")
     # To the second: SQLite's day fractions would put 15 minutes exactly a hair either side.
     quick = func.count().filter(func.round(_seconds(session, EmergencyAlert.raised_at, EmergencyAlert.acknowledged_at))
                                 <= ACKNOWLEDGED_WITHIN.total_seconds())
@@ -269,8 +273,8 @@ def emergencies(session: Session, scope: Scope, now: datetime) -> Table:
         query = query.join(Case, Case.id == EmergencyAlert.case_id).where(Case.category == scope.category)
     found = {name: (raised, acknowledged) for name, raised, acknowledged in session.execute(query)}
     rows = []
-    for name in months_of(scope.period):
-        raised, acknowledged = found.get(name, (0, 0))
+    for index, name in enumerate(months_of(scope.period)):
+        raised, acknowledged = found.get(index, (0, 0))
         rows.append((name, raised, acknowledged, share(acknowledged, raised)))
     return Table("Emergencies acknowledged within 15 minutes, by month",
                  ("Month", "Emergencies", "Acknowledged within 15 minutes", "Share %"), rows)
