@@ -117,7 +117,7 @@ def test_the_page_draws_every_chart_and_links_its_csv(app, history):
     for name in ("months", "categories", "facilities", "outcomes", "timeliness", "overdue", "emergencies", "languages"):
         assert f"/staff/reports/{name}.csv?from=2026-01-01" in sam.text
     assert sam.text.count('<svg class="chart') == 8 and 'role="img"' in sam.text and "<title>" in sam.text
-    charts = re.findall(r'<svg class="chart.*?</svg>', sam.text, re.S)
+    charts = re.findall(r'<svg class="chart.*?</svg>', sam.text, re.DOTALL)
     assert len(charts) == 8 and not any("style=" in chart or "<script" in chart for chart in charts)  # CSP-safe
     assert "71.4" in charts[3] and "65.5" in charts[4]  # each bar carries its number: readable without colour
     assert 'href="/staff/reports"' in sam.text  # in the console's menu
