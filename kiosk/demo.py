@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kiosk.core import hotlines, kiosks
+from kiosk.core import hotlines, kiosks, milestones
 from kiosk.core.credentials import SecretHasher, digest
 from kiosk.core.db import Database
 from kiosk.core.identifiers import case_number
@@ -168,9 +168,11 @@ def _demo_case(session, hasher, facilities, units, kiosk, row) -> dict:
         if status != CaseStatus.NEW:
             case.events.append(CaseEvent(kind=EventKind.STATUS_CHANGED, actor="demo", status_from=CaseStatus.NEW,
                                          status_to=status, created_at=filed_at + timedelta(hours=2)))
+            milestones.acted_on(case, filed_at + timedelta(hours=2), status=status)  # what the reports measure
         if reply:
             case.events.append(CaseEvent(kind=EventKind.REPLY, actor="demo", body=reply, language=language,
                                          created_at=filed_at + timedelta(hours=3)))
+            milestones.acted_on(case, filed_at + timedelta(hours=3))
         case.share_codes.append(ShareCode(code_hash=digest(share_code), hint=share_code[-2:], created_at=filed_at))
         if serial == 1001:
             case.trusted_contacts.append(TrustedContact(phone="+15125550199", added_at=filed_at))

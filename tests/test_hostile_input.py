@@ -64,7 +64,8 @@ HOSTILE = st.one_of(
     st.binary(max_size=24),  # not UTF-8 at all
     st.integers(min_value=-10**40, max_value=10**40).map(lambda n: str(n).encode()),
 )
-PATH_VALUE = st.one_of(st.sampled_from([NUMBER.encode(), b"1", b"2", b"es", b"en", b"may_name", b"fears_retaliation"]),
+PATH_VALUE = st.one_of(st.sampled_from([NUMBER.encode(), b"1", b"2", b"es", b"en", b"may_name", b"fears_retaliation",
+                                        b"months", b"timeliness"]),  # two charts of the Reports page
                        HOSTILE)
 
 

@@ -121,6 +121,7 @@ def _staff_pages(app, database) -> None:
         session.execute(update(Referral).values(due_at=utcnow() - timedelta(days=1)))
     for path in ("/staff/issues", "/staff/issues/1", "/staff/referrals/1/packet"):
         client.get(path)
+    client.get("/staff/reports")  # every chart over the cases there are
 
     create_staff(app, "chris", "case_manager", ["TST"])  # a case manager's queue: take, release, saved filters
     manager = signed_in(app, "chris")

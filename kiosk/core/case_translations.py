@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kiosk.core import audit, contacts, jobs, text
+from kiosk.core import audit, contacts, jobs, milestones, text
 from kiosk.core.models import Case, CaseEvent, EventKind, Translation, TranslationStatus, VoiceRecording, utcnow
 
 STAFF_LANGUAGE = "en"
@@ -165,6 +165,7 @@ def draft_reply(session: Session, case: Case, words: str, *, staff: str) -> Case
     reply = CaseEvent(kind=EventKind.REPLY, actor=staff, body=words, language=STAFF_LANGUAGE,
                       visible_to_detainee=False)
     case.events.append(reply)
+    milestones.acted_on(case, utcnow())
     session.flush()
     queue(session, case, words, STAFF_LANGUAGE, case.language, reply)  # nothing queued for an English reader
     audit.record(session, staff, "case.reply_drafted", case=case, event_id=reply.id)

@@ -11,11 +11,11 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from kiosk.core import actors, audit, case_translations, emergencies, jobs, text
+from kiosk.core import actors, audit, case_translations, emergencies, jobs, milestones, text
 from kiosk.core.categories import CATEGORY_CODES, valid_answers, valid_so_far
 from kiosk.core.identifiers import new_case_number
 from kiosk.core.kiosks import EnrolledKiosk
-from kiosk.core.models import Case, CaseEvent, CaseStatus, Channel, Detainee, EventKind, Submitter, utcnow
+from kiosk.core.models import Case, CaseEvent, Channel, Detainee, EventKind, Submitter, utcnow
 from kiosk.core.triage import emergency_kind, triage
 
 MAX_DESCRIPTION = 5000
@@ -264,6 +264,7 @@ def change_status(session: Session, case: Case, status: str, *, actor: str, reas
                       body=reason, created_at=now)
     case.status = status
     case.updated_at = now
+    milestones.acted_on(case, now, status=status)
     case.events.append(event)
     session.flush()
     jobs.enqueue(session, jobs.JobKind.NOTIFY_FOLLOWERS, {"case_id": case.id, "event_id": event.id})
@@ -272,7 +273,7 @@ def change_status(session: Session, case: Case, status: str, *, actor: str, reas
 
 
 # A closed case takes no more messages: the detainee is told to make a new complaint.
-CLOSED = (CaseStatus.RESOLVED, CaseStatus.NOT_SUBSTANTIATED, CaseStatus.WITHDRAWN)
+CLOSED = milestones.CLOSED
 
 
 class MessageRefused(ValueError):

@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session, aliased
 
-from kiosk.core import actors, audit, cases, emergencies, field_offices, retaliation, text
+from kiosk.core import actors, audit, cases, emergencies, field_offices, milestones, retaliation, text
 from kiosk.core.case_translations import STAFF_LANGUAGE
 from kiosk.core.categories import CATEGORIES
 from kiosk.core.languages import BY_CODE
@@ -293,6 +293,7 @@ def log_facility_contact(session: Session, case: Case, *, whom: str, how: str, s
     how = text.clean(how, limit=100, what="way you contacted them", one_line=True, required=True)
     said = text.clean(said, limit=text.MAX_STAFF_TEXT, what="facility's answer")
     body = f"Contacted: {whom}\nHow: {how}\nThe facility said: {said or '-'}\n{retaliation.contact_line(case)}"
+    milestones.acted_on(case, utcnow())
     return _staff_event(session, case, EventKind.FACILITY_CONTACT, body, staff)
 
 

@@ -317,6 +317,9 @@ class Case(Base):
         # Complaints of a period by facility and category (the Patterns page, the daily rate-alert
         # job, kiosk/core/rates.py): a range of filing times, covered.
         Index("ix_cases_created_facility_category", "created_at", "facility_id", "category"),
+        # The Reports page (kiosk/core/reports.py): every chart of a period read from this index alone.
+        Index("ix_cases_reports", "created_at", "facility_id", "category", "status", "language", "is_emergency",
+              "priority", "due_at", "first_action_at", "closed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -367,6 +370,11 @@ class Case(Base):
     summary: Mapped[str | None] = mapped_column(String(600))
     summary_by: Mapped[str | None] = mapped_column(String(100))
     summary_at: Mapped[datetime | None]
+    # Milestones the reports measure, kept on the case so a million cases need no read of their events;
+    # set where the workflow moves the case (cases.record_milestones): the first time staff acted on it,
+    # and when it was closed with an outcome (NULL again when reopened).
+    first_action_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
 
     @property
     def pin_locked(self) -> bool:
@@ -584,6 +592,8 @@ class EmergencyAlert(Base):
     __table_args__ = (
         Index("ix_emergency_alerts_open", "facility_id", "id",
               postgresql_where=text("acknowledged_at IS NULL"), sqlite_where=text("acknowledged_at IS NULL")),
+        # The Reports page's share acknowledged within 15 minutes, by month of a period.
+        Index("ix_emergency_alerts_raised", "raised_at", "facility_id", "acknowledged_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

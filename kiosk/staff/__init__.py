@@ -77,5 +77,5 @@ for _name, _filter in display.FILTERS.items():
     blueprint.add_app_template_filter(_filter, _name)
 
 from kiosk.staff import (  # noqa: E402,F401  (registers the views)
-    admin, alerts, audio, interpreting, listening, open311, patterns, saved_filters, systemic, views,
+    admin, alerts, audio, interpreting, listening, open311, patterns, reports, saved_filters, systemic, views,
 )

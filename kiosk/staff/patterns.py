@@ -65,24 +65,31 @@ def _typed_day(name: str, what: str, notes: list[str]) -> date | None:
     return day
 
 
-def _period(today: date, notes: list[str]) -> rates.Period:
+def _twelve_weeks(last: date) -> date:
+    return last - timedelta(days=DEFAULT_DAYS - 1)
+
+
+def _period(today: date, notes: list[str], default_first, default_name: str) -> rates.Period:
     last = _typed_day("to", "end date", notes) or today
     if last > today:
         notes.append(f"The end date {last} is after today: the period ends today.")
         last = today
-    first = _typed_day("from", "start date", notes) or last - timedelta(days=DEFAULT_DAYS - 1)
+    first = _typed_day("from", "start date", notes) or default_first(last)
     if first > last:
-        notes.append(f"The start date {first} is after the end date: showing the {DEFAULT_DAYS // 7} weeks before it.")
-        first = last - timedelta(days=DEFAULT_DAYS - 1)
+        notes.append(f"The start date {first} is after the end date: showing the {default_name} before it.")
+        first = default_first(last)
     if (last - first).days + 1 > MAX_DAYS:
         notes.append("A period is at most 10 years: showing the 10 years before the end date.")
         first = last - timedelta(days=MAX_DAYS - 1)
     return rates.Period(first, last)
 
 
-def _chosen(db, visible: list[int] | None) -> Chosen:
+def chosen_from_query(db, visible: list[int] | None, *, default_first=_twelve_weeks,
+                      default_name: str = "12 weeks") -> Chosen:
+    """The query's choices; ``default_first(last day)``: where the period starts when none is given
+    (``default_name`` says how long that is)."""
     notes: list[str] = []
-    chosen = Chosen(_period(utcnow().date(), notes), notes=notes)
+    chosen = Chosen(_period(utcnow().date(), notes, default_first, default_name), notes=notes)
     args = request.args
     office = args.get("office", "")
     if office:
@@ -113,7 +120,7 @@ def _matches(alert: RateAlert, chosen: Chosen) -> bool:
 @blueprint.get("/patterns")
 def patterns():
     db, visible = get_session(), staff_accounts.facility_ids(g.staff)
-    chosen = _chosen(db, visible)
+    chosen = chosen_from_query(db, visible)
     rows = rates.table(db, chosen.period, visible=visible, field_office=chosen.field_office,
                        facility_id=chosen.facility.id if chosen.facility else None, category=chosen.category)
     everything = chosen.facility is not None or chosen.category is not None

@@ -1,0 +1,308 @@
+"""The figures of the Reports page: complaints by month, category and facility; outcomes by category;
+time to first action and to resolution against the deadlines; overdue open cases by age; emergencies
+acknowledged within 15 minutes; languages. Each chart is one aggregate query over the cases filed in
+the period (the emergencies: raised in it), read from an index that holds every column it needs
+(ix_cases_reports, ix_emergency_alerts_raised), so ten years of a million cases stay under a second.
+
+What "first action" and "closed" mean is kiosk/core/milestones.py's to say: the case keeps both.
+A chart's data is a ``Table``: the page draws it and prints it, its CSV holds exactly the same.
+Months and days are UTC, like the Patterns page's (kiosk/core/rates.py).
+"""
+from __future__ import annotations
+
+import csv
+import io
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import case as sql_case
+from sqlalchemy import ARRAY, Integer, bindparam, cast, func, select
+from sqlalchemy.dialects.postgresql import array as pg_array
+from sqlalchemy.orm import Session
+
+from kiosk.core.casework import IS_OPEN
+from kiosk.core.categories import CATEGORIES
+from kiosk.core.exports import spreadsheet_cell
+from kiosk.core.languages import BY_CODE, SPOKEN_BY_CODE
+from kiosk.core.models import Case, CaseStatus, EmergencyAlert, Facility, UTCDateTime
+from kiosk.core.rates import Period
+from kiosk.core.triage import DUE_WITHIN, PRIORITY_MEDICAL
+
+TOP_FACILITIES = 15  # the facilities with the most complaints, each a bar; the rest summed in one
+ACKNOWLEDGED_WITHIN = timedelta(minutes=15)
+OUTCOMES = (CaseStatus.RESOLVED, CaseStatus.NOT_SUBSTANTIATED, CaseStatus.REFERRED, CaseStatus.WITHDRAWN)
+# How long an overdue open case has been waiting since it was filed (15 days: badly late, triage.py).
+AGES = ((timedelta(days=5), "under 5 days"), (timedelta(days=15), "5 to 15 days"),
+        (timedelta(days=30), "15 to 30 days"), (timedelta(days=90), "30 to 90 days"), (None, "90 days or more"))
+# The deadline a case was given at filing, by what triage made of it (kiosk/core/triage.py).
+DEADLINES = (("emergency", "Emergency", DUE_WITHIN["emergency"]), ("medical", "Medical", DUE_WITHIN["medical"]),
+             ("other", "Other (24 h when urgent)", DUE_WITHIN["routine"]))
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which cases a report counts: filed in the period, at these facilities (None: every one), of this
+    category (None: every one)."""
+
+    period: Period
+    facility_ids: list[int] | None = None
+    category: str | None = None
+
+    def filed(self, query):
+        query = query.where(Case.created_at >= self.period.start, Case.created_at < self.period.end)
+        if self.facility_ids is not None:
+            query = query.where(Case.facility_id.in_(self.facility_ids))
+        if self.category is not None:
+            query = query.where(Case.category == self.category)
+        return query
+
+
+@dataclass(frozen=True)
+class Table:
+    """A chart's data: the page draws and prints it, its CSV is exactly these rows."""
+
+    title: str
+    columns: tuple[str, ...]
+    rows: list[tuple]
+
+    def csv(self) -> str:
+        """The rows as CSV; a cell a spreadsheet would read as a formula (a facility's name typed
+        by an administrator) is neutralised."""
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(self.columns)
+        writer.writerows([spreadsheet_cell(cell) for cell in row] for row in self.rows)
+        return out.getvalue()
+
+
+def _postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _month(session: Session, column, period: Period):
+    """SQL for the month of the period a moment falls in, counted from 0 (the period's first month):
+    on PostgreSQL a binary search of the months' first moments, twice as fast over a million cases as
+    formatting each one's date."""
+    if _postgres(session):
+        starts = [datetime(int(name[:4]), int(name[5:]), 1, tzinfo=UTC) for name in months_of(period)]
+        return func.width_bucket(column, bindparam("month_starts", starts, type_=ARRAY(UTCDateTime()))) - 1
+    number = cast(func.strftime("%Y", column), Integer) * 12 + cast(func.strftime("%m", column), Integer)
+    return number - (period.first.year * 12 + period.first.month)
+
+
+def _seconds(session: Session, start, end):
+    """SQL for the seconds from ``start`` to ``end`` (NULL when either is)."""
+    if _postgres(session):
+        return func.date_part("epoch", end - start)  # a float8: extract() gives numeric, slower to sort
+    return (func.julianday(end) - func.julianday(start)) * 86400.0
+
+
+def months_of(period: Period) -> list[str]:
+    """Every month the period touches, oldest first, as 2026-11."""
+    found, year, month = [], period.first.year, period.first.month
+    while date(year, month, 1) <= period.last:
+        found.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return found
+
+
+def share(part: int, whole: int) -> float | None:
+    """Per cent, to one decimal; None (an empty cell) for a share of nothing."""
+    return round(100 * part / whole, 1) if whole else None
+
+
+def percentile(ordered: list[float], fraction: float) -> float | None:
+    """The value below which ``fraction`` of them lie, interpolated between the two nearest: what
+    PostgreSQL's percentile_cont gives, so both databases report the same figure."""
+    if not ordered:
+        return None
+    position = fraction * (len(ordered) - 1)
+    low, high = math.floor(position), math.ceil(position)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def hours(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds / 3600, 1)
+
+
+# --- 1. complaints by month, category and facility -------------------------------------------------
+
+def by_month(session: Session, scope: Scope, now: datetime) -> Table:
+    month = _month(session, Case.created_at, scope.period).label("month")
+    found = dict(session.execute(scope.filed(select(month, func.count())).group_by(month)).all())
+    return Table("Complaints by month", ("Month", "Complaints"),
+                 [(name, found.get(index, 0)) for index, name in enumerate(months_of(scope.period))])
+
+
+def by_category(session: Session, scope: Scope, now: datetime) -> Table:
+    found = dict(session.execute(scope.filed(select(Case.category, func.count())).group_by(Case.category)).all())
+    shown = [c for c in CATEGORIES if scope.category in (None, c.code)]
+    return Table("Complaints by category", ("Category", "Complaints"),
+                 [(c.staff_label, found.get(c.code, 0)) for c in shown])
+
+
+def by_facility(session: Session, scope: Scope, now: datetime) -> Table:
+    found = session.execute(scope.filed(select(Case.facility_id, func.count())).group_by(Case.facility_id)).all()
+    found = sorted(found, key=lambda row: -row[1])
+    names = {row.id: row for row in session.execute(
+        select(Facility.id, Facility.code, Facility.name).where(Facility.id.in_([f for f, _ in found[:TOP_FACILITIES]])))}
+    rows = [(names[f].code, names[f].name, n) for f, n in found[:TOP_FACILITIES]]
+    rest = found[TOP_FACILITIES:]
+    if rest:
+        rows.append(("", f"The other {len(rest)} facilities", sum(n for _, n in rest)))
+    return Table(f"Complaints by facility (the {TOP_FACILITIES} with the most)", ("Facility", "Name", "Complaints"),
+                 rows)
+
+
+# --- 2. outcomes ---------------------------------------------------------------------------------
+
+def outcomes(session: Session, scope: Scope, now: datetime) -> Table:
+    """Where the period's cases stand now, by category: each outcome's count and its share of the
+    category's cases (those without one are still open)."""
+    found: dict[str, dict[str, int]] = defaultdict(dict)
+    query = scope.filed(select(Case.category, Case.status, func.count())).group_by(Case.category, Case.status)
+    for category, status, n in session.execute(query):
+        found[category][status] = n
+    labels = [CaseStatus(status).label for status in OUTCOMES]
+    rows = []
+    for c in CATEGORIES:
+        if scope.category not in (None, c.code):
+            continue
+        counts = found.get(c.code, {})
+        filed = sum(counts.values())
+        done = [counts.get(status, 0) for status in OUTCOMES]
+        rows.append((c.staff_label, filed, *done, filed - sum(done), *(share(n, filed) for n in done)))
+    return Table("Outcomes by category", ("Category", "Cases", *labels, "Still open", *(f"{x} %" for x in labels)), rows)
+
+
+# --- 3. time to first action and to resolution ----------------------------------------------------
+
+def _deadline():
+    return sql_case((Case.is_emergency, "emergency"), (Case.priority == PRIORITY_MEDICAL, "medical"),
+                    else_="other").label("deadline")
+
+
+@dataclass
+class _Durations:
+    filed: int = 0
+    acted: list[float] = field(default_factory=list)
+    acted_in_time: int = 0
+    closed: list[float] = field(default_factory=list)
+    closed_in_time: int = 0
+
+    def add(self, to_first: float | None, to_close: float | None, first_ok, close_ok) -> None:
+        self.filed += 1
+        if to_first is not None:
+            self.acted.append(to_first)
+            self.acted_in_time += bool(first_ok)
+        if to_close is not None:
+            self.closed.append(to_close)
+            self.closed_in_time += bool(close_ok)
+
+    def figures(self) -> tuple:
+        """As PostgreSQL's query gives them."""
+        acted, closed = sorted(self.acted), sorted(self.closed)
+        return (self.filed, len(acted), percentile(acted, 0.5), percentile(acted, 0.9), self.acted_in_time,
+                len(closed), percentile(closed, 0.5), percentile(closed, 0.9), self.closed_in_time)
+
+
+def timeliness(session: Session, scope: Scope, now: datetime) -> Table:
+    """Hours from filing to the first action and to closing (median, 90th percentile) by the deadline
+    the case was given at filing, and the share that came before the case's own due time. Cases not
+    acted on or not closed yet are left out of each figure they have not reached."""
+    deadline = _deadline()
+    first = _seconds(session, Case.created_at, Case.first_action_at)
+    closed = _seconds(session, Case.created_at, Case.closed_at)
+    first_in_time = func.count().filter(Case.first_action_at <= Case.due_at)
+    closed_in_time = func.count().filter(Case.closed_at <= Case.due_at)
+    figures: dict[str, tuple] = {}
+    if _postgres(session):
+        def median_and_p90(seconds):  # one sort for both
+            return func.percentile_cont(pg_array([0.5, 0.9])).within_group(seconds)
+
+        query = scope.filed(select(deadline, func.count(), func.count(Case.first_action_at), median_and_p90(first),
+                                   first_in_time, func.count(Case.closed_at), median_and_p90(closed), closed_in_time)
+                            ).group_by(deadline)
+        for name, filed, acted, to_first, first_ok, resolved, to_close, close_ok in session.execute(query):
+            figures[name] = (filed, acted, *(to_first or (None, None)), first_ok,
+                             resolved, *(to_close or (None, None)), close_ok)
+    else:  # SQLite has no percentile: the period's durations, sorted here
+        query = scope.filed(select(deadline, first, closed, Case.first_action_at <= Case.due_at,
+                                   Case.closed_at <= Case.due_at))
+        found: dict[str, _Durations] = defaultdict(_Durations)
+        for name, to_first, to_close, first_ok, close_ok in session.execute(query):
+            found[name].add(to_first, to_close, first_ok, close_ok)
+        figures = {name: durations.figures() for name, durations in found.items()}
+    rows = []
+    for code, label, due_in in DEADLINES:
+        filed, acted, first_median, first_p90, first_ok, resolved, close_median, close_p90, close_ok = (
+            figures.get(code, (0, 0, None, None, 0, 0, None, None, 0)))
+        rows.append((label, hours(due_in.total_seconds()), filed, acted, hours(first_median), hours(first_p90),
+                     share(first_ok, acted), resolved, hours(close_median), hours(close_p90), share(close_ok, resolved)))
+    return Table("Time to first action and to resolution, in hours", (
+        "Deadline", "Deadline (hours)", "Cases", "Acted on", "First action: median", "First action: 90th percentile",
+        "First action by the due time %", "Closed", "Resolution: median", "Resolution: 90th percentile",
+        "Closed by the due time %"), rows)
+
+
+# --- 4. overdue open cases ------------------------------------------------------------------------
+
+def overdue(session: Session, scope: Scope, now: datetime) -> Table:
+    """The period's cases still open and past their due time now, by how long since they were filed."""
+    age = sql_case(*((Case.created_at > now - limit, index) for index, (limit, _) in enumerate(AGES) if limit),
+                   else_=len(AGES) - 1).label("age")
+    query = scope.filed(select(age, func.count())).where(IS_OPEN, Case.due_at < now).group_by(age)
+    found = dict(session.execute(query).all())
+    return Table("Overdue open cases, by time since filing", ("Filed", "Overdue open cases"),
+                 [(label, found.get(index, 0)) for index, (_, label) in enumerate(AGES)])
+
+
+# --- 5. emergencies acknowledged within 15 minutes ---------------------------------------------------
+
+def emergencies(session: Session, scope: Scope, now: datetime) -> Table:
+    """Emergency alerts raised in the period by month, and how many a person acknowledged within 15
+    minutes (one never acknowledged was not)."""
+    month = _month(session, EmergencyAlert.raised_at, scope.period).label("month")
+    # To the second: SQLite's day fractions would put 15 minutes exactly a hair either side.
+    quick = func.count().filter(func.round(_seconds(session, EmergencyAlert.raised_at, EmergencyAlert.acknowledged_at))
+                                <= ACKNOWLEDGED_WITHIN.total_seconds())
+    query = (select(month, func.count(), quick)
+             .where(EmergencyAlert.raised_at >= scope.period.start, EmergencyAlert.raised_at < scope.period.end)
+             .group_by(month))
+    if scope.facility_ids is not None:
+        query = query.where(EmergencyAlert.facility_id.in_(scope.facility_ids))
+    if scope.category is not None:
+        query = query.join(Case, Case.id == EmergencyAlert.case_id).where(Case.category == scope.category)
+    found = {name: (raised, acknowledged) for name, raised, acknowledged in session.execute(query)}
+    rows = []
+    for index, name in enumerate(months_of(scope.period)):
+        raised, acknowledged = found.get(index, (0, 0))
+        rows.append((name, raised, acknowledged, share(acknowledged, raised)))
+    return Table("Emergencies acknowledged within 15 minutes, by month",
+                 ("Month", "Emergencies", "Acknowledged within 15 minutes", "Share %"), rows)
+
+
+# --- 6. languages -----------------------------------------------------------------------------------
+
+def language_name(code: str) -> str:
+    found = BY_CODE.get(code) or SPOKEN_BY_CODE.get(code)
+    return found.english_name if found else code
+
+
+def languages(session: Session, scope: Scope, now: datetime) -> Table:
+    found = session.execute(scope.filed(select(Case.language, func.count())).group_by(Case.language)).all()
+    total = sum(n for _, n in found)
+    return Table("Complaints by language", ("Language", "Code", "Complaints", "Share %"),
+                 [(language_name(code), code, n, share(n, total)) for code, n in sorted(found, key=lambda r: (-r[1], r[0]))])
+
+
+# The charts by the name their CSV is downloaded under (/staff/reports/<name>.csv), in the page's order.
+CHARTS = {"months": by_month, "categories": by_category, "facilities": by_facility, "outcomes": outcomes,
+          "timeliness": timeliness, "overdue": overdue, "emergencies": emergencies, "languages": languages}
+
+
+def chart(session: Session, name: str, scope: Scope, now: datetime) -> Table:
+    return CHARTS[name](session, scope, now)
+
