@@ -388,24 +388,37 @@ def page_paths(data: Dataset) -> list[tuple[str, str]]:
 
 
 def measure_pages(args, env: dict[str, str], data: Dataset, tmpdir: Path, cleanups: list) -> list[h.LoadResult]:
+    def shown(page) -> str | None:
+        if page.status == 200 and data.surge_facility in page.text and "sparkline" in page.text:
+            return None
+        return f"the Patterns page: {page.status}, planted alert shown: {data.surge_facility in page.text}"
+
+    return serve_and_time("patterns", "/staff/patterns", shown, page_paths(data), args, env, data, tmpdir, cleanups)
+
+
+def serve_and_time(name: str, landing: str, landing_wrong, paths: list[tuple[str, str]], args, env: dict[str, str],
+                   data: Dataset, tmpdir: Path, cleanups: list) -> list[h.LoadResult]:
+    """Serves the product with gunicorn, signs the supervisor in, checks the landing page
+    (``landing_wrong``: why it is not what it should be, or None), then times each of ``paths``
+    for --seconds with one client; the one named "floor" must answer 404, the others 200."""
     port = h.free_port()
     log(f"starting gunicorn ({args.workers} workers) on port {port}")
-    server = h.start_gunicorn("patterns", "kiosk.wsgi:app", h.ROOT, port, args.workers, env, tmpdir, cleanups)
+    server = h.start_gunicorn(name, "kiosk.wsgi:app", h.ROOT, port, args.workers, env, tmpdir, cleanups)
     results = []
     try:
         h.wait_until_serving(server, "/healthz")
         client = sign_in(port, data.account)
-        page = client.get("/staff/patterns")
-        if page.status != 200 or data.surge_facility not in page.text or "sparkline" not in page.text:
-            raise BenchError(f"the Patterns page: {page.status}, planted alert shown: {data.surge_facility in page.text}")
-        for name, path in page_paths(data):
-            expected = 404 if name == "floor" else 200
+        wrong = landing_wrong(client.get(landing))
+        if wrong:
+            raise BenchError(wrong)
+        for key, path in paths:
+            expected = 404 if key == "floor" else 200
 
             def check(response, expected=expected) -> str | None:
                 return None if response.status == expected else f"HTTP {response.status}"
 
-            loop = partial(h.request_loop, name, lambda path=path: client.get(path), check)
-            results.append(h.run_load(name, server, [loop], args.warmup, args.seconds, "client", join_timeout=120))
+            loop = partial(h.request_loop, key, lambda path=path: client.get(path), check)
+            results.append(h.run_load(key, server, [loop], args.warmup, args.seconds, "client", join_timeout=120))
         client.close()
     finally:
         h.stop_server(server)

@@ -22,19 +22,16 @@ How to run
 """
 from __future__ import annotations
 
-import signal
 import sys
 import time
 from datetime import timedelta
-from functools import partial
 from pathlib import Path
 
 import _harness as h
-from _harness import BenchError, log, markdown_table
+from _harness import log, markdown_table
 from patterns import PAGE_TARGET_MS as TARGET_MS  # the same target: each report p99 < 1 s
-from patterns import Dataset, is_postgres, load_data, pages_table
+from patterns import Dataset, is_postgres, load_data, pages_table, serve_and_time
 from sqlalchemy import text
-from staff_pages import sign_in
 
 from kiosk.core.reports import CHARTS
 
@@ -125,30 +122,11 @@ def page_paths(data: Dataset) -> list[tuple[str, str]]:
 
 
 def measure(args, env: dict[str, str], data: Dataset, tmpdir: Path, cleanups: list) -> list[h.LoadResult]:
-    port = h.free_port()
-    log(f"starting gunicorn ({args.workers} workers) on port {port}")
-    server = h.start_gunicorn("reports", "kiosk.wsgi:app", h.ROOT, port, args.workers, env, tmpdir, cleanups)
-    results = []
-    try:
-        h.wait_until_serving(server, "/healthz")
-        client = sign_in(port, data.account)
-        page = client.get("/staff/reports")
-        if page.status != 200 or page.text.count('<svg class="chart') != len(CHARTS):
-            raise BenchError(f"the Reports page: {page.status}")
-        for name, path in page_paths(data):
-            expected = 404 if name == "floor" else 200
+    def drawn(page) -> str | None:
+        charts = page.text.count('<svg class="chart')
+        return None if page.status == 200 and charts == len(CHARTS) else f"the Reports page: {page.status}, {charts} charts"
 
-            def check(response, expected=expected) -> str | None:
-                return None if response.status == expected else f"HTTP {response.status}"
-
-            loop = partial(h.request_loop, name, lambda path=path: client.get(path), check)
-            results.append(h.run_load(name, server, [loop], args.warmup, args.seconds, "client", join_timeout=120))
-        client.close()
-    finally:
-        h.stop_server(server)
-    if server.process.returncode not in (0, -signal.SIGTERM):
-        log(f"gunicorn exited with {server.process.returncode}:\n{server.log_tail()}")
-    return results
+    return serve_and_time("reports", "/staff/reports", drawn, page_paths(data), args, env, data, tmpdir, cleanups)
 
 
 def parse_args(argv: list[str] | None):
