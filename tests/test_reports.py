@@ -91,6 +91,19 @@ def test_each_chart_has_exactly_the_numbers_of_the_history(app, database, histor
                                             ["English", "en", "1", "11.1"], ["Haitian Creole", "ht", "1", "11.1"]]
 
 
+def test_a_period_that_starts_or_ends_within_a_month_counts_only_its_days(app, history):
+    """Whole months come from the monthly counts, the days at the ends from the cases themselves."""
+    sam = signed_in(app, "sam")
+    within_two = {"from": "2026-01-10", "to": "2026-02-10"}  # no whole month at all
+    assert report(sam, "months", **within_two)[1:] == [["2026-01", "3"], ["2026-02", "6"]]
+    after_the_tenth = {"from": "2026-01-11", "to": "2026-03-31"}  # January's cases were filed on the 10th
+    assert report(sam, "months", **after_the_tenth)[1:] == [["2026-01", "0"], ["2026-02", "6"], ["2026-03", "0"]]
+    categories = dict(report(sam, "categories", **after_the_tenth)[1:])
+    assert categories["Food"] == "6" and categories["Medical care"] == "0"
+    assert report(sam, "facilities", **after_the_tenth)[1:] == [["OTH", "Other Facility", "5"],
+                                                               ["TST", "Test Detention Center", "1"]]
+
+
 def test_a_category_narrows_every_chart(app, history):
     sam = signed_in(app, "sam")
     assert report(sam, "months", category="medical")[1:] == [["2026-01", "2"], ["2026-02", "0"], ["2026-03", "0"]]

@@ -104,6 +104,30 @@ def counts(session: Session, period: Period, *, facility_ids: list[int] | None =
     return {pair: n for pair, n in found.items() if n}  # a month whose cases all moved away counts 0
 
 
+def per_month(session: Session, period: Period, *, facility_ids: list[int] | None = None,
+              category: str | None = None) -> list[int]:
+    """Complaints filed in each calendar month of the period (``period.months``), oldest first; the
+    first and the last month counted from the period's first day and up to its last."""
+    months = period.months
+    found = [0] * len(months)
+    whole = period.whole_months
+    if whole is None:  # within two calendar months: the cases themselves, split at the second's first day
+        split = min(midnight(month_after(months[0])), period.end)
+        edges = [(period.start, split, 0), (split, period.end, len(months) - 1)]
+    else:
+        first, after = whole
+        index = {month: n for n, month in enumerate(months)}
+        query = (select(ComplaintMonth.month, func.sum(ComplaintMonth.complaints))
+                 .where(ComplaintMonth.month >= first, ComplaintMonth.month < after)
+                 .group_by(ComplaintMonth.month))
+        for month, n in session.execute(_narrowed(query, ComplaintMonth, facility_ids, category)):
+            found[index[month]] += int(n)
+        edges = [(period.start, midnight(first), 0), (midnight(after), period.end, len(months) - 1)]
+    for start, end, point in edges:
+        found[point] += sum(_filed(session, start, end, facility_ids, category).values())
+    return found
+
+
 def _filed(session: Session, start: datetime, end: datetime, facility_ids: list[int] | None,
            category: str | None) -> dict[tuple[int, str], int]:
     """Complaints filed from start up to end, read from the cases, by (facility id, category)."""

@@ -1,6 +1,8 @@
 """The figures of the Reports page: complaints by month, category and facility; outcomes by category;
 time to first action and to resolution against the deadlines; overdue open cases by age; emergencies
-acknowledged within 15 minutes; languages. Each chart is one aggregate query over the cases filed in
+acknowledged within 15 minutes; languages. Complaints by month, category and facility read whole
+months from complaint_months, as the Patterns page does (kiosk/core/rates.py), and only the days at
+the period's ends from the cases. Every other chart is one aggregate query over the cases filed in
 the period (the emergencies: raised in it), read from an index that holds every column it needs
 (ix_cases_reports, ix_emergency_alerts_raised). Over a million cases each chart but the timeliness
 one reads ten years in under a second; the timeliness chart sorts every duration (about 2 s), and the
@@ -15,7 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -29,6 +31,7 @@ from kiosk.core.categories import CATEGORIES
 from kiosk.core.exports import spreadsheet_cell
 from kiosk.core.languages import BY_CODE, SPOKEN_BY_CODE
 from kiosk.core.models import Case, CaseStatus, EmergencyAlert, Facility, UTCDateTime
+from kiosk.core import rates
 from kiosk.core.rates import Period
 from kiosk.core.triage import DUE_WITHIN, PRIORITY_MEDICAL
 
@@ -132,22 +135,29 @@ def hours(seconds: float | None) -> float | None:
 # --- 1. complaints by month, category and facility -------------------------------------------------
 
 def by_month(session: Session, scope: Scope, now: datetime) -> Table:
-    month = _month(session, Case.created_at, scope.period).label("month")
-    found = dict(session.execute(scope.filed(select(month, func.count())).group_by(month)).all())
-    return Table("Complaints by month", ("Month", "Complaints"),
-                 [(name, found.get(index, 0)) for index, name in enumerate(months_of(scope.period))])
+    found = rates.per_month(session, scope.period, facility_ids=scope.facility_ids, category=scope.category)
+    return Table("Complaints by month", ("Month", "Complaints"), list(zip(months_of(scope.period), found, strict=True)))
+
+
+def _filed(session: Session, scope: Scope) -> dict[tuple[int, str], int]:
+    """The period's complaints by (facility id, category): whole months from complaint_months."""
+    return rates.counts(session, scope.period, facility_ids=scope.facility_ids, category=scope.category)
 
 
 def by_category(session: Session, scope: Scope, now: datetime) -> Table:
-    found = dict(session.execute(scope.filed(select(Case.category, func.count())).group_by(Case.category)).all())
+    found = Counter()
+    for (_facility_id, code), n in _filed(session, scope).items():
+        found[code] += n
     shown = [c for c in CATEGORIES if scope.category in (None, c.code)]
     return Table("Complaints by category", ("Category", "Complaints"),
                  [(c.staff_label, found.get(c.code, 0)) for c in shown])
 
 
 def by_facility(session: Session, scope: Scope, now: datetime) -> Table:
-    found = session.execute(scope.filed(select(Case.facility_id, func.count())).group_by(Case.facility_id)).all()
-    found = sorted(found, key=lambda row: -row[1])
+    totals = Counter()
+    for (facility_id, _code), n in _filed(session, scope).items():
+        totals[facility_id] += n
+    found = sorted(totals.items(), key=lambda row: (-row[1], row[0]))
     names = {row.id: row for row in session.execute(
         select(Facility.id, Facility.code, Facility.name).where(Facility.id.in_([f for f, _ in found[:TOP_FACILITIES]])))}
     rows = [(names[f].code, names[f].name, n) for f, n in found[:TOP_FACILITIES]]
