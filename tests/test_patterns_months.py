@@ -6,10 +6,11 @@ import random
 import re
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 
-from kiosk.core import rates
-from kiosk.core.models import Case, ComplaintMonth, FacilityPopulation, utcnow
+from kiosk.core import migrate, rates
+from kiosk.core.db import make_engine
+from kiosk.core.models import Case, ComplaintMonth, Facility, FacilityPopulation, utcnow
 from tests.helpers import signed_in
 from tests.test_patterns import _case_row, add_cases
 
@@ -63,6 +64,24 @@ def test_every_way_of_writing_a_case_keeps_the_monthly_counts(app, database, peo
     except RuntimeError:
         pass
     assert months_kept(database) == months_of_cases(database)
+
+
+def test_the_counts_are_still_kept_after_the_migrations_go_down_and_up_again(database_url):
+    """A migration that copied `cases` (an Alembic batch on SQLite) would leave the copy without the
+    triggers that keep the counts."""
+    engine = make_engine(database_url)
+    try:
+        migrate.downgrade(database_url, "0023")
+        migrate.upgrade(database_url)
+        with engine.begin() as connection:
+            place = connection.execute(insert(Facility).values(code="MIG", name="Migrated", timezone="UTC")
+                                       .returning(Facility.id)).scalar_one()
+            connection.execute(insert(Case), [_case_row(place, "food", datetime(2025, 3, 3, tzinfo=UTC))])
+        with engine.connect() as connection:
+            assert connection.execute(select(ComplaintMonth.complaints).where(
+                ComplaintMonth.month == date(2025, 3, 1), ComplaintMonth.category == "food")).scalar() == 1
+    finally:
+        engine.dispose()
 
 
 def test_counts_of_any_period_are_the_cases_filed_in_it(app, database, people):

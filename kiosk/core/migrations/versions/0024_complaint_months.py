@@ -15,7 +15,8 @@ branch_labels = None
 depends_on = None
 
 # A trigger, not the application, keeps the counts: every way a case is written (the ORM, a bulk
-# insert, COPY, a hand-made UPDATE) moves them, so they cannot drift from the cases.
+# insert, COPY, a hand-made UPDATE) moves them, so they cannot drift from the cases. A later migration
+# must not alter `cases` in an Alembic batch that copies the table on SQLite: the copy has no triggers.
 POSTGRESQL = [
     """
     CREATE FUNCTION count_complaint_months() RETURNS trigger LANGUAGE plpgsql AS $$

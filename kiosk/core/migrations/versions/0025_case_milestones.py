@@ -45,6 +45,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index('ix_emergency_alerts_raised', table_name='emergency_alerts')
     op.drop_index('ix_cases_reports', table_name='cases')
-    with op.batch_alter_table('cases', schema=None) as batch_op:
-        batch_op.drop_column('closed_at')
-        batch_op.drop_column('first_action_at')
+    # In place, not in a batch: on SQLite a batch copies the table, and the copy would lose the
+    # triggers that keep complaint_months (0024).
+    op.execute('ALTER TABLE cases DROP COLUMN closed_at')
+    op.execute('ALTER TABLE cases DROP COLUMN first_action_at')
