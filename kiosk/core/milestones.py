@@ -16,6 +16,9 @@ from kiosk.core.models import Case, CaseStatus
 
 # The statuses that close a case: it takes no more messages, and its time to resolution ends.
 CLOSED = (CaseStatus.RESOLVED, CaseStatus.NOT_SUBSTANTIATED, CaseStatus.WITHDRAWN)
+# What became of a complaint, as the reports and the Open311 export name it: the closing statuses and a
+# referral (which leaves the case open while the unit acts).
+OUTCOMES = (CaseStatus.RESOLVED, CaseStatus.NOT_SUBSTANTIATED, CaseStatus.REFERRED, CaseStatus.WITHDRAWN)
 
 
 def acted_on(case: Case, now: datetime, *, status: str | None = None) -> None:

@@ -24,8 +24,9 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from kiosk.core import cases, triage
+from kiosk.core.milestones import OUTCOMES  # what status_notes names as an outcome
 from kiosk.core.case_translations import STAFF_LANGUAGE
-from kiosk.core.categories import CATEGORIES, CATEGORY_CODES
+from kiosk.core.categories import CATEGORIES, CATEGORY_CODES, category_label
 from kiosk.core.deidentify import scrub
 from kiosk.core.identifiers import InvalidIdentifier, parse_case_number
 from kiosk.core.models import (
@@ -71,8 +72,6 @@ SERVICES = {
 
 # The spec knows two statuses; a case is closed once it has one of the outcomes that close it.
 STATUSES = frozenset({"open", "closed", *(str(status) for status in CaseStatus)})
-# The outcomes status_notes names (a referral leaves the case open while the unit acts).
-OUTCOMES = (CaseStatus.RESOLVED, CaseStatus.NOT_SUBSTANTIATED, CaseStatus.REFERRED, CaseStatus.WITHDRAWN)
 
 
 class BadParameter(ValueError):
@@ -269,9 +268,6 @@ def service_requests(session: Session, query: Query, visible: list[int] | None) 
     return Page([service_request(row) for row in rows[:PAGE_SIZE]], len(rows) > PAGE_SIZE)
 
 
-_LABELS = {category.code: category.staff_label for category in CATEGORIES}
-
-
 def _status_label(status) -> str:
     return str(status).replace("_", " ")
 
@@ -298,7 +294,7 @@ def service_request(row) -> dict:
         "service_request_id": row.number,
         "status": "closed" if closed else "open",
         "status_notes": notes,
-        "service_name": _LABELS.get(row.category, row.category),
+        "service_name": category_label(row.category),
         "service_code": row.category,
         "description": scrub(row.english, [row.detainee_name]) if row.english else "",
         "agency_responsible": f"{row.name} ({row.code})",

@@ -19,7 +19,7 @@ import io
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import case as sql_case
 from sqlalchemy import ARRAY, Integer, bindparam, cast, func, select
@@ -30,6 +30,7 @@ from kiosk.core.casework import IS_OPEN
 from kiosk.core.categories import CATEGORIES
 from kiosk.core.exports import spreadsheet_cell
 from kiosk.core.languages import BY_CODE, SPOKEN_BY_CODE
+from kiosk.core.milestones import OUTCOMES
 from kiosk.core.models import Case, CaseStatus, EmergencyAlert, Facility, UTCDateTime
 from kiosk.core import rates
 from kiosk.core.rates import Period
@@ -37,7 +38,6 @@ from kiosk.core.triage import DUE_WITHIN, PRIORITY_MEDICAL
 
 TOP_FACILITIES = 15  # the facilities with the most complaints, each a bar; the rest summed in one
 ACKNOWLEDGED_WITHIN = timedelta(minutes=15)
-OUTCOMES = (CaseStatus.RESOLVED, CaseStatus.NOT_SUBSTANTIATED, CaseStatus.REFERRED, CaseStatus.WITHDRAWN)
 # How long an overdue open case has been waiting since it was filed (15 days: badly late, triage.py).
 AGES = ((timedelta(days=5), "under 5 days"), (timedelta(days=15), "5 to 15 days"),
         (timedelta(days=30), "15 to 30 days"), (timedelta(days=90), "30 to 90 days"), (None, "90 days or more"))
@@ -91,7 +91,7 @@ def _month(session: Session, column, period: Period):
     on PostgreSQL a binary search of the months' first moments, twice as fast over a million cases as
     formatting each one's date."""
     if _postgres(session):
-        starts = [datetime(int(name[:4]), int(name[5:]), 1, tzinfo=UTC) for name in months_of(period)]
+        starts = [rates.midnight(month) for month in period.months]
         return func.width_bucket(column, bindparam("month_starts", starts, type_=ARRAY(UTCDateTime()))) - 1
     number = cast(func.strftime("%Y", column), Integer) * 12 + cast(func.strftime("%m", column), Integer)
     return number - (period.first.year * 12 + period.first.month)
@@ -106,11 +106,7 @@ def _seconds(session: Session, start, end):
 
 def months_of(period: Period) -> list[str]:
     """Every month the period touches, oldest first, as 2026-11."""
-    found, year, month = [], period.first.year, period.first.month
-    while date(year, month, 1) <= period.last:
-        found.append(f"{year:04d}-{month:02d}")
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return found
+    return [f"{month:%Y-%m}" for month in period.months]
 
 
 def share(part: int, whole: int) -> float | None:
