@@ -30,7 +30,7 @@ from pathlib import Path
 
 import _harness as h
 from _harness import log, markdown_table
-from patterns import load_data
+from patterns import add_history_arguments, check_history_arguments, load_data
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -110,15 +110,13 @@ def run(args, tmpdir: Path, cleanups: list) -> int:
 
 def parse_args(argv: list[str] | None):
     parser = h.argument_parser(__doc__)
-    parser.add_argument("--cases", type=int, default=1_000_000, help="cases to generate (default 1000000)")
-    parser.add_argument("--years", type=int, default=10, help="years of history (default 10)")
-    parser.add_argument("--facilities", type=int, default=150, help="facilities (default 150)")
+    add_history_arguments(parser)
     parser.add_argument("--repeat", type=int, default=20, help="runs of each page (default 20)")
-    parser.add_argument("--seed", type=int, default=1, help="random seed")
     h.add_common_arguments(parser, clients=1, per="page", one_worker_per_core=True)
     args = parser.parse_args(argv)
-    if args.cases < 1000 or args.years < 2 or args.facilities < 3 or args.repeat < 1:
-        parser.error("--cases at least 1000, --years at least 2, --facilities at least 3, --repeat at least 1")
+    check_history_arguments(parser, args)
+    if args.repeat < 1:
+        parser.error("--repeat at least 1")
     h.check_common_arguments(parser, args)
     return args
 

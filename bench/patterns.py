@@ -517,20 +517,31 @@ def targets(alert_job: Timed, grouping: list[Timed], pages: list[h.LoadResult]) 
 # --------------------------------------------------------------------------- main
 
 
-def parse_args(argv: list[str] | None):
-    parser = h.argument_parser(__doc__)
+def add_history_arguments(parser) -> None:
+    """The generated history's size and seed, as this bench and those built on its history take them."""
     parser.add_argument("--cases", type=int, default=1_000_000, help="cases to generate (default 1000000)")
     parser.add_argument("--years", type=int, default=10, help="years of history (default 10)")
     parser.add_argument("--facilities", type=int, default=150, help="facilities (default 150)")
+    parser.add_argument("--seed", type=int, default=1, help="random seed")
+
+
+def check_history_arguments(parser, args) -> None:
+    if args.cases < 1000 or args.years < 2 or args.facilities < 3:
+        parser.error("--cases at least 1000, --years at least 2, --facilities at least 3")
+
+
+def parse_args(argv: list[str] | None):
+    parser = h.argument_parser(__doc__)
+    add_history_arguments(parser)
     parser.add_argument("--repeat", type=int, default=3, help="runs of the alert job (default 3)")
     parser.add_argument("--simulate-years", type=int, default=10,
                         help="years of unchanging rates to count false alarms in (default 10; 0 skips)")
-    parser.add_argument("--seed", type=int, default=1, help="random seed")
     h.add_common_arguments(parser, clients=1, who="clients", per="page", seconds=10.0,
                            schemas="a schema of its own is made and dropped", one_worker_per_core=True)
     args = parser.parse_args(argv)
-    if args.cases < 1000 or args.years < 2 or args.facilities < 3 or args.repeat < 1:
-        parser.error("--cases at least 1000, --years at least 2, --facilities at least 3, --repeat at least 1")
+    check_history_arguments(parser, args)
+    if args.repeat < 1:
+        parser.error("--repeat at least 1")
     h.check_common_arguments(parser, args)
     return args
 

@@ -30,7 +30,15 @@ from pathlib import Path
 import _harness as h
 from _harness import log, markdown_table
 from patterns import PAGE_TARGET_MS as TARGET_MS  # the same target: each report p99 < 1 s
-from patterns import Dataset, is_postgres, load_data, pages_table, serve_and_time
+from patterns import (
+    Dataset,
+    add_history_arguments,
+    check_history_arguments,
+    is_postgres,
+    load_data,
+    pages_table,
+    serve_and_time,
+)
 from sqlalchemy import text
 
 from kiosk.core.reports import CHARTS
@@ -131,15 +139,11 @@ def measure(args, env: dict[str, str], data: Dataset, tmpdir: Path, cleanups: li
 
 def parse_args(argv: list[str] | None):
     parser = h.argument_parser(__doc__)
-    parser.add_argument("--cases", type=int, default=1_000_000, help="cases to generate (default 1000000)")
-    parser.add_argument("--years", type=int, default=10, help="years of history (default 10)")
-    parser.add_argument("--facilities", type=int, default=150, help="facilities (default 150)")
-    parser.add_argument("--seed", type=int, default=1, help="random seed")
+    add_history_arguments(parser)
     h.add_common_arguments(parser, clients=1, who="clients", per="report", seconds=10.0,
                            schemas="a schema of its own is made and dropped", one_worker_per_core=True)
     args = parser.parse_args(argv)
-    if args.cases < 1000 or args.years < 2 or args.facilities < 3:
-        parser.error("--cases at least 1000, --years at least 2, --facilities at least 3")
+    check_history_arguments(parser, args)
     h.check_common_arguments(parser, args)
     return args
 
