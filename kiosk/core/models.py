@@ -174,6 +174,37 @@ class ComplaintMonth(Base):
     complaints: Mapped[int] = mapped_column(Integer)
 
 
+class CaseMonth(Base):
+    """How many cases, every facility together, were filed in a calendar month (UTC) of a category, now
+    have a status, speak a language and were given a deadline (kiosk/core/report_months.py): what
+    the Reports page sums over long periods. Written only by the database's triggers on ``cases``
+    (migration 0026), like ``ComplaintMonth``."""
+
+    __tablename__ = "case_months"
+
+    month: Mapped[date] = mapped_column(primary_key=True)  # its first day
+    category: Mapped[str] = mapped_column(String(32), primary_key=True)
+    status: Mapped[str] = mapped_column(String(32), primary_key=True)
+    language: Mapped[str] = mapped_column(String(16), primary_key=True)
+    deadline: Mapped[str] = mapped_column(String(16), primary_key=True)
+    cases: Mapped[int] = mapped_column(Integer)
+
+
+class DurationMonth(Base):
+    """How many of a month's cases (every facility together) of a deadline took a time in one bin to
+    their first action or to closing, and how many of those came by the case's due time
+    (kiosk/core/report_months.py). Written only by the triggers of migration 0026."""
+
+    __tablename__ = "duration_months"
+
+    month: Mapped[date] = mapped_column(primary_key=True)
+    deadline: Mapped[str] = mapped_column(String(16), primary_key=True)
+    measure: Mapped[str] = mapped_column(String(16), primary_key=True)  # first_action or closing
+    bin: Mapped[int] = mapped_column(Integer, primary_key=True)  # its first second
+    cases: Mapped[int] = mapped_column(Integer)
+    in_time: Mapped[int] = mapped_column(Integer)
+
+
 class HousingUnit(Base):
     __tablename__ = "housing_units"
     __table_args__ = (UniqueConstraint("facility_id", "name"),)

@@ -108,7 +108,7 @@ def per_month(session: Session, period: Period, *, facility_ids: list[int] | Non
     """Complaints filed in each calendar month of the period (``period.months``), oldest first; the
     first and the last month counted from the period's first day and up to its last."""
     found = [0] * len(period.months)
-    whole, edges = _month_by_month(period)
+    whole, edges = month_by_month(period)
     if whole is not None:
         index = {month: n for n, month in enumerate(period.months)}
         query = (select(ComplaintMonth.month, func.sum(ComplaintMonth.complaints))
@@ -120,7 +120,7 @@ def per_month(session: Session, period: Period, *, facility_ids: list[int] | Non
     return found
 
 
-def _month_by_month(period: Period) -> tuple[tuple[date, date] | None, list[tuple[datetime, datetime, int]]]:
+def month_by_month(period: Period) -> tuple[tuple[date, date] | None, list[tuple[datetime, datetime, int]]]:
     """How a period is counted month by month: its whole months (``Period.whole_months``), read from
     complaint_months, and the stretches read from the cases, each with the index in ``period.months``
     of the month it falls in."""
@@ -194,7 +194,7 @@ def monthly(session: Session, period: Period, pairs: list[tuple[int, str]]) -> d
     trend = {pair: [0] * len(period.months) for pair in pairs}
     if not pairs:
         return trend
-    whole, edges = _month_by_month(period)
+    whole, edges = month_by_month(period)
     if whole is not None:
         index = {month: n for n, month in enumerate(period.months)}
         query = select(ComplaintMonth.facility_id, ComplaintMonth.category, ComplaintMonth.month,

@@ -1,12 +1,15 @@
 """The figures of the Reports page: complaints by month, category and facility; outcomes by category;
 time to first action and to resolution against the deadlines; overdue open cases by age; emergencies
-acknowledged within 15 minutes; languages. Complaints by month, category and facility read whole
-months from complaint_months, as the Patterns page does (kiosk/core/rates.py), and only the days at
-the period's ends from the cases. Every other chart is one aggregate query over the cases filed in
-the period (the emergencies: raised in it), read from an index that holds every column it needs
-(ix_cases_reports, ix_emergency_alerts_raised). Over a million cases each chart but the timeliness
-one reads ten years in under a second; the timeliness chart sorts every duration (about 2 s), and the
-page, all eight together, takes seconds (bench/reports.py).
+acknowledged within 15 minutes; languages.
+
+Long periods are read from monthly tallies the database keeps by triggers on the cases, and only
+the days at the period's ends from the cases themselves: complaints by month, category and facility
+from complaint_months, as the Patterns page does (kiosk/core/rates.py); outcomes, languages and
+timeliness, over every facility, from case_months and duration_months (kiosk/core/report_months.py,
+whose bins the percentiles are read from; a report narrowed to some facilities reads their cases).
+The overdue cases (open ones, few) and the emergencies are one aggregate query each, read from an
+index that holds every column they need (ix_cases_reports, ix_emergency_alerts_raised). Ten years
+of a million cases cost about as much as twelve months (bench/reports.py).
 
 What "first action" and "closed" mean is kiosk/core/milestones.py's to say: the case keeps both.
 A chart's data is a ``Table``: the page draws it and prints it, its CSV holds exactly the same.
@@ -16,14 +19,12 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import case as sql_case
 from sqlalchemy import ARRAY, Integer, bindparam, cast, func, select
-from sqlalchemy.dialects.postgresql import array as pg_array
 from sqlalchemy.orm import Session
 
 from kiosk.core.casework import IS_OPEN
@@ -32,9 +33,9 @@ from kiosk.core.exports import spreadsheet_cell
 from kiosk.core.languages import BY_CODE, SPOKEN_BY_CODE
 from kiosk.core.milestones import OUTCOMES
 from kiosk.core.models import Case, CaseStatus, EmergencyAlert, Facility, UTCDateTime
-from kiosk.core import rates
+from kiosk.core import rates, report_months
 from kiosk.core.rates import Period
-from kiosk.core.triage import DUE_WITHIN, PRIORITY_MEDICAL
+from kiosk.core.triage import DUE_WITHIN
 
 TOP_FACILITIES = 15  # the facilities with the most complaints, each a bar; the rest summed in one
 ACKNOWLEDGED_WITHIN = timedelta(minutes=15)
@@ -82,26 +83,15 @@ class Table:
         return out.getvalue()
 
 
-def _postgres(session: Session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
-
-
 def _month(session: Session, column, period: Period):
     """SQL for the month of the period a moment falls in, counted from 0 (the period's first month):
     on PostgreSQL a binary search of the months' first moments, twice as fast over a million cases as
     formatting each one's date."""
-    if _postgres(session):
+    if report_months.postgres(session):
         starts = [rates.midnight(month) for month in period.months]
         return func.width_bucket(column, bindparam("month_starts", starts, type_=ARRAY(UTCDateTime()))) - 1
     number = cast(func.strftime("%Y", column), Integer) * 12 + cast(func.strftime("%m", column), Integer)
     return number - (period.first.year * 12 + period.first.month)
-
-
-def _seconds(session: Session, start, end):
-    """SQL for the seconds from ``start`` to ``end`` (NULL when either is)."""
-    if _postgres(session):
-        return func.date_part("epoch", end - start)  # a float8: extract() gives numeric, slower to sort
-    return (func.julianday(end) - func.julianday(start)) * 86400.0
 
 
 def months_of(period: Period) -> list[str]:
@@ -112,16 +102,6 @@ def months_of(period: Period) -> list[str]:
 def share(part: int, whole: int) -> float | None:
     """Per cent, to one decimal; None (an empty cell) for a share of nothing."""
     return round(100 * part / whole, 1) if whole else None
-
-
-def percentile(ordered: list[float], fraction: float) -> float | None:
-    """The value below which ``fraction`` of them lie, interpolated between the two nearest: what
-    PostgreSQL's percentile_cont gives, so both databases report the same figure."""
-    if not ordered:
-        return None
-    position = fraction * (len(ordered) - 1)
-    low, high = math.floor(position), math.ceil(position)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
 def hours(seconds: float | None) -> float | None:
@@ -170,8 +150,7 @@ def outcomes(session: Session, scope: Scope, now: datetime) -> Table:
     """Where the period's cases stand now, by category: each outcome's count and its share of the
     category's cases (those without one are still open)."""
     found: dict[str, dict[str, int]] = defaultdict(dict)
-    query = scope.filed(select(Case.category, Case.status, func.count())).group_by(Case.category, Case.status)
-    for category, status, n in session.execute(query):
+    for (category, status), n in report_months.tally(session, scope, "category", "status").items():
         found[category][status] = n
     labels = [CaseStatus(status).label for status in OUTCOMES]
     rows = []
@@ -187,68 +166,22 @@ def outcomes(session: Session, scope: Scope, now: datetime) -> Table:
 
 # --- 3. time to first action and to resolution ----------------------------------------------------
 
-def _deadline():
-    return sql_case((Case.is_emergency, "emergency"), (Case.priority == PRIORITY_MEDICAL, "medical"),
-                    else_="other").label("deadline")
-
-
-@dataclass
-class _Durations:
-    filed: int = 0
-    acted: list[float] = field(default_factory=list)
-    acted_in_time: int = 0
-    closed: list[float] = field(default_factory=list)
-    closed_in_time: int = 0
-
-    def add(self, to_first: float | None, to_close: float | None, first_ok, close_ok) -> None:
-        self.filed += 1
-        if to_first is not None:
-            self.acted.append(to_first)
-            self.acted_in_time += bool(first_ok)
-        if to_close is not None:
-            self.closed.append(to_close)
-            self.closed_in_time += bool(close_ok)
-
-    def figures(self) -> tuple:
-        """As PostgreSQL's query gives them."""
-        acted, closed = sorted(self.acted), sorted(self.closed)
-        return (self.filed, len(acted), percentile(acted, 0.5), percentile(acted, 0.9), self.acted_in_time,
-                len(closed), percentile(closed, 0.5), percentile(closed, 0.9), self.closed_in_time)
-
-
 def timeliness(session: Session, scope: Scope, now: datetime) -> Table:
-    """Hours from filing to the first action and to closing (median, 90th percentile) by the deadline
-    the case was given at filing, and the share that came before the case's own due time. Cases not
-    acted on or not closed yet are left out of each figure they have not reached."""
-    deadline = _deadline()
-    first = _seconds(session, Case.created_at, Case.first_action_at)
-    closed = _seconds(session, Case.created_at, Case.closed_at)
-    first_in_time = func.count().filter(Case.first_action_at <= Case.due_at)
-    closed_in_time = func.count().filter(Case.closed_at <= Case.due_at)
-    figures: dict[str, tuple] = {}
-    if _postgres(session):
-        def median_and_p90(seconds):  # one sort for both
-            return func.percentile_cont(pg_array([0.5, 0.9])).within_group(seconds)
-
-        query = scope.filed(select(deadline, func.count(), func.count(Case.first_action_at), median_and_p90(first),
-                                   first_in_time, func.count(Case.closed_at), median_and_p90(closed), closed_in_time)
-                            ).group_by(deadline)
-        for name, filed, acted, to_first, first_ok, resolved, to_close, close_ok in session.execute(query):
-            figures[name] = (filed, acted, *(to_first or (None, None)), first_ok,
-                             resolved, *(to_close or (None, None)), close_ok)
-    else:  # SQLite has no percentile: the period's durations, sorted here
-        query = scope.filed(select(deadline, first, closed, Case.first_action_at <= Case.due_at,
-                                   Case.closed_at <= Case.due_at))
-        found: dict[str, _Durations] = defaultdict(_Durations)
-        for name, to_first, to_close, first_ok, close_ok in session.execute(query):
-            found[name].add(to_first, to_close, first_ok, close_ok)
-        figures = {name: durations.figures() for name, durations in found.items()}
+    """Hours from filing to the first action and to closing (median, 90th percentile, read from bins:
+    kiosk/core/report_months.py) by the deadline the case was given at filing, and the share that
+    came before the case's own due time. Cases not acted on or not closed yet are left out of each
+    figure they have not reached."""
+    filed = report_months.tally(session, scope, "deadline")
+    times = report_months.durations(session, scope)
     rows = []
     for code, label, due_in in DEADLINES:
-        filed, acted, first_median, first_p90, first_ok, resolved, close_median, close_p90, close_ok = (
-            figures.get(code, (0, 0, None, None, 0, 0, None, None, 0)))
-        rows.append((label, hours(due_in.total_seconds()), filed, acted, hours(first_median), hours(first_p90),
-                     share(first_ok, acted), resolved, hours(close_median), hours(close_p90), share(close_ok, resolved)))
+        acted, closed = times.get((code, "first_action")), times.get((code, "closing"))
+        row = [label, hours(due_in.total_seconds()), filed.get((code,), 0)]
+        for measured in (acted, closed):
+            measured = measured or report_months.Durations()
+            row += [measured.cases, hours(measured.percentile(0.5)), hours(measured.percentile(0.9)),
+                    share(measured.in_time, measured.cases)]
+        rows.append(tuple(row))
     return Table("Time to first action and to resolution, in hours", (
         "Deadline", "Deadline (hours)", "Cases", "Acted on", "First action: median", "First action: 90th percentile",
         "First action by the due time %", "Closed", "Resolution: median", "Resolution: 90th percentile",
@@ -274,7 +207,7 @@ def emergencies(session: Session, scope: Scope, now: datetime) -> Table:
     minutes (one never acknowledged was not)."""
     month = _month(session, EmergencyAlert.raised_at, scope.period).label("month")
     # To the second: SQLite's day fractions would put 15 minutes exactly a hair either side.
-    quick = func.count().filter(func.round(_seconds(session, EmergencyAlert.raised_at, EmergencyAlert.acknowledged_at))
+    quick = func.count().filter(func.round(report_months.seconds(session, EmergencyAlert.raised_at, EmergencyAlert.acknowledged_at))
                                 <= ACKNOWLEDGED_WITHIN.total_seconds())
     query = (select(month, func.count(), quick)
              .where(EmergencyAlert.raised_at >= scope.period.start, EmergencyAlert.raised_at < scope.period.end)
@@ -300,7 +233,7 @@ def language_name(code: str) -> str:
 
 
 def languages(session: Session, scope: Scope, now: datetime) -> Table:
-    found = session.execute(scope.filed(select(Case.language, func.count())).group_by(Case.language)).all()
+    found = [(code, n) for (code,), n in report_months.tally(session, scope, "language").items()]
     total = sum(n for _, n in found)
     return Table("Complaints by language", ("Language", "Code", "Complaints", "Share %"),
                  [(language_name(code), code, n, share(n, total)) for code, n in sorted(found, key=lambda r: (-r[1], r[0]))])
