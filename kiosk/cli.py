@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from kiosk.app import create_app
 from kiosk.config import ConfigError
-from kiosk.core import case_translations, facilities, kiosks, migrate
+from kiosk.core import case_translations, facilities, kiosks, migrate, report_months
 from kiosk.core.models import Case, Facility, JobStatus, Kiosk, OperatorType, StaffRole
 from kiosk.web.db import get_database
 
@@ -92,6 +92,18 @@ def db_downgrade(revision):
 def db_current():
     """Show the schema's revision."""
     migrate.current(_url())
+
+
+@db.command("recount")
+@with_schema
+def db_recount():
+    """Count the monthly tallies of the Patterns and Reports pages again from the cases.
+
+    Triggers on the cases keep them; run this after what triggers never see: a data-only restore
+    with triggers disabled (pg_restore --disable-triggers) or a TRUNCATE of the cases."""
+    with get_database().transaction() as session:
+        rows = report_months.recount(session)
+    click.echo("counted again: " + ", ".join(f"{table} {n:,} rows" for table, n in rows.items()))
 
 
 @click.group(cls=AppGroup)

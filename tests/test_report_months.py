@@ -12,7 +12,7 @@ from sqlalchemy import delete, insert, select, update
 
 from kiosk.core import migrate, report_months, reports
 from kiosk.core.db import make_engine
-from kiosk.core.models import Case, CaseMonth, DurationMonth, Facility
+from kiosk.core.models import Case, CaseMonth, ComplaintMonth, DurationMonth, Facility
 from kiosk.core.rates import Period
 from tests.test_patterns import _case_row
 
@@ -174,3 +174,24 @@ def test_the_migration_fills_the_tallies_and_they_are_kept_after_going_down_and_
         assert kept(Engine()) == counted(Engine())
     finally:
         engine.dispose()
+
+
+def complaint_months(database) -> Counter:
+    with database.sessions() as session:
+        return +Counter({(r.facility_id, r.category, r.month): r.complaints for r in session.scalars(select(ComplaintMonth))})
+
+
+def test_kioskctl_recount_mends_tallies_the_triggers_never_saw(app, database, people, runner):
+    """A data-only restore with triggers disabled, or a TRUNCATE, leaves the tallies wrong: the
+    command counts them again from the cases."""
+    with database.transaction() as session:
+        session.execute(insert(Case), _rows(random.Random(8), [people["TST"], people["OTH"]], 80, date(2025, 1, 1), 120))
+    right = kept(database), complaint_months(database)
+    with database.transaction() as session:  # as a restore that skipped the triggers would leave them
+        for table in (CaseMonth, DurationMonth, ComplaintMonth):
+            session.execute(delete(table).where(table.month >= date(2025, 2, 1)))
+        session.execute(update(CaseMonth).values(cases=CaseMonth.cases + 7))
+    assert (kept(database), complaint_months(database)) != right
+    done = runner.invoke(["db", "recount"])
+    assert done.exit_code == 0 and "case_months" in done.output and "duration_months" in done.output
+    assert (kept(database), complaint_months(database)) == right and kept(database) == counted(database)

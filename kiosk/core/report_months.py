@@ -19,12 +19,12 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Integer, cast, func, select
+from sqlalchemy import Date, Integer, cast, delete, func, insert, literal, select, text
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
 from kiosk.core import rates
-from kiosk.core.models import Case, CaseMonth, DurationMonth
+from kiosk.core.models import Case, CaseMonth, ComplaintMonth, DurationMonth
 from kiosk.core.triage import PRIORITY_MEDICAL
 
 # The bins' widths, each up to where the next begins (seconds); past the last, one open bin.
@@ -166,3 +166,41 @@ def durations(session: Session, scope) -> dict[tuple[str, str], Durations]:
                 found[name, measure].bins[first_second] += n
                 found[name, measure].in_time += in_time
     return found
+
+
+# --- counting every tally again -------------------------------------------------------------------
+
+def _month(session: Session, column):
+    """SQL for the first day of a moment's calendar month (UTC), as the triggers write it."""
+    if postgres(session):
+        return cast(func.date_trunc("month", func.timezone("UTC", column)), Date)
+    return func.date(column, "start of month")
+
+
+def recount(session: Session) -> dict[str, int]:
+    """Empties the monthly tallies (complaint_months, case_months, duration_months) and counts them
+    again from the cases, in the caller's transaction; returns the rows each now holds. For what the
+    triggers never see: a data-only restore with triggers disabled (pg_restore --disable-triggers),
+    a TRUNCATE of the cases. Writes to the cases wait until it commits (on SQLite the write lock
+    does that), so none is counted twice or lost."""
+    if postgres(session):
+        session.execute(text("LOCK TABLE cases IN SHARE MODE"))
+    month, the_deadline = _month(session, Case.created_at), deadline()
+    for table in (ComplaintMonth, CaseMonth, DurationMonth):
+        session.execute(delete(table))
+    session.execute(insert(ComplaintMonth).from_select(
+        ["facility_id", "category", "month", "complaints"],
+        select(Case.facility_id, Case.category, month, func.count()).group_by(Case.facility_id, Case.category, month)))
+    session.execute(insert(CaseMonth).from_select(
+        ["month", "category", "status", "language", "deadline", "cases"],
+        select(month, Case.category, Case.status, Case.language, the_deadline, func.count())
+        .group_by(month, Case.category, Case.status, Case.language, the_deadline)))
+    for measure, column in MEASURES.items():
+        start_bin = bin_of(cast(func.round(seconds(session, Case.created_at, column)), Integer))
+        session.execute(insert(DurationMonth).from_select(
+            ["month", "deadline", "measure", "bin", "cases", "in_time"],
+            select(month, the_deadline, literal(measure), start_bin, func.count(),
+                   func.count().filter(column <= Case.due_at))
+            .where(column.is_not(None)).group_by(month, the_deadline, start_bin)))
+    return {table.__tablename__: session.scalar(select(func.count()).select_from(table))
+            for table in (ComplaintMonth, CaseMonth, DurationMonth)}
