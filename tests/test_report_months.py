@@ -5,6 +5,7 @@ there and keeps them after going down and up."""
 from __future__ import annotations
 
 import random
+import threading
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
@@ -195,3 +196,33 @@ def test_kioskctl_recount_mends_tallies_the_triggers_never_saw(app, database, pe
     done = runner.invoke(["db", "recount"])
     assert done.exit_code == 0 and "case_months" in done.output and "duration_months" in done.output
     assert (kept(database), complaint_months(database)) == right and kept(database) == counted(database)
+
+
+def test_cases_written_at_the_same_moment_are_each_counted(app, database, people):
+    """Eight writers file and act on cases of the same month, category, language and deadline at once:
+    every one lands in the same tally rows, and none is lost (an upsert that waits, not a read then a write)."""
+    rows = _rows(random.Random(4), [people["TST"]], 40, date(2025, 5, 1), 1)
+    for row in rows:
+        row.update(category="food", language="es", status="new", is_emergency=False, priority=3)
+    start, failures = threading.Barrier(8), []
+
+    def write(mine: list[dict]) -> None:
+        try:
+            start.wait(timeout=20)
+            for row in mine:
+                with database.transaction() as session:
+                    session.execute(insert(Case), [row])
+                with database.transaction() as session:
+                    session.execute(update(Case).where(Case.number == row["number"])
+                                    .values(status="acknowledged", first_action_at=row["created_at"] + HOUR))
+        except Exception as error:  # noqa: BLE001 (reported below, in the test's own thread)
+            failures.append(error)
+
+    writers = [threading.Thread(target=write, args=(rows[n::8],)) for n in range(8)]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join(timeout=60)
+    assert not failures
+    assert kept(database) == counted(database)
+    assert kept(database)[0][date(2025, 5, 1), "food", "acknowledged", "es", "other"] == 40
