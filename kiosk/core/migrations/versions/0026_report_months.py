@@ -30,6 +30,15 @@ PG_SECONDS = "round(date_part('epoch', {until} - {since}))::integer"
 SQLITE_SECONDS = "CAST(round((julianday({until}) - julianday({since})) * 86400.0) AS INTEGER)"
 MEASURES = (("first_action", "first_action_at"), ("closing", "closed_at"))
 
+# What a first action or a closing adds to (or, step -1, takes from) its bin.
+_PG_DURATION = """
+        IF c.{column} IS NOT NULL THEN
+            INSERT INTO duration_months AS t (month, deadline, measure, bin, cases, in_time)
+            VALUES (the_month, the_deadline, '{measure}', duration_bin(c.created_at, c.{column}), step,
+                    CASE WHEN c.{column} <= c.due_at THEN step ELSE 0 END)
+            ON CONFLICT (month, deadline, measure, bin)
+            DO UPDATE SET cases = t.cases + excluded.cases, in_time = t.in_time + excluded.in_time;
+        END IF;"""
 POSTGRESQL = [
     f"""
     CREATE FUNCTION duration_bin(since timestamptz, until timestamptz) RETURNS integer
@@ -46,20 +55,7 @@ POSTGRESQL = [
         INSERT INTO case_months AS t (month, category, status, language, deadline, cases)
         VALUES (the_month, c.category, c.status, c.language, the_deadline, step)
         ON CONFLICT (month, category, status, language, deadline) DO UPDATE SET cases = t.cases + step;
-        IF c.first_action_at IS NOT NULL THEN
-            INSERT INTO duration_months AS t (month, deadline, measure, bin, cases, in_time)
-            VALUES (the_month, the_deadline, 'first_action', duration_bin(c.created_at, c.first_action_at), step,
-                    CASE WHEN c.first_action_at <= c.due_at THEN step ELSE 0 END)
-            ON CONFLICT (month, deadline, measure, bin)
-            DO UPDATE SET cases = t.cases + excluded.cases, in_time = t.in_time + excluded.in_time;
-        END IF;
-        IF c.closed_at IS NOT NULL THEN
-            INSERT INTO duration_months AS t (month, deadline, measure, bin, cases, in_time)
-            VALUES (the_month, the_deadline, 'closing', duration_bin(c.created_at, c.closed_at), step,
-                    CASE WHEN c.closed_at <= c.due_at THEN step ELSE 0 END)
-            ON CONFLICT (month, deadline, measure, bin)
-            DO UPDATE SET cases = t.cases + excluded.cases, in_time = t.in_time + excluded.in_time;
-        END IF;
+        {"".join(_PG_DURATION.format(measure=measure, column=column) for measure, column in MEASURES)}
     END $$
     """,
     """
