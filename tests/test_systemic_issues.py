@@ -381,6 +381,33 @@ def test_the_scrubber_removes_identifiers_in_every_common_format():
         "The phones broke on Monday; 12 people waited."
 
 
+NAME_WORD_ANY = st.text(alphabet=st.characters(whitelist_categories=("Lu", "Ll")), min_size=1, max_size=10).filter(
+    lambda word: word[0].upper() != word[0].lower() and word[0].upper()[:1].isupper() and len(word[0].upper()) == 1)
+def test_the_scrubber_removes_a_name_the_case_does_not_hold_after_a_title_or_a_role():
+    """The people a complaint is most often about (an officer, a nurse, another detainee) are named
+    nowhere in the case: the words after their title go, the title stays."""
+    said = ("Officer Ramírez pushed me and Sgt. Bell laughed. Nurse Ann Lee gave me nothing; a guard named "
+            "Cole took my papers. CO Smith and c.o. Brown saw it. My cellmate Jean-Pierre is sick. Mr. O'Brien, "
+            "Ms. Zoë Ôzil-Ng and Dr. Patel know.")
+    assert deidentify.scrub(said) == (
+        "Officer [name] pushed me and Sgt. [name] laughed. Nurse [name] gave me nothing; a guard named "
+        "[name] took my papers. CO [name] and c.o. [name] saw it. My cellmate [name] is sick. Mr. [name], "
+        "Ms. [name] and Dr. [name] know.")
+    assert deidentify.scrub("Officer María López", ["María"]) == "Officer [name]"  # not "[name] López"
+    for kept in ("The officer said no, the nurse. She said wait.", "the guard told the detainee to wait",
+                 "Officer", "Dr. appointment never came"):
+        assert deidentify.scrub(kept) == kept
+
+
+@given(title=st.sampled_from(["Officer", "officer", "Sgt.", "Nurse", "guard named", "CO", "Ms.", "cellmate"]),
+       name=st.lists(NAME_WORD_ANY, min_size=1, max_size=2), after=st.sampled_from(["", " said", ".", ", then"]))
+@settings(max_examples=200, deadline=None)
+def test_no_capitalised_name_after_a_title_survives(title, name, after):
+    written = " ".join(word[0].upper() + word[1:] for word in name)
+    scrubbed = deidentify.scrub(f"Then {title} {written}{after}")
+    assert scrubbed == f"Then {title} [name]{after}", scrubbed
+
+
 NAME_WORD = st.text(alphabet=st.characters(whitelist_categories=("Lu", "Ll")), min_size=2, max_size=10).filter(
     lambda word: word.lower().upper().lower() == word.lower() and word.lower() not in ("name", "number", "mail"))
 DIGIT = st.characters(whitelist_categories=("Nd",))
