@@ -48,7 +48,7 @@ def test_an_emergency_at_the_kiosk_shows_on_open_console_pages_until_acknowledge
         tab.wait_for_selector(f"#alerts li:has-text('{number}')")  # by the poll: nobody reloads
         row = tab.locator("#alerts li")
         assert row.count() == 1 and "TST" in row.inner_text() and "Medical emergency" in row.inner_text()
-        assert tab.locator("#alerts a").get_attribute("href") == f"/staff/case/{number}"
+        assert tab.locator("#alerts li a").get_attribute("href") == f"/staff/case/{number}"
 
     first.locator("#alerts").get_by_role("button", name="Acknowledge").click()
     first.wait_for_selector("#alerts", state="hidden")
