@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from kiosk.core.models import EmergencyAlert
+from kiosk.core.emergencies import BANNER_LIMIT
+from kiosk.core.models import Case, EmergencyAlert, utcnow
 from tests.helpers import PASSWORD, filed_case, staff_id
+from tests.test_staff_alert_banner import old_alerts
 
 pytestmark = pytest.mark.browser
 
@@ -48,7 +50,7 @@ def test_an_emergency_at_the_kiosk_shows_on_open_console_pages_until_acknowledge
         tab.wait_for_selector(f"#alerts li:has-text('{number}')")  # by the poll: nobody reloads
         row = tab.locator("#alerts li")
         assert row.count() == 1 and "TST" in row.inner_text() and "Medical emergency" in row.inner_text()
-        assert tab.locator("#alerts a").get_attribute("href") == f"/staff/case/{number}"
+        assert tab.locator("#alerts li a").get_attribute("href") == f"/staff/case/{number}"
 
     first.locator("#alerts").get_by_role("button", name="Acknowledge").click()
     first.wait_for_selector("#alerts", state="hidden")
@@ -61,3 +63,32 @@ def test_an_emergency_at_the_kiosk_shows_on_open_console_pages_until_acknowledge
         assert alert.acknowledged_by_id == staff_id(database, "chris") and alert.acknowledged_at is not None
     first.close()
     second.close()
+
+
+def test_the_line_about_older_alerts_follows_the_poll(browser, live, people, database):
+    """The banner shows the newest BANNER_LIMIT alerts; the poll redraws the line about the rest."""
+    browser.clear_cookies()
+    numbers = old_alerts(database, people["TST"], BANNER_LIMIT, 1000)
+    tab = console_page(browser, live, "/staff/emergencies")
+    more = tab.locator("#alerts-more")
+    assert tab.locator("#alerts li").count() == BANNER_LIMIT and more.is_hidden()
+
+    numbers += old_alerts(database, people["TST"], 2, 2000)  # two more, nobody reloads
+    more.wait_for(state="visible")
+    assert more.inner_text() == "And 2 older alerts not yet acknowledged: see Emergencies."
+    assert more.locator("a").get_attribute("href") == "/staff/emergencies"
+    assert tab.locator("#alerts li a").all_inner_texts() == numbers[-BANNER_LIMIT:]
+
+    with database.transaction() as session:  # someone acknowledges the oldest one elsewhere
+        session.execute(update(EmergencyAlert).where(EmergencyAlert.case_id == select(Case.id).where(
+            Case.number == numbers[0]).scalar_subquery()).values(acknowledged_at=utcnow()))
+    tab.wait_for_selector("#alerts-older:text-is('1 older alert')")
+    assert more.inner_text() == "And 1 older alert not yet acknowledged: see Emergencies."
+
+    with database.transaction() as session:
+        session.execute(update(EmergencyAlert).where(EmergencyAlert.case_id == select(Case.id).where(
+            Case.number == numbers[1]).scalar_subquery()).values(acknowledged_at=utcnow()))
+    more.wait_for(state="hidden")
+    assert tab.locator("#alerts li").count() == BANNER_LIMIT
+    assert tab.evaluate("window.notReloaded") is True and tab.errors == []
+    tab.close()

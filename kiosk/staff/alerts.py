@@ -2,7 +2,9 @@
 
 Every console page shows the open alerts of the facilities its reader works, rendered with the page
 (so it is there without JavaScript); kiosk/static/alerts.js asks GET /staff/alerts every 2 seconds and
-redraws the banner. The poll is one query on ix_emergency_alerts_open, and it is not the person's
+redraws the banner. Both carry the newest emergencies.BANNER_LIMIT alerts and the count of all, and
+the banner says how many older ones wait (the queue and the Emergencies page list them). The poll is
+a query on ix_emergency_alerts_open (and a count there once the limit is reached); it is not the person's
 activity: the 15-minute idle timeout runs on, so a console left alone signs itself out (the page
 then says it no longer shows alerts) and the escalation texts take over. The banner and the poll
 name the case, facility, kind and age: never the complaint's words.
@@ -30,19 +32,33 @@ def age(raised_at: datetime, now: datetime) -> str:
     return "under a minute" if span < timedelta(minutes=1) else display.duration(span)
 
 
+def _row(alert: emergencies.OpenAlert, now: datetime) -> dict:
+    return {"id": alert.id, "case_number": alert.case_number, "facility": alert.facility_code, "kind": alert.kind,
+            "age": age(alert.raised_at, now), "case_url": url_for("staff.case", number=alert.case_number),
+            "acknowledge_url": url_for("staff.acknowledge_alert", alert_id=alert.id)}
+
+
 def open_alerts() -> list[dict]:
-    """The banner's rows for the signed-in person, read once per request (the queue shows them too)."""
-    if "open_alerts" not in g:
-        now = utcnow()
-        g.open_alerts = [
-            {"id": alert.id, "case_number": alert.case_number, "facility": alert.facility_code, "kind": alert.kind,
-             "age": age(alert.raised_at, now), "case_url": url_for("staff.case", number=alert.case_number),
-             "acknowledge_url": url_for("staff.acknowledge_alert", alert_id=alert.id)}
-            for alert in emergencies.open_alerts(get_session(), staff_accounts.works_at(g.staff))]
-    return g.open_alerts
+    """Every open alert of the signed-in person's facilities, for the queue's first section."""
+    now = utcnow()
+    return [_row(alert, now) for alert in emergencies.open_alerts(get_session(), staff_accounts.works_at(g.staff))]
+
+
+def banner_alerts() -> dict:
+    """The banner's rows for the signed-in person, the newest emergencies.BANNER_LIMIT, and how many
+    alerts are open in all: read once per request, for the page and for the poll alike."""
+    if "banner_alerts" not in g:
+        db, now, facilities = get_session(), utcnow(), staff_accounts.works_at(g.staff)
+        alerts = [_row(alert, now) for alert in
+                  emergencies.open_alerts(db, facilities, newest=emergencies.BANNER_LIMIT)]
+        # A short banner has them all: the count would only say again what the rows say.
+        total = len(alerts) if len(alerts) < emergencies.BANNER_LIMIT else emergencies.open_alert_count(db, facilities)
+        g.banner_alerts = {"alerts": alerts, "total": total}
+    return g.banner_alerts
 
 
 blueprint.add_app_template_global(open_alerts)
+blueprint.add_app_template_global(banner_alerts)
 
 
 @blueprint.app_template_global()
@@ -54,7 +70,7 @@ def silent_kiosks_here() -> list[silent_kiosks.SilentKiosk]:
 @blueprint.get("/alerts")
 def alerts():
     session.passive = True  # a page asking by itself, not the person: it keeps no idle session alive
-    response = jsonify(alerts=open_alerts())
+    response = jsonify(banner_alerts())
     response.headers["Cache-Control"] = "no-store"
     return response
 

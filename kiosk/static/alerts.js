@@ -1,7 +1,7 @@
 /* The console's emergency banner: kept current without a reload, with a sound for each new alert.
    base.html renders the banner with the page; this asks the console for the open alerts every
    2 seconds (a short poll: the console runs on sync workers), on alerts-clock.js's ticks, and
-   redraws it. */
+   redraws it: the newest few alerts, and a line with how many older ones are open too. */
 (function () {
   "use strict";
   var POLL_EVERY_MS = 2000;
@@ -10,6 +10,8 @@
   var status = document.getElementById("alerts-status");
   if (!banner || !rowTemplate) return;
   var list = banner.querySelector("ul");
+  var more = document.getElementById("alerts-more");
+  var older = document.getElementById("alerts-older");
   var stopped = false;
 
   // Alerts already sounded in this tab, across its page loads (the queue reloads itself).
@@ -66,12 +68,20 @@
     return row;
   }
 
+  // The open alerts beyond those shown, as base.html words it: "And 990 older alerts not yet acknowledged".
+  function showOlder(count) {
+    older.textContent = count.toLocaleString("en-US") + (count === 1 ? " older alert" : " older alerts");
+    more.hidden = count <= 0;
+  }
+
   var shown = null;  // what the banner shows now, to leave the DOM (and screen readers) alone when nothing changed
-  function show(alerts) {
-    var now = JSON.stringify(alerts);
+  function show(answer) {
+    var alerts = answer.alerts;
+    var now = JSON.stringify(answer);
     if (now !== shown) {
       shown = now;
       list.replaceChildren.apply(list, alerts.map(rowOf));
+      showOlder(answer.total - alerts.length);
       banner.hidden = alerts.length === 0;
     }
     soundNew(alerts.map(function (alert) { return String(alert.id); }));
@@ -88,6 +98,7 @@
     banner.querySelector("h2").textContent =
       "Signed out after a while without activity: this page no longer shows emergencies. Reload it to sign in again.";
     list.replaceChildren();
+    more.hidden = true;
     banner.hidden = false;
     if (clock) clock.terminate();
   }
@@ -105,7 +116,7 @@
       }
       return response.ok ? response.json() : null;
     }).then(function (answer) {
-      if (answer) show(answer.alerts);
+      if (answer) show(answer);
     }).catch(function () {
       // The network blinked or the server restarts: the next tick asks again.
     }).then(function () {
@@ -128,7 +139,7 @@
       say(answer.message);
       var row = form.closest("li");
       if (row) row.remove();
-      banner.hidden = list.children.length === 0;
+      banner.hidden = list.children.length === 0 && more.hidden;  // older ones move up at the next poll
       shown = null;  // the next poll redraws from what the server says
     }).catch(function () {
       form.submit();  // the plain post, which shows what went wrong
