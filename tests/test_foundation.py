@@ -144,6 +144,18 @@ def test_the_engine_speaks_psycopg3_for_plain_postgresql_urls():
     assert engine.dialect.driver == "psycopg"
 
 
+def test_postgresql_plans_every_statement_for_its_own_values(database):
+    """psycopg prepares a statement a connection ran five times, and PostgreSQL may then plan it once
+    for any value: a ten-year report read the way a one-day report is (bench/reports.py). Every
+    connection, new or given back to the pool after a rollback, plans for the values given."""
+    if database.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no plan cache")
+    for _ in range(3):
+        with database.engine.connect() as connection:
+            assert connection.execute(text("SHOW plan_cache_mode")).scalar() == "force_custom_plan"
+            connection.rollback()
+
+
 def test_demo_registers_a_new_kiosk_when_the_demo_kiosk_was_revoked(app, runner, database):
     assert runner.invoke(args=["demo", "--json", "--force"]).exit_code == 0
     with database.transaction() as session:
