@@ -9,15 +9,15 @@ import sys
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import func, select, text, update
+from sqlalchemy import event, func, select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from kiosk.app import create_app
 from kiosk.config import Config, ConfigError
 from kiosk.core import audit
-from kiosk.core.db import make_engine
+from kiosk.core.db import make_engine, plan_for_these_values
 from kiosk.core.models import AuditEntry, Base, Case, Facility, Kiosk, StaffUser
-from tests.helpers import is_a_working_kiosk
+from tests.helpers import is_a_working_kiosk, signed_in
 
 
 def test_healthz_answers_200_with_the_database_reachable(app):
@@ -144,16 +144,32 @@ def test_the_engine_speaks_psycopg3_for_plain_postgresql_urls():
     assert engine.dialect.driver == "psycopg"
 
 
-def test_postgresql_plans_every_statement_for_its_own_values(database):
+def test_a_report_is_planned_for_its_own_period_and_nothing_else_pays_for_it(app, database, people):
     """psycopg prepares a statement a connection ran five times, and PostgreSQL may then plan it once
-    for any value: a ten-year report read the way a one-day report is (bench/reports.py). Every
-    connection, new or given back to the pool after a rollback, plans for the values given."""
+    for any value: a ten-year report read the way a one-day report is (bench/reports.py). A request
+    that reads a period plans each statement for its values; the setting ends with its transaction,
+    so the kiosk's lookups keep their saved plans."""
     if database.engine.dialect.name != "postgresql":
         pytest.skip("SQLite has no plan cache")
-    for _ in range(3):
-        with database.engine.connect() as connection:
-            assert connection.execute(text("SHOW plan_cache_mode")).scalar() == "force_custom_plan"
-            connection.rollback()
+    with database.sessions() as session:
+        plan_for_these_values(session)
+        assert session.execute(text("SHOW plan_cache_mode")).scalar() == "force_custom_plan"
+        session.rollback()
+        assert session.execute(text("SHOW plan_cache_mode")).scalar() == "auto"
+    run: list[str] = []
+
+    def record(_connection, _cursor, statement, *_args):
+        run.append(statement)
+
+    event.listen(database.engine, "before_cursor_execute", record)
+    try:
+        for path in ("/staff/reports/overdue.csv", "/staff/patterns", "/staff/open311/requests.json"):
+            run.clear()
+            assert signed_in(app, "sam").get(path).status_code == 200
+            assert run.index("SET LOCAL plan_cache_mode = force_custom_plan") < min(
+                n for n, statement in enumerate(run) if "FROM cases" in statement), path
+    finally:
+        event.remove(database.engine, "before_cursor_execute", record)
 
 
 def test_demo_registers_a_new_kiosk_when_the_demo_kiosk_was_revoked(app, runner, database):

@@ -14,6 +14,7 @@ from flask import Response, g, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from kiosk.core import audit, open311, staff_accounts
+from kiosk.core.db import plan_for_these_values
 from kiosk.staff import blueprint
 from kiosk.staff.changes import actor
 from kiosk.web.db import get_session
@@ -47,6 +48,7 @@ def open311_requests():
     except open311.BadParameter as bad:
         return _error(400, str(bad))
     db = get_session()
+    plan_for_these_values(db)  # a period of a day or of ten years
     page = open311.service_requests(db, query, staff_accounts.facility_ids(g.staff))
     audit.record(db, actor(), "open311.exported", remote_addr=request.remote_addr, **query.as_audit(),
                  count=len(page.requests))

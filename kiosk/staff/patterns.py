@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from kiosk.core import audit, field_offices, rate_alerts, rates, similar_complaints, staff_accounts
 from kiosk.core.categories import CATEGORIES, CATEGORY_CODES
+from kiosk.core.db import plan_for_these_values
 from kiosk.core.languages import BY_CODE
 from kiosk.core.models import Case, Facility, RateAlert, SimilarGroup, utcnow
 from kiosk.staff import blueprint
@@ -87,7 +88,9 @@ def _period(today: date, notes: list[str], default_first, default_name: str) -> 
 def chosen_from_query(db, visible: list[int] | None, *, default_first=_twelve_weeks,
                       default_name: str = "12 weeks") -> Chosen:
     """The query's choices; ``default_first(last day)``: where the period starts when none is given
-    (``default_name`` says how long that is)."""
+    (``default_name`` says how long that is). The rest of the request reads a period of any length
+    from a day to ten years: each statement is planned for its own."""
+    plan_for_these_values(db)
     notes: list[str] = []
     chosen = Chosen(_period(utcnow().date(), notes, default_first, default_name), notes=notes)
     args = request.args
