@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import delete, insert, select, update
 
 from kiosk.core import migrate, report_months, reports
-from kiosk.core.db import make_engine
+from kiosk.core.db import Database
 from kiosk.core.models import Case, CaseMonth, ComplaintMonth, DurationMonth, Facility
 from kiosk.core.rates import Period
 from tests.test_patterns import _case_row
@@ -156,7 +156,8 @@ def test_a_percentile_is_placed_evenly_within_its_bin():
 def test_the_migration_fills_the_tallies_and_they_are_kept_after_going_down_and_up(database_url):
     """0026 counts the cases already there; going down and up again (a copy of `cases` on SQLite would
     lose its triggers) leaves tallies that still move."""
-    engine = make_engine(database_url)
+    database = Database(database_url)  # kept() and counted() read through its sessions, as the fixture's
+    engine = database.engine
     try:
         with engine.begin() as connection:
             place = connection.execute(insert(Facility).values(code="MIG", name="Migrated", timezone="UTC")
@@ -164,17 +165,12 @@ def test_the_migration_fills_the_tallies_and_they_are_kept_after_going_down_and_
             connection.execute(insert(Case), _rows(random.Random(2), [place], 60, date(2025, 1, 1), 90))
         migrate.downgrade(database_url, "0025")
         migrate.upgrade(database_url)
-
-        class Engine:  # kept() and counted() take what tests' database fixture gives
-            def sessions(self):
-                from sqlalchemy.orm import Session
-                return Session(engine)
-        assert kept(Engine()) == counted(Engine()) and kept(Engine())[0]
+        assert kept(database) == counted(database) and kept(database)[0]
         with engine.begin() as connection:
             connection.execute(update(Case).values(status="withdrawn", closed_at=datetime(2025, 6, 1, tzinfo=UTC)))
-        assert kept(Engine()) == counted(Engine())
+        assert kept(database) == counted(database)
     finally:
-        engine.dispose()
+        database.dispose()
 
 
 def complaint_months(database) -> Counter:

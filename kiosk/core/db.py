@@ -36,6 +36,11 @@ def make_engine(url: str, **kwargs) -> Engine:
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
+def is_postgres(session) -> bool:
+    """Whether the session's database is PostgreSQL (else SQLite), for SQL the two spell differently."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
 def plan_for_these_values(session) -> None:
     """For the rest of the session's transaction, PostgreSQL plans each statement for the values it is
     given. psycopg prepares a statement once a connection has run it five times, and PostgreSQL may then
@@ -43,7 +48,7 @@ def plan_for_these_values(session) -> None:
     day to ten years (on a million cases the 10-year overdue chart took 12 ms on a fresh connection and
     235 - 350 ms from its eleventh run). Planning each time costs about 0.1 ms a statement, which only
     such reports should pay, not every kiosk page."""
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgres(session):
         session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
 
 

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from kiosk.core import audit
 from kiosk.core.credentials import SecretHasher, digest
+from kiosk.core.db import is_postgres
 from kiosk.core.models import Case, PinTry, utcnow
 
 FREE_TRIES = 3  # wrong PINs at one kiosk for one case before it must wait
@@ -106,7 +107,7 @@ def _count_at_kiosk(session: Session, kiosk_id: int, now: datetime, *, case_ids:
         subject, keys = PinTry.case_id, case_ids
     else:
         subject, keys = PinTry.typed_digest, [typed_digest]
-    dialect_insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    dialect_insert = postgresql_insert if is_postgres(session) else sqlite_insert
     failures = sql_case((PinTry.last_failure_at <= now - FORGOTTEN_AFTER, 1), else_=PinTry.failures + 1)
     first = {"kiosk_id": kiosk_id, "failures": 1, "last_failure_at": now, "wait_until": _wait_until(1, now)}
     statement = dialect_insert(PinTry).values([{**first, subject.key: key} for key in keys])

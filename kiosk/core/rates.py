@@ -23,6 +23,7 @@ from sqlalchemy import Integer, bindparam, cast, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from kiosk.core import populations
+from kiosk.core.db import is_postgres
 from kiosk.core.categories import CATEGORY_CODES
 from kiosk.core.models import Case, ComplaintMonth, Facility, UTCDateTime
 
@@ -167,7 +168,7 @@ def _narrowed(query, counted, *, facility_ids: list[int] | None = None, category
 def _weeks_before_end(session: Session, end: datetime):
     """SQL for the whole weeks between a case's filing and the period's end: 0 for its last 7 days."""
     end_at = bindparam("period_end", end, type_=UTCDateTime())
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgres(session):
         return cast(func.floor(func.extract("epoch", end_at - Case.created_at) / WEEK.total_seconds()), Integer)
     return cast((func.julianday(end_at) - func.julianday(Case.created_at)) / 7, Integer)
 

@@ -24,6 +24,7 @@ from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
 from kiosk.core import rates
+from kiosk.core.db import is_postgres
 from kiosk.core.models import Case, CaseMonth, ComplaintMonth, DurationMonth
 from kiosk.core.triage import PRIORITY_MEDICAL
 
@@ -34,13 +35,9 @@ LAST_BIN = int(BINS[-1][0].total_seconds())
 MEASURES = {"first_action": Case.first_action_at, "closing": Case.closed_at}
 
 
-def postgres(session: Session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
-
-
 def seconds(session: Session, start, end):
     """SQL for the seconds from ``start`` to ``end`` (NULL when either is)."""
-    if postgres(session):
+    if is_postgres(session):
         return func.date_part("epoch", end - start)  # a float8, as migration 0026's triggers take it
     return (func.julianday(end) - func.julianday(start)) * 86400.0
 
@@ -58,6 +55,11 @@ def bin_of(whole_seconds):
         step = int(width.total_seconds())
         whens.append((whole_seconds < int(up_to.total_seconds()), whole_seconds - whole_seconds % step))
     return sql_case(*whens, else_=LAST_BIN)
+
+
+def _case_bin(session: Session, column):
+    """SQL for the bin of the time from a case's filing to ``column`` (its first action or closing)."""
+    return bin_of(cast(func.round(seconds(session, Case.created_at, column)), Integer))
 
 
 def width_of(first_second: int) -> int:
@@ -108,15 +110,6 @@ def _stretches(scope, whole_months_too: bool) -> tuple[tuple | None, list[tuple[
     return whole, [(start, end) for start, end, _index in edges if start < end]
 
 
-def _cases_between(query, scope, start: datetime, end: datetime):
-    query = query.where(Case.created_at >= start, Case.created_at < end)
-    if scope.facility_ids is not None:
-        query = query.where(Case.facility_id.in_(scope.facility_ids))
-    if scope.category is not None:
-        query = query.where(Case.category == scope.category)
-    return query
-
-
 TALLIED = {"category": (Case.category, CaseMonth.category), "status": (Case.status, CaseMonth.status),
            "language": (Case.language, CaseMonth.language), "deadline": (deadline(), CaseMonth.deadline)}
 
@@ -136,7 +129,7 @@ def tally(session: Session, scope, *by: str) -> Counter:
         found.update({tuple(row[:-1]): int(row[-1]) for row in session.execute(query)})
     columns = [TALLIED[name][0] for name in by]
     for start, end in stretches:
-        query = _cases_between(select(*columns, func.count()).group_by(*columns), scope, start, end)
+        query = scope.filed_between(select(*columns, func.count()).group_by(*columns), start, end)
         found.update({tuple(str(value) for value in row[:-1]): row[-1] for row in session.execute(query)})
     return +found  # a month whose cases all moved on counts 0: dropped
 
@@ -156,12 +149,12 @@ def durations(session: Session, scope) -> dict[tuple[str, str], Durations]:
             found[name, measure].bins[start] += int(n)
             found[name, measure].in_time += int(in_time)
     for measure, column in MEASURES.items():
-        start_bin = bin_of(cast(func.round(seconds(session, Case.created_at, column)), Integer)).label("bin")
+        start_bin = _case_bin(session, column).label("bin")
         the_deadline = deadline()
         for start, end in stretches:
-            query = _cases_between(
+            query = scope.filed_between(
                 select(the_deadline, start_bin, func.count(), func.count().filter(column <= Case.due_at))
-                .where(column.is_not(None)).group_by(the_deadline, start_bin), scope, start, end)
+                .where(column.is_not(None)).group_by(the_deadline, start_bin), start, end)
             for name, first_second, n, in_time in session.execute(query):
                 found[name, measure].bins[first_second] += n
                 found[name, measure].in_time += in_time
@@ -170,9 +163,9 @@ def durations(session: Session, scope) -> dict[tuple[str, str], Durations]:
 
 # --- counting every tally again -------------------------------------------------------------------
 
-def _month(session: Session, column):
+def _first_of_month(session: Session, column):
     """SQL for the first day of a moment's calendar month (UTC), as the triggers write it."""
-    if postgres(session):
+    if is_postgres(session):
         return cast(func.date_trunc("month", func.timezone("UTC", column)), Date)
     return func.date(column, "start of month")
 
@@ -183,9 +176,9 @@ def recount(session: Session) -> dict[str, int]:
     triggers never see: a data-only restore with triggers disabled (pg_restore --disable-triggers),
     a TRUNCATE of the cases. Writes to the cases wait until it commits (on SQLite the write lock
     does that), so none is counted twice or lost."""
-    if postgres(session):
+    if is_postgres(session):
         session.execute(text("LOCK TABLE cases IN SHARE MODE"))
-    month, the_deadline = _month(session, Case.created_at), deadline()
+    month, the_deadline = _first_of_month(session, Case.created_at), deadline()
     for table in (ComplaintMonth, CaseMonth, DurationMonth):
         session.execute(delete(table))
     session.execute(insert(ComplaintMonth).from_select(
@@ -196,7 +189,7 @@ def recount(session: Session) -> dict[str, int]:
         select(month, Case.category, Case.status, Case.language, the_deadline, func.count())
         .group_by(month, Case.category, Case.status, Case.language, the_deadline)))
     for measure, column in MEASURES.items():
-        start_bin = bin_of(cast(func.round(seconds(session, Case.created_at, column)), Integer))
+        start_bin = _case_bin(session, column)
         session.execute(insert(DurationMonth).from_select(
             ["month", "deadline", "measure", "bin", "cases", "in_time"],
             select(month, the_deadline, literal(measure), start_bin, func.count(),

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from kiosk.core.casework import IS_OPEN
 from kiosk.core.categories import CATEGORIES
+from kiosk.core.db import is_postgres
 from kiosk.core.exports import spreadsheet_cell
 from kiosk.core.languages import BY_CODE, SPOKEN_BY_CODE
 from kiosk.core.milestones import OUTCOMES
@@ -57,7 +58,11 @@ class Scope:
     category: str | None = None
 
     def filed(self, query):
-        query = query.where(Case.created_at >= self.period.start, Case.created_at < self.period.end)
+        return self.filed_between(query, self.period.start, self.period.end)
+
+    def filed_between(self, query, start: datetime, end: datetime):
+        """The query kept to these facilities and category, and to cases filed from start up to end."""
+        query = query.where(Case.created_at >= start, Case.created_at < end)
         if self.facility_ids is not None:
             query = query.where(Case.facility_id.in_(self.facility_ids))
         if self.category is not None:
@@ -87,7 +92,7 @@ def _month(session: Session, column, period: Period):
     """SQL for the month of the period a moment falls in, counted from 0 (the period's first month):
     on PostgreSQL a binary search of the months' first moments, twice as fast over a million cases as
     formatting each one's date."""
-    if report_months.postgres(session):
+    if is_postgres(session):
         starts = [rates.midnight(month) for month in period.months]
         return func.width_bucket(column, bindparam("month_starts", starts, type_=ARRAY(UTCDateTime()))) - 1
     number = cast(func.strftime("%Y", column), Integer) * 12 + cast(func.strftime("%m", column), Integer)
